@@ -1,0 +1,150 @@
+/* pbpf: a portable eBPF runtime.  Public API.
+ *
+ * Errors are negative errno values (-EINVAL, -ENOENT, ...), as in libbpf;
+ * where a call can fail for a reason worth explaining it also fills a
+ * caller-supplied message buffer.  Options structs start with their own size
+ * (.sz) so they can grow; use PBPF_OPTS() to declare one. */
+#ifndef PBPF_PBPF_H
+#define PBPF_PBPF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One 8-byte instruction slot, RFC 9669 §3 (basic encoding).  `regs` holds
+ * dst in its low nibble and src in its high nibble. */
+struct pbpf_insn {
+    uint8_t code;
+    uint8_t regs;
+    int16_t off;
+    int32_t imm;
+};
+
+#define PBPF_OPTS(type, name, ...)                                                                \
+    struct type name = {.sz = sizeof(struct type), __VA_ARGS__}
+
+/* Runtime: the helper table and the execution slots programs run in. */
+struct pbpf_runtime;
+/* A loaded program, ready to run on one engine. */
+struct pbpf_prog;
+/* The state of one running program, as helpers see it. */
+struct pbpf_run_ctx;
+
+struct pbpf_runtime_opts {
+    size_t sz;
+    /* number of execution slots (per-CPU map values); 0 = host CPU count */
+    unsigned slots;
+};
+
+int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime **out);
+void pbpf_runtime_free(struct pbpf_runtime *rt);
+
+/* A helper gets r1..r5 and the run context; its result becomes r0. */
+typedef uint64_t (*pbpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                   uint64_t r5, struct pbpf_run_ctx *ctx);
+
+/* Registers (or, with fn == NULL, removes) the helper for a Linux helper id;
+ * name may be NULL to keep Linux's name.  Programs loaded afterwards see it. */
+int pbpf_runtime_set_helper(struct pbpf_runtime *rt, uint32_t id, pbpf_helper_fn fn,
+                            const char *name);
+
+/* Linux name of a helper id ("map_lookup_elem"), or NULL. */
+const char *pbpf_helper_name(uint32_t id);
+
+enum pbpf_engine {
+    PBPF_ENGINE_INTERP = 0,
+    PBPF_ENGINE_JIT = 1,
+};
+
+enum pbpf_mode {
+    /* every memory access is checked against the regions the run knows;
+     * an instruction budget bounds the run.  For unverified bytecode. */
+    PBPF_MODE_CHECKED = 0,
+    /* no checks: only for bytecode a verifier has proven safe. */
+    PBPF_MODE_VERIFIED = 1,
+};
+
+struct pbpf_prog_opts {
+    size_t sz;
+    enum pbpf_engine engine;
+    enum pbpf_mode mode;
+    const char *name;
+    /* checked mode: instructions a run may execute (0 = 1,000,000 × 16) */
+    uint64_t insn_budget;
+    /* receives a one-line reason when loading fails */
+    char *log_buf;
+    size_t log_size;
+};
+
+/* Validates and prepares insns (copied) for execution. */
+int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t insn_cnt,
+                   const struct pbpf_prog_opts *opts, struct pbpf_prog **out);
+void pbpf_prog_free(struct pbpf_prog *prog);
+
+size_t pbpf_prog_insn_cnt(const struct pbpf_prog *prog);
+const struct pbpf_insn *pbpf_prog_insns(const struct pbpf_prog *prog);
+enum pbpf_engine pbpf_prog_engine(const struct pbpf_prog *prog);
+enum pbpf_mode pbpf_prog_mode(const struct pbpf_prog *prog);
+
+struct pbpf_run_opts {
+    size_t sz;
+    /* in: count executed instructions (costs a little in verified mode) */
+    int count_insns;
+    /* out: instructions executed (when counted; always in checked mode) */
+    uint64_t insns_executed;
+    /* out: on failure, the instruction index where it happened */
+    size_t err_pc;
+    /* receives a one-line reason when the run fails */
+    char *err_buf;
+    size_t err_size;
+    /* passed through to helpers: pbpf_run_ctx_user() */
+    void *user;
+};
+
+/* Runs the program with r1 = mem, r2 = mem_len (the calling convention of
+ * the conformance vectors and of uBPF), and the frame pointer r10 at the top
+ * of a fresh 512-byte stack.  mem is readable and writable by the program.
+ * Returns 0 and r0, or a negative errno: -EFAULT (checked mode: access
+ * outside every known region), -ELOOP (budget exhausted), -EINVAL (call of
+ * an unknown helper), -E2BIG (call depth over 8). */
+int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
+                  struct pbpf_run_opts *opts);
+
+/* --- for helpers ------------------------------------------------------ */
+
+void *pbpf_run_ctx_user(const struct pbpf_run_ctx *ctx);
+struct pbpf_prog *pbpf_run_ctx_prog(const struct pbpf_run_ctx *ctx);
+unsigned pbpf_run_ctx_slot(const struct pbpf_run_ctx *ctx);
+/* Whether [ptr, ptr+len) is memory the program may access (write: may write
+ * it).  Always true in verified mode, where the verifier proved it. */
+int pbpf_run_ctx_check_mem(const struct pbpf_run_ctx *ctx, uint64_t ptr, uint64_t len, int write);
+/* Makes memory a helper hands to the program (a map value, a record)
+ * accessible for the rest of the run. Returns 0 or -ENOSPC. */
+int pbpf_run_ctx_add_region(struct pbpf_run_ctx *ctx, void *ptr, uint64_t len, int writable);
+/* Stops the run after the helper returns, with err and a message. */
+void pbpf_run_ctx_abort(struct pbpf_run_ctx *ctx, int err, const char *msg);
+
+/* --- text forms of bytecode -------------------------------------------- */
+
+/* Assembles text (the conformance-file syntax, or llvm-objdump's) into
+ * instructions.  *out is allocated (free with pbpf_free_insns). */
+int pbpf_asm(const char *text, struct pbpf_insn **out, size_t *cnt, char *err, size_t err_size);
+void pbpf_free_insns(struct pbpf_insn *insns);
+
+enum pbpf_disasm_style {
+    PBPF_DISASM_LLVM = 0,    /* r0 = *(u32 *)(r1 + 4) — llvm-objdump */
+    PBPF_DISASM_CONFORMANCE, /* ldxw %r0, [%r1+4] — conformance files */
+};
+
+/* Disassembles one instruction (two slots for lddw) into buf; returns the
+ * number of slots consumed, or a negative errno. */
+int pbpf_disasm_insn(const struct pbpf_insn *insns, size_t cnt, size_t pc,
+                     enum pbpf_disasm_style style, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,278 @@
+/* Runtimes, programs and runs: the public API in front of the engines. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exec/exec.h"
+#include "helpers/helpers.h"
+#include "platform/platform.h"
+
+int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime **out)
+{
+    *out = NULL;
+    struct pbpf_runtime *rt = pbpf_calloc(1, sizeof *rt);
+    if (!rt)
+        return -ENOMEM;
+    unsigned slots = opts && opts->sz >= offsetof(struct pbpf_runtime_opts, slots) + sizeof(unsigned)
+                         ? opts->slots
+                         : 0;
+    rt->slots = slots ? slots : pbpf_cpu_count();
+    pbpf_helpers_register_builtin(rt);
+    *out = rt;
+    return 0;
+}
+
+void pbpf_runtime_free(struct pbpf_runtime *rt) { pbpf_free(rt); }
+
+int pbpf_runtime_set_helper(struct pbpf_runtime *rt, uint32_t id, pbpf_helper_fn fn,
+                            const char *name)
+{
+    if (!rt || id >= PBPF_HELPER_MAX)
+        return -EINVAL;
+    rt->helpers[id].fn = fn;
+    rt->helpers[id].name = fn ? (name ? name : pbpf_helper_name(id)) : NULL;
+    return 0;
+}
+
+static void log_msg(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void log_msg(char *buf, size_t size, const char *fmt, ...)
+{
+    if (!buf || !size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+}
+
+#define OPT(opts, type, field, def)                                                                \
+    ((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field) ? (opts)->field : (def))
+
+/* What the engines cannot run on their own: pseudo instructions that need
+ * the object loader, and calls of helpers this runtime does not have. */
+static int check_resolved(const struct pbpf_prog *prog, char *log, size_t log_size)
+{
+    for (size_t pc = 0; pc < prog->cnt; pc++) {
+        const struct pbpf_insn *in = &prog->insns[pc];
+        if (in->code == PBPF_OPCODE_LDDW) {
+            if (PBPF_INSN_SRC(in) != 0) {
+                log_msg(log, log_size,
+                     "insn %zu: lddw with src=%u (a map or function reference) needs the "
+                     "object loader to resolve it",
+                     pc, PBPF_INSN_SRC(in));
+                return -EINVAL;
+            }
+            pc++;
+        } else if (in->code == PBPF_OPCODE_CALL && PBPF_INSN_SRC(in) == 0) {
+            uint32_t id = (uint32_t)in->imm;
+            if (id >= PBPF_HELPER_MAX || !prog->helpers[id]) {
+                const char *name = pbpf_helper_name(id);
+                if (name)
+                    log_msg(log, log_size,
+                         "insn %zu: helper %u (bpf_%s) is not available for this runtime", pc, id,
+                         name);
+                else
+                    log_msg(log, log_size, "insn %zu: unknown helper %u", pc, id);
+                return -EINVAL;
+            }
+        } else if (in->code == PBPF_OPCODE_CALL && PBPF_INSN_SRC(in) == PBPF_PSEUDO_KFUNC_CALL) {
+            log_msg(log, log_size, "insn %zu: kfunc calls (call src=2) are not supported", pc);
+            return -EOPNOTSUPP;
+        }
+    }
+    return 0;
+}
+
+int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t insn_cnt,
+                   const struct pbpf_prog_opts *opts, struct pbpf_prog **out)
+{
+    char *log = OPT(opts, struct pbpf_prog_opts, log_buf, NULL);
+    size_t log_size = OPT(opts, struct pbpf_prog_opts, log_size, 0);
+    if (log && log_size)
+        log[0] = '\0';
+    *out = NULL;
+    if (!rt || (!insns && insn_cnt)) {
+        log_msg(log, log_size, "no runtime or no instructions");
+        return -EINVAL;
+    }
+    int rc = pbpf_isa_validate(insns, insn_cnt, log, log_size, NULL);
+    if (rc)
+        return rc;
+
+    struct pbpf_prog *prog = pbpf_calloc(1, sizeof *prog);
+    if (!prog)
+        return -ENOMEM;
+    prog->rt = rt;
+    prog->cnt = insn_cnt;
+    prog->engine = OPT(opts, struct pbpf_prog_opts, engine, PBPF_ENGINE_INTERP);
+    prog->mode = OPT(opts, struct pbpf_prog_opts, mode, PBPF_MODE_CHECKED);
+    prog->budget = OPT(opts, struct pbpf_prog_opts, insn_budget, 0);
+    if (!prog->budget)
+        prog->budget = PBPF_DEFAULT_BUDGET;
+    const char *name = OPT(opts, struct pbpf_prog_opts, name, NULL);
+    snprintf(prog->name, sizeof prog->name, "%s", name ? name : "prog");
+    for (unsigned i = 0; i < PBPF_HELPER_MAX; i++)
+        prog->helpers[i] = rt->helpers[i].fn;
+
+    prog->insns = pbpf_malloc(insn_cnt * sizeof *insns);
+    if (!prog->insns) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    memcpy(prog->insns, insns, insn_cnt * sizeof *insns);
+
+    if (prog->engine != PBPF_ENGINE_INTERP && prog->engine != PBPF_ENGINE_JIT) {
+        log_msg(log, log_size, "unknown engine %d", (int)prog->engine);
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (prog->mode != PBPF_MODE_CHECKED && prog->mode != PBPF_MODE_VERIFIED) {
+        log_msg(log, log_size, "unknown mode %d", (int)prog->mode);
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (prog->engine == PBPF_ENGINE_JIT && prog->mode != PBPF_MODE_VERIFIED) {
+        /* Unverified code runs only on the checked interpreter. */
+        log_msg(log, log_size, "the JIT runs only verified programs (use the checked interpreter)");
+        rc = -EINVAL;
+        goto fail;
+    }
+    rc = check_resolved(prog, log, log_size);
+    if (rc)
+        goto fail;
+    rc = pbpf_interp_prepare(prog, log, log_size);
+    if (rc)
+        goto fail;
+    if (prog->engine == PBPF_ENGINE_JIT) {
+        rc = pbpf_jit_compile(prog, log, log_size);
+        if (rc)
+            goto fail;
+    }
+    *out = prog;
+    return 0;
+fail:
+    pbpf_prog_free(prog);
+    return rc;
+}
+
+void pbpf_prog_free(struct pbpf_prog *prog)
+{
+    if (!prog)
+        return;
+    if (prog->jit)
+        pbpf_jit_free(prog);
+    pbpf_free(prog->ops);
+    pbpf_free(prog->insns);
+    pbpf_free(prog);
+}
+
+size_t pbpf_prog_insn_cnt(const struct pbpf_prog *prog) { return prog->cnt; }
+const struct pbpf_insn *pbpf_prog_insns(const struct pbpf_prog *prog) { return prog->insns; }
+enum pbpf_engine pbpf_prog_engine(const struct pbpf_prog *prog) { return prog->engine; }
+enum pbpf_mode pbpf_prog_mode(const struct pbpf_prog *prog) { return prog->mode; }
+
+/* Execution slots: a thread keeps the slot it was first given, handed out
+ * round-robin, so runs on one thread see the same per-slot state. */
+static unsigned thread_slot(const struct pbpf_runtime *rt)
+{
+    static unsigned next_slot;
+    static _Thread_local unsigned mine_plus_one;
+    if (!mine_plus_one)
+        mine_plus_one = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) + 1;
+    return (mine_plus_one - 1) % rt->slots;
+}
+
+int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
+                  struct pbpf_run_opts *opts)
+{
+    struct pbpf_run_ctx ctx;
+    ctx.prog = prog;
+    ctx.user = OPT(opts, struct pbpf_run_opts, user, NULL);
+    ctx.slot = thread_slot(prog->rt);
+    ctx.pkt = mem;
+    ctx.pkt_len = mem_len;
+    ctx.err = 0;
+    ctx.err_pc = (size_t)-1;
+    ctx.msg[0] = '\0';
+    /* region 0 is the stack, filled in by the engine */
+    ctx.nregions = 1;
+    if (mem && mem_len) {
+        ctx.regions[1].start = (uintptr_t)mem;
+        ctx.regions[1].end = (uintptr_t)mem + mem_len;
+        ctx.regions[1].writable = 1;
+        ctx.nregions = 2;
+    }
+    int count = OPT(opts, struct pbpf_run_opts, count_insns, 0);
+    uint64_t executed = 0, result = 0;
+    int rc;
+    if (prog->engine == PBPF_ENGINE_JIT)
+        rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
+    else
+        rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
+                             &executed);
+    if (opts) {
+        if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
+            opts->insns_executed = executed;
+        if (opts->sz >= offsetof(struct pbpf_run_opts, err_pc) + sizeof(size_t))
+            opts->err_pc = rc ? ctx.err_pc : 0;
+        char *eb = OPT(opts, struct pbpf_run_opts, err_buf, NULL);
+        size_t es = OPT(opts, struct pbpf_run_opts, err_size, 0);
+        if (eb && es)
+            snprintf(eb, es, "%s", rc ? ctx.msg : "");
+    }
+    if (rc == 0 && r0)
+        *r0 = result;
+    return rc;
+}
+
+int pbpf_run_fail(struct pbpf_run_ctx *ctx, int err, size_t pc, const char *fmt, ...)
+{
+    if (ctx->err && ctx->msg[0])
+        return ctx->err;
+    ctx->err = err;
+    ctx->err_pc = pc;
+    int n = snprintf(ctx->msg, sizeof ctx->msg, "insn %zu: ", pc);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof ctx->msg)
+        vsnprintf(ctx->msg + n, sizeof ctx->msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+void *pbpf_run_ctx_user(const struct pbpf_run_ctx *ctx) { return ctx->user; }
+struct pbpf_prog *pbpf_run_ctx_prog(const struct pbpf_run_ctx *ctx) { return ctx->prog; }
+unsigned pbpf_run_ctx_slot(const struct pbpf_run_ctx *ctx) { return ctx->slot; }
+
+int pbpf_run_ctx_check_mem(const struct pbpf_run_ctx *ctx, uint64_t ptr, uint64_t len, int write)
+{
+    if (ctx->prog->mode == PBPF_MODE_VERIFIED)
+        return 1;
+    return len == 0 || pbpf_region_ok(ctx, ptr, len, write);
+}
+
+int pbpf_run_ctx_add_region(struct pbpf_run_ctx *ctx, void *ptr, uint64_t len, int writable)
+{
+    if (ctx->prog->mode == PBPF_MODE_VERIFIED)
+        return 0;
+    if (ctx->nregions >= PBPF_MAX_REGIONS)
+        return -ENOSPC;
+    ctx->regions[ctx->nregions].start = (uintptr_t)ptr;
+    ctx->regions[ctx->nregions].end = (uintptr_t)ptr + len;
+    ctx->regions[ctx->nregions].writable = writable;
+    ctx->nregions++;
+    return 0;
+}
+
+void pbpf_run_ctx_abort(struct pbpf_run_ctx *ctx, int err, const char *msg)
+{
+    if (ctx->err)
+        return;
+    ctx->err = err ? err : -EINVAL;
+    snprintf(ctx->msg, sizeof ctx->msg, "%s", msg ? msg : "aborted by helper");
+}

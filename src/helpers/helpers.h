@@ -1,0 +1,15 @@
+/* The helper table: Linux helper ids, names, and pbpf's implementations. */
+#ifndef PBPF_HELPERS_HELPERS_H
+#define PBPF_HELPERS_HELPERS_H
+
+#include <stdint.h>
+
+#include "pbpf/pbpf.h"
+
+/* Highest Linux helper id (include/uapi/linux/bpf.h; frozen since 6.2). */
+#define PBPF_LINUX_HELPER_MAX 211
+
+/* Registers every built-in helper with the runtime. */
+void pbpf_helpers_register_builtin(struct pbpf_runtime *rt);
+
+#endif

@@ -1,0 +1,34 @@
+/* The platform layer: the only code that talks to the operating system.
+ * Porting pbpf to a new host means writing one more file that implements
+ * these functions (posix.c, win32.c). */
+#ifndef PBPF_PLATFORM_PLATFORM_H
+#define PBPF_PLATFORM_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *pbpf_malloc(size_t size);
+void *pbpf_calloc(size_t n, size_t size);
+void *pbpf_realloc(void *p, size_t size);
+void pbpf_free(void *p);
+
+/* Memory for generated code.  W^X: pages are read+write after alloc and
+ * become read+execute (never both) after pbpf_exec_seal(). */
+void *pbpf_exec_alloc(size_t size);
+int pbpf_exec_seal(void *p, size_t size);
+void pbpf_exec_free(void *p, size_t size);
+
+/* Clocks, in nanoseconds. */
+uint64_t pbpf_time_mono_ns(void);   /* CLOCK_MONOTONIC: bpf_ktime_get_ns */
+uint64_t pbpf_time_boot_ns(void);   /* including suspend: bpf_ktime_get_boot_ns */
+uint64_t pbpf_time_coarse_ns(void); /* cheap, lower resolution */
+uint64_t pbpf_time_real_ns(void);   /* wall clock (TAI approximated by UTC) */
+
+unsigned pbpf_cpu_count(void);
+/* Fills buf with unpredictable bytes; returns 0 or a negative errno. */
+int pbpf_random_bytes(void *buf, size_t len);
+
+uint64_t pbpf_process_id(void);
+uint64_t pbpf_thread_id(void);
+
+#endif

@@ -1,0 +1,74 @@
+/* Platform layer for Windows (built with mingw-w64 or MSVC). */
+#if defined(_WIN32)
+#include <errno.h>
+#include <stdlib.h>
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#include <bcrypt.h>
+
+#include "platform/platform.h"
+
+void *pbpf_malloc(size_t size) { return malloc(size ? size : 1); }
+void *pbpf_calloc(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
+void *pbpf_realloc(void *p, size_t size) { return realloc(p, size ? size : 1); }
+void pbpf_free(void *p) { free(p); }
+
+void *pbpf_exec_alloc(size_t size)
+{
+    return VirtualAlloc(NULL, size, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+}
+
+int pbpf_exec_seal(void *p, size_t size)
+{
+    DWORD old;
+    if (!VirtualProtect(p, size, PAGE_EXECUTE_READ, &old))
+        return -EACCES;
+    FlushInstructionCache(GetCurrentProcess(), p, size);
+    return 0;
+}
+
+void pbpf_exec_free(void *p, size_t size)
+{
+    (void)size;
+    if (p)
+        VirtualFree(p, 0, MEM_RELEASE);
+}
+
+static uint64_t qpc_ns(void)
+{
+    static LARGE_INTEGER freq; /* benign: every thread computes the same value */
+    LARGE_INTEGER now;
+    if (!freq.QuadPart)
+        QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&now);
+    return (uint64_t)((double)now.QuadPart * 1e9 / (double)freq.QuadPart);
+}
+
+uint64_t pbpf_time_mono_ns(void) { return qpc_ns(); }
+uint64_t pbpf_time_boot_ns(void) { return qpc_ns(); }
+uint64_t pbpf_time_coarse_ns(void) { return (uint64_t)GetTickCount64() * 1000000u; }
+
+uint64_t pbpf_time_real_ns(void)
+{
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    /* 100 ns units since 1601-01-01 → ns since 1970-01-01 */
+    return (t - 116444736000000000ull) * 100u;
+}
+
+unsigned pbpf_cpu_count(void)
+{
+    DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+    return n ? (unsigned)n : 1;
+}
+
+int pbpf_random_bytes(void *buf, size_t len)
+{
+    NTSTATUS st = BCryptGenRandom(NULL, buf, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+    return st == 0 ? 0 : -EIO;
+}
+
+uint64_t pbpf_process_id(void) { return GetCurrentProcessId(); }
+uint64_t pbpf_thread_id(void) { return GetCurrentThreadId(); }
+#endif
