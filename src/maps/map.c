@@ -386,11 +386,10 @@ int pbpf_map_freeze(struct pbpf_map *m)
 {
     if (!m)
         return -EINVAL;
-    if (!can_write(m)) {
-        if (!(m->map_flags & PBPF_F_RDONLY) && m->frozen)
-            return -EBUSY;
+    /* map_freeze(): a frozen map is no longer writable, so a second
+     * freeze fails the permission check (EPERM) before the EBUSY test */
+    if (!can_write(m))
         return -EPERM;
-    }
     int expected = 0;
     if (!__atomic_compare_exchange_n(&m->frozen, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE))

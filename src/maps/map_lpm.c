@@ -115,6 +115,8 @@ static void *lpm_lookup(struct pbpf_map *m, const void *key, unsigned slot)
     (void)slot;
     struct lpm_trie *t = T(m);
     struct lpm_node *found = NULL;
+    if (key_prefixlen(key) > t->max_prefixlen)
+        return NULL; /* trie_lookup_elem() */
     for (struct lpm_node *n = __atomic_load_n(&t->root, __ATOMIC_ACQUIRE); n;) {
         uint32_t matchlen = longest_prefix_match(t, n, key);
         if (matchlen == t->max_prefixlen) {
