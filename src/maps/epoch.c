@@ -15,7 +15,8 @@ _Thread_local struct pbpf_epoch_rec *pbpf_epoch_self;
 uint64_t pbpf_epoch_global = 1;
 
 static struct pbpf_epoch_rec *epoch_recs; /* push-only list */
-static struct pbpf_epoch_node *limbo;
+/* FIFO in retire order: tags increase from head to tail */
+static struct pbpf_epoch_node *limbo, **limbo_tail = &limbo;
 static unsigned limbo_len;
 static int limbo_lock;
 
@@ -58,21 +59,21 @@ static uint64_t oldest_reader(void)
     return min;
 }
 
-/* Takes the nodes that are safe from the limbo list (lock held). */
+/* Takes the nodes that are safe from the head of the limbo list (lock
+ * held): the list is sorted by tag, so the first unsafe node ends it. */
 static struct pbpf_epoch_node *collect(uint64_t oldest)
 {
-    struct pbpf_epoch_node *done = NULL, **pp = &limbo;
-    while (*pp) {
-        struct pbpf_epoch_node *n = *pp;
-        if (n->epoch <= oldest) {
-            *pp = n->next;
-            n->next = done;
-            done = n;
-            limbo_len--;
-        } else {
-            pp = &n->next;
-        }
+    struct pbpf_epoch_node *done = limbo, **pp = &limbo;
+    while (*pp && (*pp)->epoch <= oldest) {
+        pp = &(*pp)->next;
+        limbo_len--;
     }
+    if (pp == &limbo)
+        return NULL;
+    limbo = *pp;
+    *pp = NULL;
+    if (!limbo)
+        limbo_tail = &limbo;
     return done;
 }
 
@@ -98,14 +99,16 @@ void pbpf_epoch_retire(struct pbpf_epoch_node *node, void *owner,
 {
     node->owner = owner;
     node->fn = fn;
-    node->epoch = __atomic_add_fetch(&pbpf_epoch_global, 1, __ATOMIC_SEQ_CST);
+    node->next = NULL;
     lock();
-    node->next = limbo;
-    limbo = node;
+    /* tagged under the lock so the list stays sorted; a reader in epoch
+     * >= the tag entered after the caller's unlink */
+    node->epoch = __atomic_add_fetch(&pbpf_epoch_global, 1, __ATOMIC_SEQ_CST);
+    *limbo_tail = node;
+    limbo_tail = &node->next;
     limbo_len++;
     struct pbpf_epoch_node *done = NULL;
-    /* A reader in epoch >= the node's tag entered after the unlink. */
-    if (limbo_len >= 32)
+    if (limbo_len >= 64)
         done = collect(oldest_reader());
     unlock();
     run(done);
@@ -115,6 +118,7 @@ void pbpf_epoch_forget(void *owner)
 {
     lock();
     struct pbpf_epoch_node *done = NULL, **pp = &limbo;
+    limbo_tail = &limbo;
     while (*pp) {
         struct pbpf_epoch_node *n = *pp;
         if (n->owner == owner) {
@@ -124,6 +128,7 @@ void pbpf_epoch_forget(void *owner)
             limbo_len--;
         } else {
             pp = &n->next;
+            limbo_tail = pp;
         }
     }
     unlock();
