@@ -208,8 +208,7 @@ static int parse_symbols(struct pbpf_object *obj)
     return 0;
 }
 
-int pbpf_elf_rels_for(struct pbpf_object *obj, uint32_t sec, struct pbpf_elf_rel **out,
-                      size_t *cnt)
+static int rels_for(struct pbpf_object *obj, uint32_t sec, struct pbpf_elf_rel **out, size_t *cnt)
 {
     *out = NULL;
     *cnt = 0;
@@ -248,17 +247,29 @@ int pbpf_elf_rels_for(struct pbpf_object *obj, uint32_t sec, struct pbpf_elf_rel
                                     obj->sym_cnt);
             }
             if (rels[k].offset >= obj->secs[sec].size) {
+                unsigned long long bad = (unsigned long long)rels[k].offset;
                 pbpf_free(rels);
                 return pbpf_elf_err(obj, -EINVAL,
                                     "section '%s' offset 0x%zx: target offset 0x%llx outside '%s'",
-                                    r->name, k * REL_SIZE, (unsigned long long)rels[k].offset,
-                                    obj->secs[sec].name);
+                                    r->name, k * REL_SIZE, bad, obj->secs[sec].name);
             }
         }
         *out = rels;
         *cnt = n;
     }
     return 0;
+}
+
+int pbpf_elf_rels_for(struct pbpf_object *obj, uint32_t sec, struct pbpf_elf_rel **out,
+                      size_t *cnt)
+{
+    int rc = rels_for(obj, sec, out, cnt);
+    if (rc) {
+        pbpf_free(*out);
+        *out = NULL;
+        *cnt = 0;
+    }
+    return rc;
 }
 
 static int cmp_rel(const void *a, const void *b)
@@ -323,7 +334,8 @@ static int parse_code(struct pbpf_object *obj)
         }
         if ((rc = pbpf_elf_rels_for(obj, i, &x->rels, &x->rel_cnt)))
             return rc;
-        qsort(x->rels, x->rel_cnt, sizeof(*x->rels), cmp_rel);
+        if (x->rel_cnt)
+            qsort(x->rels, x->rel_cnt, sizeof(*x->rels), cmp_rel);
         for (size_t k = 0; k < x->rel_cnt; k++) {
             if (x->rels[k].offset % 8)
                 return pbpf_elf_err(obj, -EINVAL,

@@ -97,9 +97,10 @@ static int parse_legacy(struct pbpf_object *obj, size_t cap)
         uint32_t f[5] = {0};
         struct pbpf_object_map *m;
         if (i && syms[i].off == syms[i - 1].off) {
+            int rc = pbpf_elf_err(obj, -EINVAL, "section 'maps' offset 0x%llx: two maps '%s', '%s'",
+                                  (unsigned long long)syms[i].off, syms[i - 1].name, syms[i].name);
             pbpf_free(syms);
-            return pbpf_elf_err(obj, -EINVAL, "section 'maps' offset 0x%llx: two maps '%s', '%s'",
-                                (unsigned long long)syms[i].off, syms[i - 1].name, syms[i].name);
+            return rc;
         }
         /* struct bpf_map_def: type, key_size, value_size, max_entries,
          * map_flags; shorter old definitions leave the rest 0 */
