@@ -35,11 +35,7 @@ int pbpf_runtime_set_helper(struct pbpf_runtime *rt, uint32_t id, pbpf_helper_fn
     return 0;
 }
 
-static void log_msg(char *buf, size_t size, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+static void log_msg(char *buf, size_t size, const char *fmt, ...) PBPF_PRINTF_FMT(3, 4);
 static void log_msg(char *buf, size_t size, const char *fmt, ...)
 {
     if (!buf || !size)

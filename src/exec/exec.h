@@ -79,12 +79,20 @@ struct pbpf_run_ctx {
     char msg[160];
 };
 
+/* printf-style format checking.  mingw-w64 builds use its C99 printf
+ * (__USE_MINGW_ANSI_STDIO), which the "gnu_printf" archetype describes;
+ * plain "printf" there means msvcrt's, which lacks %zu and %llu. */
+#if defined(__MINGW32__)
+#define PBPF_PRINTF_FMT(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define PBPF_PRINTF_FMT(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PBPF_PRINTF_FMT(f, a)
+#endif
+
 /* Records a run failure (first one wins) and returns err. */
 int pbpf_run_fail(struct pbpf_run_ctx *ctx, int err, size_t pc, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+    PBPF_PRINTF_FMT(4, 5);
 
 /* Checked-mode region test. */
 static inline int pbpf_region_ok(const struct pbpf_run_ctx *ctx, uint64_t a, uint64_t n, int w)
