@@ -14,3 +14,12 @@ if(PBPF_TESTS)
   add_test(NAME kernel_kdiff COMMAND test_kdiff)
   set_tests_properties(kernel_kdiff PROPERTIES LABELS kernel SKIP_RETURN_CODE 77 TIMEOUT 60)
 endif()
+
+# pbpf_testdata (cmake/parts/testdata.cmake) is defined after this file;
+# target names resolve when the build is generated.
+if(PBPF_TESTS)
+  add_executable(kernel_conformance ${CMAKE_CURRENT_SOURCE_DIR}/tests/kernel/kernel_conformance.c)
+  target_link_libraries(kernel_conformance PRIVATE pbpf_kbpf pbpf_testdata)
+  add_test(NAME kernel_conformance COMMAND kernel_conformance ${PBPF_SHARED_DIR}/conformance)
+  set_tests_properties(kernel_conformance PROPERTIES LABELS kernel SKIP_RETURN_CODE 77 TIMEOUT 120)
+endif()
