@@ -208,6 +208,18 @@ static inline void gen_mem_row(struct gen *g, const struct pbpf_opinfo *op)
         break;
     default: { /* atomic: the fetch forms write src; cmpxchg reads and writes r0 */
         unsigned s = op->src.kind == PBPF_RULE_REG_WRITE ? gen_wreg(g) : gen_rreg(g);
+        if (op->imm.value == PBPF_ATOMIC_CMPXCHG && gen_below(g->src, 2)) {
+            /* make the compare succeed, sometimes with junk above 32 bits */
+            gen_emit(g, PBPF_CLS_LDX | PBPF_MODE_MEM | (size == 8 ? PBPF_SIZE_DW : PBPF_SIZE_W), 0,
+                     base, off, 0);
+            if (size == 4 && gen_below(g->src, 2)) {
+                unsigned t = gen_wreg(g);
+                if (t != 0 && t != s) {
+                    gen_lddw(g, t, (uint64_t)gen_u32(g->src) << 32);
+                    gen_emit(g, PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_OR, 0, t, 0, 0);
+                }
+            }
+        }
         gen_emit(g, op->code, base, s, off, op->imm.value);
         break;
     }
