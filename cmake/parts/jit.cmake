@@ -27,3 +27,29 @@ if(PBPF_FUZZ AND PBPF_HAVE_JIT)
                    -print_final_stats=1 ${PBPF_JIT_CORPUS})
   set_tests_properties(fuzz_jit PROPERTIES LABELS "fuzz;nosan" TIMEOUT 300)
 endif()
+
+# The conformance vectors on the JIT need the conformance reader (library
+# pbpf_testdata, defined in another part): checked at the end of the
+# directory, once every part has been read.
+function(pbpf_jit_conformance_test)
+  if(PBPF_TESTS AND PBPF_HAVE_JIT AND TARGET pbpf_testdata)
+    add_executable(test_jit_conformance ${CMAKE_CURRENT_SOURCE_DIR}/tests/jit/test_jit_conformance.c)
+    target_include_directories(test_jit_conformance PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+                                                            ${CMAKE_CURRENT_SOURCE_DIR}/tools/common)
+    target_link_libraries(test_jit_conformance PRIVATE pbpf_testdata pbpf)
+    add_test(NAME jit_conformance COMMAND test_jit_conformance ${PBPF_SHARED_DIR}/conformance)
+    set_tests_properties(jit_conformance PROPERTIES LABELS jit SKIP_RETURN_CODE 77 TIMEOUT 120)
+  endif()
+endfunction()
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+  cmake_language(DEFER CALL pbpf_jit_conformance_test)
+else()
+  pbpf_jit_conformance_test()
+endif()
+
+# bench_jit: empty-program cost and an arithmetic loop, JIT vs interpreter.
+if(PBPF_BENCH AND PBPF_HAVE_JIT)
+  add_executable(bench_jit ${CMAKE_CURRENT_SOURCE_DIR}/tests/jit/bench_jit.c)
+  target_include_directories(bench_jit PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(bench_jit PRIVATE pbpf)
+endif()

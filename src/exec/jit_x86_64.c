@@ -19,9 +19,12 @@
  *   return address into the entry, then per bpf-to-bpf call: r6..r10 of the
  *   caller and a return address (48 bytes: keeps 16-byte call alignment)
  *
- * The entry calls the program's first instruction, so `exit` is always a
- * `ret`; whatever stops a run early (LD_ABS out of bounds, a failed call)
- * jumps to the epilogue, which finds the saved registers through r12.
+ * With bpf-to-bpf calls the entry calls the program's first instruction,
+ * so `exit` is always a `ret`; without, an `exit` is the epilogue itself.
+ * Whatever stops a run early (LD_ABS out of bounds, a failed call) jumps to
+ * the epilogue, which finds the saved registers through r12.  The entry
+ * saves only the callee-saved registers the program uses and builds the
+ * stack area only when something needs it: an empty program costs a call.
  *
  * Code is laid out in passes until every jump has its shortest encoding
  * (jump distances only shrink from pass to pass, so this converges), then
@@ -112,6 +115,13 @@ struct jit_state {
     size_t nfix, fix_cap;
     uint32_t labels[LBL_FIXED_COUNT];
     uint64_t seed, rng;
+    /* entry frame (plan_frame) */
+    int frame;
+    int local_calls; /* bpf-to-bpf calls: the entry calls the body */
+    unsigned used; /* eBPF registers the program names */
+    uint8_t saved[8];
+    unsigned nsaved;
+    unsigned frame_size;
 };
 
 /* --- byte emission -------------------------------------------------------- */
@@ -741,6 +751,8 @@ static int jcc_of(uint8_t op)
     }
 }
 
+static void emit_epilogue(struct jit_state *st);
+
 static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size)
 {
     const struct pbpf_prog *prog = st->prog;
@@ -948,7 +960,12 @@ static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size
         break;
     }
     case PBPF_FMT_EXIT:
-        emit1(st, 0xc3);
+        /* with bpf-to-bpf calls the entry called the body and each exit
+         * returns to its caller; without, exit is the epilogue */
+        if (st->local_calls)
+            emit1(st, 0xc3);
+        else
+            emit_epilogue(st);
         break;
     case PBPF_FMT_LDABS:
     case PBPF_FMT_LDIND:
@@ -984,12 +1001,6 @@ static void jit_fail_helper(struct pbpf_run_ctx *ctx, uint64_t pc)
 
 /* --- the whole program ------------------------------------------------- */
 
-#ifdef _WIN32
-static const uint8_t jit_saved[] = {RBX, RBP, RDI, RSI, R12, R13, R14, R15};
-#else
-static const uint8_t jit_saved[] = {RBX, RBP, R12, R13, R14, R15};
-#endif
-
 static void emit_push(struct jit_state *st, int r)
 {
     emit_rex(st, 0, 0, 0, r, 0);
@@ -1002,41 +1013,95 @@ static void emit_pop(struct jit_state *st, int r)
     emit1(st, (uint8_t)(0x58 + (r & 7)));
 }
 
+/* What the entry must set up, so that a small program costs little to
+ * call: callee-saved registers are saved only when the program uses them,
+ * and the stack area and r12 exist only when something needs them (r10,
+ * calls, packet loads). */
+static void plan_frame(struct jit_state *st)
+{
+    const struct pbpf_prog *prog = st->prog;
+    unsigned used = 1u << 0 | 1u << 1 | 1u << 2;
+    int frame = 0;
+    for (size_t pc = 0; pc < prog->cnt; pc++) {
+        const struct pbpf_insn *in = &prog->insns[pc];
+        const struct pbpf_opinfo *info = pbpf_isa_lookup(in);
+        unsigned d = PBPF_INSN_DST(in), sr = PBPF_INSN_SRC(in);
+        if (info && info->dst.kind >= PBPF_RULE_REG_READ && d <= 10)
+            used |= 1u << d;
+        if (info && info->src.kind >= PBPF_RULE_REG_READ && sr <= 10)
+            used |= 1u << sr;
+        if (info && (info->fmt == PBPF_FMT_CALL || info->fmt == PBPF_FMT_CALLX ||
+                     info->fmt == PBPF_FMT_CALL_LOCAL || info->fmt == PBPF_FMT_LDABS ||
+                     info->fmt == PBPF_FMT_LDIND))
+            frame = 1;
+        if (info && (info->fmt == PBPF_FMT_CALL || info->fmt == PBPF_FMT_CALLX))
+            used |= 0x3eu; /* a helper reads r1..r5 */
+        if (info && info->fmt == PBPF_FMT_CALL_LOCAL)
+            st->local_calls = 1;
+        if (in->code == PBPF_OPCODE_LDDW)
+            pc++;
+    }
+    if (used & 1u << 10)
+        frame = 1;
+    st->frame = frame;
+    st->used = used;
+    st->nsaved = 0;
+    for (unsigned r = 6; r <= 9; r++)
+        if (used & 1u << r)
+            st->saved[st->nsaved++] = jit_reg[r];
+#ifdef _WIN32
+    st->saved[st->nsaved++] = RDI;
+    st->saved[st->nsaved++] = RSI;
+#endif
+    if (frame) {
+        st->saved[st->nsaved++] = RBP;
+        st->saved[st->nsaved++] = R12;
+    }
+    /* after the pushes rsp is 8 + 8 * nsaved mod 16: the frame (and its
+     * padding) makes r12 16-byte aligned */
+    st->frame_size = JIT_FRAME + (st->nsaved % 2 ? 8 : 0);
+}
+
 static void emit_prologue(struct jit_state *st)
 {
-    for (size_t i = 0; i < sizeof jit_saved; i++)
-        emit_push(st, jit_saved[i]);
-    /* rsp is now 8 mod 16; the frame makes it 16-aligned */
+    for (unsigned i = 0; i < st->nsaved; i++)
+        emit_push(st, st->saved[i]);
 #ifdef _WIN32
-    /* touch the stack page by page: Windows grows it through a guard page */
-    emit_alu_ri(st, EXT_SUB, 1, RSP, JIT_STACK);
-    emit_rm(st, 0, 0, 0, "\x83", 1, EXT_OR, RSP, 0);
-    emit1(st, 0);
-    emit_alu_ri(st, EXT_SUB, 1, RSP, JIT_FRAME - JIT_STACK);
     emit_mov_rr(st, 1, RDI, RCX);
     emit_mov_rr(st, 1, RSI, RDX);
     int ctx_reg = R8;
 #else
-    emit_alu_ri(st, EXT_SUB, 1, RSP, JIT_FRAME);
     int ctx_reg = RDX;
 #endif
-    emit_mov_rr(st, 1, R12, RSP);
-    emit_rm(st, 1, 0, 0, "\x89", 1, ctx_reg, R12, JIT_CTX_OFF);
-    emit_rm(st, 1, 0, 0, "\x8d", 1, RBP, R12, JIT_STACK);
+    if (st->frame) {
+#ifdef _WIN32
+        /* touch the stack page by page: Windows grows it through a guard page */
+        emit_alu_ri(st, EXT_SUB, 1, RSP, JIT_STACK);
+        emit_rm(st, 0, 0, 0, "\x83", 1, EXT_OR, RSP, 0);
+        emit1(st, 0);
+        emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)(st->frame_size - JIT_STACK));
+#else
+        emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)st->frame_size);
+#endif
+        emit_mov_rr(st, 1, R12, RSP);
+        emit_rm(st, 1, 0, 0, "\x89", 1, ctx_reg, R12, JIT_CTX_OFF);
+        emit_rm(st, 1, 0, 0, "\x8d", 1, RBP, R12, JIT_STACK);
+    }
     /* registers other than r1, r2 and r10 start at 0, as in the checked
      * interpreter, so that runs are reproducible */
-    static const uint8_t zero[] = {RAX, RDX, RCX, R8, RBX, R13, R14, R15};
-    for (size_t i = 0; i < sizeof zero; i++)
-        emit_alu_rr(st, OP_XOR, 0, zero[i], zero[i]);
-    emit_alu_ri(st, EXT_SUB, 1, RSP, 8);
+    for (unsigned r = 0; r <= 9; r++)
+        if (r != 1 && r != 2 && (r == 0 || (st->used & 1u << r)))
+            emit_alu_rr(st, OP_XOR, 0, jit_reg[r], jit_reg[r]);
+    if (st->frame && st->local_calls)
+        emit_alu_ri(st, EXT_SUB, 1, RSP, 8); /* 16-byte aligned inside the body */
 }
 
 static void emit_epilogue(struct jit_state *st)
 {
-    st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
-    emit_rm(st, 1, 0, 0, "\x8d", 1, RSP, R12, JIT_FRAME);
-    for (size_t i = sizeof jit_saved; i-- > 0;)
-        emit_pop(st, jit_saved[i]);
+    if (st->frame)
+        emit_rm(st, 1, 0, 0, "\x8d", 1, RSP, R12, (int32_t)st->frame_size);
+    for (unsigned i = st->nsaved; i-- > 0;)
+        emit_pop(st, st->saved[i]);
     emit1(st, 0xc3);
 }
 
@@ -1068,6 +1133,10 @@ static void emit_tail(struct jit_state *st)
                                                 : LBL_FAIL_HELPER);
         st->stubs[i].pc = here; /* from now on: the stub's offset */
     }
+    if (!st->local_calls) {
+        st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
+        emit_epilogue(st);
+    }
     st->labels[LBL_PKT_FAIL] = (uint32_t)st->len;
     emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
     emit_jump_label(st, -1, LBL_EPILOGUE);
@@ -1097,13 +1166,16 @@ static int emit_pass(struct jit_state *st, char *log, size_t log_size)
     st->nfix = 0;
     st->rng = st->seed;
     emit_prologue(st);
-    emit1(st, 0xe8); /* call the first instruction, just past the epilogue */
-    size_t call_pos = st->len;
-    emit4(st, 0);
-    emit_epilogue(st);
-    uint32_t rel = (uint32_t)(st->len - (call_pos + 4));
-    if (!st->oom)
-        memcpy(st->buf + call_pos, &rel, 4);
+    if (st->local_calls) {
+        emit1(st, 0xe8); /* call the first instruction, just past the epilogue */
+        size_t call_pos = st->len;
+        emit4(st, 0);
+        st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
+        emit_epilogue(st);
+        uint32_t rel = (uint32_t)(st->len - (call_pos + 4));
+        if (!st->oom)
+            memcpy(st->buf + call_pos, &rel, 4);
+    }
     const struct pbpf_prog *prog = st->prog;
     for (size_t pc = 0; pc < prog->cnt; pc++) {
         st->addrs[pc] = (uint32_t)st->len;
@@ -1151,6 +1223,7 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
     st.prev = pbpf_calloc(prog->cnt + 1, sizeof *st.prev);
     if (!st.addrs || !st.prev)
         goto out;
+    plan_frame(&st);
     st.first_pass = 1;
     for (int pass = 0;; pass++) {
         rc = emit_pass(&st, log, log_size);
