@@ -4,22 +4,17 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "isa/insn.h"
 #include "pbpf/pbpf.h"
+#include "platform/platform.h"
 
 #define I(code, dst, src, off, imm)                                                                \
     {                                                                                              \
         (code), PBPF_INSN_REGS(dst, src), (off), (imm)                                             \
     }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double now(void) { return (double)pbpf_time_mono_ns() * 1e-9; }
 
 static double ns_per_run(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t cnt,
                          enum pbpf_engine engine, unsigned runs, uint64_t *r0)
