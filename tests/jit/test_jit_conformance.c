@@ -1,4 +1,4 @@
-/* Every conformance vector (../shared/conformance/*.data) on the JIT and on
+/* Every conformance vector (the .data files of ../shared/conformance) on the JIT and on
  * the checked interpreter: both must give the expected r0, and the same
  * return code and memory contents.  Each vector runs with every JIT
  * hardening combination.  Usage: test_jit_conformance <dir> */
