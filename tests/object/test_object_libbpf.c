@@ -7,6 +7,9 @@
  *                linked subprograms and loaded them into the kernel: ours
  *                must be the same, with map references in index form.
  *                Needs bpf() (root on Linux); exits 77 (skip) without it.
+ *   core OBJ BTF CO-RE records of OBJ resolved against the raw BTF file
+ *                (the running kernel's) must give the values libbpf patched
+ *                into the instructions it loaded.  Needs bpf(), else 77.
  *   btf FILE     a raw BTF file (the kernel's /sys/kernel/btf/vmlinux):
  *                every type as libbpf's btf__parse_raw() reads it. */
 #include <bpf/bpf.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "btf/btf.h"
+#include "elf/elf.h"
 #include "pbpf/object.h"
 #include "test_util.h"
 
@@ -156,7 +160,16 @@ static int compare_open(const char *path, int load)
             for (size_t i = 0; i < cnt && i < p->insn_cnt; i++) {
                 const struct pbpf_insn *a = &p->insns[i];
                 const struct bpf_insn *b = &li[i];
-                int src = a->regs >> 4;
+                int src = a->regs >> 4, core = 0;
+                /* CO-RE patched these for the running kernel: compared by
+                 * the `core` mode instead */
+                for (size_t c = 0; c < p->core_relo_cnt; c++)
+                    core |= p->core_relos[c].insn_idx == i;
+                if (core) {
+                    CHECK(a->code == b->code, "%s %s insn %zu: CO-RE insn %02x vs %02x", path,
+                          p->name, i, a->code, b->code);
+                    continue;
+                }
                 CHECK(a->code == b->code && (a->regs & 15) == b->dst_reg && a->off == b->off,
                       "%s %s insn %zu: %02x/%02x vs %02x", path, p->name, i, a->code, a->regs,
                       b->code);
@@ -249,6 +262,65 @@ static int compare_btf(const char *path)
     return 0;
 }
 
+static int compare_core(const char *obj_path, const char *btf_path)
+{
+    size_t len, blen;
+    void *buf = read_file(obj_path, &len), *bbuf = read_file(btf_path, &blen);
+    struct pbpf_object *o = NULL;
+    struct pbpf_btf *target = NULL;
+    struct bpf_object *lo = NULL;
+    struct bpf_program *lp;
+    char err[256] = "";
+    size_t checked = 0;
+    int rc;
+
+    if (!buf || !bbuf) {
+        free(buf);
+        free(bbuf);
+        printf("SKIP: cannot read %s or %s\n", obj_path, btf_path);
+        return 77;
+    }
+    CHECK(pbpf_object_open_mem(buf, len, NULL, &o) == 0, "%s: open", obj_path);
+    rc = pbpf_btf_parse(bbuf, blen, &target, err, sizeof(err));
+    CHECK(rc == 0, "%s: %s", btf_path, err);
+    lo = bpf_object__open_mem(buf, len, NULL);
+    CHECK(lo && bpf_object__load(lo) == 0, "%s: libbpf load", obj_path);
+    if (!o || !target || !lo || test_failures)
+        goto out;
+    bpf_object__for_each_program(lp, lo)
+    {
+        const struct pbpf_object_prog *p = pbpf_object_prog_by_name(o, bpf_program__name(lp));
+        const struct bpf_insn *li = bpf_program__insns(lp);
+        if (!p)
+            continue;
+        CHECK(p->core_relo_cnt > 0, "%s: no CO-RE records", p->name);
+        for (size_t i = 0; i < p->core_relo_cnt; i++) {
+            const struct pbpf_object_core_relo *c = &p->core_relos[i];
+            const struct bpf_insn *in = &li[c->insn_idx];
+            struct pbpf_core_result res;
+            int cls = in->code & 7;
+            int64_t patched = (cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) ? in->off
+                                                                                : in->imm;
+            err[0] = 0;
+            rc = pbpf_core_resolve(o->btf, c->type_id, c->access, c->kind, target, &res, err,
+                                   sizeof(err));
+            CHECK(rc == 0 && res.exists && (int64_t)res.value == patched,
+                  "%s insn %u kind %u access %s: %d %s value %llu, libbpf patched %lld", p->name,
+                  c->insn_idx, c->kind, c->access, rc, err, (unsigned long long)res.value,
+                  (long long)patched);
+            checked++;
+        }
+    }
+    CHECK(checked >= 5, "%zu CO-RE records checked", checked);
+out:
+    bpf_object__close(lo);
+    pbpf_btf_free(target);
+    pbpf_object_close(o);
+    free(buf);
+    free(bbuf);
+    return 0;
+}
+
 static int have_bpf(void)
 {
     /* a one-entry array: the cheapest proof that bpf() works here */
@@ -262,13 +334,27 @@ static int have_bpf(void)
 int main(int argc, char **argv)
 {
     int load;
-    if (argc < 3 || (strcmp(argv[1], "open") && strcmp(argv[1], "load") && strcmp(argv[1], "btf"))) {
+    if (argc < 3 || (strcmp(argv[1], "open") && strcmp(argv[1], "load") && strcmp(argv[1], "btf") &&
+                     strcmp(argv[1], "core"))) {
         fprintf(stderr, "usage: %s open|load OBJ... | btf FILE\n", argv[0]);
         return 2;
     }
     libbpf_set_print(quiet_print);
     if (strcmp(argv[1], "btf") == 0) {
         int rc = compare_btf(argv[2]);
+        if (rc == 77)
+            return 77;
+        if (test_failures)
+            fprintf(stderr, "%d checks failed\n", test_failures);
+        return test_failures ? 1 : 0;
+    }
+    if (strcmp(argv[1], "core") == 0 && argc == 4) {
+        int rc;
+        if (!have_bpf()) {
+            printf("SKIP: bpf() is not available here (needs Linux and root)\n");
+            return 77;
+        }
+        rc = compare_core(argv[2], argv[3]);
         if (rc == 77)
             return 77;
         if (test_failures)
