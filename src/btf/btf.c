@@ -25,6 +25,8 @@ struct pbpf_btf {
     uint32_t cnt;
 };
 
+static int btf_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_BTF_PRINTF(4, 5);
+
 static int btf_err(char *err, size_t size, int code, const char *fmt, ...)
 {
     if (err && size) {
