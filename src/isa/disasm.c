@@ -7,13 +7,10 @@
 
 #include "isa/isa.h"
 
-/* Signed hex as llvm-objdump prints immediates: 0x5, -0x5. */
+/* Immediates as llvm-objdump prints them: signed decimal. */
 static const char *shex(char *b, size_t n, int64_t v)
 {
-    if (v < 0)
-        snprintf(b, n, "-0x%" PRIx64, (uint64_t)0 - (uint64_t)v);
-    else
-        snprintf(b, n, "0x%" PRIx64, (uint64_t)v);
+    snprintf(b, n, "%" PRId64, v);
     return b;
 }
 
@@ -52,7 +49,7 @@ static int disasm_llvm(const struct pbpf_insn *in, const struct pbpf_opinfo *op,
     case PBPF_FMT_LDDW:
         switch (s) {
         case 0:
-            return snprintf(buf, size, "r%u = 0x%" PRIx64 " ll", d, imm64);
+            return snprintf(buf, size, "r%u = %" PRId64 " ll", d, (int64_t)imm64);
         case PBPF_PSEUDO_MAP_VALUE:
         case PBPF_PSEUDO_MAP_IDX_VALUE:
             return snprintf(buf, size, "r%u = %s(%d, %d) ll", d,
@@ -64,28 +61,28 @@ static int disasm_llvm(const struct pbpf_insn *in, const struct pbpf_opinfo *op,
         }
         }
     case PBPF_FMT_LDX:
-        return snprintf(buf, size, "r%u = *(%s *)(r%u %c 0x%x)", d,
+        return snprintf(buf, size, "r%u = *(%s *)(r%u %c %u)", d,
                         mem_type(msize, PBPF_MODE(op->code) == PBPF_MODE_MEMSX), s,
                         in->off < 0 ? '-' : '+', (unsigned)(in->off < 0 ? -in->off : in->off));
     case PBPF_FMT_ST:
-        return snprintf(buf, size, "*(%s *)(r%u %c 0x%x) = %s", mem_type(msize, 0), d,
+        return snprintf(buf, size, "*(%s *)(r%u %c %u) = %s", mem_type(msize, 0), d,
                         in->off < 0 ? '-' : '+', (unsigned)(in->off < 0 ? -in->off : in->off),
                         shex(t1, sizeof t1, in->imm));
     case PBPF_FMT_STX:
-        return snprintf(buf, size, "*(%s *)(r%u %c 0x%x) = r%u", mem_type(msize, 0), d,
+        return snprintf(buf, size, "*(%s *)(r%u %c %u) = r%u", mem_type(msize, 0), d,
                         in->off < 0 ? '-' : '+', (unsigned)(in->off < 0 ? -in->off : in->off), s);
     case PBPF_FMT_ATOMIC: {
         char w = msize == 4 ? 'w' : 'r';
         char sign = in->off < 0 ? '-' : '+';
         unsigned aoff = (unsigned)(in->off < 0 ? -in->off : in->off);
         if (op->imm.value == PBPF_ATOMIC_XCHG)
-            return snprintf(buf, size, "%c%u = %s(r%u %c 0x%x, %c%u)", w, s,
+            return snprintf(buf, size, "%c%u = %s(r%u %c %u, %c%u)", w, s,
                             msize == 4 ? "xchg32_32" : "xchg_64", d, sign, aoff, w, s);
         if (op->imm.value == PBPF_ATOMIC_CMPXCHG)
-            return snprintf(buf, size, "%c0 = %s(r%u %c 0x%x, %c0, %c%u)", w,
+            return snprintf(buf, size, "%c0 = %s(r%u %c %u, %c0, %c%u)", w,
                             msize == 4 ? "cmpxchg32_32" : "cmpxchg_64", d, sign, aoff, w, w, s);
         if (op->imm.value & PBPF_ATOMIC_FETCH)
-            return snprintf(buf, size, "%c%u = atomic_fetch_%s((%s *)(r%u %c 0x%x), %c%u)", w, s,
+            return snprintf(buf, size, "%c%u = atomic_fetch_%s((%s *)(r%u %c %u), %c%u)", w, s,
                             op->sym, mem_type(msize, 0), d, sign, aoff, w, s);
         static const struct {
             const char *sym, *op;
@@ -94,7 +91,7 @@ static int disasm_llvm(const struct pbpf_insn *in, const struct pbpf_opinfo *op,
         for (size_t i = 0; i < 4; i++)
             if (!strcmp(m[i].sym, op->sym))
                 o = m[i].op;
-        return snprintf(buf, size, "lock *(%s *)(r%u %c 0x%x) %s %c%u", mem_type(msize, 0), d,
+        return snprintf(buf, size, "lock *(%s *)(r%u %c %u) %s %c%u", mem_type(msize, 0), d,
                         sign, aoff, o, w, s);
     }
     case PBPF_FMT_JA:
@@ -121,7 +118,7 @@ static int disasm_llvm(const struct pbpf_insn *in, const struct pbpf_opinfo *op,
         return snprintf(buf, size, "r0 = *(%s *)skb[%s]", mem_type(msize, 0),
                         shex(t1, sizeof t1, in->imm));
     case PBPF_FMT_LDIND:
-        return snprintf(buf, size, "r0 = *(%s *)skb[r%u %c 0x%x]", mem_type(msize, 0), s,
+        return snprintf(buf, size, "r0 = *(%s *)skb[r%u %c %u]", mem_type(msize, 0), s,
                         in->imm < 0 ? '-' : '+',
                         (unsigned)(in->imm < 0 ? 0u - (uint32_t)in->imm : (uint32_t)in->imm));
     }
