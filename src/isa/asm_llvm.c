@@ -460,7 +460,9 @@ int pbpf_asm_llvm_line(const char *s, int pass, size_t pc, char *err, size_t err
             in.off = off;
             return emit(state, in);
         }
-        if (accept(&c, "-")) { /* neg */
+        skip_ws(&c);
+        if (c.p[0] == '-' && (c.p[1] == 'r' || c.p[1] == 'w')) { /* neg */
+            c.p++;
             if (reg(&c, &r, NULL) || r != d || finish(&c))
                 return cfail(&c, "negation must be of the destination register");
             return emit(state, from_row(&pbpf_isa_table[is32 ? PBPF_XOP_NEG32 : PBPF_XOP_NEG64], d, 0));
