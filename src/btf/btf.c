@@ -25,6 +25,8 @@ struct pbpf_btf {
     uint32_t cnt;
 };
 
+static int btf_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_BTF_PRINTF(4, 5);
+
 static int btf_err(char *err, size_t size, int code, const char *fmt, ...)
 {
     if (err && size) {
@@ -369,9 +371,11 @@ static int check_type_refs(const struct pbpf_btf *btf, uint32_t id, char *err, s
 
     switch (kind) {
     case PBPF_BTF_KIND_PTR:
-        if ((rc = check_ref(btf, id, t->size_type, 1, "pointee", err, err_size)) &&
-            !(t->size_type < btf->cnt && t->size_type &&
-              pbpf_btf_kind(btf->types[t->size_type]) == PBPF_BTF_KIND_FUNC_PROTO))
+        /* a function pointer points to a FUNC_PROTO */
+        if (t->size_type && t->size_type < btf->cnt &&
+            pbpf_btf_kind(btf->types[t->size_type]) == PBPF_BTF_KIND_FUNC_PROTO)
+            break;
+        if ((rc = check_ref(btf, id, t->size_type, 1, "pointee", err, err_size)))
             return rc;
         break;
     case PBPF_BTF_KIND_TYPEDEF:

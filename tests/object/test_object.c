@@ -416,7 +416,8 @@ static void test_parse(const char *dir)
 {
     static const char *const files[] = {"legacy_maps.bpf.o", "btf_maps.bpf.o",
                                         "global_data.bpf.o", "subprogs.bpf.o",
-                                        "callbacks.bpf.o",   "sec_names.bpf.o"};
+                                        "callbacks.bpf.o",   "sec_names.bpf.o",
+                                        "core_reloc.bpf.o"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         void *buf;
         size_t len, idx, idx2;
@@ -571,6 +572,24 @@ static void test_parse(const char *dir)
                       strcmp(p->attach_target, "do_nanosleep") == 0,
                   "fexit.s");
             CHECK(pbpf_object_prog_cnt(o) == 28, "%zu programs", pbpf_object_prog_cnt(o));
+        } else if (f == 6) { /* core_reloc.bpf.c: one record per builtin */
+            unsigned kinds = 0;
+            p = pbpf_object_prog_by_name(o, "read_tgid");
+            CHECK(p && p->core_relo_cnt == 5, "CO-RE records");
+            for (size_t i = 0; p && i < p->core_relo_cnt; i++) {
+                const struct pbpf_object_core_relo *c = &p->core_relos[i];
+                const struct pbpf_btf_type *t = pbpf_btf_type_by_id(o->btf, c->type_id);
+                kinds |= 1u << c->kind;
+                CHECK(c->insn_idx < p->insn_cnt && t, "record %zu", i);
+                if (c->kind == PBPF_CORE_FIELD_BYTE_OFFSET)
+                    CHECK(strcmp(c->access, "0:1") == 0 &&
+                              strcmp(pbpf_btf_name(o->btf, t), "task_struct") == 0,
+                          "tgid is member 1 of task_struct: '%s'", c->access);
+            }
+            CHECK(kinds == (1u << PBPF_CORE_FIELD_BYTE_OFFSET | 1u << PBPF_CORE_FIELD_EXISTS |
+                            1u << PBPF_CORE_TYPE_EXISTS | 1u << PBPF_CORE_TYPE_SIZE |
+                            1u << PBPF_CORE_ENUMVAL_VALUE),
+                  "kinds 0x%x", kinds);
         }
         pbpf_object_close(o);
         free(buf);
@@ -632,7 +651,7 @@ static void test_malformed(const char *dir)
 {
     static const char *const files[] = {"legacy_maps.bpf.o", "btf_maps.bpf.o",
                                         "global_data.bpf.o", "subprogs.bpf.o",
-                                        "callbacks.bpf.o"};
+                                        "callbacks.bpf.o",   "core_reloc.bpf.o"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         void *buf;
         size_t len, off, size, shoff;
