@@ -239,6 +239,28 @@ static void test_btf(void)
     rc = parse_blob(&bl, len, err, sizeof(err));
     CHECK(rc == -EINVAL && strstr(err, "[2]"), "member past size: %d %s", rc, err);
 
+    /* anonymous unions nested 30 deep, 8 wide: a failed member lookup
+     * must not visit all 8^30 paths */
+    memset(&bl, 0, sizeof(bl));
+    ty(&bl, "int", INFO(PBPF_BTF_KIND_INT, 0, 0), 4);
+    w32(&bl, 32);
+    for (uint32_t id = 2; id <= 31; id++) {
+        ty(&bl, "", INFO(PBPF_BTF_KIND_UNION, 8, 0), 4);
+        for (int k = 0; k < 8; k++) {
+            w32(&bl, 0);
+            w32(&bl, id - 1);
+            w32(&bl, 0);
+        }
+    }
+    len = finish(&bl);
+    btf = NULL;
+    rc = pbpf_btf_parse(bl.b, len, &btf, err, sizeof(err));
+    CHECK(rc == 0, "nested unions: %d %s", rc, err);
+    if (btf) {
+        CHECK(pbpf_btf_find_member(btf, 31, "zz", &m, &v) < 0, "no member zz, quickly");
+        pbpf_btf_free(btf);
+    }
+
     /* version 2 is someone else's format */
     build_all_kinds(&bl);
     len = finish(&bl);
