@@ -35,6 +35,12 @@ if(PBPF_TESTS)
     add_test(NAME object_malformed COMMAND test_object malformed ${PBPF_PROGS_DIR})
   endif()
 
+  foreach(t object_btf object_sec_names object_parse object_malformed)
+    if(TEST ${t})
+      set_tests_properties(${t} PROPERTIES LABELS object TIMEOUT 120)
+    endif()
+  endforeach()
+
   # Differential tests against libbpf (Linux's reference loader).
   find_path(PBPF_LIBBPF_INCLUDE bpf/libbpf.h)
   find_library(PBPF_LIBBPF_LIB bpf)

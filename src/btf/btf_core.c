@@ -77,11 +77,11 @@ static int parse_access(const char *s, uint32_t *acc, int *n)
 static const struct pbpf_btf_member *find_field(const struct pbpf_btf *btf, uint32_t id,
                                                 const char *name,
                                                 const struct pbpf_btf_type **container,
-                                                uint64_t *bit_off, int depth)
+                                                uint64_t *bit_off, int depth, unsigned *steps)
 {
     const struct pbpf_btf_type *t = pbpf_btf_type_by_id(btf, pbpf_btf_skip_mods(btf, id));
     const struct pbpf_btf_member *m;
-    if (!t || depth > 32 ||
+    if (!t || depth > 32 || ++*steps > 100000 ||
         (pbpf_btf_kind(t) != PBPF_BTF_KIND_STRUCT && pbpf_btf_kind(t) != PBPF_BTF_KIND_UNION))
         return NULL;
     m = PBPF_BTF_MEMBERS(t);
@@ -95,7 +95,7 @@ static const struct pbpf_btf_member *find_field(const struct pbpf_btf *btf, uint
         if (mn && !*mn) {
             uint64_t inner;
             const struct pbpf_btf_member *r =
-                find_field(btf, m[i].type, name, container, &inner, depth + 1);
+                find_field(btf, m[i].type, name, container, &inner, depth + 1, steps);
             if (r) {
                 *bit_off = inner + pbpf_btf_member_bit_offset(t, &m[i]);
                 return r;
@@ -138,7 +138,10 @@ static int walk_target(const struct pbpf_btf *local, uint32_t lid, const uint32_
             lid = lm->type;
             if (!name || !*name)
                 continue; /* anonymous: the next named member is searched through it */
-            tm = find_field(target, tid, name, &cont, &off, 0);
+            {
+                unsigned steps = 0;
+                tm = find_field(target, tid, name, &cont, &off, 0, &steps);
+            }
             if (!tm)
                 return -ENOENT;
             f->bit_off += off;
