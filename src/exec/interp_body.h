@@ -61,7 +61,11 @@ static int INTERP_FN(struct pbpf_prog *prog, const struct interp_op *ops,
     /* Registers r0, r3..r9 start undefined; zero them so that a run is
      * reproducible. */
     reg[0] = reg[3] = reg[4] = reg[5] = reg[6] = reg[7] = reg[8] = reg[9] = 0;
-    ctx->regions[0].start = (uintptr_t)stack;
+    /* Region 0 is the stack of the live frames: the current frame's 512
+     * bytes below r10 and its callers' above.  It grows and shrinks with
+     * calls, so a frame cannot reach below its own 512 bytes (Linux's
+     * verifier rejects such accesses: "invalid write to stack"). */
+    ctx->regions[0].start = (uintptr_t)stack + sizeof stack - PBPF_STACK_SIZE;
     ctx->regions[0].end = (uintptr_t)stack + sizeof stack;
     ctx->regions[0].writable = 1;
 #else
@@ -364,6 +368,9 @@ dispatch:
         memcpy(frames[depth].saved, &reg[6], sizeof frames[depth].saved);
         depth++;
         reg[10] -= PBPF_STACK_SIZE;
+#if INTERP_CHECKED
+        ctx->regions[0].start -= PBPF_STACK_SIZE;
+#endif
         JUMP(op->imm);
     }
     CASE(EXIT)
@@ -372,6 +379,9 @@ dispatch:
             goto out_exit;
         depth--;
         memcpy(&reg[6], frames[depth].saved, sizeof frames[depth].saved);
+#if INTERP_CHECKED
+        ctx->regions[0].start += PBPF_STACK_SIZE;
+#endif
         op = frames[depth].ret;
         CHARGE();
         DISPATCH();
