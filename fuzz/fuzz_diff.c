@@ -18,7 +18,7 @@
 
 static struct pbpf_runtime *rt;
 
-/* 1: a mix of the arguments */
+/* 1003: a mix of the arguments */
 static uint64_t h_mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
                       struct pbpf_run_ctx *ctx)
 {
@@ -26,7 +26,7 @@ static uint64_t h_mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e
     return (a * 0x9e3779b97f4a7c15ull) ^ (b << 7) ^ (c >> 3) ^ (d + e);
 }
 
-/* 2: memset(r1, r3, r2).  A bad pointer stops the run: in verified mode
+/* 1000: memset(r1, r3, r2).  A bad pointer stops the run: in verified mode
  * pbpf_run_ctx_check_mem trusts the verifier, so a helper that only
  * returned an error would write there when the verified run repeats it. */
 static uint64_t h_fill(uint64_t p, uint64_t len, uint64_t c, uint64_t d, uint64_t e,
@@ -57,8 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         for (uint32_t id = 0; id < 1024; id++) /* clocks and randomness differ run to run */
             pbpf_runtime_set_helper(rt, id, NULL, NULL);
-        pbpf_runtime_set_helper(rt, 1, h_mix, "fuzz_mix");
-        pbpf_runtime_set_helper(rt, 2, h_fill, "fuzz_fill");
+        pbpf_runtime_set_helper(rt, 1000, h_fill, "fuzz_fill");
+        pbpf_runtime_set_helper(rt, 1003, h_mix, "fuzz_mix");
     }
     static const struct pbpf_insn prologue[] = {
 #define ZERO(r) {PBPF_CLS_ALU64 | PBPF_ALU_MOV, PBPF_INSN_REGS(r, 0), 0, 0}

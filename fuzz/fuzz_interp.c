@@ -46,6 +46,14 @@ static uint64_t h_abort(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t
     return a;
 }
 
+/* 1003: a pure function of the arguments */
+static uint64_t h_mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                      struct pbpf_run_ctx *ctx)
+{
+    (void)ctx;
+    return (a * 0x9e3779b97f4a7c15ull) ^ (b << 7) ^ (c >> 3) ^ (d + e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -59,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pbpf_runtime_set_helper(rt, 1000, h_fill, "fuzz_fill");
         pbpf_runtime_set_helper(rt, 1001, h_region, "fuzz_region");
         pbpf_runtime_set_helper(rt, 1002, h_abort, "fuzz_abort");
+        pbpf_runtime_set_helper(rt, 1003, h_mix, "fuzz_mix");
     }
     struct fuzz_input in;
     if (fuzz_input_split(data, size, 0, NULL, &in) != 0)

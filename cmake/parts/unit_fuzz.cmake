@@ -42,15 +42,17 @@ if(PBPF_FUZZ)
   # to the end of this directory).  Each fuzzer then runs for 60 s.
   function(pbpf_fuzz_tests)
     set(corpus ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus)
+    add_executable(fuzz_corpus_gen ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_gen.c)
+    target_include_directories(fuzz_corpus_gen PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests/unit
+                                                       ${CMAKE_CURRENT_SOURCE_DIR}/src)
     if(TARGET pbpf_testdata)
-      add_executable(fuzz_corpus_gen ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus_gen.c)
+      target_compile_definitions(fuzz_corpus_gen PRIVATE FUZZ_HAVE_CFILE=1)
       target_link_libraries(fuzz_corpus_gen PRIVATE pbpf_testdata)
-      add_test(NAME fuzz_corpus COMMAND fuzz_corpus_gen ${PBPF_SHARED_DIR}/conformance ${corpus})
     else()
-      message(STATUS "pbpf_testdata missing: the fuzzers start from an empty corpus")
-      add_test(NAME fuzz_corpus COMMAND ${CMAKE_COMMAND} -E make_directory ${corpus}/seed
-                                        ${corpus}/work-interp ${corpus}/work-diff)
+      message(STATUS "pbpf_testdata missing: fuzz seeds without the conformance vectors")
+      target_link_libraries(fuzz_corpus_gen PRIVATE pbpf)
     endif()
+    add_test(NAME fuzz_corpus COMMAND fuzz_corpus_gen ${PBPF_SHARED_DIR}/conformance ${corpus})
     set_tests_properties(fuzz_corpus PROPERTIES LABELS fuzz FIXTURES_SETUP fuzz_corpus)
     foreach(f interp diff)
       add_test(NAME fuzz_${f}

@@ -6,6 +6,7 @@
 
 #include "exec/exec.h"
 #include "helpers/helpers.h"
+#include "maps/epoch.h"
 #include "platform/platform.h"
 
 int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime **out)
@@ -206,11 +207,14 @@ int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r
     int count = OPT(opts, struct pbpf_run_opts, count_insns, 0);
     uint64_t executed = 0, result = 0;
     int rc;
+    /* map elements the program can reach stay allocated until it ends */
+    pbpf_epoch_enter();
     if (prog->engine == PBPF_ENGINE_JIT)
         rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
     else
         rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
                              &executed);
+    pbpf_epoch_exit();
     if (opts) {
         if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
             opts->insns_executed = executed;

@@ -11,5 +11,7 @@
 
 /* Registers every built-in helper with the runtime. */
 void pbpf_helpers_register_builtin(struct pbpf_runtime *rt);
+/* The map helpers (helpers_maps.c). */
+void pbpf_helpers_register_maps(struct pbpf_runtime *rt);
 
 #endif

@@ -31,4 +31,12 @@ int pbpf_random_bytes(void *buf, size_t len);
 uint64_t pbpf_process_id(void);
 uint64_t pbpf_thread_id(void);
 
+/* Threads: yield for spin-wait back-off in map locks; start/join for
+ * tests and tools (the core itself never starts threads). */
+void pbpf_thread_yield(void);
+struct pbpf_thread;
+int pbpf_thread_start(struct pbpf_thread **out, void *(*fn)(void *arg), void *arg);
+/* Waits for the thread, returns what fn returned, frees the handle. */
+void *pbpf_thread_join(struct pbpf_thread *t);
+
 #endif

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -112,5 +114,33 @@ uint64_t pbpf_thread_id(void)
 #else
     return (uint64_t)getpid();
 #endif
+}
+
+void pbpf_thread_yield(void) { sched_yield(); }
+
+struct pbpf_thread {
+    pthread_t tid;
+};
+
+int pbpf_thread_start(struct pbpf_thread **out, void *(*fn)(void *arg), void *arg)
+{
+    struct pbpf_thread *t = malloc(sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    int rc = pthread_create(&t->tid, NULL, fn, arg);
+    if (rc) {
+        free(t);
+        return -rc;
+    }
+    *out = t;
+    return 0;
+}
+
+void *pbpf_thread_join(struct pbpf_thread *t)
+{
+    void *ret = NULL;
+    pthread_join(t->tid, &ret);
+    free(t);
+    return ret;
 }
 #endif

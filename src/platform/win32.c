@@ -71,4 +71,45 @@ int pbpf_random_bytes(void *buf, size_t len)
 
 uint64_t pbpf_process_id(void) { return GetCurrentProcessId(); }
 uint64_t pbpf_thread_id(void) { return GetCurrentThreadId(); }
+
+void pbpf_thread_yield(void) { SwitchToThread(); }
+
+struct pbpf_thread {
+    HANDLE h;
+    void *(*fn)(void *arg);
+    void *arg;
+    void *ret;
+};
+
+static DWORD WINAPI thread_trampoline(LPVOID p)
+{
+    struct pbpf_thread *t = p;
+    t->ret = t->fn(t->arg);
+    return 0;
+}
+
+int pbpf_thread_start(struct pbpf_thread **out, void *(*fn)(void *arg), void *arg)
+{
+    struct pbpf_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    t->h = CreateThread(NULL, 0, thread_trampoline, t, 0, NULL);
+    if (!t->h) {
+        free(t);
+        return -EAGAIN;
+    }
+    *out = t;
+    return 0;
+}
+
+void *pbpf_thread_join(struct pbpf_thread *t)
+{
+    WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+    void *ret = t->ret;
+    free(t);
+    return ret;
+}
 #endif

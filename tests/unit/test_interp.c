@@ -459,6 +459,34 @@ static void run_reports_instruction_counts(void)
     pbpf_prog_free(p);
 }
 
+static void load_copies_the_program(void)
+{
+    struct pbpf_insn prog[] = {MOV64_K(0, 5), LDDW(1, 0x1122334455667788ull), EXIT()};
+    PBPF_OPTS(pbpf_prog_opts, o, .mode = PBPF_MODE_VERIFIED, .name = "copy");
+    struct pbpf_prog *p = NULL;
+    CHECK_EQ(pbpf_prog_load(rt, prog, NINSNS(prog), &o, &p), 0);
+    if (!p)
+        return;
+    prog[0] = MOV64_K(0, 6); /* the caller's array is not used after loading */
+    CHECK_EQ(pbpf_prog_insn_cnt(p), 4);
+    CHECK(pbpf_prog_insns(p) != prog);
+    CHECK_EQ(pbpf_prog_insns(p)[0].imm, 5);
+    CHECK_EQ(pbpf_prog_insns(p)[2].imm, 0x11223344);
+    CHECK_EQ(pbpf_prog_engine(p), PBPF_ENGINE_INTERP);
+    CHECK_EQ(pbpf_prog_mode(p), PBPF_MODE_VERIFIED);
+    uint64_t r0 = 0;
+    CHECK_EQ(pbpf_prog_run(p, NULL, 0, &r0, NULL), 0);
+    CHECK_EQ(r0, 5);
+    pbpf_prog_free(p);
+    pbpf_prog_free(NULL);
+    /* an options struct from an older caller (smaller sz) gets defaults */
+    struct pbpf_prog_opts old = {.sz = offsetof(struct pbpf_prog_opts, mode), .mode = 99};
+    CHECK_EQ(pbpf_prog_load(rt, prog, NINSNS(prog), &old, &p), 0);
+    if (p)
+        CHECK_EQ(pbpf_prog_mode(p), PBPF_MODE_CHECKED);
+    pbpf_prog_free(p);
+}
+
 int main(void)
 {
     PBPF_OPTS(pbpf_runtime_opts, ro, .slots = 2);
@@ -484,6 +512,7 @@ int main(void)
     UNIT_RUN(misaligned_atomics_fault);
     UNIT_RUN(set_helper_registers_and_removes);
     UNIT_RUN(run_reports_instruction_counts);
+    UNIT_RUN(load_copies_the_program);
     pbpf_runtime_free(rt);
     return unit_finish();
 }

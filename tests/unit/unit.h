@@ -8,8 +8,16 @@
 #include <stdint.h>
 #include <string.h>
 
-void unit_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* mingw-w64: its C99 printf is the "gnu_printf" archetype (%zu, %llu) */
+#if defined(__MINGW32__)
+#define UNIT_PRINTF_FMT(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define UNIT_PRINTF_FMT(f, a) __attribute__((format(printf, f, a)))
+#else
+#define UNIT_PRINTF_FMT(f, a)
+#endif
+
+void unit_fail(const char *file, int line, const char *fmt, ...) UNIT_PRINTF_FMT(3, 4);
 void unit_run(const char *name, void (*fn)(void));
 int unit_finish(void);
 /* failures recorded so far (all tests) */

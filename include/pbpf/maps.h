@@ -1,0 +1,196 @@
+/* pbpf maps: the embedder's view.  Map types, flags and errors are Linux's
+ * (include/uapi/linux/bpf.h), so code written against bpf(2) ports by
+ * renaming calls: pbpf_map_update_elem() returns what BPF_MAP_UPDATE_ELEM
+ * would have set errno to (negated), for the same sequence of operations.
+ *
+ * Differences from Linux, by necessity:
+ *  - there are no file descriptors: PROG_ARRAY, ARRAY_OF_MAPS and
+ *    HASH_OF_MAPS take, as the value of an update, a pointer to a
+ *    `struct pbpf_prog *` / `struct pbpf_map *`; lookups of map-in-map
+ *    entries give the inner map's id (u32) as Linux does;
+ *  - per-CPU values are per execution slot of the runtime (see pbpf.h). */
+#ifndef PBPF_MAPS_H
+#define PBPF_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pbpf/pbpf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Linux map type numbers (spec/map-types.tsv). */
+enum pbpf_map_type {
+    PBPF_MAP_TYPE_UNSPEC = 0,
+    PBPF_MAP_TYPE_HASH = 1,
+    PBPF_MAP_TYPE_ARRAY = 2,
+    PBPF_MAP_TYPE_PROG_ARRAY = 3,
+    PBPF_MAP_TYPE_PERF_EVENT_ARRAY = 4,
+    PBPF_MAP_TYPE_PERCPU_HASH = 5,
+    PBPF_MAP_TYPE_PERCPU_ARRAY = 6,
+    PBPF_MAP_TYPE_STACK_TRACE = 7,
+    PBPF_MAP_TYPE_CGROUP_ARRAY = 8,
+    PBPF_MAP_TYPE_LRU_HASH = 9,
+    PBPF_MAP_TYPE_LRU_PERCPU_HASH = 10,
+    PBPF_MAP_TYPE_LPM_TRIE = 11,
+    PBPF_MAP_TYPE_ARRAY_OF_MAPS = 12,
+    PBPF_MAP_TYPE_HASH_OF_MAPS = 13,
+    PBPF_MAP_TYPE_DEVMAP = 14,
+    PBPF_MAP_TYPE_SOCKMAP = 15,
+    PBPF_MAP_TYPE_CPUMAP = 16,
+    PBPF_MAP_TYPE_XSKMAP = 17,
+    PBPF_MAP_TYPE_SOCKHASH = 18,
+    PBPF_MAP_TYPE_CGROUP_STORAGE = 19,
+    PBPF_MAP_TYPE_REUSEPORT_SOCKARRAY = 20,
+    PBPF_MAP_TYPE_PERCPU_CGROUP_STORAGE = 21,
+    PBPF_MAP_TYPE_QUEUE = 22,
+    PBPF_MAP_TYPE_STACK = 23,
+    PBPF_MAP_TYPE_SK_STORAGE = 24,
+    PBPF_MAP_TYPE_DEVMAP_HASH = 25,
+    PBPF_MAP_TYPE_STRUCT_OPS = 26,
+    PBPF_MAP_TYPE_RINGBUF = 27,
+    PBPF_MAP_TYPE_INODE_STORAGE = 28,
+    PBPF_MAP_TYPE_TASK_STORAGE = 29,
+    PBPF_MAP_TYPE_BLOOM_FILTER = 30,
+    PBPF_MAP_TYPE_USER_RINGBUF = 31,
+    PBPF_MAP_TYPE_CGRP_STORAGE = 32,
+    PBPF_MAP_TYPE_ARENA = 33,
+};
+
+/* Update flags (BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK). */
+#define PBPF_ANY 0
+#define PBPF_NOEXIST 1
+#define PBPF_EXIST 2
+#define PBPF_F_LOCK 4
+
+/* Map creation flags (BPF_F_*). */
+#define PBPF_F_NO_PREALLOC (1u << 0)
+#define PBPF_F_NO_COMMON_LRU (1u << 1)
+#define PBPF_F_NUMA_NODE (1u << 2)
+#define PBPF_F_RDONLY (1u << 3)
+#define PBPF_F_WRONLY (1u << 4)
+#define PBPF_F_STACK_BUILD_ID (1u << 5)
+#define PBPF_F_ZERO_SEED (1u << 6)
+#define PBPF_F_RDONLY_PROG (1u << 7)
+#define PBPF_F_WRONLY_PROG (1u << 8)
+#define PBPF_F_CLONE (1u << 9)
+#define PBPF_F_MMAPABLE (1u << 10)
+#define PBPF_F_PRESERVE_ELEMS (1u << 11)
+#define PBPF_F_INNER_MAP (1u << 12)
+
+/* Linux's kernel-internal "operation not supported" (ENOTSUPP, 524), which
+ * bpf(2) hands to user space for e.g. lookups in a ring buffer. */
+#define PBPF_ENOTSUPP 524
+
+/* Ring buffer record header (struct bpf_ringbuf_hdr) and flags. */
+#define PBPF_RINGBUF_BUSY_BIT (1u << 31)
+#define PBPF_RINGBUF_DISCARD_BIT (1u << 30)
+#define PBPF_RINGBUF_HDR_SZ 8
+#define PBPF_RB_NO_WAKEUP 1
+#define PBPF_RB_FORCE_WAKEUP 2
+#define PBPF_RB_AVAIL_DATA 0
+#define PBPF_RB_RING_SIZE 1
+#define PBPF_RB_CONS_POS 2
+#define PBPF_RB_PROD_POS 3
+
+struct pbpf_map;
+
+/* The fields of union bpf_attr used by BPF_MAP_CREATE. */
+struct pbpf_map_create_opts {
+    size_t sz;
+    uint32_t type; /* enum pbpf_map_type */
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries;
+    uint32_t map_flags;
+    /* ARRAY_OF_MAPS / HASH_OF_MAPS: a map like the ones it will hold */
+    struct pbpf_map *inner_map;
+    /* map_extra: BLOOM_FILTER's number of hash functions (low 4 bits) */
+    uint64_t map_extra;
+    const char *name;
+};
+
+/* Creates a map; 0 or a negative errno, as BPF_MAP_CREATE. */
+int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *opts,
+                    struct pbpf_map **out);
+/* Drops the caller's reference.  No program may be running with it. */
+void pbpf_map_free(struct pbpf_map *map);
+
+uint32_t pbpf_map_type(const struct pbpf_map *map);
+uint32_t pbpf_map_key_size(const struct pbpf_map *map);
+uint32_t pbpf_map_value_size(const struct pbpf_map *map);
+uint32_t pbpf_map_max_entries(const struct pbpf_map *map);
+uint32_t pbpf_map_flags(const struct pbpf_map *map);
+uint32_t pbpf_map_id(const struct pbpf_map *map);
+const char *pbpf_map_name(const struct pbpf_map *map);
+/* Bytes a user-side lookup writes: value_size, or for per-CPU maps
+ * slots × round_up(value_size, 8) (Linux's user-space view). */
+size_t pbpf_map_user_value_size(const struct pbpf_map *map);
+
+/* The element operations of bpf(2).  For QUEUE, STACK and BLOOM_FILTER the
+ * key is NULL: update pushes, lookup peeks, lookup_and_delete pops. */
+int pbpf_map_lookup_elem(struct pbpf_map *map, const void *key, void *value);
+int pbpf_map_lookup_elem_flags(struct pbpf_map *map, const void *key, void *value,
+                               uint64_t flags);
+int pbpf_map_update_elem(struct pbpf_map *map, const void *key, const void *value,
+                         uint64_t flags);
+int pbpf_map_delete_elem(struct pbpf_map *map, const void *key);
+/* key NULL: the first key.  A key not in the map restarts from the first
+ * key for hash maps, as Linux. */
+int pbpf_map_get_next_key(struct pbpf_map *map, const void *key, void *next_key);
+int pbpf_map_lookup_and_delete_elem(struct pbpf_map *map, const void *key, void *value);
+int pbpf_map_freeze(struct pbpf_map *map);
+
+struct pbpf_map_batch_opts {
+    size_t sz;
+    uint64_t elem_flags;
+    uint64_t flags;
+};
+
+/* Batch operations (BPF_MAP_*_BATCH).  in_batch NULL starts at the
+ * beginning; out_batch receives the position to continue from (a key for
+ * arrays, a u32 bucket for hash maps: give it key_size or 4 bytes, the
+ * larger).  *count is in: capacity, out: elements done.  -ENOENT means the
+ * end was reached (with *count elements still returned). */
+int pbpf_map_lookup_batch(struct pbpf_map *map, const void *in_batch, void *out_batch,
+                          void *keys, void *values, uint32_t *count,
+                          const struct pbpf_map_batch_opts *opts);
+int pbpf_map_lookup_and_delete_batch(struct pbpf_map *map, const void *in_batch,
+                                     void *out_batch, void *keys, void *values, uint32_t *count,
+                                     const struct pbpf_map_batch_opts *opts);
+int pbpf_map_update_batch(struct pbpf_map *map, const void *keys, const void *values,
+                          uint32_t *count, const struct pbpf_map_batch_opts *opts);
+int pbpf_map_delete_batch(struct pbpf_map *map, const void *keys, uint32_t *count,
+                          const struct pbpf_map_batch_opts *opts);
+
+/* Ring buffers: the memory a consumer reads, laid out as Linux's mmap of a
+ * BPF_MAP_TYPE_RINGBUF: consumer_pos (written by the consumer), producer_pos
+ * (written by programs), then `size` bytes of data.  Records start with an
+ * 8-byte header {u32 len | BUSY | DISCARD, u32 pg_off}.  As with Linux's
+ * double mapping, `data` may be read past its end by up to `size` bytes: a
+ * record that wraps is readable contiguously. */
+struct pbpf_ringbuf_area {
+    unsigned long *consumer_pos;
+    const unsigned long *producer_pos;
+    const uint8_t *data;
+    size_t size;
+};
+int pbpf_ringbuf_area(struct pbpf_map *map, struct pbpf_ringbuf_area *area);
+
+/* Consumes every committed record (libbpf's ring_buffer__consume): calls
+ * cb for each one not discarded; a negative return from cb stops there.
+ * Returns the number of records consumed, or a negative errno. */
+typedef int (*pbpf_ringbuf_sample_fn)(void *ctx, void *data, size_t size);
+int pbpf_ringbuf_consume(struct pbpf_map *map, pbpf_ringbuf_sample_fn cb, void *ctx);
+
+/* Reclaims memory of map elements freed while programs might still have
+ * been reading them; safe at any time, needed only to bound memory when
+ * maps change while nothing runs. */
+void pbpf_maps_reclaim(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,63 @@
+/* Epoch-based reclamation: memory a lock-free reader may still hold is
+ * freed only after every reader that could have seen it has left.
+ *
+ * A program run is one read-side critical section: pbpf_epoch_enter() at
+ * the start, pbpf_epoch_exit() at the end (nesting is allowed).  Writers
+ * unlink an element under their lock and hand it to pbpf_epoch_retire();
+ * its callback runs once no thread is still inside a section that began
+ * before the element was unlinked. */
+#ifndef PBPF_MAPS_EPOCH_H
+#define PBPF_MAPS_EPOCH_H
+
+#include <stdint.h>
+
+struct pbpf_epoch_node {
+    struct pbpf_epoch_node *next;
+    uint64_t epoch;
+    void *owner; /* the map it belongs to: pbpf_epoch_forget() */
+    void (*fn)(struct pbpf_epoch_node *node);
+};
+
+struct pbpf_epoch_rec {
+    struct pbpf_epoch_rec *next;
+    /* epoch seen at entry, 0 when outside a section */
+    uint64_t epoch;
+    unsigned depth;
+};
+
+struct pbpf_epoch_rec *pbpf_epoch_rec_slow(void);
+extern _Thread_local struct pbpf_epoch_rec *pbpf_epoch_self;
+extern uint64_t pbpf_epoch_global;
+
+static inline void pbpf_epoch_enter(void)
+{
+    struct pbpf_epoch_rec *r = pbpf_epoch_self;
+    if (__builtin_expect(!r, 0))
+        r = pbpf_epoch_rec_slow();
+    if (r->depth++ == 0) {
+        /* The store must be visible before the section's first pointer
+         * load (pairs with the fence in retire's scan): exchange is a full
+         * barrier on every target. */
+        __atomic_exchange_n(&r->epoch, __atomic_load_n(&pbpf_epoch_global, __ATOMIC_RELAXED),
+                            __ATOMIC_SEQ_CST);
+    }
+}
+
+static inline void pbpf_epoch_exit(void)
+{
+    struct pbpf_epoch_rec *r = pbpf_epoch_self;
+    if (--r->depth == 0)
+        __atomic_store_n(&r->epoch, 0, __ATOMIC_RELEASE);
+}
+
+/* Defers node->fn(node) until no reader can still see it.  The caller has
+ * already unlinked it from every structure a reader can reach. */
+void pbpf_epoch_retire(struct pbpf_epoch_node *node, void *owner,
+                       void (*fn)(struct pbpf_epoch_node *node));
+/* Runs the callbacks that are safe now. */
+void pbpf_epoch_reclaim(void);
+/* Runs at once every pending callback of owner (the map is being
+ * destroyed: nothing can run on it any more). */
+void pbpf_epoch_forget(void *owner);
+
+#endif

@@ -1,0 +1,137 @@
+/* Maps inside pbpf: the object every map type shares, the per-type
+ * operations table, and what helpers and the loader call. */
+#ifndef PBPF_MAPS_MAP_H
+#define PBPF_MAPS_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maps/epoch.h"
+#include "pbpf/maps.h"
+
+/* Linux limits: BPF_OBJ_NAME_LEN, MAX_BPF_STACK, PCPU_MIN_UNIT_SIZE,
+ * KMALLOC_MAX_SIZE (4 MiB pages << 10 on x86-64). */
+#define PBPF_MAP_NAME_LEN 16
+#define PBPF_MAP_MAX_KEY 512
+#define PBPF_MAP_PCPU_MAX_VALUE (32u * 1024)
+#define PBPF_MAP_KMALLOC_MAX ((uint64_t)1 << 22)
+
+struct pbpf_map;
+
+/* Per-type operations.  `slot` selects the per-CPU value a program sees;
+ * update's slot < 0 means the user-space view (every slot's value, each
+ * rounded up to 8 bytes).  Entries may be NULL: the generic code then
+ * answers as Linux does for a type without the operation. */
+struct pbpf_map_ops {
+    /* validates (Linux: map_alloc_check) and allocates; *out's first
+     * member is the struct pbpf_map, the rest is zeroed by the type */
+    int (*alloc)(const struct pbpf_map_create_opts *o, unsigned slots, struct pbpf_map **out);
+    void (*destroy)(struct pbpf_map *m);
+    /* program view: the value (for the slot), or NULL; lock-free */
+    void *(*lookup)(struct pbpf_map *m, const void *key, unsigned slot);
+    int (*update)(struct pbpf_map *m, const void *key, const void *value, uint64_t flags,
+                  int slot);
+    int (*delete)(struct pbpf_map *m, const void *key);
+    int (*get_next_key)(struct pbpf_map *m, const void *key, void *next);
+    /* user view: copies the value(s) out */
+    int (*copy_value)(struct pbpf_map *m, const void *key, void *value);
+    int (*lookup_and_delete)(struct pbpf_map *m, const void *key, void *value);
+    int (*push)(struct pbpf_map *m, const void *value, uint64_t flags);
+    int (*pop)(struct pbpf_map *m, void *value);
+    int (*peek)(struct pbpf_map *m, void *value);
+    /* hash maps: bucket-wise batches; NULL means key-wise (Linux's
+     * generic_map_lookup_batch) */
+    int (*lookup_batch)(struct pbpf_map *m, const void *in_batch, void *out_batch, void *keys,
+                        void *values, uint32_t *count, int and_delete);
+};
+
+struct pbpf_map {
+    const struct pbpf_map_ops *ops;
+    uint32_t type, key_size, value_size, max_entries, map_flags, id;
+    uint64_t map_extra;
+    unsigned slots;
+    uint32_t refcnt;
+    int frozen;
+    char name[PBPF_MAP_NAME_LEN];
+    /* ARRAY_OF_MAPS / HASH_OF_MAPS: what an inner map must look like */
+    struct {
+        uint32_t type, key_size, value_size, max_entries, map_flags;
+    } inner;
+    /* deferred destruction when the last reference goes from a program-
+     * visible place (an outer map) */
+    struct pbpf_epoch_node free_node;
+};
+
+extern const struct pbpf_map_ops pbpf_map_array_ops, pbpf_map_percpu_array_ops,
+    pbpf_map_prog_array_ops, pbpf_map_array_of_maps_ops, pbpf_map_hash_ops,
+    pbpf_map_percpu_hash_ops, pbpf_map_lru_hash_ops, pbpf_map_lru_percpu_hash_ops,
+    pbpf_map_hash_of_maps_ops, pbpf_map_lpm_ops, pbpf_map_queue_ops, pbpf_map_stack_ops,
+    pbpf_map_bloom_ops, pbpf_map_ringbuf_ops;
+
+static inline uint32_t pbpf_map_round8(uint32_t n) { return (n + 7u) & ~7u; }
+
+static inline int pbpf_map_is_percpu(uint32_t type)
+{
+    return type == PBPF_MAP_TYPE_PERCPU_ARRAY || type == PBPF_MAP_TYPE_PERCPU_HASH ||
+           type == PBPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* bpf_map_flags_access_ok(): RDONLY_PROG and WRONLY_PROG exclude each other. */
+static inline int pbpf_map_access_ok(uint32_t flags)
+{
+    return (flags & (PBPF_F_RDONLY_PROG | PBPF_F_WRONLY_PROG)) !=
+           (PBPF_F_RDONLY_PROG | PBPF_F_WRONLY_PROG);
+}
+#define PBPF_MAP_ACCESS_MASK                                                                       \
+    (PBPF_F_RDONLY | PBPF_F_WRONLY | PBPF_F_RDONLY_PROG | PBPF_F_WRONLY_PROG)
+
+/* References: an outer map holds one on each inner map. */
+void pbpf_map_get(struct pbpf_map *m);
+/* Drops a reference a program may still see through: destruction waits
+ * for the epoch. */
+void pbpf_map_put_deferred(struct pbpf_map *m);
+
+/* Whether p is a live map (checked mode validates program arguments). */
+int pbpf_map_is_live(const void *p);
+
+/* Map-in-map: whether inner fits the outer map's template. */
+int pbpf_map_inner_ok(const struct pbpf_map *outer, const struct pbpf_map *inner);
+
+/* Program side (helpers).  Callers are inside an epoch section. */
+static inline void *pbpf_map_lookup_prog(struct pbpf_map *m, const void *key, unsigned slot)
+{
+    return m->ops->lookup ? m->ops->lookup(m, key, slot) : NULL;
+}
+int pbpf_map_update_prog(struct pbpf_map *m, const void *key, const void *value, uint64_t flags,
+                         unsigned slot);
+int pbpf_map_delete_prog(struct pbpf_map *m, const void *key);
+int pbpf_map_push_prog(struct pbpf_map *m, const void *value, uint64_t flags);
+int pbpf_map_pop_prog(struct pbpf_map *m, void *value);
+int pbpf_map_peek_prog(struct pbpf_map *m, void *value);
+
+/* Tail calls: the program at index, or NULL. */
+struct pbpf_prog *pbpf_map_prog_array_get(struct pbpf_map *m, uint32_t index);
+
+/* Ring buffers, program side (bpf_ringbuf_*). */
+void *pbpf_ringbuf_reserve(struct pbpf_map *m, uint64_t size, uint64_t flags);
+void pbpf_ringbuf_commit(void *sample, int discard);
+/* Whether p is the start of a reserved, not yet committed sample of any
+ * ring buffer (checked mode). */
+int pbpf_ringbuf_is_reserved(struct pbpf_map *m, const void *p);
+struct pbpf_map *pbpf_ringbuf_find_sample(const void *p);
+int pbpf_ringbuf_output(struct pbpf_map *m, const void *data, uint64_t size, uint64_t flags);
+uint64_t pbpf_ringbuf_query(struct pbpf_map *m, uint64_t flags);
+
+/* Spin lock for writers (bucket locks): short critical sections. */
+static inline void pbpf_map_lock(int *l)
+{
+    extern void pbpf_map_lock_slow(int *l);
+    if (__builtin_expect(__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE) != 0, 0))
+        pbpf_map_lock_slow(l);
+}
+static inline void pbpf_map_unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+/* Hash of a key (seeded unless BPF_F_ZERO_SEED). */
+uint32_t pbpf_map_hash(const void *key, uint32_t len, uint32_t seed);
+
+#endif
