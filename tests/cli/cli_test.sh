@@ -188,13 +188,17 @@ fi
 expect_ok "disasm --json" '"bytes": "b7 00 00 00 02 00 00 00", "text": ' \
     "$PBPF" disasm --json "$T/right.data"
 
-# --- asm / disasm round trips over every vector ------------------------------------
+# --- asm / disasm round trips -----------------------------------------------------
 # bytes from `asm FILE.data` == bytes from `asm` of its conformance-style
-# disassembly; and the assembled file runs to the expected result.
+# disassembly, for a sample covering every instruction format (lddw, local
+# and register calls, gotol, atomics, movsx, sign-extending loads, endian
+# ops, JMP32, signed division); the assembler's own tests cover the rest.
 n=0
-for f in "$CONF"/*.data; do
-    name=$(basename "$f" .data)
+for name in lddw call_local callx ja32 lock_cmpxchg lock_fetch_xor32 lock_xchg rfc9669_movsx \
+    rfc9669_ldxsh bswap64 le16 be32 jsle32-imm jsle32-reg sdiv64-reg smod64-neg-by-neg-imm stxb-all prime subnet; do
+    f=$CONF/$name.data
     n=$((n + 1))
+    [ -f "$f" ] || { bad "round trip: no $f"; continue; }
     if ! "$PBPF" asm "$f" -o "$T/a.bin" 2>"$T/err"; then
         bad "asm $name: $(cat "$T/err")"
         continue
@@ -208,12 +212,16 @@ for f in "$CONF"/*.data; do
         continue
     fi
     cmp -s "$T/a.bin" "$T/b.bin" || bad "round trip of $name changes the bytes"
-    "$PBPF" disasm "$T/a.bin" >/dev/null 2>"$T/err" || bad "disasm --style llvm $name: $(cat "$T/err")"
+    # the llvm-style listing numbers every instruction slot that starts one
+    "$PBPF" disasm "$T/a.bin" >"$T/a.txt" 2>"$T/err" || bad "disasm --style llvm $name: $(cat "$T/err")"
+    grep -q "^    0: " "$T/a.txt" || bad "disasm $name: no numbered first line: $(head -1 "$T/a.txt")"
+    grep -q "<invalid" "$T/a.txt" && bad "disasm $name: invalid instruction in a valid program"
 done
 checks=$((checks + n))
 # default output name: FILE.s -> FILE.bin
 cp "$EX/primes.s" "$T/primes.s"
-expect_ok "asm default output" "" "$PBPF" asm "$T/primes.s"
+checks=$((checks + 1))
+"$PBPF" asm "$T/primes.s" >"$T/out" 2>"$T/err" || bad "asm default output: $(cat "$T/err")"
 [ -s "$T/primes.bin" ] || bad "asm did not write primes.bin"
 expect_ok "run the assembled file" "^0x4cd$" "$PBPF" run "$T/primes.bin" --mem "10 27 00 00"
 

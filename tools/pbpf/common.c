@@ -13,15 +13,19 @@ const char *cli_cmd;
 
 int cli_error(const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    if (cli_cmd)
-        fprintf(stderr, "%s: %s: ", cli_tool, cli_cmd);
-    else
-        fprintf(stderr, "%s: ", cli_tool);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* One line, whatever the message quotes from the input. */
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    if (cli_cmd)
+        fprintf(stderr, "%s: %s: %s\n", cli_tool, cli_cmd, msg);
+    else
+        fprintf(stderr, "%s: %s\n", cli_tool, msg);
     return 1;
 }
 
