@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "btf/btf.h"
+#include "platform/platform.h"
 #include "pbpf/object.h"
 
 #define PBPF_EM_BPF 247
@@ -139,11 +140,7 @@ struct pbpf_object {
 };
 
 /* "section 'name' offset 0x..: ..." style errors into obj->err. */
-int pbpf_elf_err(struct pbpf_object *obj, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+int pbpf_elf_err(struct pbpf_object *obj, int code, const char *fmt, ...) PBPF_PRINTF_FMT(3, 4);
 
 /* Steps of pbpf_object_open_mem, in order. */
 int pbpf_elf_parse_maps(struct pbpf_object *obj);
