@@ -35,21 +35,37 @@ if(PBPF_TESTS)
     add_test(NAME object_malformed COMMAND test_object malformed ${PBPF_PROGS_DIR})
   endif()
 
+  foreach(t object_btf object_sec_names object_parse object_malformed)
+    if(TEST ${t})
+      set_tests_properties(${t} PROPERTIES LABELS object TIMEOUT 120)
+    endif()
+  endforeach()
+
   # Differential tests against libbpf (Linux's reference loader).
   find_path(PBPF_LIBBPF_INCLUDE bpf/libbpf.h)
   find_library(PBPF_LIBBPF_LIB bpf)
   if(PBPF_BPF_CLANG AND PBPF_LIBBPF_INCLUDE AND PBPF_LIBBPF_LIB AND NOT WIN32)
     add_executable(test_object_libbpf tests/object/test_object_libbpf.c)
     target_link_libraries(test_object_libbpf PRIVATE pbpf ${PBPF_LIBBPF_LIB})
-    target_include_directories(test_object_libbpf PRIVATE ${PBPF_LIBBPF_INCLUDE})
+    target_include_directories(test_object_libbpf PRIVATE ${PBPF_LIBBPF_INCLUDE}
+                                                  ${CMAKE_CURRENT_SOURCE_DIR}/src)
     add_dependencies(test_object_libbpf pbpf_test_progs)
     # legacy_maps.bpf.o is left out: libbpf >= 1.0 rejects SEC("maps")
     set(PBPF_LIBBPF_OBJS ${PBPF_PROGS_DIR}/btf_maps.bpf.o ${PBPF_PROGS_DIR}/callbacks.bpf.o
-        ${PBPF_PROGS_DIR}/global_data.bpf.o ${PBPF_PROGS_DIR}/subprogs.bpf.o)
+        ${PBPF_PROGS_DIR}/global_data.bpf.o ${PBPF_PROGS_DIR}/subprogs.bpf.o
+        ${PBPF_PROGS_DIR}/core_reloc.bpf.o)
     add_test(NAME object_vs_libbpf_open COMMAND test_object_libbpf open ${PBPF_LIBBPF_OBJS}
              ${PBPF_PROGS_DIR}/sec_names.bpf.o)
     add_test(NAME object_vs_libbpf_load COMMAND test_object_libbpf load ${PBPF_LIBBPF_OBJS})
     set_tests_properties(object_vs_libbpf_load PROPERTIES SKIP_RETURN_CODE 77 LABELS kernel)
+    # the host kernel's BTF: ~130k real types through both parsers
+    add_test(NAME object_btf_vmlinux_vs_libbpf
+             COMMAND test_object_libbpf btf /sys/kernel/btf/vmlinux)
+    set_tests_properties(object_btf_vmlinux_vs_libbpf PROPERTIES SKIP_RETURN_CODE 77 LABELS kernel)
+    add_test(NAME object_core_vs_libbpf
+             COMMAND test_object_libbpf core ${PBPF_PROGS_DIR}/core_reloc.bpf.o
+                     /sys/kernel/btf/vmlinux)
+    set_tests_properties(object_core_vs_libbpf PROPERTIES SKIP_RETURN_CODE 77 LABELS kernel)
   elseif(PBPF_BPF_CLANG)
     message(STATUS "libbpf-dev not found: object tests against libbpf are skipped")
   endif()

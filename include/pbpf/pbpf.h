@@ -77,7 +77,16 @@ struct pbpf_prog_opts {
     /* receives a one-line reason when loading fails */
     char *log_buf;
     size_t log_size;
+    /* JIT engine: hardening, PBPF_JIT_* flags */
+    unsigned jit_flags;
 };
+
+/* Constant blinding: immediates never appear in native code as written
+ * (stored xor a random key), so bytecode cannot plant chosen instruction
+ * bytes in executable memory (JIT spraying). */
+#define PBPF_JIT_BLIND_CONSTANTS 0x1u
+/* Indirect calls (helpers, callx) go through a retpoline (Spectre v2). */
+#define PBPF_JIT_RETPOLINE 0x2u
 
 /* Validates and prepares insns (copied) for execution. */
 int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t insn_cnt,
@@ -143,6 +152,12 @@ enum pbpf_disasm_style {
  * number of slots consumed, or a negative errno. */
 int pbpf_disasm_insn(const struct pbpf_insn *insns, size_t cnt, size_t pc,
                      enum pbpf_disasm_style style, char *buf, size_t size);
+
+/* --- JIT ---------------------------------------------------------------- */
+
+/* The native code of a program loaded for the JIT engine (to dump or
+ * disassemble it).  Returns 0, or -ENOENT when the program has none. */
+int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *size);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@ struct pbpf_btf {
     uint32_t cnt;
 };
 
+static int btf_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_BTF_PRINTF(4, 5);
+
 static int btf_err(char *err, size_t size, int code, const char *fmt, ...)
 {
     if (err && size) {
@@ -369,9 +371,11 @@ static int check_type_refs(const struct pbpf_btf *btf, uint32_t id, char *err, s
 
     switch (kind) {
     case PBPF_BTF_KIND_PTR:
-        if ((rc = check_ref(btf, id, t->size_type, 1, "pointee", err, err_size)) &&
-            !(t->size_type < btf->cnt && t->size_type &&
-              pbpf_btf_kind(btf->types[t->size_type]) == PBPF_BTF_KIND_FUNC_PROTO))
+        /* a function pointer points to a FUNC_PROTO */
+        if (t->size_type && t->size_type < btf->cnt &&
+            pbpf_btf_kind(btf->types[t->size_type]) == PBPF_BTF_KIND_FUNC_PROTO)
+            break;
+        if ((rc = check_ref(btf, id, t->size_type, 1, "pointee", err, err_size)))
             return rc;
         break;
     case PBPF_BTF_KIND_TYPEDEF:
@@ -683,14 +687,19 @@ int pbpf_btf_type_size(const struct pbpf_btf *btf, uint32_t id, uint64_t *size)
     return -ELOOP;
 }
 
+/* Anonymous members can nest and repeat: depth and total steps are both
+ * bounded so that crafted BTF cannot make a lookup exponential. */
+#define BTF_MAX_STEPS 100000
+
 static int find_member(const struct pbpf_btf *btf, uint32_t id, const char *name,
-                       const struct pbpf_btf_member **mo, uint64_t *bit_off, int depth)
+                       const struct pbpf_btf_member **mo, uint64_t *bit_off, int depth,
+                       unsigned *steps)
 {
     const struct pbpf_btf_type *t = pbpf_btf_type_by_id(btf, pbpf_btf_skip_mods(btf, id));
     const struct pbpf_btf_member *m;
     if (!t || (pbpf_btf_kind(t) != PBPF_BTF_KIND_STRUCT && pbpf_btf_kind(t) != PBPF_BTF_KIND_UNION))
         return -EINVAL;
-    if (depth > BTF_MAX_CHAIN)
+    if (depth > BTF_MAX_CHAIN || ++*steps > BTF_MAX_STEPS)
         return -ELOOP;
     m = PBPF_BTF_MEMBERS(t);
     for (unsigned i = 0; i < pbpf_btf_vlen(t); i++) {
@@ -702,7 +711,7 @@ static int find_member(const struct pbpf_btf *btf, uint32_t id, const char *name
         }
         if (mn && !*mn) { /* anonymous struct/union: its members are ours */
             uint64_t inner;
-            if (find_member(btf, m[i].type, name, mo, &inner, depth + 1) == 0) {
+            if (find_member(btf, m[i].type, name, mo, &inner, depth + 1, steps) == 0) {
                 *bit_off = pbpf_btf_member_bit_offset(t, &m[i]) + inner;
                 return 0;
             }
@@ -714,7 +723,8 @@ static int find_member(const struct pbpf_btf *btf, uint32_t id, const char *name
 int pbpf_btf_find_member(const struct pbpf_btf *btf, uint32_t id, const char *name,
                          const struct pbpf_btf_member **m, uint64_t *bit_off)
 {
-    return find_member(btf, id, name, m, bit_off, 0);
+    unsigned steps = 0;
+    return find_member(btf, id, name, m, bit_off, 0, &steps);
 }
 
 int64_t pbpf_btf_find_by_name_kind(const struct pbpf_btf *btf, const char *name, unsigned kind)

@@ -11,6 +11,16 @@
 
 #define PBPF_BTF_MAGIC 0xeb9f
 
+/* printf-style checking of the error formatters (gnu_printf on mingw-w64,
+ * whose C99 printf we use). */
+#if defined(__MINGW32__)
+#define PBPF_BTF_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define PBPF_BTF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PBPF_BTF_PRINTF(f, a)
+#endif
+
 /* btf.rst §2.2: the kinds, numbered as in include/uapi/linux/btf.h. */
 enum pbpf_btf_kind {
     PBPF_BTF_KIND_UNKN = 0,
@@ -205,5 +215,22 @@ struct pbpf_btf_ext {
 int pbpf_btf_ext_parse(const void *data, size_t len, const struct pbpf_btf *btf,
                        struct pbpf_btf_ext **out, char *err, size_t err_size);
 void pbpf_btf_ext_free(struct pbpf_btf_ext *ext);
+
+/* --- CO-RE ------------------------------------------------------------ */
+
+struct pbpf_core_result {
+    int exists;         /* a matching target type/field/enumerator was found */
+    uint64_t value;     /* what the instruction gets (0 when !exists) */
+    uint32_t target_id; /* the target type that matched */
+};
+
+/* Resolves one CO-RE record (local type id, access string "0:1:2", kind)
+ * against target BTF.  Returns 0 with res->exists = 0 when nothing in the
+ * target matches (existence kinds then have value 0; for the others the
+ * loader must poison the instruction), or -EINVAL/-ENOTSUP for a malformed
+ * record. */
+int pbpf_core_resolve(const struct pbpf_btf *local, uint32_t type_id, const char *access,
+                      uint32_t kind, const struct pbpf_btf *target, struct pbpf_core_result *res,
+                      char *err, size_t err_size);
 
 #endif

@@ -11,6 +11,8 @@
 
 #include "platform/platform.h"
 
+static int ext_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_BTF_PRINTF(4, 5);
+
 static int ext_err(char *err, size_t size, int code, const char *fmt, ...)
 {
     if (err && size) {

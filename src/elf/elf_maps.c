@@ -458,11 +458,12 @@ static uint32_t extern_btf(const struct pbpf_object *obj, const char *name, cons
 #define KCONFIG_PLACED 0x80000000u
 
 /* Alignment of a type as C lays it out on BPF (a 64-bit target). */
-static uint32_t btf_align(const struct pbpf_object *obj, uint32_t id, int depth)
+static uint32_t btf_align(const struct pbpf_object *obj, uint32_t id, int depth, unsigned *steps)
 {
     const struct pbpf_btf_type *t = pbpf_btf_type_by_id(obj->btf, pbpf_btf_skip_mods(obj->btf, id));
     uint32_t a = 1;
-    if (!t || depth > 32)
+    /* bounded in depth and in total work: crafted BTF may nest wide */
+    if (!t || depth > 32 || ++*steps > 100000)
         return 1;
     switch (pbpf_btf_kind(t)) {
     case PBPF_BTF_KIND_INT:
@@ -473,11 +474,11 @@ static uint32_t btf_align(const struct pbpf_object *obj, uint32_t id, int depth)
     case PBPF_BTF_KIND_PTR:
         return 8;
     case PBPF_BTF_KIND_ARRAY:
-        return btf_align(obj, PBPF_BTF_ARRAY(t)->type, depth + 1);
+        return btf_align(obj, PBPF_BTF_ARRAY(t)->type, depth + 1, steps);
     case PBPF_BTF_KIND_STRUCT:
     case PBPF_BTF_KIND_UNION:
         for (unsigned i = 0; i < pbpf_btf_vlen(t); i++) {
-            uint32_t m = btf_align(obj, PBPF_BTF_MEMBERS(t)[i].type, depth + 1);
+            uint32_t m = btf_align(obj, PBPF_BTF_MEMBERS(t)[i].type, depth + 1, steps);
             if (m > a)
                 a = m;
         }
@@ -528,8 +529,9 @@ int pbpf_elf_parse_externs(struct pbpf_object *obj)
         if (ds && strcmp(ds, ".kconfig") == 0 && !e->is_func) {
             if (!e->size)
                 return pbpf_elf_err(obj, -EINVAL, "extern '%s' in .kconfig has no size", e->name);
+            unsigned steps = 0;
             e->is_kconfig = 1;
-            e->off = btf_align(obj, pbpf_btf_type_by_id(obj->btf, e->btf_id)->size_type, 0);
+            e->off = btf_align(obj, pbpf_btf_type_by_id(obj->btf, e->btf_id)->size_type, 0, &steps);
         }
     }
     /* libbpf's layout of the .kconfig value: by alignment (largest

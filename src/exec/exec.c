@@ -109,6 +109,7 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     prog->engine = OPT(opts, struct pbpf_prog_opts, engine, PBPF_ENGINE_INTERP);
     prog->mode = OPT(opts, struct pbpf_prog_opts, mode, PBPF_MODE_CHECKED);
     prog->budget = OPT(opts, struct pbpf_prog_opts, insn_budget, 0);
+    prog->jit_flags = OPT(opts, struct pbpf_prog_opts, jit_flags, 0);
     if (!prog->budget)
         prog->budget = PBPF_DEFAULT_BUDGET;
     const char *name = OPT(opts, struct pbpf_prog_opts, name, NULL);

@@ -56,6 +56,7 @@ struct pbpf_prog {
     struct interp_op *ops;
     /* JIT: native code and its entry point */
     struct pbpf_jit_code *jit;
+    unsigned jit_flags; /* PBPF_JIT_* */
 };
 
 struct pbpf_region {

@@ -21,4 +21,10 @@ int pbpf_jit_run(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, 
 }
 
 void pbpf_jit_free(struct pbpf_prog *prog) { (void)prog; }
+
+int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *size)
+{
+    (void)prog, (void)code, (void)size;
+    return -ENOENT;
+}
 #endif

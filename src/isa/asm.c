@@ -1,591 +1,689 @@
-/* Assembler: text → instructions.  Two syntaxes, told apart per line:
- *  - the conformance-file syntax (`add32 %r0, 1`, `ldxw %r1, [%r2+4]`),
- *    the uBPF-style assembly the conformance vectors are written in;
- *  - llvm-objdump's syntax (`w0 += 0x1`, `r1 = *(u32 *)(r2 + 0x4)`), which
- *    the disassembler emits, so that text round-trips.
- * Both resolve to rows of the one instruction table (isa_table.def). */
-#include <ctype.h>
+/* Assembler: text in the conformance files' syntax or in llvm-objdump's
+ * (the two styles of the disassembler) to instructions.  Every line is
+ * matched against the templates of all ISA table rows (syntax.h), so the
+ * assembler knows exactly the instructions the table knows and accepts
+ * exactly what the disassembler prints. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "isa/asm_internal.h"
 #include "isa/isa.h"
+#include "isa/syntax.h"
+#include "pbpf/pbpf.h"
 #include "platform/platform.h"
 
-#define MAX_LABELS 4096
-#define MAX_TOKENS 16
+#define NSTYLES 2
 
-struct asm_state {
-    const char *text;
-    size_t line_no;
-    char *err;
-    size_t err_size;
-    /* labels: name → slot */
-    struct {
-        char name[64];
-        size_t slot;
-    } labels[MAX_LABELS];
-    size_t nlabels;
-    int have_exit_label;
-    size_t exit_slot;
-    struct pbpf_insn *out;
-    size_t cap, cnt;
+/* Values a template match captured. */
+struct fields {
+    int dst, src;      /* -1: not in the text */
+    int has_off, has_imm;
+    int16_t off;
+    int32_t imm;
+    int32_t imm2;      /* second slot of lddw */
+    const char *label; /* jump target given as a label */
+    size_t label_len;
+    int label_in_imm;  /* $T: the target goes to imm, else to off */
 };
 
-static int asm_fail(struct asm_state *st, const char *fmt, ...)
+/* Where and why the best (farthest) failed match stopped. */
+struct failure {
+    const char *pos;
+    char why[128];
+};
+
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_ident_start(char c)
 {
-    if (st->err && st->err_size) {
-        int n = snprintf(st->err, st->err_size, "line %zu: ", st->line_no);
-        if (n >= 0 && (size_t)n < st->err_size) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(st->err + n, st->err_size - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return -EINVAL;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '.';
+}
+static int is_ident(char c) { return is_ident_start(c) || is_digit(c); }
+
+static const char *skip_space(const char *p)
+{
+    while (is_space(*p))
+        p++;
+    return p;
 }
 
-int pbpf_asm_parse_number(const char *s, int64_t *out, int allow_u64)
+static int hex_digit(char c)
 {
-    const char *p = s;
-    int neg = 0;
-    if (*p == '+' || *p == '-')
-        neg = *p++ == '-';
-    if (!*p)
-        return -1;
-    uint64_t v = 0;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static void set_why(struct failure *f, const char *pos, const char *fmt, ...)
+{
+    /* keep the first explanation given at the farthest position */
+    if (f->pos && (pos < f->pos || (pos == f->pos && f->why[0])))
+        return;
+    f->pos = pos;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->why, sizeof(f->why), fmt, ap);
+    va_end(ap);
+}
+
+/* An unsigned number, decimal or 0x hex.  Returns the end, or NULL if there
+ * is none there; *overflow is set when it exceeds 64 bits. */
+static const char *read_number(const char *p, uint64_t *v, int *overflow)
+{
+    uint64_t x = 0;
     int base = 10;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+    *overflow = 0;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && hex_digit(p[2]) >= 0) {
         base = 16;
         p += 2;
-        if (!*p)
-            return -1;
+    } else if (!is_digit(*p)) {
+        return NULL;
     }
-    for (; *p; p++) {
-        int d;
-        if (isdigit((unsigned char)*p))
-            d = *p - '0';
-        else if (base == 16 && isxdigit((unsigned char)*p))
-            d = tolower((unsigned char)*p) - 'a' + 10;
-        else
-            return -1;
-        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
-            return -1; /* overflow */
-        v = v * (uint64_t)base + (uint64_t)d;
+    for (;; p++) {
+        int d = hex_digit(*p);
+        if (d < 0 || d >= base)
+            break;
+        if (x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+            *overflow = 1;
+        x = x * (uint64_t)base + (uint64_t)d;
     }
-    if (!allow_u64 && !neg && v > INT64_MAX)
-        return -1;
-    if (neg && v > (uint64_t)INT64_MAX + 1)
-        return -1;
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return 0;
+    if (is_ident(*p)) /* "12abc", "0x1g": not a number */
+        return NULL;
+    *v = x;
+    return p;
 }
 
-/* An immediate for a 32-bit field: signed or unsigned 32-bit values. */
-static int parse_imm32(struct asm_state *st, const char *s, int32_t *out)
+/* An optionally signed number: *neg, *mag.  sign_required: the "+"/"-" is
+ * part of the syntax (offsets). */
+static const char *read_signed(const char *p, int *neg, uint64_t *mag, int *had_sign,
+                               struct failure *f)
 {
-    int64_t v;
-    if (pbpf_asm_parse_number(s, &v, 0) || v < INT32_MIN || v > (int64_t)UINT32_MAX)
-        return asm_fail(st, "invalid 32-bit immediate '%s'", s);
-    *out = (int32_t)(uint32_t)(uint64_t)v;
-    return 0;
-}
-
-static int parse_reg(struct asm_state *st, const char *s, uint8_t *reg)
-{
-    const char *p = s;
-    if (*p == '%')
-        p++;
-    if (*p != 'r')
-        return asm_fail(st, "expected a register, got '%s'", s);
-    p++;
-    if (!isdigit((unsigned char)*p))
-        return asm_fail(st, "expected a register, got '%s'", s);
-    int n = 0;
-    while (isdigit((unsigned char)*p) && n <= 10)
-        n = n * 10 + (*p++ - '0');
-    if (*p || n > 10)
-        return asm_fail(st, "invalid register '%s'", s);
-    *reg = (uint8_t)n;
-    return 0;
-}
-
-static int is_reg(const char *s)
-{
-    const char *p = s[0] == '%' ? s + 1 : s;
-    return p[0] == 'r' && isdigit((unsigned char)p[1]);
-}
-
-/* [%rN], [%rN+off], [%rN-off] */
-static int parse_mem(struct asm_state *st, const char *s, uint8_t *reg, int16_t *off)
-{
-    size_t len = strlen(s);
-    if (len < 3 || s[0] != '[' || s[len - 1] != ']')
-        return asm_fail(st, "expected a memory operand [%%rN+off], got '%s'", s);
-    char buf[64];
-    if (len - 2 >= sizeof buf)
-        return asm_fail(st, "memory operand too long");
-    memcpy(buf, s + 1, len - 2);
-    buf[len - 2] = '\0';
-    char *sign = strpbrk(buf + 1, "+-");
-    int64_t o = 0;
-    if (sign) {
-        if (pbpf_asm_parse_number(sign, &o, 0) || o < INT16_MIN || o > INT16_MAX)
-            return asm_fail(st, "invalid offset in '%s'", s);
-        *sign = '\0';
+    const char *start = p;
+    *neg = 0;
+    *had_sign = 0;
+    if (*p == '+' || *p == '-') {
+        *neg = *p == '-';
+        *had_sign = 1;
+        p = skip_space(p + 1);
     }
-    if (parse_reg(st, buf, reg))
-        return -EINVAL;
-    *off = (int16_t)o;
-    return 0;
+    int overflow;
+    const char *e = read_number(p, mag, &overflow);
+    if (!e) {
+        set_why(f, p, "expected a number at '%.20s'", p);
+        return NULL;
+    }
+    if (overflow) {
+        set_why(f, start, "number '%.*s' exceeds 64 bits", (int)(e - start), start);
+        return NULL;
+    }
+    return e;
 }
 
-static const char *label_name(const char *s) { return s; }
-
-static int find_label(struct asm_state *st, const char *name, size_t *slot)
+/* Converts sign and magnitude to a value in [lo, hi]; 32-bit immediates also
+ * take their unsigned spelling (0xffffffff = -1) and the 64-bit
+ * sign-extended one (0xffffffffffffffff = -1). */
+static int to_range(int neg, uint64_t mag, int64_t lo, int64_t hi, int unsigned32, int64_t *out)
 {
-    for (size_t i = 0; i < st->nlabels; i++) {
-        if (!strcmp(st->labels[i].name, name)) {
-            *slot = st->labels[i].slot;
-            return 1;
-        }
+    if (neg) {
+        if (mag > (uint64_t)INT64_MAX + 1)
+            return 0;
+        int64_t v = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+        if (v < lo)
+            return 0;
+        *out = v;
+        return 1;
     }
-    if (!strcmp(name, "exit") && st->have_exit_label) {
-        *slot = st->exit_slot;
+    if (mag <= (uint64_t)hi) {
+        *out = (int64_t)mag;
+        return 1;
+    }
+    if (unsigned32 && mag <= UINT32_MAX) {
+        *out = (int32_t)(uint32_t)mag;
+        return 1;
+    }
+    if (unsigned32 && mag >= (uint64_t)INT64_MIN + (uint64_t)INT64_MAX - (uint64_t)INT32_MAX) {
+        /* 0xffffffff80000000 .. 0xffffffffffffffff */
+        *out = (int64_t)(mag - UINT64_MAX - 1);
         return 1;
     }
     return 0;
 }
 
-/* A jump target: a label, or +N / -N slots relative to the next slot. */
-static int parse_target(struct asm_state *st, const char *s, size_t pc, int64_t *rel)
+static const char *read_reg(const char *p, int *reg, struct failure *f)
 {
-    if (s[0] == '+' || s[0] == '-' || isdigit((unsigned char)s[0])) {
-        if (pbpf_asm_parse_number(s, rel, 0))
-            return asm_fail(st, "invalid jump offset '%s'", s);
-        return 0;
+    if (!is_digit(*p)) {
+        set_why(f, p, "expected a register number at '%.20s'", p);
+        return NULL;
     }
-    size_t slot;
-    if (!find_label(st, label_name(s), &slot))
-        return asm_fail(st, "unknown label '%s'", s);
-    *rel = (int64_t)slot - (int64_t)pc - 1;
-    return 0;
-}
-
-static int emit(struct asm_state *st, struct pbpf_insn in)
-{
-    if (st->cnt == st->cap) {
-        size_t ncap = st->cap ? st->cap * 2 : 64;
-        if (ncap > PBPF_MAX_INSNS * 2u)
-            return asm_fail(st, "program too long");
-        struct pbpf_insn *n = pbpf_realloc(st->out, ncap * sizeof *n);
-        if (!n)
-            return -ENOMEM;
-        st->out = n;
-        st->cap = ncap;
-    }
-    st->out[st->cnt++] = in;
-    return 0;
-}
-
-/* Splits a line into tokens at blanks and commas; keeps [..] together. */
-static size_t tokenize(char *line, char **tok, size_t max)
-{
-    size_t n = 0;
-    char *p = line;
-    while (*p && n < max) {
-        while (*p && (isspace((unsigned char)*p) || *p == ','))
+    int r = 0;
+    const char *s = p;
+    while (is_digit(*p) && r < 100)
+        r = r * 10 + (*p++ - '0');
+    if (is_digit(*p) || r > 10) {
+        while (is_digit(*p))
             p++;
-        if (!*p)
-            break;
-        tok[n++] = p;
-        if (*p == '[') {
-            while (*p && *p != ']')
-                p++;
-            if (*p)
-                p++;
-        } else {
-            while (*p && !isspace((unsigned char)*p) && *p != ',')
-                p++;
-        }
-        if (*p)
-            *p++ = '\0';
+        set_why(f, s, "no register r%.*s (registers are r0..r10)", (int)(p - s), s);
+        return NULL;
     }
-    return n;
-}
-
-/* Rows whose conformance mnemonic is `mn`. */
-static const struct pbpf_opinfo *rows_named(const char *mn, const struct pbpf_opinfo **rows,
-                                            size_t *n)
-{
-    *n = 0;
-    for (size_t i = 0; i < PBPF_XOP_COUNT && *n < 16; i++)
-        if (!strcmp(pbpf_isa_table[i].mnemonic, mn))
-            rows[(*n)++] = &pbpf_isa_table[i];
-    return *n ? rows[0] : NULL;
-}
-
-/* The canonical field values of a row (what its EQ rules demand). */
-static struct pbpf_insn row_insn(const struct pbpf_opinfo *op)
-{
-    struct pbpf_insn in = {op->code, 0, 0, 0};
-    uint8_t src = op->src.kind == PBPF_RULE_EQ ? (uint8_t)op->src.value : 0;
-    in.regs = PBPF_INSN_REGS(0, src);
-    if (op->off.kind == PBPF_RULE_EQ)
-        in.off = (int16_t)op->off.value;
-    if (op->imm.kind == PBPF_RULE_EQ)
-        in.imm = op->imm.value;
-    return in;
-}
-
-static int set_dst(struct pbpf_insn *in, uint8_t r) { in->regs = PBPF_INSN_REGS(r, PBPF_INSN_SRC(in)); return 0; }
-static int set_src(struct pbpf_insn *in, uint8_t r) { in->regs = PBPF_INSN_REGS(PBPF_INSN_DST(in), r); return 0; }
-
-static int need(struct asm_state *st, size_t have, size_t want, const char *mn)
-{
-    if (have != want)
-        return asm_fail(st, "'%s' takes %zu operand%s, got %zu", mn, want, want == 1 ? "" : "s",
-                        have);
-    return 0;
-}
-
-/* One instruction in conformance syntax: tok[0] is the mnemonic. */
-static int asm_conformance(struct asm_state *st, char **tok, size_t ntok, int pass)
-{
-    char mn[48];
-    size_t first_operand = 1;
-    if (ntok == 0)
-        return asm_fail(st, "empty instruction");
-    if (!strcmp(tok[0], "lock")) {
-        if (ntok >= 3 && !strcmp(tok[1], "fetch")) {
-            snprintf(mn, sizeof mn, "lock fetch %s", tok[2]);
-            first_operand = 3;
-        } else if (ntok >= 2) {
-            snprintf(mn, sizeof mn, "lock %s", tok[1]);
-            first_operand = 2;
-        } else {
-            return asm_fail(st, "incomplete lock instruction");
-        }
-    } else {
-        snprintf(mn, sizeof mn, "%s", tok[0]);
+    if (is_ident(*p)) {
+        set_why(f, p, "bad register name at '%.20s'", s);
+        return NULL;
     }
-    char **ops = tok + first_operand;
-    size_t nops = ntok - first_operand;
+    *reg = r;
+    return p;
+}
 
-    const struct pbpf_opinfo *rows[16];
-    size_t nrows;
-    if (!rows_named(mn, rows, &nrows)) {
-        /* `add64` means `add`; `swap16` means `bswap16` */
-        char alt[56];
-        size_t len = strlen(mn);
-        if (len > 2 && !strcmp(mn + len - 2, "64") && strncmp(mn, "movsx", 5) &&
-            strncmp(mn, "le", 2) && strncmp(mn, "be", 2) && strncmp(mn, "bswap", 5) &&
-            strncmp(mn, "swap", 4)) {
-            snprintf(alt, sizeof alt, "%.*s", (int)(len - 2), mn);
-            rows_named(alt, rows, &nrows);
-        } else if (!strncmp(mn, "swap", 4)) {
-            snprintf(alt, sizeof alt, "b%s", mn);
-            rows_named(alt, rows, &nrows);
-        }
-        if (!nrows)
-            return asm_fail(st, "unknown mnemonic '%s'", mn);
+/* A jump target: "+N", "-N", "N" (slots after the next instruction) or a
+ * label. */
+static const char *read_target(const char *p, int64_t lo, int64_t hi, int64_t *rel,
+                               struct fields *v, struct failure *f)
+{
+    if (is_ident_start(*p)) {
+        const char *s = p;
+        while (is_ident(*p))
+            p++;
+        v->label = s;
+        v->label_len = (size_t)(p - s);
+        *rel = 0;
+        return p;
     }
+    int neg, had_sign;
+    uint64_t mag;
+    const char *s = p;
+    const char *e = read_signed(p, &neg, &mag, &had_sign, f);
+    if (!e)
+        return NULL;
+    if (!to_range(neg, mag, lo, hi, 0, rel)) {
+        set_why(f, s, "jump offset %.*s out of range", (int)(e - s), s);
+        return NULL;
+    }
+    return e;
+}
 
-    /* Pick the row by operand shape. */
-    const struct pbpf_opinfo *op = NULL;
-    unsigned want_fmt_x = nops >= 2 && is_reg(ops[1]);
-    for (size_t i = 0; i < nrows && !op; i++) {
-        const struct pbpf_opinfo *r = rows[i];
-        switch (r->fmt) {
-        case PBPF_FMT_ALU_K:
-            if (!want_fmt_x)
-                op = r;
+/* Matches line (already trimmed) against template t. */
+static int match(const char *t, const char *line, struct fields *v, struct failure *f)
+{
+    const char *p = line;
+    memset(v, 0, sizeof(*v));
+    v->dst = v->src = -1;
+    while (*t) {
+        if (*t == ' ') {
+            p = skip_space(p);
+            t++;
+            continue;
+        }
+        if (*t == ',') {
+            /* conformance files separate operands by "," and/or blanks */
+            p = skip_space(p);
+            if (*p == ',')
+                p++;
+            t++;
+            continue;
+        }
+        if (*t != '$') {
+            p = skip_space(p);
+            if (*p != *t) {
+                set_why(f, p, "");
+                return 0;
+            }
+            p++;
+            t++;
+            continue;
+        }
+        char ph = t[1];
+        t += 2;
+        p = skip_space(p);
+        const char *s = p;
+        int neg, had_sign;
+        uint64_t mag;
+        int64_t x;
+        switch (ph) {
+        case 'd':
+        case 's': {
+            int r;
+            if (!(p = read_reg(p, &r, f)))
+                return 0;
+            int *slot = ph == 'd' ? &v->dst : &v->src;
+            if (*slot >= 0 && *slot != r) {
+                /* "r1 = -r1": the repeated register must be the same */
+                set_why(f, s, "register r%d must be r%d here", r, *slot);
+                return 0;
+            }
+            *slot = r;
             break;
-        case PBPF_FMT_ALU_X:
-            if (want_fmt_x)
-                op = r;
+        }
+        case 'o':
+        case 'k':
+            if (*p != '+' && *p != '-') {
+                if (ph == 'o' && (*p == ']' || *p == ')')) {
+                    v->off = 0; /* "[%r1]" */
+                    v->has_off = 1;
+                    break;
+                }
+                set_why(f, p, "expected '+' or '-' at '%.20s'", p);
+                return 0;
+            }
+            if (!(p = read_signed(p, &neg, &mag, &had_sign, f)))
+                return 0;
+            if (ph == 'o') {
+                if (!to_range(neg, mag, INT16_MIN, INT16_MAX, 0, &x)) {
+                    set_why(f, s, "offset %.*s out of range (16 bits)", (int)(p - s), s);
+                    return 0;
+                }
+                v->off = (int16_t)x;
+                v->has_off = 1;
+            } else {
+                if (!to_range(neg, mag, INT32_MIN, INT32_MAX, 0, &x)) {
+                    set_why(f, s, "immediate %.*s out of range (32 bits)", (int)(p - s), s);
+                    return 0;
+                }
+                v->imm = (int32_t)x;
+                v->has_imm = 1;
+            }
             break;
-        case PBPF_FMT_JCOND_K:
-            if (!want_fmt_x)
-                op = r;
+        case 'i':
+            if (!(p = read_signed(p, &neg, &mag, &had_sign, f)))
+                return 0;
+            if (!to_range(neg, mag, INT32_MIN, INT32_MAX, 1, &x)) {
+                set_why(f, s, "immediate %.*s out of range (32 bits)", (int)(p - s), s);
+                return 0;
+            }
+            v->imm = (int32_t)x;
+            v->has_imm = 1;
             break;
-        case PBPF_FMT_JCOND_X:
-            if (want_fmt_x)
-                op = r;
+        case 'L': {
+            if (!(p = read_signed(p, &neg, &mag, &had_sign, f)))
+                return 0;
+            if (neg && mag > (uint64_t)INT64_MAX + 1) {
+                set_why(f, s, "immediate %.*s out of range (64 bits)", (int)(p - s), s);
+                return 0;
+            }
+            uint64_t u = neg ? (uint64_t)0 - mag : mag;
+            v->imm = (int32_t)(uint32_t)u;
+            v->imm2 = (int32_t)(uint32_t)(u >> 32);
+            v->has_imm = 1;
             break;
-        case PBPF_FMT_CALL:
-            if (nops == 1 && !is_reg(ops[0]) && strcmp(ops[0], "local"))
-                op = r;
+        }
+        case 'J':
+        case 'O':
+            if (*p != ',')
+                break;
+            p = skip_space(p + 1);
+            s = p;
+            if (!(p = read_signed(p, &neg, &mag, &had_sign, f)))
+                return 0;
+            if (ph == 'J') {
+                if (!to_range(neg, mag, INT32_MIN, INT32_MAX, 1, &x)) {
+                    set_why(f, s, "immediate %.*s out of range (32 bits)", (int)(p - s), s);
+                    return 0;
+                }
+                v->imm2 = (int32_t)x;
+            } else {
+                if (!to_range(neg, mag, INT16_MIN, INT16_MAX, 0, &x)) {
+                    set_why(f, s, "offset %.*s out of range (16 bits)", (int)(p - s), s);
+                    return 0;
+                }
+                v->off = (int16_t)x;
+                v->has_off = 1;
+            }
             break;
-        case PBPF_FMT_CALL_LOCAL:
-            if (nops == 2 && !strcmp(ops[0], "local"))
-                op = r;
+        case 't':
+            if (!(p = read_target(p, INT16_MIN, INT16_MAX, &x, v, f)))
+                return 0;
+            v->off = (int16_t)x;
+            v->has_off = 1;
             break;
-        case PBPF_FMT_CALLX:
-            if (nops == 1 && is_reg(ops[0]))
-                op = r;
-            break;
-        case PBPF_FMT_CALL_KFUNC:
-            break;
-        case PBPF_FMT_LDDW:
-            if (r->src.kind == PBPF_RULE_ZERO)
-                op = r;
+        case 'T':
+            if (!(p = read_target(p, INT32_MIN, INT32_MAX, &x, v, f)))
+                return 0;
+            v->imm = (int32_t)x;
+            v->has_imm = 1;
+            v->label_in_imm = 1;
             break;
         default:
-            op = r;
-            break;
+            return 0;
         }
     }
-    if (!op)
-        return asm_fail(st, "invalid operands for '%s'", mn);
-
-    size_t pc = st->cnt;
-    struct pbpf_insn in = row_insn(op);
-    uint8_t r;
-    int64_t rel;
-    switch (op->fmt) {
-    case PBPF_FMT_ALU_K:
-        if (need(st, nops, 2, mn) || parse_reg(st, ops[0], &r) || parse_imm32(st, ops[1], &in.imm))
-            return -EINVAL;
-        set_dst(&in, r);
-        break;
-    case PBPF_FMT_ALU_X:
-    case PBPF_FMT_MOVSX:
-        if (need(st, nops, 2, mn) || parse_reg(st, ops[0], &r))
-            return -EINVAL;
-        set_dst(&in, r);
-        if (parse_reg(st, ops[1], &r))
-            return -EINVAL;
-        set_src(&in, r);
-        break;
-    case PBPF_FMT_NEG:
-    case PBPF_FMT_END:
-        if (need(st, nops, 1, mn) || parse_reg(st, ops[0], &r))
-            return -EINVAL;
-        set_dst(&in, r);
-        break;
-    case PBPF_FMT_LDDW: {
-        int64_t v;
-        if (need(st, nops, 2, mn) || parse_reg(st, ops[0], &r))
-            return -EINVAL;
-        if (pbpf_asm_parse_number(ops[1], &v, 1))
-            return asm_fail(st, "invalid 64-bit immediate '%s'", ops[1]);
-        set_dst(&in, r);
-        in.imm = (int32_t)(uint32_t)(uint64_t)v;
-        struct pbpf_insn hi = {0, 0, 0, (int32_t)(uint32_t)((uint64_t)v >> 32)};
-        if (emit(st, in) || emit(st, hi))
-            return -ENOMEM;
+    p = skip_space(p);
+    if (*p) {
+        set_why(f, p, "unexpected '%.20s'", p);
         return 0;
     }
-    case PBPF_FMT_LDX: {
-        uint8_t base;
-        if (need(st, nops, 2, mn) || parse_reg(st, ops[0], &r) ||
-            parse_mem(st, ops[1], &base, &in.off))
-            return -EINVAL;
-        in.regs = PBPF_INSN_REGS(r, base);
-        break;
-    }
-    case PBPF_FMT_ST: {
-        uint8_t base;
-        if (need(st, nops, 2, mn) || parse_mem(st, ops[0], &base, &in.off) ||
-            parse_imm32(st, ops[1], &in.imm))
-            return -EINVAL;
-        set_dst(&in, base);
-        break;
-    }
-    case PBPF_FMT_STX:
-    case PBPF_FMT_ATOMIC: {
-        uint8_t base;
-        if (need(st, nops, 2, mn) || parse_mem(st, ops[0], &base, &in.off) ||
-            parse_reg(st, ops[1], &r))
-            return -EINVAL;
-        in.regs = PBPF_INSN_REGS(base, r);
-        break;
-    }
-    case PBPF_FMT_JA:
-        if (need(st, nops, 1, mn))
-            return -EINVAL;
-        if (pass == 2) {
-            if (parse_target(st, ops[0], pc, &rel))
-                return -EINVAL;
-            if (rel < INT16_MIN || rel > INT16_MAX)
-                return asm_fail(st, "jump offset %lld does not fit 16 bits (use ja32)",
-                                (long long)rel);
-            in.off = (int16_t)rel;
-        }
-        break;
-    case PBPF_FMT_JA32:
-        if (need(st, nops, 1, mn))
-            return -EINVAL;
-        if (pass == 2) {
-            if (parse_target(st, ops[0], pc, &rel))
-                return -EINVAL;
-            in.imm = (int32_t)rel;
-        }
-        break;
-    case PBPF_FMT_JCOND_K:
-    case PBPF_FMT_JCOND_X:
-        if (need(st, nops, 3, mn) || parse_reg(st, ops[0], &r))
-            return -EINVAL;
-        set_dst(&in, r);
-        if (op->fmt == PBPF_FMT_JCOND_X) {
-            if (parse_reg(st, ops[1], &r))
-                return -EINVAL;
-            set_src(&in, r);
-        } else if (parse_imm32(st, ops[1], &in.imm)) {
-            return -EINVAL;
-        }
-        if (pass == 2) {
-            if (parse_target(st, ops[2], pc, &rel))
-                return -EINVAL;
-            if (rel < INT16_MIN || rel > INT16_MAX)
-                return asm_fail(st, "jump offset %lld does not fit 16 bits", (long long)rel);
-            in.off = (int16_t)rel;
-        }
-        break;
-    case PBPF_FMT_CALL:
-        if (parse_imm32(st, ops[0], &in.imm))
-            return -EINVAL;
-        break;
-    case PBPF_FMT_CALL_LOCAL:
-        if (pass == 2) {
-            if (parse_target(st, ops[1], pc, &rel))
-                return -EINVAL;
-            in.imm = (int32_t)rel;
-        }
-        break;
-    case PBPF_FMT_CALLX:
-        if (parse_reg(st, ops[0], &r))
-            return -EINVAL;
-        set_dst(&in, r);
-        break;
-    case PBPF_FMT_EXIT:
-        if (need(st, nops, 0, mn))
-            return -EINVAL;
-        if (pass == 1 && !st->have_exit_label) {
-            st->have_exit_label = 1;
-            st->exit_slot = pc;
-        }
-        break;
-    case PBPF_FMT_LDABS:
-        if (need(st, nops, 1, mn) || parse_imm32(st, ops[0], &in.imm))
-            return -EINVAL;
-        break;
-    case PBPF_FMT_LDIND:
-        if (need(st, nops, 2, mn) || parse_reg(st, ops[0], &r) || parse_imm32(st, ops[1], &in.imm))
-            return -EINVAL;
-        set_src(&in, r);
-        break;
-    default:
-        return asm_fail(st, "cannot assemble '%s'", mn);
-    }
-    return emit(st, in);
+    return 1;
 }
 
-static int asm_pass(struct asm_state *st, int pass)
-{
-    const char *p = st->text;
-    st->line_no = 0;
-    st->cnt = 0;
-    /* the implicit `exit` label is found in pass 1 and used in pass 2 */
-    if (pass == 1)
-        st->have_exit_label = 0;
-    char line[512];
-    while (*p) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        st->line_no++;
-        if (len >= sizeof line)
-            return asm_fail(st, "line too long");
-        memcpy(line, p, len);
-        line[len] = '\0';
-        p += len + (eol ? 1 : 0);
+/* ------------------------------------------------------------------ */
 
-        char *hash = strpbrk(line, "#;");
-        if (hash)
-            *hash = '\0';
-        /* llvm-objdump listings: "   3:\t07 01 ...\tr1 += 0x1" — drop the
-         * address and byte columns if present */
-        char *s = line;
-        while (isspace((unsigned char)*s))
-            s++;
-        size_t end = strlen(s);
-        while (end && isspace((unsigned char)s[end - 1]))
-            s[--end] = '\0';
-        if (!*s)
-            continue;
-        /* labels, possibly followed by an instruction */
-        char *colon = strchr(s, ':');
-        if (colon && !strpbrk(s, " \t=[(") ) {
-            *colon = '\0';
-            if (pass == 1) {
-                if (st->nlabels >= MAX_LABELS)
-                    return asm_fail(st, "too many labels");
-                size_t dummy;
-                if (find_label(st, s, &dummy) && strcmp(s, "exit"))
-                    return asm_fail(st, "label '%s' defined twice", s);
-                snprintf(st->labels[st->nlabels].name, sizeof st->labels[0].name, "%s", s);
-                st->labels[st->nlabels++].slot = st->cnt;
-            }
-            s = colon + 1;
-            while (isspace((unsigned char)*s))
-                s++;
-            if (!*s)
-                continue;
+struct label {
+    const char *name;
+    size_t len;
+    size_t slot;
+    unsigned line;
+};
+
+struct fixup {
+    size_t slot; /* the jump or call */
+    const char *name;
+    size_t len;
+    int in_imm;
+    unsigned line;
+};
+
+struct assembler {
+    struct pbpf_insn *insns;
+    size_t cnt, cap;
+    struct label *labels;
+    size_t nlabels, labels_cap;
+    struct fixup *fixups;
+    size_t nfixups, fixups_cap;
+    long first_exit; /* slot of the first exit: the implicit label "exit" */
+    char *err;
+    size_t err_size;
+};
+
+static int errorf(struct assembler *a, int rc, unsigned line, const char *fmt, ...)
+{
+    if (a->err && a->err_size) {
+        int n = line ? snprintf(a->err, a->err_size, "line %u: ", line) : 0;
+        if (n < 0)
+            n = 0;
+        if ((size_t)n < a->err_size) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(a->err + n, a->err_size - (size_t)n, fmt, ap);
+            va_end(ap);
         }
-        int rc;
-        if (pbpf_asm_is_llvm_line(s)) {
-            rc = pbpf_asm_llvm_line(s, pass, st->cnt, st->err, st->err_size, st->line_no,
-                                    pbpf_asm_emit_cb, st);
-        } else {
-            char *tok[MAX_TOKENS] = {0};
-            size_t ntok = tokenize(s, tok, MAX_TOKENS);
-            rc = asm_conformance(st, tok, ntok, pass);
-        }
-        if (rc)
-            return rc;
+    }
+    return rc;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *np = pbpf_realloc(*p, ncap * elem);
+    if (!np)
+        return -ENOMEM;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+static int emit(struct assembler *a, const struct pbpf_insn *in, unsigned line)
+{
+    if (a->cnt >= PBPF_MAX_INSNS)
+        return errorf(a, -E2BIG, line, "more than %u instructions", PBPF_MAX_INSNS);
+    if (grow((void **)&a->insns, &a->cap, a->cnt + 1, sizeof(*in)))
+        return errorf(a, -ENOMEM, line, "out of memory");
+    a->insns[a->cnt++] = *in;
+    return 0;
+}
+
+static const struct label *find_label(const struct assembler *a, const char *name, size_t len)
+{
+    for (size_t i = 0; i < a->nlabels; i++)
+        if (a->labels[i].len == len && !memcmp(a->labels[i].name, name, len))
+            return &a->labels[i];
+    return NULL;
+}
+
+static int define_label(struct assembler *a, const char *name, size_t len, unsigned line)
+{
+    const struct label *old = find_label(a, name, len);
+    if (old)
+        return errorf(a, -EINVAL, line, "label '%.*s' already defined on line %u", (int)len, name,
+                      old->line);
+    if (grow((void **)&a->labels, &a->labels_cap, a->nlabels + 1, sizeof(*a->labels)))
+        return errorf(a, -ENOMEM, line, "out of memory");
+    a->labels[a->nlabels++] = (struct label){name, len, a->cnt, line};
+    return 0;
+}
+
+/* Whether word is (the last word of) a mnemonic of the table. */
+static int known_word(const char *w, size_t len)
+{
+    for (size_t i = 0; i < PBPF_XOP_COUNT; i++) {
+        const char *m = pbpf_isa_table[i].mnemonic;
+        const char *last = strrchr(m, ' ');
+        last = last ? last + 1 : m;
+        if (strlen(last) == len && !memcmp(last, w, len))
+            return 1;
     }
     return 0;
 }
 
-int pbpf_asm_emit_cb(void *state, struct pbpf_insn in)
+/* Spellings the conformance syntax allows besides the table's mnemonics
+ * (README §1): "add64" for "add", "swap16" for "bswap16".  Rewrites the
+ * mnemonic word of line into buf. */
+static const char *normalize(const char *line, char *buf, size_t size)
 {
-    return emit((struct asm_state *)state, in);
+    const char *w = line;
+    if (!strncmp(w, "lock", 4) && is_space(w[4])) {
+        w = skip_space(w + 4);
+        if (!strncmp(w, "fetch", 5) && is_space(w[5]))
+            w = skip_space(w + 5);
+    }
+    const char *e = w;
+    while (is_ident(*e))
+        e++;
+    size_t len = (size_t)(e - w);
+    if (len == 0 || known_word(w, len))
+        return line;
+    const char *drop = NULL, *add = "";
+    if (len > 2 && !memcmp(e - 2, "64", 2) && known_word(w, len - 2))
+        drop = e - 2;
+    else if (len > 4 && !memcmp(w, "swap", 4) && len < 32) {
+        char tmp[40];
+        snprintf(tmp, sizeof(tmp), "b%.*s", (int)len, w);
+        if (known_word(tmp, len + 1)) {
+            add = "b";
+            drop = e;
+        }
+    }
+    if (!drop)
+        return line;
+    int n = snprintf(buf, size, "%.*s%s%.*s%s", (int)(w - line), line, add, (int)(drop - w), w, e);
+    return n > 0 && (size_t)n < size ? buf : line;
+}
+
+/* Builds the instruction of row op from the captured fields. */
+static void encode(const struct pbpf_opinfo *op, const struct fields *v, struct pbpf_insn out[2])
+{
+    memset(out, 0, 2 * sizeof(*out));
+    int dst = v->dst >= 0 ? v->dst : 0;
+    int src = v->src >= 0 ? v->src : (op->src.kind == PBPF_RULE_EQ ? (int)op->src.value : 0);
+    out[0].code = op->code;
+    out[0].regs = PBPF_INSN_REGS(dst, src);
+    out[0].off = v->has_off ? v->off : (int16_t)(op->off.kind == PBPF_RULE_EQ ? op->off.value : 0);
+    out[0].imm = v->has_imm ? v->imm : (op->imm.kind == PBPF_RULE_EQ ? op->imm.value : 0);
+    out[1].imm = v->imm2;
+}
+
+/* ".insn 0x0123456789abcdef": one raw slot, as the disassembler prints an
+ * instruction it does not know. */
+static int raw_slot(struct assembler *a, const char *p, unsigned line)
+{
+    uint64_t v;
+    int overflow;
+    const char *e = read_number(skip_space(p), &v, &overflow);
+    if (!e || overflow || *skip_space(e))
+        return errorf(a, -EINVAL, line, ".insn needs one 64-bit number");
+    struct pbpf_insn in = {
+        .code = (uint8_t)v,
+        .regs = (uint8_t)(v >> 8),
+        .off = (int16_t)(uint16_t)(v >> 16),
+        .imm = (int32_t)(uint32_t)(v >> 32),
+    };
+    return emit(a, &in, line);
+}
+
+static int assemble_line(struct assembler *a, char (*tmpl)[PBPF_XOP_COUNT][PBPF_SYNTAX_TEMPLATE_MAX],
+                         const char *line, unsigned no)
+{
+    if (!strncmp(line, ".insn", 5) && (is_space(line[5]) || !line[5]))
+        return raw_slot(a, line + 5, no);
+    char norm[256];
+    const char *text = normalize(line, norm, sizeof(norm));
+    struct failure f = {0};
+    struct fields v;
+    for (int s = 0; s < NSTYLES; s++) {
+        for (size_t i = 0; i < PBPF_XOP_COUNT; i++) {
+            if (!tmpl[s][i][0] || !match(tmpl[s][i], text, &v, &f))
+                continue;
+            const struct pbpf_opinfo *op = &pbpf_isa_table[i];
+            struct pbpf_insn in[2];
+            encode(op, &v, in);
+            if (v.label) {
+                if (grow((void **)&a->fixups, &a->fixups_cap, a->nfixups + 1,
+                         sizeof(*a->fixups)))
+                    return errorf(a, -ENOMEM, no, "out of memory");
+                a->fixups[a->nfixups++] =
+                    (struct fixup){a->cnt, v.label, v.label_len, v.label_in_imm, no};
+            }
+            if (op->fmt == PBPF_FMT_EXIT && a->first_exit < 0)
+                a->first_exit = (long)a->cnt;
+            int rc = emit(a, &in[0], no);
+            if (!rc && op->fmt == PBPF_FMT_LDDW)
+                rc = emit(a, &in[1], no);
+            return rc;
+        }
+    }
+    /* Nothing matched: explain the attempt that got farthest. */
+    const char *w = line;
+    while (is_ident(*w))
+        w++;
+    if (!f.pos || f.pos <= w)
+        return errorf(a, -EINVAL, no, "unknown instruction '%.*s'", (int)(w > line ? w - line : 1),
+                      line);
+    if (f.why[0])
+        return errorf(a, -EINVAL, no, "%s", f.why);
+    return errorf(a, -EINVAL, no, "syntax error at '%.40s' in '%.60s'", f.pos, line);
+}
+
+static int resolve(struct assembler *a)
+{
+    for (size_t i = 0; i < a->nfixups; i++) {
+        const struct fixup *fx = &a->fixups[i];
+        const struct label *l = find_label(a, fx->name, fx->len);
+        long target;
+        if (l)
+            target = (long)l->slot;
+        else if (fx->len == 4 && !memcmp(fx->name, "exit", 4) && a->first_exit >= 0)
+            target = a->first_exit; /* README §1: the first exit is label "exit" */
+        else
+            return errorf(a, -EINVAL, fx->line, "unknown label '%.*s'", (int)fx->len, fx->name);
+        /* RFC 9669 §4.3: offsets count slots from the next instruction */
+        long rel = target - (long)fx->slot - 1;
+        struct pbpf_insn *in = &a->insns[fx->slot];
+        if (fx->in_imm) {
+            in->imm = (int32_t)rel;
+        } else {
+            if (rel < INT16_MIN || rel > INT16_MAX)
+                return errorf(a, -EINVAL, fx->line, "label '%.*s' is too far away (%ld slots)",
+                              (int)fx->len, fx->name, rel);
+            in->off = (int16_t)rel;
+        }
+    }
+    return 0;
 }
 
 int pbpf_asm(const char *text, struct pbpf_insn **out, size_t *cnt, char *err, size_t err_size)
 {
+    if (err && err_size)
+        err[0] = 0;
+    if (!text || !out || !cnt) {
+        if (err && err_size)
+            snprintf(err, err_size, "no text to assemble");
+        return -EINVAL;
+    }
     *out = NULL;
     *cnt = 0;
-    if (err && err_size)
-        err[0] = '\0';
-    if (!text)
-        return -EINVAL;
-    struct asm_state *st = pbpf_calloc(1, sizeof *st);
-    if (!st)
-        return -ENOMEM;
-    st->text = text;
-    st->err = err;
-    st->err_size = err_size;
-    int rc = asm_pass(st, 1);
+    struct assembler a = {.first_exit = -1, .err = err, .err_size = err_size};
+    char(*tmpl)[PBPF_XOP_COUNT][PBPF_SYNTAX_TEMPLATE_MAX] =
+        pbpf_malloc(sizeof(*tmpl) * NSTYLES);
+    char *buf = NULL;
+    int rc = 0;
+    if (!tmpl)
+        return errorf(&a, -ENOMEM, 0, "out of memory");
+    /* conformance first: its lines start with a mnemonic, llvm's rarely do */
+    for (size_t i = 0; i < PBPF_XOP_COUNT; i++) {
+        pbpf_syntax_template(&pbpf_isa_table[i], PBPF_DISASM_CONFORMANCE, tmpl[0][i]);
+        pbpf_syntax_template(&pbpf_isa_table[i], PBPF_DISASM_LLVM, tmpl[1][i]);
+    }
+
+    size_t len = strlen(text);
+    buf = pbpf_malloc(len + 1);
+    if (!buf) {
+        rc = errorf(&a, -ENOMEM, 0, "out of memory");
+        goto out;
+    }
+    memcpy(buf, text, len + 1);
+
+    unsigned no = 0;
+    for (char *line = buf; line && *line && !rc;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        no++;
+        /* comments: '#' (conformance files) and ';' */
+        char *c = strpbrk(line, "#;");
+        if (c)
+            *c = 0;
+        char *e = line + strlen(line);
+        while (e > line && is_space(e[-1]))
+            *--e = 0;
+        /* llvm-objdump's annotation of a jump target: "goto +0x6 <LBB0_2>" */
+        if (e > line && e[-1] == '>') {
+            char *lt = strrchr(line, '<');
+            if (lt && lt > line && is_space(lt[-1])) {
+                *lt = 0;
+                e = lt;
+                while (e > line && is_space(e[-1]))
+                    *--e = 0;
+            }
+        }
+        char *p = (char *)skip_space(line);
+        /* "name:" defines a label, possibly before an instruction */
+        while (is_ident_start(*p)) {
+            char *q = p;
+            while (is_ident(*q))
+                q++;
+            char *colon = (char *)skip_space(q);
+            if (*colon != ':')
+                break;
+            if ((rc = define_label(&a, p, (size_t)(q - p), no)) != 0)
+                break;
+            p = (char *)skip_space(colon + 1);
+        }
+        if (!rc && *p)
+            rc = assemble_line(&a, tmpl, p, no);
+        line = nl ? nl + 1 : NULL;
+    }
+    if (!rc && a.cnt == 0)
+        rc = errorf(&a, -EINVAL, 0, "no instructions");
     if (!rc)
-        rc = asm_pass(st, 2);
-    if (!rc && st->cnt == 0) {
-        st->line_no = 0;
-        rc = asm_fail(st, "no instructions");
-    }
+        rc = resolve(&a);
+out:
+    /* labels and fixups point into buf: release it only now */
+    pbpf_free(buf);
+    pbpf_free(tmpl);
+    pbpf_free(a.labels);
+    pbpf_free(a.fixups);
     if (rc) {
-        pbpf_free(st->out);
-    } else {
-        *out = st->out;
-        *cnt = st->cnt;
+        pbpf_free(a.insns);
+        return rc;
     }
-    pbpf_free(st);
-    return rc;
+    *out = a.insns;
+    *cnt = a.cnt;
+    return 0;
 }
 
 void pbpf_free_insns(struct pbpf_insn *insns) { pbpf_free(insns); }

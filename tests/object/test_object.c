@@ -239,6 +239,28 @@ static void test_btf(void)
     rc = parse_blob(&bl, len, err, sizeof(err));
     CHECK(rc == -EINVAL && strstr(err, "[2]"), "member past size: %d %s", rc, err);
 
+    /* anonymous unions nested 30 deep, 8 wide: a failed member lookup
+     * must not visit all 8^30 paths */
+    memset(&bl, 0, sizeof(bl));
+    ty(&bl, "int", INFO(PBPF_BTF_KIND_INT, 0, 0), 4);
+    w32(&bl, 32);
+    for (uint32_t id = 2; id <= 31; id++) {
+        ty(&bl, "", INFO(PBPF_BTF_KIND_UNION, 8, 0), 4);
+        for (int k = 0; k < 8; k++) {
+            w32(&bl, 0);
+            w32(&bl, id - 1);
+            w32(&bl, 0);
+        }
+    }
+    len = finish(&bl);
+    btf = NULL;
+    rc = pbpf_btf_parse(bl.b, len, &btf, err, sizeof(err));
+    CHECK(rc == 0, "nested unions: %d %s", rc, err);
+    if (btf) {
+        CHECK(pbpf_btf_find_member(btf, 31, "zz", &m, &v) < 0, "no member zz, quickly");
+        pbpf_btf_free(btf);
+    }
+
     /* version 2 is someone else's format */
     build_all_kinds(&bl);
     len = finish(&bl);
@@ -416,7 +438,8 @@ static void test_parse(const char *dir)
 {
     static const char *const files[] = {"legacy_maps.bpf.o", "btf_maps.bpf.o",
                                         "global_data.bpf.o", "subprogs.bpf.o",
-                                        "callbacks.bpf.o",   "sec_names.bpf.o"};
+                                        "callbacks.bpf.o",   "sec_names.bpf.o",
+                                        "core_reloc.bpf.o"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         void *buf;
         size_t len, idx, idx2;
@@ -571,6 +594,24 @@ static void test_parse(const char *dir)
                       strcmp(p->attach_target, "do_nanosleep") == 0,
                   "fexit.s");
             CHECK(pbpf_object_prog_cnt(o) == 28, "%zu programs", pbpf_object_prog_cnt(o));
+        } else if (f == 6) { /* core_reloc.bpf.c: one record per builtin */
+            unsigned kinds = 0;
+            p = pbpf_object_prog_by_name(o, "read_tgid");
+            CHECK(p && p->core_relo_cnt == 5, "CO-RE records");
+            for (size_t i = 0; p && i < p->core_relo_cnt; i++) {
+                const struct pbpf_object_core_relo *c = &p->core_relos[i];
+                const struct pbpf_btf_type *t = pbpf_btf_type_by_id(o->btf, c->type_id);
+                kinds |= 1u << c->kind;
+                CHECK(c->insn_idx < p->insn_cnt && t, "record %zu", i);
+                if (c->kind == PBPF_CORE_FIELD_BYTE_OFFSET)
+                    CHECK(strcmp(c->access, "0:1") == 0 &&
+                              strcmp(pbpf_btf_name(o->btf, t), "task_struct") == 0,
+                          "tgid is member 1 of task_struct: '%s'", c->access);
+            }
+            CHECK(kinds == (1u << PBPF_CORE_FIELD_BYTE_OFFSET | 1u << PBPF_CORE_FIELD_EXISTS |
+                            1u << PBPF_CORE_TYPE_EXISTS | 1u << PBPF_CORE_TYPE_SIZE |
+                            1u << PBPF_CORE_ENUMVAL_VALUE),
+                  "kinds 0x%x", kinds);
         }
         pbpf_object_close(o);
         free(buf);
@@ -632,7 +673,7 @@ static void test_malformed(const char *dir)
 {
     static const char *const files[] = {"legacy_maps.bpf.o", "btf_maps.bpf.o",
                                         "global_data.bpf.o", "subprogs.bpf.o",
-                                        "callbacks.bpf.o"};
+                                        "callbacks.bpf.o",   "core_reloc.bpf.o"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         void *buf;
         size_t len, off, size, shoff;

@@ -6,14 +6,22 @@
  *   load OBJ...  the final instructions of every program after libbpf has
  *                linked subprograms and loaded them into the kernel: ours
  *                must be the same, with map references in index form.
- *                Needs bpf() (root on Linux); exits 77 (skip) without it. */
+ *                Needs bpf() (root on Linux); exits 77 (skip) without it.
+ *   core OBJ BTF CO-RE records of OBJ resolved against the raw BTF file
+ *                (the running kernel's) must give the values libbpf patched
+ *                into the instructions it loaded.  Needs bpf(), else 77.
+ *   btf FILE     a raw BTF file (the kernel's /sys/kernel/btf/vmlinux):
+ *                every type as libbpf's btf__parse_raw() reads it. */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdarg.h>
 #include <unistd.h>
 
+#include "btf/btf.h"
+#include "elf/elf.h"
 #include "pbpf/object.h"
 #include "test_util.h"
 
@@ -152,7 +160,16 @@ static int compare_open(const char *path, int load)
             for (size_t i = 0; i < cnt && i < p->insn_cnt; i++) {
                 const struct pbpf_insn *a = &p->insns[i];
                 const struct bpf_insn *b = &li[i];
-                int src = a->regs >> 4;
+                int src = a->regs >> 4, core = 0;
+                /* CO-RE patched these for the running kernel: compared by
+                 * the `core` mode instead */
+                for (size_t c = 0; c < p->core_relo_cnt; c++)
+                    core |= p->core_relos[c].insn_idx == i;
+                if (core) {
+                    CHECK(a->code == b->code, "%s %s insn %zu: CO-RE insn %02x vs %02x", path,
+                          p->name, i, a->code, b->code);
+                    continue;
+                }
                 CHECK(a->code == b->code && (a->regs & 15) == b->dst_reg && a->off == b->off,
                       "%s %s insn %zu: %02x/%02x vs %02x", path, p->name, i, a->code, a->regs,
                       b->code);
@@ -186,6 +203,124 @@ out:
     return 0;
 }
 
+static int compare_btf(const char *path)
+{
+    size_t len;
+    void *buf = read_file(path, &len);
+    struct pbpf_btf *ours = NULL;
+    struct btf *theirs;
+    char err[256] = "";
+    int rc;
+    if (!buf) {
+        printf("SKIP: cannot read %s\n", path);
+        return 77;
+    }
+    rc = pbpf_btf_parse(buf, len, &ours, err, sizeof(err));
+    CHECK(rc == 0, "%s: %d %s", path, rc, err);
+    theirs = btf__parse_raw(path);
+    CHECK(theirs != NULL, "libbpf cannot parse %s", path);
+    if (ours && theirs) {
+        uint32_t n = btf__type_cnt(theirs);
+        CHECK(pbpf_btf_type_cnt(ours) == n, "%u types vs libbpf %u", pbpf_btf_type_cnt(ours), n);
+        for (uint32_t id = 1; id < n && id < pbpf_btf_type_cnt(ours) && test_failures < 20; id++) {
+            const struct btf_type *b = btf__type_by_id(theirs, id);
+            const struct pbpf_btf_type *a = pbpf_btf_type_by_id(ours, id);
+            uint64_t sz;
+            CHECK(a->info == b->info && a->size_type == b->size &&
+                      strcmp(pbpf_btf_name(ours, a), btf__name_by_offset(theirs, b->name_off)) == 0,
+                  "type %u differs", id);
+            if (btf_is_composite(b) || btf_is_int(b) || btf_is_array(b) || btf_is_typedef(b)) {
+                long long want = btf__resolve_size(theirs, id);
+                int got = pbpf_btf_type_size(ours, id, &sz);
+                CHECK(want < 0 ? got < 0 : (got == 0 && (long long)sz == want),
+                      "type %u: size %d/%llu vs libbpf %lld", id, got,
+                      got ? 0ull : (unsigned long long)sz, want);
+            }
+        }
+        /* a well-known lookup: task_struct's pid, and its offset */
+        {
+            int64_t ts = pbpf_btf_find_by_name_kind(ours, "task_struct", PBPF_BTF_KIND_STRUCT);
+            const struct pbpf_btf_member *m;
+            uint64_t bits;
+            CHECK(ts > 0 && ts == btf__find_by_name_kind(theirs, "task_struct", BTF_KIND_STRUCT),
+                  "task_struct id %lld", (long long)ts);
+            if (ts > 0 && pbpf_btf_find_member(ours, (uint32_t)ts, "pid", &m, &bits) == 0) {
+                const struct btf_type *t = btf__type_by_id(theirs, (uint32_t)ts);
+                const struct btf_member *bm = btf_members(t);
+                for (unsigned i = 0; i < btf_vlen(t); i++)
+                    if (strcmp(btf__name_by_offset(theirs, bm[i].name_off), "pid") == 0)
+                        CHECK(bits == btf_member_bit_offset(t, i), "pid at bit %llu vs %u",
+                              (unsigned long long)bits, btf_member_bit_offset(t, i));
+            } else if (ts > 0) {
+                CHECK(0, "task_struct.pid not found");
+            }
+        }
+    }
+    btf__free(theirs);
+    pbpf_btf_free(ours);
+    free(buf);
+    return 0;
+}
+
+static int compare_core(const char *obj_path, const char *btf_path)
+{
+    size_t len, blen;
+    void *buf = read_file(obj_path, &len), *bbuf = read_file(btf_path, &blen);
+    struct pbpf_object *o = NULL;
+    struct pbpf_btf *target = NULL;
+    struct bpf_object *lo = NULL;
+    struct bpf_program *lp;
+    char err[256] = "";
+    size_t checked = 0;
+    int rc;
+
+    if (!buf || !bbuf) {
+        free(buf);
+        free(bbuf);
+        printf("SKIP: cannot read %s or %s\n", obj_path, btf_path);
+        return 77;
+    }
+    CHECK(pbpf_object_open_mem(buf, len, NULL, &o) == 0, "%s: open", obj_path);
+    rc = pbpf_btf_parse(bbuf, blen, &target, err, sizeof(err));
+    CHECK(rc == 0, "%s: %s", btf_path, err);
+    lo = bpf_object__open_mem(buf, len, NULL);
+    CHECK(lo && bpf_object__load(lo) == 0, "%s: libbpf load", obj_path);
+    if (!o || !target || !lo || test_failures)
+        goto out;
+    bpf_object__for_each_program(lp, lo)
+    {
+        const struct pbpf_object_prog *p = pbpf_object_prog_by_name(o, bpf_program__name(lp));
+        const struct bpf_insn *li = bpf_program__insns(lp);
+        if (!p)
+            continue;
+        CHECK(p->core_relo_cnt > 0, "%s: no CO-RE records", p->name);
+        for (size_t i = 0; i < p->core_relo_cnt; i++) {
+            const struct pbpf_object_core_relo *c = &p->core_relos[i];
+            const struct bpf_insn *in = &li[c->insn_idx];
+            struct pbpf_core_result res;
+            int cls = in->code & 7;
+            int64_t patched = (cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) ? in->off
+                                                                                : in->imm;
+            err[0] = 0;
+            rc = pbpf_core_resolve(o->btf, c->type_id, c->access, c->kind, target, &res, err,
+                                   sizeof(err));
+            CHECK(rc == 0 && res.exists && (int64_t)res.value == patched,
+                  "%s insn %u kind %u access %s: %d %s value %llu, libbpf patched %lld", p->name,
+                  c->insn_idx, c->kind, c->access, rc, err, (unsigned long long)res.value,
+                  (long long)patched);
+            checked++;
+        }
+    }
+    CHECK(checked >= 5, "%zu CO-RE records checked", checked);
+out:
+    bpf_object__close(lo);
+    pbpf_btf_free(target);
+    pbpf_object_close(o);
+    free(buf);
+    free(bbuf);
+    return 0;
+}
+
 static int have_bpf(void)
 {
     /* a one-entry array: the cheapest proof that bpf() works here */
@@ -199,11 +334,33 @@ static int have_bpf(void)
 int main(int argc, char **argv)
 {
     int load;
-    if (argc < 3 || (strcmp(argv[1], "open") && strcmp(argv[1], "load"))) {
-        fprintf(stderr, "usage: %s open|load OBJ...\n", argv[0]);
+    if (argc < 3 || (strcmp(argv[1], "open") && strcmp(argv[1], "load") && strcmp(argv[1], "btf") &&
+                     strcmp(argv[1], "core"))) {
+        fprintf(stderr, "usage: %s open|load OBJ... | btf FILE\n", argv[0]);
         return 2;
     }
     libbpf_set_print(quiet_print);
+    if (strcmp(argv[1], "btf") == 0) {
+        int rc = compare_btf(argv[2]);
+        if (rc == 77)
+            return 77;
+        if (test_failures)
+            fprintf(stderr, "%d checks failed\n", test_failures);
+        return test_failures ? 1 : 0;
+    }
+    if (strcmp(argv[1], "core") == 0 && argc == 4) {
+        int rc;
+        if (!have_bpf()) {
+            printf("SKIP: bpf() is not available here (needs Linux and root)\n");
+            return 77;
+        }
+        rc = compare_core(argv[2], argv[3]);
+        if (rc == 77)
+            return 77;
+        if (test_failures)
+            fprintf(stderr, "%d checks failed\n", test_failures);
+        return test_failures ? 1 : 0;
+    }
     load = strcmp(argv[1], "load") == 0;
     if (load && !have_bpf()) {
         printf("SKIP: bpf() is not available here (needs Linux and root)\n");

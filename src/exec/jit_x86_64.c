@@ -1,0 +1,1304 @@
+/* The x86-64 JIT: verified bytecode → native code, System V and Windows x64.
+ *
+ * Register map (no spills: every eBPF register lives in an x86 register):
+ *
+ *   r0 rax   r1 rdi   r2 rsi   r3 rdx   r4 rcx   r5 r8
+ *   r6 rbx   r7 r13   r8 r14   r9 r15   r10 rbp
+ *
+ * r1..r5 sit where System V passes the first five arguments, so a helper
+ * call only adds the run context as the sixth; r6..r10 are callee-saved in
+ * both ABIs, as eBPF wants across calls (RFC 9669 §4.3.1).  r12 points at the
+ * bottom of the run's stack area; r9, r10 and r11 are scratch.
+ *
+ * Native stack of a run, from the entry down:
+ *
+ *   saved callee-saved registers
+ *   [r12 + 4096]          the struct pbpf_run_ctx pointer
+ *   [r12 .. r12 + 4096)   eight 512-byte eBPF frames; r10 of depth d is
+ *                         r12 + 4096 - 512 d (the interpreter's layout)
+ *   return address into the entry, then per bpf-to-bpf call: r6..r10 of the
+ *   caller and a return address (48 bytes: keeps 16-byte call alignment)
+ *
+ * With bpf-to-bpf calls the entry calls the program's first instruction,
+ * so `exit` is always a `ret`; without, an `exit` is the epilogue itself.
+ * Whatever stops a run early (LD_ABS out of bounds, a failed call) jumps to
+ * the epilogue, which finds the saved registers through r12.  The entry
+ * saves only the callee-saved registers the program uses and builds the
+ * stack area only when something needs it: an empty program costs a call.
+ *
+ * Code is laid out in passes until every jump has its shortest encoding
+ * (jump distances only shrink from pass to pass, so this converges), then
+ * copied into pages that are made executable only after they stop being
+ * writable (W^X, pbpf_exec_seal). */
+#if defined(PBPF_JIT_X86_64)
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exec/exec.h"
+#include "platform/platform.h"
+
+typedef uint64_t (*jit_entry_fn)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
+
+struct pbpf_jit_code {
+    jit_entry_fn entry;
+    void *mem;
+    size_t size;
+};
+
+enum {
+    RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+    R8, R9, R10, R11, R12, R13, R14, R15,
+};
+
+static const uint8_t jit_reg[11] = {RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP};
+
+#define JIT_STACK (PBPF_STACK_SIZE * PBPF_MAX_CALL_DEPTH)
+#define JIT_CTX_OFF JIT_STACK
+#define JIT_FRAME (JIT_STACK + 8)
+/* A call from depth d is allowed while d + 1 < PBPF_MAX_CALL_DEPTH, that is
+ * while r10 >= r12 + 2 * 512. */
+#define JIT_CALL_LIMIT (2 * PBPF_STACK_SIZE)
+
+#ifdef _WIN32
+#define ARG1 RCX
+#define ARG2 RDX
+#define ARG3 R8
+#else
+#define ARG1 RDI
+#define ARG2 RSI
+#define ARG3 RDX
+#endif
+
+/* x86 condition codes (the low nibble of Jcc/CMOVcc). */
+enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_S = 8,
+       CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
+
+/* Out-of-line labels that code jumps to with a rel32 patched at the end of
+ * each pass. */
+enum {
+    LBL_EPILOGUE,
+    LBL_PKT_FAIL,
+    LBL_FAIL_DEPTH,
+    LBL_FAIL_CALLX,
+    LBL_FAIL_HELPER,
+    LBL_RETPOLINE,
+    LBL_FIXED_COUNT,
+};
+
+enum stub_kind { STUB_DEPTH, STUB_CALLX, STUB_HELPER };
+
+struct jit_stub {
+    uint8_t kind;
+    uint8_t reg; /* callx: the x86 register holding the helper id */
+    uint32_t pc;
+};
+
+struct jit_fixup {
+    uint32_t pos;   /* offset of a rel32 field */
+    uint32_t label; /* LBL_* or LBL_FIXED_COUNT + stub index */
+};
+
+struct jit_state {
+    const struct pbpf_prog *prog;
+    unsigned flags;
+    uint8_t *buf;
+    size_t len, cap;
+    int oom;
+    uint32_t *addrs; /* this pass: offset of each instruction, [cnt] = end */
+    uint32_t *prev;  /* the previous pass */
+    int first_pass;
+    struct jit_stub *stubs;
+    size_t nstubs, stubs_cap;
+    struct jit_fixup *fix;
+    size_t nfix, fix_cap;
+    uint32_t labels[LBL_FIXED_COUNT];
+    uint64_t seed, rng;
+    /* entry frame (plan_frame) */
+    int frame;
+    int local_calls; /* bpf-to-bpf calls: the entry calls the body */
+    unsigned used; /* eBPF registers the program names */
+    uint8_t saved[8];
+    unsigned nsaved;
+    unsigned frame_size;
+};
+
+/* --- byte emission -------------------------------------------------------- */
+
+static void emit_bytes(struct jit_state *st, const void *p, size_t n)
+{
+    if (st->len + n > st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 4096;
+        while (cap < st->len + n)
+            cap *= 2;
+        uint8_t *b = pbpf_realloc(st->buf, cap);
+        if (!b) {
+            st->oom = 1;
+            return;
+        }
+        st->buf = b;
+        st->cap = cap;
+    }
+    memcpy(st->buf + st->len, p, n);
+    st->len += n;
+}
+
+static void emit1(struct jit_state *st, uint8_t b) { emit_bytes(st, &b, 1); }
+
+static void emit4(struct jit_state *st, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    emit_bytes(st, b, 4);
+}
+
+static void emit8(struct jit_state *st, uint64_t v)
+{
+    emit4(st, (uint32_t)v);
+    emit4(st, (uint32_t)(v >> 32));
+}
+
+static int fits8(int64_t v) { return v >= -128 && v <= 127; }
+static int fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+/* REX prefix; `force` for byte access to sil/dil/bpl/spl. */
+static void emit_rex(struct jit_state *st, int w, int r, int x, int b, int force)
+{
+    uint8_t v = (uint8_t)(0x40 | (w ? 8 : 0) | ((r >> 3) & 1) << 2 | ((x >> 3) & 1) << 1 |
+                          ((b >> 3) & 1));
+    if (v != 0x40 || force)
+        emit1(st, v);
+}
+
+static void emit_modrm_mem(struct jit_state *st, int reg, int base, int32_t disp)
+{
+    int mod = (disp == 0 && (base & 7) != RBP) ? 0 : fits8(disp) ? 1 : 2;
+    emit1(st, (uint8_t)(mod << 6 | (reg & 7) << 3 | (base & 7)));
+    if ((base & 7) == RSP)
+        emit1(st, 0x24);
+    if (mod == 1)
+        emit1(st, (uint8_t)disp);
+    else if (mod == 2)
+        emit4(st, (uint32_t)disp);
+}
+
+/* op reg, r/m with r/m a register. */
+static void emit_rr(struct jit_state *st, int w, const char *op, size_t nop, int reg, int rm)
+{
+    emit_rex(st, w, reg, 0, rm, 0);
+    emit_bytes(st, op, nop);
+    emit1(st, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* op reg, [base + disp]; `p66` for 16-bit operands, `byte_reg` when reg is
+ * an 8-bit operand (needs REX for sil/dil/bpl). */
+static void emit_rm(struct jit_state *st, int w, int p66, int byte_reg, const char *op, size_t nop,
+                    int reg, int base, int32_t disp)
+{
+    if (p66)
+        emit1(st, 0x66);
+    emit_rex(st, w, reg, 0, base, byte_reg && reg >= 4 && reg < 8);
+    emit_bytes(st, op, nop);
+    emit_modrm_mem(st, reg, base, disp);
+}
+
+/* Two-operand ALU, register forms: `op dst, src` with the r/m, reg opcode. */
+enum { OP_ADD = 0x01, OP_OR = 0x09, OP_AND = 0x21, OP_SUB = 0x29, OP_XOR = 0x31, OP_CMP = 0x39,
+       OP_MOV = 0x89, OP_TEST = 0x85 };
+/* The /digit of the immediate forms (0x81, 0x83). */
+enum { EXT_ADD = 0, EXT_OR = 1, EXT_ADC = 2, EXT_AND = 4, EXT_SUB = 5, EXT_XOR = 6, EXT_CMP = 7 };
+
+static void emit_alu_rr(struct jit_state *st, uint8_t op, int w, int dst, int src)
+{
+    char o = (char)op;
+    emit_rr(st, w, &o, 1, src, dst);
+}
+
+static void emit_mov_rr(struct jit_state *st, int w, int dst, int src)
+{
+    if (w && dst == src)
+        return;
+    emit_alu_rr(st, OP_MOV, w, dst, src);
+}
+
+static void emit_alu_ri(struct jit_state *st, int ext, int w, int dst, int32_t imm)
+{
+    emit_rex(st, w, 0, 0, dst, 0);
+    if (fits8(imm)) {
+        emit1(st, 0x83);
+        emit1(st, (uint8_t)(0xc0 | ext << 3 | (dst & 7)));
+        emit1(st, (uint8_t)imm);
+    } else {
+        emit1(st, 0x81);
+        emit1(st, (uint8_t)(0xc0 | ext << 3 | (dst & 7)));
+        emit4(st, (uint32_t)imm);
+    }
+}
+
+/* mov r32, imm32 (zero-extends); the size never depends on the value. */
+static void emit_mov_ri32(struct jit_state *st, int dst, uint32_t imm)
+{
+    emit_rex(st, 0, 0, 0, dst, 0);
+    emit1(st, (uint8_t)(0xb8 + (dst & 7)));
+    emit4(st, imm);
+}
+
+/* mov r64, sign-extended imm32 (REX.W C7 /0); constant size. */
+static void emit_mov_ri_sx(struct jit_state *st, int dst, int32_t imm)
+{
+    emit_rex(st, 1, 0, 0, dst, 0);
+    emit1(st, 0xc7);
+    emit1(st, (uint8_t)(0xc0 | (dst & 7)));
+    emit4(st, (uint32_t)imm);
+}
+
+static void emit_mov_imm64(struct jit_state *st, int dst, uint64_t v)
+{
+    if (v <= UINT32_MAX) {
+        emit_mov_ri32(st, dst, (uint32_t)v);
+    } else if (fits32((int64_t)v)) {
+        emit_mov_ri_sx(st, dst, (int32_t)v);
+    } else {
+        emit_rex(st, 1, 0, 0, dst, 0);
+        emit1(st, (uint8_t)(0xb8 + (dst & 7)));
+        emit8(st, v);
+    }
+}
+
+/* mov r64, imm64 always in its ten-byte form (addresses, blinded values). */
+static void emit_mov_abs64(struct jit_state *st, int dst, uint64_t v)
+{
+    emit_rex(st, 1, 0, 0, dst, 0);
+    emit1(st, (uint8_t)(0xb8 + (dst & 7)));
+    emit8(st, v);
+}
+
+/* Loads an instruction immediate into reg: sign-extended to 64 bits when w,
+ * else zero-extended from 32.  With constant blinding the value never
+ * appears in the code: it is stored xor a random key and decoded at run
+ * time, so a program cannot plant chosen bytes in executable memory. */
+static uint32_t jit_key(struct jit_state *st)
+{
+    /* xorshift64*: cheap and deterministic per pass (same seed each pass,
+     * so instruction sizes stay the same) */
+    st->rng ^= st->rng >> 12;
+    st->rng ^= st->rng << 25;
+    st->rng ^= st->rng >> 27;
+    return (uint32_t)((st->rng * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static int blinding(const struct jit_state *st) { return st->flags & PBPF_JIT_BLIND_CONSTANTS; }
+
+static void emit_load_imm(struct jit_state *st, int reg, int32_t imm, int w)
+{
+    if (blinding(st)) {
+        int32_t key = (int32_t)jit_key(st);
+        if (w)
+            emit_mov_ri_sx(st, reg, imm ^ key);
+        else
+            emit_mov_ri32(st, reg, (uint32_t)(imm ^ key));
+        emit_rex(st, w, 0, 0, reg, 0);
+        emit1(st, 0x81);
+        emit1(st, (uint8_t)(0xc0 | EXT_XOR << 3 | (reg & 7)));
+        emit4(st, (uint32_t)key);
+    } else if (w) {
+        if (imm >= 0)
+            emit_mov_ri32(st, reg, (uint32_t)imm);
+        else
+            emit_mov_ri_sx(st, reg, imm);
+    } else {
+        emit_mov_ri32(st, reg, (uint32_t)imm);
+    }
+}
+
+/* --- jumps and labels --------------------------------------------------- */
+
+static void add_fixup(struct jit_state *st, uint32_t label)
+{
+    if (st->nfix == st->fix_cap) {
+        size_t cap = st->fix_cap ? st->fix_cap * 2 : 64;
+        struct jit_fixup *f = pbpf_realloc(st->fix, cap * sizeof *f);
+        if (!f) {
+            st->oom = 1;
+            return;
+        }
+        st->fix = f;
+        st->fix_cap = cap;
+    }
+    st->fix[st->nfix].pos = (uint32_t)st->len;
+    st->fix[st->nfix].label = label;
+    st->nfix++;
+}
+
+/* jcc/jmp rel32 to a label (cc < 0: jmp). */
+static void emit_jump_label(struct jit_state *st, int cc, uint32_t label)
+{
+    if (cc < 0) {
+        emit1(st, 0xe9);
+    } else {
+        emit1(st, 0x0f);
+        emit1(st, (uint8_t)(0x80 + cc));
+    }
+    add_fixup(st, label);
+    emit4(st, 0);
+}
+
+static void emit_call_label(struct jit_state *st, uint32_t label)
+{
+    emit1(st, 0xe8);
+    add_fixup(st, label);
+    emit4(st, 0);
+}
+
+static uint32_t add_stub(struct jit_state *st, uint8_t kind, size_t pc, int reg)
+{
+    if (st->nstubs == st->stubs_cap) {
+        size_t cap = st->stubs_cap ? st->stubs_cap * 2 : 16;
+        struct jit_stub *s = pbpf_realloc(st->stubs, cap * sizeof *s);
+        if (!s) {
+            st->oom = 1;
+            return LBL_EPILOGUE;
+        }
+        st->stubs = s;
+        st->stubs_cap = cap;
+    }
+    st->stubs[st->nstubs].kind = kind;
+    st->stubs[st->nstubs].reg = (uint8_t)reg;
+    st->stubs[st->nstubs].pc = (uint32_t)pc;
+    return (uint32_t)(LBL_FIXED_COUNT + st->nstubs++);
+}
+
+/* A jump to instruction `target` ending where instruction pc + 1 starts.
+ * Distances come from the previous pass; in the last pass (nothing moved)
+ * they are exact. */
+static void emit_jump_insn(struct jit_state *st, int cc, size_t pc, size_t target)
+{
+    int64_t rel = (int64_t)st->prev[target] - (int64_t)st->prev[pc + 1];
+    if (!st->first_pass && fits8(rel)) {
+        emit1(st, (uint8_t)(cc < 0 ? 0xeb : 0x70 + cc));
+        emit1(st, (uint8_t)rel);
+    } else if (cc < 0) {
+        emit1(st, 0xe9);
+        emit4(st, (uint32_t)rel);
+    } else {
+        emit1(st, 0x0f);
+        emit1(st, (uint8_t)(0x80 + cc));
+        emit4(st, (uint32_t)rel);
+    }
+}
+
+/* Indirect call of the address in r10: `call r10`, or with retpolines a
+ * call of a thunk that steers speculation into a harmless loop. */
+static void emit_call_r10(struct jit_state *st)
+{
+    if (st->flags & PBPF_JIT_RETPOLINE) {
+        emit_call_label(st, LBL_RETPOLINE);
+    } else {
+        static const uint8_t call_r10[] = {0x41, 0xff, 0xd2};
+        emit_bytes(st, call_r10, sizeof call_r10);
+    }
+}
+
+/* --- instructions ------------------------------------------------------- */
+
+/* Calls the helper whose address is in r10 with r1..r5 and the run context,
+ * then stops the run if the helper reported an error (Linux helpers cannot
+ * abort a program; ours can, through pbpf_run_ctx_abort). */
+static void emit_helper_call(struct jit_state *st, size_t pc)
+{
+#ifdef _WIN32
+    /* Microsoft x64: rcx, rdx, r8, r9, then the stack above 32 bytes of
+     * shadow space; 48 keeps rsp 16-byte aligned. */
+    emit_alu_ri(st, EXT_SUB, 1, RSP, 48);
+    emit_rm(st, 1, 0, 0, "\x89", 1, R8, RSP, 32); /* r5 */
+    emit_mov_rr(st, 1, R9, RCX);                  /* r4 */
+    emit_mov_rr(st, 1, R8, RDX);                  /* r3 */
+    emit_mov_rr(st, 1, RDX, RSI);                 /* r2 */
+    emit_mov_rr(st, 1, RCX, RDI);                 /* r1 */
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+    emit_rm(st, 1, 0, 0, "\x89", 1, R11, RSP, 40);
+    emit_call_r10(st);
+    emit_alu_ri(st, EXT_ADD, 1, RSP, 48);
+#else
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R9, R12, JIT_CTX_OFF);
+    emit_call_r10(st);
+#endif
+    /* cmp dword [ctx + err], 0; jne stub */
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+    emit_rm(st, 0, 0, 0, "\x83", 1, EXT_CMP, R11, (int32_t)offsetof(struct pbpf_run_ctx, err));
+    emit1(st, 0);
+    emit_jump_label(st, CC_NE, add_stub(st, STUB_HELPER, pc, 0));
+}
+
+/* dst op= imm for the ALU operations with an x86 immediate form. */
+static void emit_alu_imm(struct jit_state *st, int ext, uint8_t op, int w, int dst, int32_t imm)
+{
+    if (blinding(st)) {
+        emit_load_imm(st, R10, imm, w);
+        emit_alu_rr(st, op, w, dst, R10);
+    } else {
+        emit_alu_ri(st, ext, w, dst, imm);
+    }
+}
+
+/* Shift by a register: x86 takes the count in cl, and rcx is r4. */
+static void emit_shift_x(struct jit_state *st, int ext, int w, int dst, int src)
+{
+    char op = (char)0xd3;
+    if (src == RCX) {
+        if (dst != RCX) {
+            emit_rr(st, w, &op, 1, ext, dst);
+            return;
+        }
+        emit_mov_rr(st, 1, R11, RCX);
+        emit_rr(st, w, &op, 1, ext, R11);
+        emit_mov_rr(st, 1, RCX, R11);
+        return;
+    }
+    emit_mov_rr(st, 1, R11, RCX);
+    emit_mov_rr(st, 1, RCX, src);
+    if (dst == RCX) {
+        emit_rr(st, w, &op, 1, ext, R11);
+    } else {
+        emit_rr(st, w, &op, 1, ext, dst);
+    }
+    emit_mov_rr(st, 1, RCX, R11);
+}
+
+static void emit_shift_k(struct jit_state *st, int ext, int w, int dst, int32_t imm)
+{
+    unsigned n = (unsigned)imm & (w ? 63u : 31u); /* RFC 9669 §4.1: masked */
+    if (n == 0) {
+        if (!w)
+            emit_mov_rr(st, 0, dst, dst); /* still zero-extends */
+        return;
+    }
+    emit_rex(st, w, 0, 0, dst, 0);
+    emit1(st, 0xc1);
+    emit1(st, (uint8_t)(0xc0 | ext << 3 | (dst & 7)));
+    emit1(st, (uint8_t)n);
+}
+
+static int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+/* RFC 9669 §4.1 division and modulo.  x86 div/idiv fault on a zero divisor
+ * and on INT_MIN / -1, where eBPF defines the results (x / 0 = 0, x % 0 = x,
+ * INT_MIN / -1 = INT_MIN, x % -1 = 0).  Immediate divisors are settled at
+ * compile time; register divisors are fixed up with cmov, without branches:
+ * divisor 0 or -1 becomes 1 after the dividend was made 0 (division by 0)
+ * or negated (by -1), and a remainder by 0 is replaced by the dividend. */
+static void emit_divmod(struct jit_state *st, int w, int is_signed, int is_mod, int dst, int src,
+                        int is_imm, int32_t imm)
+{
+    if (is_imm) {
+        uint64_t d = w ? (uint64_t)(int64_t)imm : (uint64_t)(uint32_t)imm;
+        if (d == 0) {
+            if (!is_mod)
+                emit_alu_rr(st, OP_XOR, 0, dst, dst);
+            else if (!w)
+                emit_mov_rr(st, 0, dst, dst);
+            return;
+        }
+        if (is_signed && imm == -1) {
+            if (is_mod) {
+                emit_alu_rr(st, OP_XOR, 0, dst, dst);
+            } else {
+                char neg = (char)0xf7;
+                emit_rr(st, w, &neg, 1, 3, dst);
+            }
+            return;
+        }
+        if (!is_signed && is_pow2(d)) {
+            unsigned k = 0;
+            while ((1ull << k) != d)
+                k++;
+            if (is_mod)
+                emit_alu_ri(st, EXT_AND, w, dst, (int32_t)(d - 1));
+            else
+                emit_shift_k(st, 5, w, dst, (int32_t)k);
+            return;
+        }
+    }
+    /* originals of rax and rdx are kept in r9 and r10 */
+    int orig_dst = dst == RAX ? R9 : dst == RDX ? R10 : dst;
+    int orig_src = src == RAX ? R9 : src == RDX ? R10 : src;
+    emit_mov_rr(st, 1, R9, RAX);
+    emit_mov_rr(st, 1, R10, RDX);
+    if (is_imm)
+        emit_load_imm(st, R11, imm, w);
+    else
+        emit_mov_rr(st, 1, R11, orig_src);
+    emit_mov_rr(st, w, RAX, orig_dst);
+    if (!is_signed) {
+        if (!is_imm) {
+            if (!is_mod) {
+                static const char cmovz[] = {0x0f, 0x44};
+                emit_alu_rr(st, OP_TEST, w, R11, R11);
+                emit_rr(st, w, cmovz, 2, RAX, R11); /* x / 0: dividend 0 */
+            }
+            emit_alu_ri(st, EXT_CMP, w, R11, 1);
+            emit_alu_ri(st, EXT_ADC, w, R11, 0); /* divisor 0 → 1 */
+        }
+        emit_alu_rr(st, OP_XOR, 0, RDX, RDX);
+        char op = (char)0xf7;
+        emit_rr(st, w, &op, 1, 6, R11); /* div r11 */
+    } else {
+        if (!is_imm) {
+            static const char cmove[] = {0x0f, 0x44}, cmovbe[] = {0x0f, 0x46};
+            char neg = (char)0xf7;
+            emit_mov_rr(st, 1, RDX, RAX);
+            emit_rr(st, w, &neg, 1, 3, RDX);
+            emit_alu_ri(st, EXT_CMP, w, R11, -1);
+            emit_rr(st, w, cmove, 2, RAX, RDX); /* x / -1: dividend -x */
+            if (!is_mod) {
+                emit_alu_rr(st, OP_TEST, w, R11, R11);
+                emit_rr(st, w, cmove, 2, RAX, R11); /* x / 0: dividend 0 */
+            }
+            emit_rm(st, w, 0, 0, "\x8d", 1, RDX, R11, 1); /* lea rdx, [r11 + 1] */
+            emit_alu_ri(st, EXT_CMP, w, RDX, 1);
+            emit_mov_ri32(st, RDX, 1);
+            emit_rr(st, w, cmovbe, 2, R11, RDX); /* divisor -1 or 0 → 1 */
+        }
+        if (w)
+            emit1(st, 0x48);
+        emit1(st, 0x99); /* cqo / cdq */
+        char op = (char)0xf7;
+        emit_rr(st, w, &op, 1, 7, R11); /* idiv r11 */
+    }
+    int res = RAX;
+    if (is_mod) {
+        res = RDX;
+        if (!is_imm) {
+            static const char cmovz[] = {0x0f, 0x44};
+            emit_alu_rr(st, OP_TEST, w, orig_src, orig_src);
+            emit_rr(st, w, cmovz, 2, RDX, orig_dst); /* x % 0 = x */
+        }
+    }
+    emit_mov_rr(st, w, dst, res);
+    if (dst != RAX)
+        emit_mov_rr(st, 1, RAX, R9);
+    if (dst != RDX)
+        emit_mov_rr(st, 1, RDX, R10);
+}
+
+static void emit_bswap(struct jit_state *st, int width, int dst)
+{
+    if (width == 16) {
+        /* ror r16, 8; movzx r32, r16 */
+        emit1(st, 0x66);
+        emit_rex(st, 0, 0, 0, dst, 0);
+        emit1(st, 0xc1);
+        emit1(st, (uint8_t)(0xc0 | 1 << 3 | (dst & 7)));
+        emit1(st, 8);
+        emit_rr(st, 0, "\x0f\xb7", 2, dst, dst);
+    } else {
+        emit_rex(st, width == 64, 0, 0, dst, 0);
+        emit1(st, 0x0f);
+        emit1(st, (uint8_t)(0xc8 + (dst & 7)));
+    }
+}
+
+static void emit_load(struct jit_state *st, unsigned size, int sx, int dst, int base, int32_t off)
+{
+    if (sx) {
+        if (size == 1)
+            emit_rm(st, 1, 0, 0, "\x0f\xbe", 2, dst, base, off);
+        else if (size == 2)
+            emit_rm(st, 1, 0, 0, "\x0f\xbf", 2, dst, base, off);
+        else
+            emit_rm(st, 1, 0, 0, "\x63", 1, dst, base, off);
+        return;
+    }
+    if (size == 1)
+        emit_rm(st, 0, 0, 0, "\x0f\xb6", 2, dst, base, off);
+    else if (size == 2)
+        emit_rm(st, 0, 0, 0, "\x0f\xb7", 2, dst, base, off);
+    else
+        emit_rm(st, size == 8, 0, 0, "\x8b", 1, dst, base, off);
+}
+
+static void emit_store_reg(struct jit_state *st, unsigned size, int base, int32_t off, int src)
+{
+    if (size == 1)
+        emit_rm(st, 0, 0, 1, "\x88", 1, src, base, off);
+    else
+        emit_rm(st, size == 8, size == 2, 0, "\x89", 1, src, base, off);
+}
+
+static void emit_store_imm(struct jit_state *st, unsigned size, int base, int32_t off, int32_t imm)
+{
+    if (blinding(st)) {
+        emit_load_imm(st, R10, imm, size == 8);
+        emit_store_reg(st, size, base, off, R10);
+        return;
+    }
+    if (size == 1) {
+        emit_rm(st, 0, 0, 0, "\xc6", 1, 0, base, off);
+        emit1(st, (uint8_t)imm);
+    } else if (size == 2) {
+        emit_rm(st, 0, 1, 0, "\xc7", 1, 0, base, off);
+        emit1(st, (uint8_t)imm);
+        emit1(st, (uint8_t)(imm >> 8));
+    } else {
+        emit_rm(st, size == 8, 0, 0, "\xc7", 1, 0, base, off);
+        emit4(st, (uint32_t)imm);
+    }
+}
+
+/* RFC 9669 §5.3 atomics; every locked x86 instruction is a full barrier,
+ * which covers the sequentially consistent order the interpreter uses. */
+static void emit_atomic(struct jit_state *st, int w, int32_t op, int dst, int src, int32_t off)
+{
+    int base = dst;
+    switch (op) {
+    case PBPF_ALU_ADD:
+    case PBPF_ALU_OR:
+    case PBPF_ALU_AND:
+    case PBPF_ALU_XOR: {
+        char o = (char)(op == PBPF_ALU_ADD ? OP_ADD : op == PBPF_ALU_OR ? OP_OR
+                        : op == PBPF_ALU_AND ? OP_AND : OP_XOR);
+        emit1(st, 0xf0);
+        emit_rm(st, w, 0, 0, &o, 1, src, base, off);
+        return;
+    }
+    case PBPF_ALU_ADD | PBPF_ATOMIC_FETCH:
+        emit1(st, 0xf0);
+        emit_rm(st, w, 0, 0, "\x0f\xc1", 2, src, base, off); /* lock xadd */
+        return;
+    case PBPF_ATOMIC_XCHG:
+        emit_rm(st, w, 0, 0, "\x87", 1, src, base, off); /* xchg locks implicitly */
+        return;
+    case PBPF_ATOMIC_CMPXCHG:
+        /* r0 is the expected value and receives the old one */
+        emit1(st, 0xf0);
+        emit_rm(st, w, 0, 0, "\x0f\xb1", 2, src, base, off);
+        if (!w)
+            emit_mov_rr(st, 0, RAX, RAX); /* a successful 32-bit cmpxchg leaves rax's top */
+        return;
+    default: {
+        /* fetch-or/and/xor: a cmpxchg loop in rax; r0 is saved in r10 */
+        int alu = op & ~PBPF_ATOMIC_FETCH;
+        uint8_t o = (uint8_t)(alu == PBPF_ALU_OR ? OP_OR : alu == PBPF_ALU_AND ? OP_AND : OP_XOR);
+        int b = base == RAX ? R10 : base;
+        int s = src == RAX ? R10 : src;
+        emit_mov_rr(st, 1, R10, RAX);
+        size_t loop = st->len;
+        emit_rm(st, w, 0, 0, "\x8b", 1, RAX, b, off);
+        emit_mov_rr(st, 1, R11, RAX);
+        emit_alu_rr(st, o, w, R11, s);
+        emit1(st, 0xf0);
+        emit_rm(st, w, 0, 0, "\x0f\xb1", 2, R11, b, off);
+        emit1(st, 0x75); /* jne loop */
+        emit1(st, (uint8_t)(int8_t)((int64_t)loop - (int64_t)(st->len + 1)));
+        emit_mov_rr(st, w, src, RAX);
+        if (src != RAX)
+            emit_mov_rr(st, 1, RAX, R10);
+        return;
+    }
+    }
+}
+
+/* Linux's legacy packet loads (RFC 9669 §5.5): r0 = big-endian bytes of the
+ * packet at the offset; out of bounds ends the whole run with r0 = 0. */
+static void emit_ldpkt(struct jit_state *st, unsigned size, int ind, int src, int32_t imm)
+{
+    if (ind) {
+        emit_rm(st, 0, 0, 0, "\x8d", 1, R10, src, imm); /* lea r10d, [src + imm] */
+        emit_alu_rr(st, OP_TEST, 0, R10, R10);
+        emit_jump_label(st, CC_S, LBL_PKT_FAIL);
+    } else {
+        if (imm < 0) {
+            emit_jump_label(st, -1, LBL_PKT_FAIL);
+            return;
+        }
+        emit_load_imm(st, R10, imm, 0);
+    }
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+    emit_rm(st, 1, 0, 0, "\x8d", 1, R9, R10, (int32_t)size); /* lea r9, [r10 + size] */
+    emit_rm(st, 1, 0, 0, "\x3b", 1, R9, R11, (int32_t)offsetof(struct pbpf_run_ctx, pkt_len));
+    emit_jump_label(st, CC_A, LBL_PKT_FAIL);
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R11, (int32_t)offsetof(struct pbpf_run_ctx, pkt));
+    /* [r11 + r10]: REX.X|REX.B, SIB index r10, base r11 */
+    static const uint8_t movzx8[] = {0x43, 0x0f, 0xb6, 0x04, 0x13};
+    static const uint8_t movzx16[] = {0x43, 0x0f, 0xb7, 0x04, 0x13};
+    static const uint8_t mov32[] = {0x43, 0x8b, 0x04, 0x13};
+    if (size == 1) {
+        emit_bytes(st, movzx8, sizeof movzx8);
+    } else if (size == 2) {
+        emit_bytes(st, movzx16, sizeof movzx16);
+        static const uint8_t ror_ax_8[] = {0x66, 0xc1, 0xc8, 0x08};
+        emit_bytes(st, ror_ax_8, sizeof ror_ax_8);
+    } else {
+        emit_bytes(st, mov32, sizeof mov32);
+        emit_bswap(st, 32, RAX);
+    }
+}
+
+static int jcc_of(uint8_t op)
+{
+    switch (op) {
+    case PBPF_JMP_JEQ: return CC_E;
+    case PBPF_JMP_JNE: return CC_NE;
+    case PBPF_JMP_JSET: return CC_NE;
+    case PBPF_JMP_JGT: return CC_A;
+    case PBPF_JMP_JGE: return CC_AE;
+    case PBPF_JMP_JLT: return CC_B;
+    case PBPF_JMP_JLE: return CC_BE;
+    case PBPF_JMP_JSGT: return CC_G;
+    case PBPF_JMP_JSGE: return CC_GE;
+    case PBPF_JMP_JSLT: return CC_L;
+    default: return CC_LE; /* JSLE */
+    }
+}
+
+static void emit_epilogue(struct jit_state *st);
+
+static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size)
+{
+    const struct pbpf_prog *prog = st->prog;
+    const struct pbpf_insn *in = &prog->insns[pc];
+    const struct pbpf_opinfo *info = pbpf_isa_lookup(in);
+    if (!info) {
+        snprintf(log, log_size, "insn %zu: not an instruction", pc);
+        return -EINVAL;
+    }
+    uint8_t code = in->code;
+    int w = PBPF_CLASS(code) == PBPF_CLS_ALU64 || PBPF_CLASS(code) == PBPF_CLS_JMP;
+    int dst = jit_reg[PBPF_INSN_DST(in) <= 10 ? PBPF_INSN_DST(in) : 0];
+    int src = jit_reg[PBPF_INSN_SRC(in) <= 10 ? PBPF_INSN_SRC(in) : 0];
+    int32_t imm = in->imm;
+    int16_t off = in->off;
+    uint8_t op = PBPF_OP(code);
+
+    switch (info->fmt) {
+    case PBPF_FMT_ALU_K:
+    case PBPF_FMT_ALU_X: {
+        int k = info->fmt == PBPF_FMT_ALU_K;
+        switch (op) {
+        case PBPF_ALU_ADD:
+        case PBPF_ALU_SUB:
+        case PBPF_ALU_OR:
+        case PBPF_ALU_AND:
+        case PBPF_ALU_XOR: {
+            static const struct { uint8_t bpf, rr, ext; } m[] = {
+                {PBPF_ALU_ADD, OP_ADD, EXT_ADD}, {PBPF_ALU_SUB, OP_SUB, EXT_SUB},
+                {PBPF_ALU_OR, OP_OR, EXT_OR},    {PBPF_ALU_AND, OP_AND, EXT_AND},
+                {PBPF_ALU_XOR, OP_XOR, EXT_XOR},
+            };
+            unsigned i = 0;
+            while (m[i].bpf != op)
+                i++;
+            if (k)
+                emit_alu_imm(st, m[i].ext, m[i].rr, w, dst, imm);
+            else
+                emit_alu_rr(st, m[i].rr, w, dst, src);
+            break;
+        }
+        case PBPF_ALU_MOV:
+            if (k)
+                emit_load_imm(st, dst, imm, w);
+            else
+                emit_mov_rr(st, w, dst, src);
+            break;
+        case PBPF_ALU_MUL:
+            if (k && !blinding(st)) {
+                emit_rex(st, w, dst, 0, dst, 0);
+                emit1(st, fits8(imm) ? 0x6b : 0x69);
+                emit1(st, (uint8_t)(0xc0 | (dst & 7) << 3 | (dst & 7)));
+                if (fits8(imm))
+                    emit1(st, (uint8_t)imm);
+                else
+                    emit4(st, (uint32_t)imm);
+            } else {
+                if (k)
+                    emit_load_imm(st, R10, imm, w);
+                emit_rr(st, w, "\x0f\xaf", 2, dst, k ? R10 : src);
+            }
+            break;
+        case PBPF_ALU_LSH:
+        case PBPF_ALU_RSH:
+        case PBPF_ALU_ARSH: {
+            int ext = op == PBPF_ALU_LSH ? 4 : op == PBPF_ALU_RSH ? 5 : 7;
+            if (k)
+                emit_shift_k(st, ext, w, dst, imm);
+            else
+                emit_shift_x(st, ext, w, dst, src);
+            break;
+        }
+        case PBPF_ALU_DIV:
+        case PBPF_ALU_MOD:
+            emit_divmod(st, w, off == 1, op == PBPF_ALU_MOD, dst, src, k, imm);
+            break;
+        default:
+            goto unsupported;
+        }
+        break;
+    }
+    case PBPF_FMT_NEG: {
+        char neg = (char)0xf7;
+        emit_rr(st, w, &neg, 1, 3, dst);
+        break;
+    }
+    case PBPF_FMT_END:
+        if (code == (PBPF_CLS_ALU | PBPF_ALU_END) /* to little endian: truncate only */) {
+            if (imm == 16)
+                emit_rr(st, 0, "\x0f\xb7", 2, dst, dst);
+            else if (imm == 32)
+                emit_mov_rr(st, 0, dst, dst);
+        } else {
+            emit_bswap(st, imm, dst);
+        }
+        break;
+    case PBPF_FMT_MOVSX:
+        if (off == 8) {
+            emit_rex(st, w, dst, 0, src, src >= 4 && src < 8);
+            emit1(st, 0x0f);
+            emit1(st, 0xbe);
+            emit1(st, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+        } else if (off == 16) {
+            emit_rr(st, w, "\x0f\xbf", 2, dst, src);
+        } else {
+            emit_rr(st, 1, "\x63", 1, dst, src);
+        }
+        break;
+    case PBPF_FMT_LDDW: {
+        if (PBPF_INSN_SRC(in) != 0)
+            goto unsupported;
+        uint64_t v = pbpf_insn_imm64(in);
+        if (blinding(st)) {
+            uint64_t key = ((uint64_t)jit_key(st) << 32) | jit_key(st);
+            emit_mov_abs64(st, dst, v ^ key);
+            emit_mov_abs64(st, R10, key);
+            emit_alu_rr(st, OP_XOR, 1, dst, R10);
+        } else {
+            emit_mov_imm64(st, dst, v);
+        }
+        break;
+    }
+    case PBPF_FMT_LDX:
+        emit_load(st, pbpf_isa_mem_size(info), PBPF_MODE(code) == PBPF_MODE_MEMSX, dst, src, off);
+        break;
+    case PBPF_FMT_ST:
+        emit_store_imm(st, pbpf_isa_mem_size(info), dst, off, imm);
+        break;
+    case PBPF_FMT_STX:
+        emit_store_reg(st, pbpf_isa_mem_size(info), dst, off, src);
+        break;
+    case PBPF_FMT_ATOMIC:
+        emit_atomic(st, pbpf_isa_mem_size(info) == 8, imm, dst, src, off);
+        break;
+    case PBPF_FMT_JA:
+    case PBPF_FMT_JA32: {
+        int64_t t;
+        pbpf_isa_jump_target(in, pc, &t);
+        if ((size_t)t != pc + 1)
+            emit_jump_insn(st, -1, pc, (size_t)t);
+        break;
+    }
+    case PBPF_FMT_JCOND_K:
+    case PBPF_FMT_JCOND_X: {
+        int64_t t;
+        pbpf_isa_jump_target(in, pc, &t);
+        if (info->fmt == PBPF_FMT_JCOND_X) {
+            emit_alu_rr(st, op == PBPF_JMP_JSET ? OP_TEST : OP_CMP, w, dst, src);
+        } else if (blinding(st)) {
+            emit_load_imm(st, R10, imm, w);
+            emit_alu_rr(st, op == PBPF_JMP_JSET ? OP_TEST : OP_CMP, w, dst, R10);
+        } else if (op == PBPF_JMP_JSET) {
+            emit_rex(st, w, 0, 0, dst, 0);
+            emit1(st, 0xf7);
+            emit1(st, (uint8_t)(0xc0 | (dst & 7)));
+            emit4(st, (uint32_t)imm);
+        } else if (imm == 0) {
+            emit_alu_rr(st, OP_TEST, w, dst, dst); /* same flags as cmp dst, 0 */
+        } else {
+            emit_alu_ri(st, EXT_CMP, w, dst, imm);
+        }
+        emit_jump_insn(st, jcc_of(op), pc, (size_t)t);
+        break;
+    }
+    case PBPF_FMT_CALL: {
+        uint32_t id = (uint32_t)imm;
+        if (id >= PBPF_HELPER_MAX || !prog->helpers[id]) {
+            snprintf(log, log_size, "insn %zu: unknown helper %u", pc, id);
+            return -EINVAL;
+        }
+        emit_mov_abs64(st, R10, (uint64_t)(uintptr_t)prog->helpers[id]);
+        emit_helper_call(st, pc);
+        break;
+    }
+    case PBPF_FMT_CALLX: {
+        /* callx (Linux/uBPF extension, 0x8d): the register holds a helper
+         * id, checked at run time like the interpreter does */
+        uint32_t stub = add_stub(st, STUB_CALLX, pc, dst);
+        emit_mov_rr(st, 1, R11, dst);
+        emit_alu_ri(st, EXT_CMP, 1, R11, PBPF_HELPER_MAX);
+        emit_jump_label(st, CC_AE, stub);
+        emit_mov_abs64(st, R10, (uint64_t)(uintptr_t)prog->helpers);
+        static const uint8_t load[] = {0x4f, 0x8b, 0x14, 0xda}; /* mov r10, [r10 + r11*8] */
+        emit_bytes(st, load, sizeof load);
+        emit_alu_rr(st, OP_TEST, 1, R10, R10);
+        emit_jump_label(st, CC_E, stub);
+        emit_helper_call(st, pc);
+        break;
+    }
+    case PBPF_FMT_CALL_LOCAL: {
+        /* RFC 9669 §4.3.2: a fresh frame, r6..r10 preserved for the caller */
+        static const uint8_t push[] = {0x53, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57, 0x55};
+        static const uint8_t pop[] = {0x5d, 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x5b};
+        size_t t = (size_t)((int64_t)pc + 1 + imm);
+        emit_rm(st, 1, 0, 0, "\x8d", 1, R11, R12, JIT_CALL_LIMIT);
+        emit_alu_rr(st, OP_CMP, 1, RBP, R11);
+        emit_jump_label(st, CC_B, add_stub(st, STUB_DEPTH, pc, 0));
+        emit_bytes(st, push, sizeof push);
+        emit_alu_ri(st, EXT_SUB, 1, RBP, PBPF_STACK_SIZE);
+        emit1(st, 0xe8);
+        /* rel32 from the previous pass: exact once nothing moves */
+        int64_t rel = (int64_t)st->prev[t] - ((int64_t)st->len + 4 - st->addrs[pc] + st->prev[pc]);
+        emit4(st, st->first_pass ? 0 : (uint32_t)rel);
+        emit_bytes(st, pop, sizeof pop);
+        break;
+    }
+    case PBPF_FMT_EXIT:
+        /* with bpf-to-bpf calls the entry called the body and each exit
+         * returns to its caller; without, exit is the epilogue */
+        if (st->local_calls)
+            emit1(st, 0xc3);
+        else
+            emit_epilogue(st);
+        break;
+    case PBPF_FMT_LDABS:
+    case PBPF_FMT_LDIND:
+        emit_ldpkt(st, pbpf_isa_mem_size(info), info->fmt == PBPF_FMT_LDIND, src, imm);
+        break;
+    default:
+        goto unsupported;
+    }
+    return 0;
+unsupported:
+    snprintf(log, log_size, "insn %zu: %s is not supported by the JIT", pc, info->name);
+    return -EOPNOTSUPP;
+}
+
+/* --- run-time failures, called from generated code ---------------------- */
+
+static void jit_fail_depth(struct pbpf_run_ctx *ctx, uint64_t pc)
+{
+    pbpf_run_fail(ctx, -E2BIG, (size_t)pc, "call depth exceeds %d frames", PBPF_MAX_CALL_DEPTH);
+}
+
+static void jit_fail_callx(struct pbpf_run_ctx *ctx, uint64_t pc, uint64_t id)
+{
+    pbpf_run_fail(ctx, -EINVAL, (size_t)pc, "callx to unknown helper %llu",
+                  (unsigned long long)id);
+}
+
+static void jit_fail_helper(struct pbpf_run_ctx *ctx, uint64_t pc)
+{
+    if (ctx->err_pc == (size_t)-1)
+        ctx->err_pc = (size_t)pc;
+}
+
+/* --- the whole program ------------------------------------------------- */
+
+static void emit_push(struct jit_state *st, int r)
+{
+    emit_rex(st, 0, 0, 0, r, 0);
+    emit1(st, (uint8_t)(0x50 + (r & 7)));
+}
+
+static void emit_pop(struct jit_state *st, int r)
+{
+    emit_rex(st, 0, 0, 0, r, 0);
+    emit1(st, (uint8_t)(0x58 + (r & 7)));
+}
+
+/* What the entry must set up, so that a small program costs little to
+ * call: callee-saved registers are saved only when the program uses them,
+ * and the stack area and r12 exist only when something needs them (r10,
+ * calls, packet loads). */
+static void plan_frame(struct jit_state *st)
+{
+    const struct pbpf_prog *prog = st->prog;
+    unsigned used = 1u << 0 | 1u << 1 | 1u << 2;
+    int frame = 0;
+    for (size_t pc = 0; pc < prog->cnt; pc++) {
+        const struct pbpf_insn *in = &prog->insns[pc];
+        const struct pbpf_opinfo *info = pbpf_isa_lookup(in);
+        unsigned d = PBPF_INSN_DST(in), sr = PBPF_INSN_SRC(in);
+        if (info && info->dst.kind >= PBPF_RULE_REG_READ && d <= 10)
+            used |= 1u << d;
+        if (info && info->src.kind >= PBPF_RULE_REG_READ && sr <= 10)
+            used |= 1u << sr;
+        if (info && (info->fmt == PBPF_FMT_CALL || info->fmt == PBPF_FMT_CALLX ||
+                     info->fmt == PBPF_FMT_CALL_LOCAL || info->fmt == PBPF_FMT_LDABS ||
+                     info->fmt == PBPF_FMT_LDIND))
+            frame = 1;
+        if (info && (info->fmt == PBPF_FMT_CALL || info->fmt == PBPF_FMT_CALLX))
+            used |= 0x3eu; /* a helper reads r1..r5 */
+        if (info && info->fmt == PBPF_FMT_CALL_LOCAL)
+            st->local_calls = 1;
+        if (in->code == PBPF_OPCODE_LDDW)
+            pc++;
+    }
+    if (used & 1u << 10)
+        frame = 1;
+    st->frame = frame;
+    st->used = used;
+    st->nsaved = 0;
+    for (unsigned r = 6; r <= 9; r++)
+        if (used & 1u << r)
+            st->saved[st->nsaved++] = jit_reg[r];
+#ifdef _WIN32
+    st->saved[st->nsaved++] = RDI;
+    st->saved[st->nsaved++] = RSI;
+#endif
+    if (frame) {
+        st->saved[st->nsaved++] = RBP;
+        st->saved[st->nsaved++] = R12;
+    }
+    /* after the pushes rsp is 8 + 8 * nsaved mod 16: the frame (and its
+     * padding) makes r12 16-byte aligned */
+    st->frame_size = JIT_FRAME + (st->nsaved % 2 ? 8 : 0);
+}
+
+static void emit_prologue(struct jit_state *st)
+{
+    for (unsigned i = 0; i < st->nsaved; i++)
+        emit_push(st, st->saved[i]);
+#ifdef _WIN32
+    emit_mov_rr(st, 1, RDI, RCX);
+    emit_mov_rr(st, 1, RSI, RDX);
+    int ctx_reg = R8;
+#else
+    int ctx_reg = RDX;
+#endif
+    if (st->frame) {
+#ifdef _WIN32
+        /* touch the stack page by page: Windows grows it through a guard page */
+        emit_alu_ri(st, EXT_SUB, 1, RSP, JIT_STACK);
+        emit_rm(st, 0, 0, 0, "\x83", 1, EXT_OR, RSP, 0);
+        emit1(st, 0);
+        emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)(st->frame_size - JIT_STACK));
+#else
+        emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)st->frame_size);
+#endif
+        emit_mov_rr(st, 1, R12, RSP);
+        emit_rm(st, 1, 0, 0, "\x89", 1, ctx_reg, R12, JIT_CTX_OFF);
+        emit_rm(st, 1, 0, 0, "\x8d", 1, RBP, R12, JIT_STACK);
+    }
+    /* registers other than r1, r2 and r10 start at 0, as in the checked
+     * interpreter, so that runs are reproducible */
+    for (unsigned r = 0; r <= 9; r++)
+        if (r != 1 && r != 2 && (r == 0 || (st->used & 1u << r)))
+            emit_alu_rr(st, OP_XOR, 0, jit_reg[r], jit_reg[r]);
+    if (st->frame && st->local_calls)
+        emit_alu_ri(st, EXT_SUB, 1, RSP, 8); /* 16-byte aligned inside the body */
+}
+
+static void emit_epilogue(struct jit_state *st)
+{
+    if (st->frame)
+        emit_rm(st, 1, 0, 0, "\x8d", 1, RSP, R12, (int32_t)st->frame_size);
+    for (unsigned i = st->nsaved; i-- > 0;)
+        emit_pop(st, st->saved[i]);
+    emit1(st, 0xc3);
+}
+
+/* A C function called when a run fails: arg2 (pc) and arg3 are set by the
+ * stub; the stack is realigned below the frame area. */
+static void emit_fail_block(struct jit_state *st, uint32_t label, uint64_t fn)
+{
+    st->labels[label] = (uint32_t)st->len;
+    emit_rm(st, 1, 0, 0, "\x8b", 1, ARG1, R12, JIT_CTX_OFF);
+    emit_rm(st, 1, 0, 0, "\x8d", 1, RSP, R12, -48); /* aligned, with shadow space */
+    emit_mov_abs64(st, R10, fn);
+    emit_call_r10(st);
+    emit_jump_label(st, -1, LBL_EPILOGUE);
+}
+
+static void emit_tail(struct jit_state *st)
+{
+    for (size_t i = 0; i < st->nstubs; i++) {
+        const struct jit_stub *s = &st->stubs[i];
+        /* once emitted, a stub's pc field holds its offset: stubs are the
+         * labels LBL_FIXED_COUNT + i of the fixups */
+        uint32_t here = (uint32_t)st->len;
+        if (s->kind == STUB_CALLX)
+            emit_mov_rr(st, 1, ARG3, s->reg);
+        emit_mov_ri32(st, ARG2, s->pc);
+        emit_jump_label(st, -1,
+                        s->kind == STUB_DEPTH   ? LBL_FAIL_DEPTH
+                        : s->kind == STUB_CALLX ? LBL_FAIL_CALLX
+                                                : LBL_FAIL_HELPER);
+        st->stubs[i].pc = here; /* from now on: the stub's offset */
+    }
+    if (!st->local_calls) {
+        st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
+        emit_epilogue(st);
+    }
+    st->labels[LBL_PKT_FAIL] = (uint32_t)st->len;
+    emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
+    emit_jump_label(st, -1, LBL_EPILOGUE);
+    emit_fail_block(st, LBL_FAIL_DEPTH, (uint64_t)(uintptr_t)jit_fail_depth);
+    emit_fail_block(st, LBL_FAIL_CALLX, (uint64_t)(uintptr_t)jit_fail_callx);
+    emit_fail_block(st, LBL_FAIL_HELPER, (uint64_t)(uintptr_t)jit_fail_helper);
+    if (st->flags & PBPF_JIT_RETPOLINE) {
+        /* retpoline: the return predictor speculates into the pause loop,
+         * the architectural path returns to the target in r10 */
+        static const uint8_t thunk[] = {
+            0xe8, 0x07, 0x00, 0x00, 0x00, /* call set */
+            0xf3, 0x90,                   /* capture: pause */
+            0x0f, 0xae, 0xe8,             /* lfence */
+            0xeb, 0xf9,                   /* jmp capture */
+            0x4c, 0x89, 0x14, 0x24,       /* set: mov [rsp], r10 */
+            0xc3,                         /* ret */
+        };
+        st->labels[LBL_RETPOLINE] = (uint32_t)st->len;
+        emit_bytes(st, thunk, sizeof thunk);
+    }
+}
+
+static int emit_pass(struct jit_state *st, char *log, size_t log_size)
+{
+    st->len = 0;
+    st->nstubs = 0;
+    st->nfix = 0;
+    st->rng = st->seed;
+    emit_prologue(st);
+    if (st->local_calls) {
+        emit1(st, 0xe8); /* call the first instruction, just past the epilogue */
+        size_t call_pos = st->len;
+        emit4(st, 0);
+        st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
+        emit_epilogue(st);
+        uint32_t rel = (uint32_t)(st->len - (call_pos + 4));
+        if (!st->oom)
+            memcpy(st->buf + call_pos, &rel, 4);
+    }
+    const struct pbpf_prog *prog = st->prog;
+    for (size_t pc = 0; pc < prog->cnt; pc++) {
+        st->addrs[pc] = (uint32_t)st->len;
+        int rc = emit_insn(st, pc, log, log_size);
+        if (rc)
+            return rc;
+        if (prog->insns[pc].code == PBPF_OPCODE_LDDW && pc + 1 < prog->cnt) {
+            pc++;
+            st->addrs[pc] = (uint32_t)st->len;
+        }
+    }
+    st->addrs[prog->cnt] = (uint32_t)st->len;
+    emit_tail(st);
+    if (st->oom)
+        return -ENOMEM;
+    for (size_t i = 0; i < st->nfix; i++) {
+        const struct jit_fixup *f = &st->fix[i];
+        uint32_t target = f->label < LBL_FIXED_COUNT ? st->labels[f->label]
+                                                     : st->stubs[f->label - LBL_FIXED_COUNT].pc;
+        uint32_t r = target - (f->pos + 4);
+        memcpy(st->buf + f->pos, &r, 4);
+    }
+    if (st->len > INT32_MAX) {
+        snprintf(log, log_size, "program too large for the JIT");
+        return -E2BIG;
+    }
+    return 0;
+}
+
+int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
+{
+    char dummy[1];
+    if (!log || !log_size) {
+        log = dummy;
+        log_size = sizeof dummy;
+    }
+    struct jit_state st;
+    memset(&st, 0, sizeof st);
+    st.prog = prog;
+    st.flags = prog->jit_flags;
+    if (blinding(&st) && (pbpf_random_bytes(&st.seed, sizeof st.seed) != 0 || !st.seed))
+        st.seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)prog;
+    int rc = -ENOMEM;
+    st.addrs = pbpf_calloc(prog->cnt + 1, sizeof *st.addrs);
+    st.prev = pbpf_calloc(prog->cnt + 1, sizeof *st.prev);
+    if (!st.addrs || !st.prev)
+        goto out;
+    plan_frame(&st);
+    st.first_pass = 1;
+    for (int pass = 0;; pass++) {
+        rc = emit_pass(&st, log, log_size);
+        if (rc)
+            goto out;
+        int same = !st.first_pass &&
+                   memcmp(st.addrs, st.prev, (prog->cnt + 1) * sizeof *st.addrs) == 0;
+        if (same)
+            break;
+        if (pass > 64) {
+            snprintf(log, log_size, "JIT layout did not converge");
+            rc = -E2BIG;
+            goto out;
+        }
+        uint32_t *t = st.prev;
+        st.prev = st.addrs;
+        st.addrs = t;
+        st.first_pass = 0;
+    }
+    struct pbpf_jit_code *jc = pbpf_calloc(1, sizeof *jc);
+    if (!jc)
+        goto out;
+    jc->size = st.len;
+    jc->mem = pbpf_exec_alloc(st.len);
+    if (!jc->mem) {
+        pbpf_free(jc);
+        goto out;
+    }
+    memcpy(jc->mem, st.buf, st.len);
+    rc = pbpf_exec_seal(jc->mem, jc->size);
+    if (rc) {
+        snprintf(log, log_size, "cannot make JIT code executable (%d)", rc);
+        pbpf_exec_free(jc->mem, jc->size);
+        pbpf_free(jc);
+        goto out;
+    }
+    jc->entry = (jit_entry_fn)(uintptr_t)jc->mem;
+    prog->jit = jc;
+    rc = 0;
+out:
+    if (rc == -ENOMEM)
+        snprintf(log, log_size, "out of memory while compiling");
+    pbpf_free(st.buf);
+    pbpf_free(st.addrs);
+    pbpf_free(st.prev);
+    pbpf_free(st.stubs);
+    pbpf_free(st.fix);
+    return rc;
+}
+
+int pbpf_jit_run(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
+                 uint64_t *r0)
+{
+    *r0 = prog->jit->entry(r1, r2, ctx);
+    return ctx->err;
+}
+
+void pbpf_jit_free(struct pbpf_prog *prog)
+{
+    struct pbpf_jit_code *jc = prog->jit;
+    if (!jc)
+        return;
+    pbpf_exec_free(jc->mem, jc->size);
+    pbpf_free(jc);
+    prog->jit = NULL;
+}
+
+int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *size)
+{
+    if (!prog || !prog->jit)
+        return -ENOENT;
+    if (code)
+        *code = prog->jit->mem;
+    if (size)
+        *size = prog->jit->size;
+    return 0;
+}
+#endif

@@ -1,0 +1,366 @@
+/* The x86-64 JIT against the checked interpreter:
+ *   rows     every instruction row of the ISA table, random operands
+ *   random   whole random programs (loops, calls, helpers, memory)
+ *   errors   run failures: call depth, callx to an unknown helper, helper
+ *            abort, LD_ABS out of bounds from a subprogram
+ *   harden   W^X of the code and constant blinding
+ * PBPF_JIT_SEED=<n> replays another random sequence. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jit_diff.h"
+#include "jit_gen.h"
+
+static struct pbpf_runtime *rt;
+static _Alignas(16) uint8_t mem[GEN_BUF];
+static uint8_t init[GEN_BUF];
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                  \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n");                                                                 \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+static uint64_t abort_helper(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                             struct pbpf_run_ctx *ctx)
+{
+    (void)b, (void)c, (void)d, (void)e;
+    if (a == 7)
+        pbpf_run_ctx_abort(ctx, -EPERM, "helper refused 7");
+    return a + 1;
+}
+
+static const unsigned flag_sets[] = {0, PBPF_JIT_BLIND_CONSTANTS, PBPF_JIT_RETPOLINE,
+                                     PBPF_JIT_BLIND_CONSTANTS | PBPF_JIT_RETPOLINE};
+
+static void fill_init(struct gen_src *s)
+{
+    for (size_t i = 0; i < GEN_BUF; i++)
+        init[i] = (uint8_t)gen_u32(s);
+}
+
+static int compare(const struct pbpf_insn *insns, size_t cnt, unsigned flags, const char *what)
+{
+    char why[512];
+    int d = diff_run(rt, insns, cnt, flags, mem, init, GEN_BUF, GEN_BUF, why, sizeof why);
+    if (d) {
+        fprintf(stderr, "FAIL %s (jit flags %u): %s\n", what, flags, why);
+        diff_dump(stderr, insns, cnt);
+        failures++;
+    }
+    return d;
+}
+
+/* Each row alone: random registers, the instruction, a dump of r0..r9. */
+static void test_rows(struct gen_src *s)
+{
+    static struct gen g;
+    for (unsigned x = 0; x < PBPF_XOP_COUNT; x++) {
+        const struct pbpf_opinfo *op = &pbpf_isa_table[x];
+        int kind = gen_is_alu(op) ? 0 : gen_is_mem(op) ? 1 : gen_is_jcond(op) ? 2
+                 : gen_is_pkt(op) ? 3 : op->fmt == PBPF_FMT_LDDW && op->src.kind == PBPF_RULE_ZERO ? 4
+                 : -1;
+        if (kind < 0)
+            continue;
+        unsigned bad = 0;
+        for (int iter = 0; iter < 150 && !bad; iter++) {
+            memset(&g, 0, sizeof g);
+            g.src = s;
+            g.base = 6 + gen_below(s, 4);
+            g.reserved = 1u << g.base;
+            fill_init(s);
+            gen_emit(&g, PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, g.base, 1, 0, 0);
+            for (unsigned r = 0; r <= 9; r++)
+                if (r != g.base && r != 1)
+                    gen_lddw(&g, r, gen_imm64(s));
+            gen_init_stack(&g);
+            switch (kind) {
+            case 0:
+                gen_alu_row(&g, op, gen_wreg(&g), gen_rreg(&g));
+                break;
+            case 1:
+                gen_mem_row(&g, op);
+                break;
+            case 2: {
+                /* taken: r0 = 1, not taken: r0 = 2 */
+                unsigned a = gen_rreg(&g), b = gen_below(s, 3) ? gen_rreg(&g) : a;
+                int32_t imm = gen_below(s, 3) ? gen_imm(s) : 0;
+                if (op->fmt == PBPF_FMT_JCOND_K)
+                    gen_emit(&g, op->code, a, 0, 2, imm);
+                else
+                    gen_emit(&g, op->code, a, b, 2, 0);
+                gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 2);
+                gen_emit(&g, PBPF_OPCODE_JA, 0, 0, 1, 0);
+                gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 1);
+                break;
+            }
+            case 3: {
+                int32_t imm = (int32_t)gen_below(s, GEN_BUF + 8) - 4;
+                unsigned r = gen_wreg(&g);
+                if (gen_below(s, 2))
+                    gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_MOV, r, 0, 0, (int32_t)gen_below(s, 80));
+                gen_emit(&g, op->code, 0, op->fmt == PBPF_FMT_LDIND ? r : 0, 0,
+                         gen_below(s, 6) ? (op->fmt == PBPF_FMT_LDIND ? imm / 4 : imm) : gen_imm(s));
+                break;
+            }
+            default:
+                gen_lddw(&g, gen_wreg(&g), gen_imm64(s));
+                break;
+            }
+            for (unsigned r = 0; r <= 9; r++)
+                gen_emit(&g, PBPF_CLS_STX | PBPF_MODE_MEM | PBPF_SIZE_DW, g.base, r,
+                         (int16_t)(GEN_MEM + 8 * r), 0);
+            gen_emit(&g, PBPF_OPCODE_EXIT, 0, 0, 0, 0);
+            bad = compare(g.insns, g.cnt, flag_sets[iter & 3], op->name) != 0;
+        }
+    }
+}
+
+static void test_random(struct gen_src *s, unsigned n)
+{
+    static struct gen g;
+    for (unsigned i = 0; i < n; i++) {
+        size_t cnt = gen_program(&g, s, gen_below(s, 4) == 0);
+        if (!cnt)
+            continue;
+        fill_init(s);
+        char what[64];
+        snprintf(what, sizeof what, "random program %u", i);
+        if (compare(g.insns, cnt, flag_sets[i & 3], what))
+            return;
+    }
+}
+
+#define I(code, dst, src, off, imm)                                                                \
+    {                                                                                              \
+        (code), PBPF_INSN_REGS(dst, src), (off), (imm)                                             \
+    }
+
+static void test_errors(void)
+{
+    pbpf_runtime_set_helper(rt, 1001, abort_helper, "abort_helper");
+    /* unbounded recursion: the interpreter and the JIT stop at depth 8 */
+    const struct pbpf_insn recurse[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 5),
+        I(PBPF_OPCODE_CALL, 0, PBPF_PSEUDO_CALL, 0, 1),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+        I(PBPF_CLS_ST | PBPF_MODE_MEM | PBPF_SIZE_DW, 10, 0, -8, 1),
+        I(PBPF_OPCODE_CALL, 0, PBPF_PSEUDO_CALL, 0, -2),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    /* seven nested calls are fine (depth 8 is the limit, not one more);
+     * each level keeps its own value in its own frame: r0 = 7 + 6 + ... + 1 */
+    const struct pbpf_insn deep_ok[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 6, 0, 0, 6),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 0),
+        I(PBPF_OPCODE_CALL, 0, PBPF_PSEUDO_CALL, 0, 1),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_ADD, 0, 0, 0, 1),
+        I(PBPF_CLS_STX | PBPF_MODE_MEM | PBPF_SIZE_DW, 10, 0, -8, 0),
+        I(PBPF_CLS_JMP | PBPF_JMP_JEQ, 6, 0, 4, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_SUB, 6, 0, 0, 1),
+        I(PBPF_OPCODE_CALL, 0, PBPF_PSEUDO_CALL, 0, -5),
+        I(PBPF_CLS_LDX | PBPF_MODE_MEM | PBPF_SIZE_DW, 1, 10, -8, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_ADD, 0, 1, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    struct pbpf_insn deep_bad[sizeof deep_ok / sizeof deep_ok[0]];
+    memcpy(deep_bad, deep_ok, sizeof deep_ok);
+    deep_bad[0].imm = 7;
+    const struct pbpf_insn callx_bad[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 3, 0, 0, 1002),
+        I(PBPF_OPCODE_CALLX, 3, 0, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    const struct pbpf_insn callx_huge[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 1, 0, 0, -1),
+        I(PBPF_OPCODE_CALLX, 1, 0, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    const struct pbpf_insn callx_ok[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 1, 0, 0, 41),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 4, 0, 0, 1001),
+        I(PBPF_OPCODE_CALLX, 4, 0, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    const struct pbpf_insn helper_abort[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 6, 0, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 1, 6, 0, 0),
+        I(PBPF_OPCODE_CALL, 0, 0, 0, 1001),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_ADD, 6, 0, 0, 1),
+        I(PBPF_CLS_JMP | PBPF_JMP_JLT, 6, 0, -4, 100),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    /* LD_ABS out of bounds in a subprogram ends the whole run, r0 = 0 */
+    const struct pbpf_insn ldabs_sub[] = {
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 6, 1, 0, 0),
+        I(PBPF_OPCODE_CALL, 0, PBPF_PSEUDO_CALL, 0, 2),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 99),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+        I(PBPF_CLS_LD | PBPF_MODE_ABS | PBPF_SIZE_W, 0, 0, 0, 2),
+        I(PBPF_CLS_LD | PBPF_MODE_ABS | PBPF_SIZE_W, 0, 0, 0, 100000),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    const struct {
+        const char *name;
+        const struct pbpf_insn *insns;
+        size_t cnt;
+        int rc;
+    } cases[] = {
+#define CASE(p, rc) {#p, p, sizeof p / sizeof p[0], rc}
+        CASE(recurse, -E2BIG),   CASE(deep_ok, 0),       CASE(deep_bad, -E2BIG),
+        CASE(callx_bad, -EINVAL), CASE(callx_huge, -EINVAL), CASE(callx_ok, 0),
+        CASE(helper_abort, -EPERM), CASE(ldabs_sub, 0),
+#undef CASE
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (unsigned f = 0; f < 4; f++) {
+            memset(init, 0x5a, sizeof init);
+            compare(cases[i].insns, cases[i].cnt, flag_sets[f], cases[i].name);
+            /* and the JIT's own result is the documented one */
+            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+                      .jit_flags = flag_sets[f]);
+            struct pbpf_prog *p = NULL;
+            int rc = pbpf_prog_load(rt, cases[i].insns, cases[i].cnt, &o, &p);
+            CHECK(rc == 0, "%s: load %d", cases[i].name, rc);
+            if (rc)
+                continue;
+            uint64_t r0 = 12345;
+            char msg[160] = "";
+            PBPF_OPTS(pbpf_run_opts, ro, .err_buf = msg, .err_size = sizeof msg);
+            rc = pbpf_prog_run(p, mem, 16, &r0, &ro);
+            CHECK(rc == cases[i].rc, "%s: rc %d, want %d (%s)", cases[i].name, rc, cases[i].rc,
+                  msg);
+            if (cases[i].rc)
+                CHECK(msg[0] != '\0' && ro.err_pc < cases[i].cnt, "%s: no message or pc (%s, %zu)",
+                      cases[i].name, msg, ro.err_pc);
+            if (!strcmp(cases[i].name, "deep_ok"))
+                CHECK(r0 == 28, "deep_ok: r0 %" PRIu64, r0);
+            if (!strcmp(cases[i].name, "callx_ok"))
+                CHECK(r0 == 42, "callx_ok: r0 %" PRIu64, r0);
+            if (!strcmp(cases[i].name, "ldabs_sub"))
+                CHECK(r0 == 0, "ldabs_sub: r0 %" PRIu64, r0);
+            if (!strcmp(cases[i].name, "helper_abort"))
+                CHECK(ro.err_pc == 2 && strstr(msg, "refused 7"), "helper_abort: pc %zu '%s'",
+                      ro.err_pc, msg);
+            pbpf_prog_free(p);
+        }
+    }
+    /* the JIT refuses unverified programs */
+    PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_CHECKED);
+    struct pbpf_prog *p = NULL;
+    CHECK(pbpf_prog_load(rt, callx_ok, 4, &o, &p) == -EINVAL && !p, "checked JIT load accepted");
+}
+
+/* Code pages are never writable; blinding keeps immediates out of the code
+ * and changes from one compilation to the next. */
+static int code_has(const void *code, size_t size, uint32_t v)
+{
+    const uint8_t *c = code;
+    for (size_t i = 0; i + 4 <= size; i++)
+        if (!memcmp(c + i, &v, 4))
+            return 1;
+    return 0;
+}
+
+static void test_harden(void)
+{
+    const uint32_t magic = 0x3c1d5e9au;
+    const struct pbpf_insn prog[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, (int32_t)magic),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_ADD, 0, 0, 0, (int32_t)magic),
+        I(PBPF_CLS_JMP | PBPF_JMP_JEQ, 0, 0, 1, (int32_t)magic),
+        I(PBPF_CLS_ST | PBPF_MODE_MEM | PBPF_SIZE_W, 10, 0, -4, (int32_t)magic),
+        I(PBPF_OPCODE_LDDW, 3, 0, 0, (int32_t)magic),
+        I(0, 0, 0, 0, (int32_t)magic),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    const void *code[2];
+    size_t size[2];
+    struct pbpf_prog *p[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < 3; i++) {
+        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+                  .jit_flags = i ? PBPF_JIT_BLIND_CONSTANTS : 0);
+        CHECK(pbpf_prog_load(rt, prog, 7, &o, &p[i]) == 0, "harden load %d", i);
+        if (!p[i])
+            return;
+        uint64_t r0 = 0;
+        CHECK(pbpf_prog_run(p[i], NULL, 0, &r0, NULL) == 0 && r0 == 2ull * magic,
+              "harden run %d: r0 %" PRIx64, i, r0);
+    }
+    const void *c0;
+    size_t s0;
+    CHECK(pbpf_prog_jited(p[0], &c0, &s0) == 0 && s0 > 0, "pbpf_prog_jited");
+    CHECK(code_has(c0, s0, magic), "unblinded code lacks the immediate");
+    for (int i = 1; i < 3; i++) {
+        CHECK(pbpf_prog_jited(p[i], &code[i - 1], &size[i - 1]) == 0, "pbpf_prog_jited");
+        CHECK(!code_has(code[i - 1], size[i - 1], magic), "blinded code contains the immediate");
+    }
+    CHECK(size[0] != size[1] || memcmp(code[0], code[1], size[0]),
+          "two blinded compilations are identical");
+#if !defined(_WIN32)
+    /* W^X: the code is not writable (/proc/self/maps shows r-x) */
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (f) {
+        char line[512];
+        int found = 0;
+        uintptr_t a = (uintptr_t)c0;
+        while (fgets(line, sizeof line, f)) {
+            unsigned long lo, hi;
+            char perms[8];
+            if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) {
+                found = 1;
+                CHECK(perms[0] == 'r' && perms[1] == '-' && perms[2] == 'x', "code pages are %s",
+                      perms);
+            }
+        }
+        fclose(f);
+        CHECK(found, "code mapping not found");
+    }
+#endif
+    for (int i = 0; i < 3; i++)
+        pbpf_prog_free(p[i]);
+    /* an interpreter program has no native code */
+    struct pbpf_prog *ip = NULL;
+    PBPF_OPTS(pbpf_prog_opts, io, .engine = PBPF_ENGINE_INTERP);
+    CHECK(pbpf_prog_load(rt, prog, 7, &io, &ip) == 0, "interp load");
+    CHECK(pbpf_prog_jited(ip, &c0, &s0) == -ENOENT, "interp program reports native code");
+    pbpf_prog_free(ip);
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "all";
+    unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 1500;
+    struct gen_src s = {.rng = 0x243f6a8885a308d3ull};
+    const char *seed = getenv("PBPF_JIT_SEED");
+    if (seed)
+        s.rng = strtoull(seed, NULL, 0) | 1;
+    if (pbpf_runtime_new(NULL, &rt) != 0)
+        return 1;
+    pbpf_runtime_set_helper(rt, GEN_HELPER_ID, gen_helper, "test_mix");
+    int all = !strcmp(what, "all");
+    if (all || !strcmp(what, "rows"))
+        test_rows(&s);
+    if (all || !strcmp(what, "random"))
+        test_random(&s, n);
+    if (all || !strcmp(what, "errors"))
+        test_errors();
+    if (all || !strcmp(what, "harden"))
+        test_harden();
+    pbpf_runtime_free(rt);
+    if (failures) {
+        fprintf(stderr, "%d failure(s)\n", failures);
+        return 1;
+    }
+    printf("ok: %s\n", what);
+    return 0;
+}
