@@ -439,7 +439,7 @@ static void test_parse(const char *dir)
     static const char *const files[] = {"legacy_maps.bpf.o", "btf_maps.bpf.o",
                                         "global_data.bpf.o", "subprogs.bpf.o",
                                         "callbacks.bpf.o",   "sec_names.bpf.o",
-                                        "core_reloc.bpf.o"};
+                                        "core_reloc.bpf.o",  "iproute2_maps.bpf.o"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         void *buf;
         size_t len, idx, idx2;
@@ -594,6 +594,23 @@ static void test_parse(const char *dir)
                       strcmp(p->attach_target, "do_nanosleep") == 0,
                   "fexit.s");
             CHECK(pbpf_object_prog_cnt(o) == 28, "%zu programs", pbpf_object_prog_cnt(o));
+        } else if (f == 7) { /* iproute2_maps.bpf.c: 36-byte definitions */
+            m = map_named(o, "jmp_tc", &idx);
+            CHECK(m && m->kind == PBPF_OBJMAP_LEGACY && m->type == 3 && m->key_size == 4 &&
+                      m->value_size == 4 && m->max_entries == 2 && m->pinning == 2,
+                  "jmp_tc definition");
+            m2 = map_named(o, "counts", &idx2);
+            CHECK(m2 && m2->type == 2 && m2->value_size == 8 && m2->max_entries == 1 &&
+                      m2->pinning == 0,
+                  "counts definition");
+            p = pbpf_object_prog_by_name(o, "tail_count");
+            CHECK(p && !p->type_known && strcmp(p->section, "1/0") == 0, "tail-call slot section");
+            CHECK(p && count_relos(p, PBPF_RELO_MAP) == 1 && p->relos[0].map_idx == idx2,
+                  "tail_count uses counts");
+            p = pbpf_object_prog_by_name(o, "cls_entry");
+            CHECK(p && p->type_known && p->prog_type == 3 && count_relos(p, PBPF_RELO_MAP) == 1 &&
+                      p->relos[0].map_idx == idx,
+                  "cls_entry tail-calls through jmp_tc");
         } else if (f == 6) { /* core_reloc.bpf.c: one record per builtin */
             unsigned kinds = 0;
             p = pbpf_object_prog_by_name(o, "read_tgid");
@@ -673,7 +690,8 @@ static void test_malformed(const char *dir)
 {
     static const char *const files[] = {"legacy_maps.bpf.o", "btf_maps.bpf.o",
                                         "global_data.bpf.o", "subprogs.bpf.o",
-                                        "callbacks.bpf.o",   "core_reloc.bpf.o"};
+                                        "callbacks.bpf.o",   "core_reloc.bpf.o",
+                                        "iproute2_maps.bpf.o"};
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         void *buf;
         size_t len, off, size, shoff;
