@@ -22,3 +22,28 @@ if(PBPF_TESTS)
     set_tests_properties(isa_text_${t} PROPERTIES LABELS unit SKIP_RETURN_CODE 77 TIMEOUT 60)
   endforeach()
 endif()
+
+# llvm-objdump's text for a sample compiled by clang: our llvm-style
+# disassembly must print the same, and its text must assemble back.
+if(PBPF_TESTS)
+  find_program(PBPF_ISA_CLANG NAMES clang clang-14 clang-15 clang-16 clang-17 clang-18)
+  find_program(PBPF_LLVM_OBJDUMP NAMES llvm-objdump llvm-objdump-14 llvm-objdump-15
+                                       llvm-objdump-16 llvm-objdump-17 llvm-objdump-18)
+  if(PBPF_ISA_CLANG AND PBPF_LLVM_OBJDUMP)
+    set(sample_src ${CMAKE_CURRENT_SOURCE_DIR}/tests/isa_text/objdump_sample.bpf.c)
+    set(sample_obj ${CMAKE_CURRENT_BINARY_DIR}/isa_text_sample.bpf.o)
+    set(sample_dis ${CMAKE_CURRENT_BINARY_DIR}/isa_text_sample.dis)
+    add_custom_command(OUTPUT ${sample_dis}
+      COMMAND ${PBPF_ISA_CLANG} -O2 -target bpf -mcpu=v3 -c ${sample_src} -o ${sample_obj}
+      COMMAND ${CMAKE_COMMAND} -D OBJDUMP=${PBPF_LLVM_OBJDUMP} -D OBJ=${sample_obj}
+              -D OUT=${sample_dis} -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/isa_text/objdump.cmake
+      DEPENDS ${sample_src} ${CMAKE_CURRENT_SOURCE_DIR}/tests/isa_text/objdump.cmake
+      COMMENT "llvm-objdump of the disassembler's sample program"
+      VERBATIM)
+    add_custom_target(isa_text_sample ALL DEPENDS ${sample_dis})
+    add_test(NAME isa_text_objdump COMMAND test_isa_text objdump ${sample_dis})
+    set_tests_properties(isa_text_objdump PROPERTIES LABELS unit TIMEOUT 60)
+  else()
+    message(STATUS "clang or llvm-objdump not found: isa_text_objdump is skipped")
+  endif()
+endif()

@@ -40,3 +40,13 @@ if(PBPF_FUZZ)
     pbpf_fuzz_maps()
   endif()
 endif()
+
+# `cmake --build <dir> --target run-bench-maps`: ns per map operation from
+# inside a program, pbpf's engines next to the kernel (BPF_PROG_TEST_RUN).
+if(PBPF_BENCH)
+  add_executable(bench_maps ${CMAKE_CURRENT_SOURCE_DIR}/bench/maps/bench_maps.c)
+  target_include_directories(bench_maps PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(bench_maps PRIVATE pbpf)
+  add_custom_target(run-bench-maps COMMAND bench_maps DEPENDS bench_maps
+                    COMMENT "Map operations: pbpf and Linux" VERBATIM)
+endif()

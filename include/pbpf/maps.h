@@ -172,8 +172,10 @@ int pbpf_map_delete_batch(struct pbpf_map *map, const void *keys, uint32_t *coun
  * double mapping, `data` may be read past its end by up to `size` bytes: a
  * record that wraps is readable contiguously. */
 struct pbpf_ringbuf_area {
-    unsigned long *consumer_pos;
-    const unsigned long *producer_pos;
+    /* 64-bit positions: Linux's unsigned long on its 64-bit targets, kept
+     * 64-bit on LLP64 hosts (Windows) too */
+    uint64_t *consumer_pos;
+    const uint64_t *producer_pos;
     const uint8_t *data;
     size_t size;
 };

@@ -13,7 +13,7 @@
 #include "pbpf/pbpf.h"
 #include "platform/platform.h"
 
-#define NSTYLES 2
+#define NSTYLES 3
 
 /* Values a template match captured. */
 struct fields {
@@ -595,6 +595,24 @@ static int resolve(struct assembler *a)
     return 0;
 }
 
+/* Listings number their lines: "   12: r0 = 0x1" (pbpf's CLI) or
+ * "   12:\tb7 00 00 00 01 00 00 00\tr0 = 0x1" (llvm-objdump).  The slot
+ * number and the bytes are skipped; the text after them is assembled. */
+static char *skip_listing_prefix(char *p)
+{
+    char *q = p;
+    while (is_digit(*q))
+        q++;
+    if (q == p || *q != ':')
+        return p;
+    q = (char *)skip_space(q + 1);
+    /* byte pairs: "b7 00 ..." (no instruction starts with two hex digits
+     * and a blank) */
+    while (hex_digit(q[0]) >= 0 && hex_digit(q[1]) >= 0 && (is_space(q[2]) || !q[2]))
+        q = (char *)skip_space(q + 2);
+    return q;
+}
+
 int pbpf_asm(const char *text, struct pbpf_insn **out, size_t *cnt, char *err, size_t err_size)
 {
     if (err && err_size)
@@ -617,6 +635,7 @@ int pbpf_asm(const char *text, struct pbpf_insn **out, size_t *cnt, char *err, s
     for (size_t i = 0; i < PBPF_XOP_COUNT; i++) {
         pbpf_syntax_template(&pbpf_isa_table[i], PBPF_DISASM_CONFORMANCE, tmpl[0][i]);
         pbpf_syntax_template(&pbpf_isa_table[i], PBPF_DISASM_LLVM, tmpl[1][i]);
+        pbpf_syntax_template(&pbpf_isa_table[i], PBPF_SYNTAX_LLVM14, tmpl[2][i]);
     }
 
     size_t len = strlen(text);
@@ -650,7 +669,7 @@ int pbpf_asm(const char *text, struct pbpf_insn **out, size_t *cnt, char *err, s
                     *--e = 0;
             }
         }
-        char *p = (char *)skip_space(line);
+        char *p = skip_listing_prefix((char *)skip_space(line));
         /* "name:" defines a label, possibly before an instruction */
         while (is_ident_start(*p)) {
             char *q = p;

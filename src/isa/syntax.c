@@ -40,7 +40,7 @@ static char reg_prefix(const struct pbpf_opinfo *op)
     return cls == PBPF_CLS_ALU || cls == PBPF_CLS_JMP32 ? 'w' : 'r';
 }
 
-static void llvm_template(const struct pbpf_opinfo *op, char *buf, size_t n)
+static void llvm_template(const struct pbpf_opinfo *op, int llvm14, char *buf, size_t n)
 {
     char R = reg_prefix(op);
     unsigned bits = 8 * pbpf_isa_mem_size(op);
@@ -79,7 +79,7 @@ static void llvm_template(const struct pbpf_opinfo *op, char *buf, size_t n)
         snprintf(buf, n, "*(%s *)(r$d $o) = r$s", op->sym);
         break;
     case PBPF_FMT_ATOMIC: {
-        char V = bits == 32 ? 'w' : 'r';
+        char V = bits == 32 && !llvm14 ? 'w' : 'r';
         const char *sfx = bits == 32 ? "32_32" : "_64";
         if (!strcmp(op->sym, "xchg"))
             snprintf(buf, n, "%c$s = xchg%s(r$d $o, %c$s)", V, sfx, V);
@@ -210,6 +210,10 @@ void pbpf_syntax_template(const struct pbpf_opinfo *op, int style, char *buf)
 {
     if (style == PBPF_DISASM_CONFORMANCE)
         conformance_template(op, buf, PBPF_SYNTAX_TEMPLATE_MAX);
+    else if (style != PBPF_SYNTAX_LLVM14)
+        llvm_template(op, 0, buf, PBPF_SYNTAX_TEMPLATE_MAX);
+    else if (op->fmt == PBPF_FMT_ATOMIC && pbpf_isa_mem_size(op) == 4)
+        llvm_template(op, 1, buf, PBPF_SYNTAX_TEMPLATE_MAX);
     else
-        llvm_template(op, buf, PBPF_SYNTAX_TEMPLATE_MAX);
+        buf[0] = 0;
 }

@@ -26,8 +26,14 @@
 
 #define PBPF_SYNTAX_TEMPLATE_MAX 96
 
-/* Writes the template of row op in style (enum pbpf_disasm_style) to buf
- * (PBPF_SYNTAX_TEMPLATE_MAX bytes). */
+/* llvm-objdump 14's spelling, where it differs from today's: 32-bit atomics
+ * with 64-bit register names ("lock *(u32 *)(r1 + 0x0) += r2").  The
+ * assembler accepts it; the disassembler never prints it. */
+#define PBPF_SYNTAX_LLVM14 2
+
+/* Writes the template of row op in style (enum pbpf_disasm_style, or
+ * PBPF_SYNTAX_LLVM14) to buf (PBPF_SYNTAX_TEMPLATE_MAX bytes); "" when the
+ * style has no spelling of its own for the row. */
 void pbpf_syntax_template(const struct pbpf_opinfo *op, int style, char *buf);
 
 /* Name of the lddw pseudo source src (RFC 9669 §5.4), or NULL for src 0. */

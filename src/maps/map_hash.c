@@ -21,11 +21,18 @@
 
 struct htab_elem {
     struct htab_elem *next; /* bucket chain; free list when unused */
-    struct pbpf_epoch_node en;
-    struct htab_elem *lru_prev, *lru_next;
     uint32_t hash;
     uint8_t ref;  /* LRU: looked up since last considered for eviction */
     uint8_t heap; /* allocated outside the pool */
+    /* an element leaves the LRU list before it is retired, so the two
+     * never need the same memory (and the header stays 48 bytes: a small
+     * key and value share its cache line) */
+    union {
+        struct {
+            struct htab_elem *lru_prev, *lru_next;
+        };
+        struct pbpf_epoch_node en;
+    };
     _Alignas(8) uint8_t data[]; /* key, padded to 8, then value(s) */
 };
 

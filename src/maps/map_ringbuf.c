@@ -1,8 +1,8 @@
 /* RINGBUF maps (Linux kernel/bpf/ringbuf.c), with Linux's memory layout:
  *
  *   page 0   pbpf's bookkeeping (Linux: struct bpf_ringbuf's fields)
- *   page 1   consumer_pos  (unsigned long, advanced by the consumer)
- *   page 2   producer_pos  (unsigned long, advanced by reservations)
+ *   page 1   consumer_pos  (uint64_t, advanced by the consumer)
+ *   page 2   producer_pos  (uint64_t, advanced by reservations)
  *   page 3.. data: `size` bytes, then `size` bytes of shadow
  *
  * Records are {u32 len | BUSY | DISCARD, u32 pg_off} followed by the
@@ -27,7 +27,7 @@ struct rb_meta {
     struct pbpf_map *map;
     int lock;
     uint64_t mask;
-    unsigned long pending_pos;
+    uint64_t pending_pos;
 };
 
 struct ringbuf_map {
@@ -35,7 +35,7 @@ struct ringbuf_map {
     void *raw;      /* allocation (unaligned) */
     uint8_t *base;  /* page 0, page-aligned */
     struct rb_meta *meta;
-    unsigned long *consumer_pos, *producer_pos;
+    uint64_t *consumer_pos, *producer_pos;
     uint8_t *data;
     uint64_t size;
 };
@@ -72,8 +72,8 @@ static int rb_alloc(const struct pbpf_map_create_opts *o, unsigned slots, struct
     r->meta = (struct rb_meta *)r->base;
     r->meta->map = &r->m;
     r->meta->mask = r->size - 1;
-    r->consumer_pos = (unsigned long *)(r->base + RB_PAGE);
-    r->producer_pos = (unsigned long *)(r->base + 2 * RB_PAGE);
+    r->consumer_pos = (uint64_t *)(r->base + RB_PAGE);
+    r->producer_pos = (uint64_t *)(r->base + 2 * RB_PAGE);
     r->data = r->base + RB_META_PAGES * RB_PAGE;
     *out = &r->m;
     return 0;
@@ -93,10 +93,10 @@ void *pbpf_ringbuf_reserve(struct pbpf_map *m, uint64_t size, uint64_t flags)
     uint64_t len = (size + PBPF_RINGBUF_HDR_SZ + 7) & ~(uint64_t)7;
     if (len > r->size)
         return NULL;
-    unsigned long cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
+    uint64_t cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
     pbpf_map_lock(&r->meta->lock);
-    unsigned long pend = r->meta->pending_pos, prod = *r->producer_pos;
-    unsigned long nprod = prod + (unsigned long)len;
+    uint64_t pend = r->meta->pending_pos, prod = *r->producer_pos;
+    uint64_t nprod = prod + (uint64_t)len;
     /* the oldest record still busy bounds the span of records in flight */
     while (pend < prod) {
         struct rb_hdr *h = (struct rb_hdr *)(r->data + (pend & r->meta->mask));
@@ -168,8 +168,8 @@ uint64_t pbpf_ringbuf_query(struct pbpf_map *m, uint64_t flags)
     struct ringbuf_map *r = R(m);
     if (m->type != PBPF_MAP_TYPE_RINGBUF)
         return 0;
-    unsigned long cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
-    unsigned long prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
+    uint64_t cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
+    uint64_t prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
     switch (flags) {
     case PBPF_RB_AVAIL_DATA: return prod - cons;
     case PBPF_RB_RING_SIZE: return r->size;
@@ -198,9 +198,9 @@ int pbpf_ringbuf_consume(struct pbpf_map *m, pbpf_ringbuf_sample_fn cb, void *ct
         return -EINVAL;
     struct ringbuf_map *r = R(m);
     int n = 0;
-    unsigned long cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
+    uint64_t cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
     for (;;) {
-        unsigned long prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
+        uint64_t prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
         if (cons >= prod)
             break;
         const struct rb_hdr *h = (const struct rb_hdr *)(r->data + (cons & (r->size - 1)));

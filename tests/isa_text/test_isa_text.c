@@ -234,6 +234,17 @@ static void labels_and_targets(void)
         {0xb7, 0, 0, 0}, {0x15, 0, 1, 0}, {0xb7, 0, 0, 1}, {0x95, 0, 0, 0}};
     if (!assembles_to(llvm, want2, 4, why, sizeof(why)))
         unit_fail(__FILE__, __LINE__, "%s", why);
+    /* llvm-objdump 14's names of 32-bit atomic operands */
+    const struct pbpf_insn xadd32[] = {{0xc3, 0x21, 0, 0}};
+    CHECK(assembles_to("lock *(u32 *)(r1 + 0x0) += r2", xadd32, 1, why, sizeof(why)));
+    /* listings: the CLI's numbered lines and llvm-objdump's with bytes */
+    const char *listing = "    0: r0 = 0x0\n"
+                          "    1:\t18 01 00 00 02 00 00 00 00 00 00 00 03 00 00 00\tr1 = 0x300000002 ll\n"
+                          "    3:\t95 00 00 00 00 00 00 00\texit\n";
+    const struct pbpf_insn want3[] = {
+        {0xb7, 0, 0, 0}, {0x18, 0x01, 0, 2}, {0, 0, 0, 3}, {0x95, 0, 0, 0}};
+    if (!assembles_to(listing, want3, 4, why, sizeof(why)))
+        unit_fail(__FILE__, __LINE__, "%s", why);
     /* raw slots */
     const struct pbpf_insn raw[] = {{0xff, 0xab, -1, 0x12345678}};
     CHECK(assembles_to(".insn 0x12345678ffffabff", raw, 1, why, sizeof(why)));
@@ -596,6 +607,113 @@ static void negative_vectors_are_two_raw_slots(void)
     free_list(names, n);
 }
 
+/* ---- llvm-objdump's text -------------------------------------------- */
+
+static const char *objdump_file;
+
+/* A line of `llvm-objdump -d` output: "  12:\t<8 or 16 hex bytes>\t<text>".
+ * Returns the number of slots, 0 for other lines. */
+static size_t parse_objdump_line(char *line, struct pbpf_insn in[2], char **text)
+{
+    char *p = line;
+    while (*p == ' ')
+        p++;
+    char *q = p;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    if (q == p || q[0] != ':' || q[1] != '\t')
+        return 0;
+    p = q + 2;
+    uint8_t b[16];
+    size_t n = 0;
+    while (n < 16) {
+        unsigned v;
+        int used;
+        if (sscanf(p, "%2x%n", &v, &used) != 1 || used != 2)
+            break;
+        b[n++] = (uint8_t)v;
+        p += 2;
+        while (*p == ' ')
+            p++;
+    }
+    if (n != 8 && n != 16)
+        return 0;
+    if (*p == '\t')
+        p++;
+    /* the target annotation " <LBB0_2>" is not part of the instruction */
+    char *e = p + strlen(p);
+    while (e > p && (e[-1] == '\n' || e[-1] == ' '))
+        *--e = 0;
+    char *lt = strrchr(p, '<');
+    if (e > p && e[-1] == '>' && lt && lt > p && lt[-1] == ' ' && !strchr(lt, ' '))
+        lt[-1] = 0;
+    for (size_t i = 0; i < n / 8; i++) {
+        const uint8_t *x = b + 8 * i;
+        in[i].code = x[0];
+        in[i].regs = x[1];
+        in[i].off = (int16_t)(uint16_t)(x[2] | x[3] << 8);
+        in[i].imm = (int32_t)((uint32_t)x[4] | (uint32_t)x[5] << 8 | (uint32_t)x[6] << 16 |
+                              (uint32_t)x[7] << 24);
+    }
+    *text = p;
+    return n / 8;
+}
+
+/* llvm 14 spells two things differently from current llvm and from us:
+ * 32-bit atomics name the 64-bit register ("lock *(u32 *)(r1 + 0x0) += r2"),
+ * and local calls look like helper calls ("call 0x13" for src 1).  Our text
+ * rewritten into llvm 14's spelling, for the comparison only. */
+static void llvm14_spelling(const struct pbpf_insn *in, char *text)
+{
+    if (PBPF_CLASS(in->code) == PBPF_CLS_STX && PBPF_MODE(in->code) == PBPF_MODE_ATOMIC) {
+        for (char *w = text; (w = strchr(w, 'w')) != NULL; w++)
+            if (w[1] >= '0' && w[1] <= '9' && (w == text || w[-1] == ' '))
+                *w = 'r';
+    }
+    if (in->code == PBPF_OPCODE_CALL && PBPF_INSN_SRC(in) == PBPF_PSEUDO_CALL) {
+        char *pc = strstr(text, "call pc");
+        if (pc)
+            memmove(pc + 5, pc[7] == '+' ? pc + 8 : pc + 7, strlen(pc + 7) + (pc[7] != '+'));
+    }
+}
+
+/* Every instruction clang emitted: our llvm-style text equals
+ * llvm-objdump's, and llvm-objdump's text assembles to the same bytes. */
+static void llvm_objdump_text_matches(void)
+{
+    FILE *f = fopen(objdump_file, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    char line[512];
+    size_t compared = 0;
+    while (fgets(line, sizeof(line), f)) {
+        struct pbpf_insn in[2];
+        char *theirs;
+        size_t slots = parse_objdump_line(line, in, &theirs);
+        if (!slots || !strcmp(theirs, "<unknown>")) /* llvm 14 lacks some atomics */
+            continue;
+        char ours[128], why[256] = "";
+        int n = pbpf_disasm_insn(in, slots, 0, PBPF_DISASM_LLVM, ours, sizeof(ours));
+        CHECK_EQ(n, (int)slots);
+        llvm14_spelling(in, ours);
+        /* llvm 14 shows a 32-bit fetch-add (imm 0x01) as a plain add */
+        int w_fetch = in[0].code == (PBPF_CLS_STX | PBPF_MODE_ATOMIC | PBPF_SIZE_W) &&
+                      (in[0].imm & PBPF_ATOMIC_FETCH);
+        if (w_fetch)
+            continue;
+        CHECK_STR(ours, theirs);
+        int local_call = in[0].code == PBPF_OPCODE_CALL && PBPF_INSN_SRC(&in[0]) == 1;
+        if (!local_call && !assembles_to(theirs, in, slots, why, sizeof(why)))
+            unit_fail(__FILE__, __LINE__, "'%s' does not assemble to its bytes: %s", theirs, why);
+        compared++;
+    }
+    fclose(f);
+    /* the sample has well over a hundred instructions */
+    CHECK(compared > 100);
+    printf("compared %zu instructions with llvm-objdump\n", compared);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
@@ -612,6 +730,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(what, "random")) {
         UNIT_RUN(random_bytes_disassemble_and_round_trip);
         UNIT_RUN(random_text_never_crashes);
+    } else if (!strcmp(what, "objdump") && argc > 2) {
+        objdump_file = argv[2];
+        UNIT_RUN(llvm_objdump_text_matches);
     } else if ((!strcmp(what, "vectors") || !strcmp(what, "negative")) && argc > 2) {
         vector_dir = argv[2];
         DIR *d = opendir(vector_dir);

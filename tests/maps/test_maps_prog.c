@@ -200,8 +200,8 @@ static void test_ringbuf_prog(void)
         if (i % 8 == 7) {
             /* the libbpf way: header at data + (cons & mask), sample read
              * contiguously after it */
-            unsigned long cons = __atomic_load_n(a.consumer_pos, __ATOMIC_ACQUIRE);
-            unsigned long prod = __atomic_load_n(a.producer_pos, __ATOMIC_ACQUIRE);
+            uint64_t cons = __atomic_load_n(a.consumer_pos, __ATOMIC_ACQUIRE);
+            uint64_t prod = __atomic_load_n(a.producer_pos, __ATOMIC_ACQUIRE);
             while (cons < prod) {
                 const uint32_t *hdr = (const uint32_t *)(a.data + (cons & (a.size - 1)));
                 uint32_t len32 = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);

@@ -67,9 +67,12 @@ static int next_line(const char **cur, const char *end, struct line *l, unsigned
 static void strip(const struct line *l, const char **p, size_t *len)
 {
     const char *s = l->p, *e = l->p + l->len;
-    const char *hash = memchr(s, '#', l->len);
-    if (hash)
-        e = hash;
+    for (const char *h = s; h < e; h++) {
+        if (*h == '#') {
+            e = h;
+            break;
+        }
+    }
     while (s < e && isspace((unsigned char)*s))
         s++;
     while (e > s && isspace((unsigned char)e[-1]))
