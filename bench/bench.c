@@ -267,6 +267,8 @@ struct bench_env {
     int failures;
     /* the empty program's times: the fixed cost of a run */
     double fixed_interp, fixed_checked, fixed_native, fixed_kernel, fixed_syscall;
+    /* programs the kernel runs unchanged (but for the prologue) */
+    int kernel_same, kernel_ran;
 };
 
 static void print_ns(double ns, double native)
@@ -290,6 +292,35 @@ static void fail(struct bench_env *env, const char *prog, const char *fmt, const
     fprintf(stderr, fmt, a, b);
     fputc('\n', stderr);
     env->failures++;
+}
+
+/* Whether the kernel runs the instructions we gave it: its verifier may
+ * rewrite, patch or remove instructions before the JIT sees them.  The
+ * prologue (context loads, which it rewrites) and the form in which it
+ * reports bpf-to-bpf calls aside, the translated program must equal ours. */
+static void kernel_same_code(struct bench_env *env, const struct bench_def *d, int fd,
+                             const struct pbpf_insn *insns, size_t cnt, size_t prologue)
+{
+    struct pbpf_insn *x = malloc((cnt + 1) * sizeof *x);
+    size_t n = 0, differ = 0;
+    if (!x || bench_kernel_xlated(fd, x, cnt + 1, &n) != 0) {
+        printf("%-6s (could not read the kernel's translated program back)\n", d->name);
+        free(x);
+        return;
+    }
+    for (size_t i = prologue; i < n && i < cnt; i++) {
+        int pseudo_call = insns[i].code == 0x85 && (insns[i].regs >> 4) == 1;
+        if (x[i].code != insns[i].code || x[i].regs != insns[i].regs ||
+            (!pseudo_call && (x[i].off != insns[i].off || x[i].imm != insns[i].imm)))
+            differ++;
+    }
+    if (n != cnt || differ)
+        printf("%-6s note: the kernel runs a rewritten program (%zu instructions, %zu of ours "
+               "changed)\n",
+               d->name, n, differ);
+    else
+        env->kernel_same++;
+    free(x);
 }
 
 static int load_pbpf(struct bench_env *env, const struct bench_def *d, const struct pbpf_insn *insns,
@@ -394,6 +425,8 @@ static void bench_one(struct bench_env *env, const struct bench_def *d)
             goto out;
         }
         EXPECT_R0("kernel", (uint64_t)kr0, UINT64_C(0xffffffff));
+        env->kernel_ran++;
+        kernel_same_code(env, d, ks.fd, xdp, nxdp, 2);
     }
 #undef EXPECT_R0
 
@@ -520,6 +553,10 @@ int main(int argc, char **argv)
     }
     if (!env.have_kernel)
         printf("kernel: unavailable (%s)\n", env.kernel_why);
+    else if (env.kernel_ran)
+        printf("kernel: after its verifier, %d of %d programs are our instructions unchanged "
+               "(but for the XDP prologue)\n",
+               env.kernel_same, env.kernel_ran);
     if (!env.have_jit)
         printf("pbpf JIT: n/a (%s)\n", env.jit_why[0] ? env.jit_why : "not tried");
     pbpf_runtime_free(env.rt);

@@ -89,6 +89,23 @@ int bench_kernel_run(int fd, const void *data, size_t len, uint32_t repeat, uint
     return 0;
 }
 
+int bench_kernel_xlated(int fd, struct pbpf_insn *out, size_t cap, size_t *cnt)
+{
+    struct bpf_prog_info info;
+    memset(&info, 0, sizeof info);
+    info.xlated_prog_insns = (uint64_t)(uintptr_t)out;
+    info.xlated_prog_len = (uint32_t)(cap * sizeof *out);
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.info.bpf_fd = (uint32_t)fd;
+    attr.info.info_len = sizeof info;
+    attr.info.info = (uint64_t)(uintptr_t)&info;
+    if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) < 0)
+        return -errno;
+    *cnt = info.xlated_prog_len / sizeof *out;
+    return *cnt <= cap ? 0 : -E2BIG;
+}
+
 void bench_kernel_close(int fd) { close(fd); }
 
 #else
@@ -110,6 +127,12 @@ int bench_kernel_run(int fd, const void *data, size_t len, uint32_t repeat, uint
                      uint32_t *ns)
 {
     (void)fd, (void)data, (void)len, (void)repeat, (void)retval, (void)ns;
+    return -EOPNOTSUPP;
+}
+
+int bench_kernel_xlated(int fd, struct pbpf_insn *out, size_t cap, size_t *cnt)
+{
+    (void)fd, (void)out, (void)cap, (void)cnt;
     return -EOPNOTSUPP;
 }
 

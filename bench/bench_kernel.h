@@ -21,6 +21,10 @@ int bench_kernel_load_xdp(const struct pbpf_insn *insns, size_t cnt, char *log, 
 int bench_kernel_run(int fd, const void *data, size_t len, uint32_t repeat, uint32_t *retval,
                      uint32_t *ns);
 
+/* The instructions the kernel kept after verification (its "xlated" form,
+ * before JIT): up to cap of them into out, their number in *cnt. */
+int bench_kernel_xlated(int fd, struct pbpf_insn *out, size_t cap, size_t *cnt);
+
 void bench_kernel_close(int fd);
 
 #endif

@@ -1137,6 +1137,8 @@ static void emit_tail(struct jit_state *st)
         st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
         emit_epilogue(st);
     }
+    if (!st->frame)
+        return; /* nothing can fail: no calls, no packet loads */
     st->labels[LBL_PKT_FAIL] = (uint32_t)st->len;
     emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
     emit_jump_label(st, -1, LBL_EPILOGUE);

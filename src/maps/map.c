@@ -529,6 +529,10 @@ int pbpf_map_update_batch(struct pbpf_map *m, const void *keys, const void *valu
     if (is_queue_like(m->type) || m->type == PBPF_MAP_TYPE_RINGBUF)
         return -PBPF_ENOTSUPP;
     uint64_t ef = BOPT(opts, elem_flags);
+    /* generic_map_update_batch(): elem_flags may only be BPF_F_LOCK (and
+     * that needs a spin lock in the value) */
+    if (ef)
+        return -EINVAL;
     size_t vsz = pbpf_map_user_value_size(m);
     if (m->type == PBPF_MAP_TYPE_PROG_ARRAY || m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS ||
         m->type == PBPF_MAP_TYPE_HASH_OF_MAPS)
@@ -554,7 +558,8 @@ int pbpf_map_delete_batch(struct pbpf_map *m, const void *keys, uint32_t *count,
         return -EINVAL;
     if (!can_write(m))
         return -EPERM;
-    if (is_queue_like(m->type) || m->type == PBPF_MAP_TYPE_RINGBUF)
+    /* only hash maps have a delete batch (arrays cannot delete) */
+    if (!m->ops->lookup_batch)
         return -PBPF_ENOTSUPP;
     uint32_t cap = *count, i;
     int rc = 0;

@@ -4,6 +4,7 @@
  *   errors   run failures: call depth, callx to an unknown helper, helper
  *            abort, LD_ABS out of bounds from a subprogram
  *   harden   W^X of the code and constant blinding
+ *   jumps    jumps of every distance around the short/long encoding limit
  * PBPF_JIT_SEED=<n> replays another random sequence. */
 #include <errno.h>
 #include <inttypes.h>
@@ -71,7 +72,7 @@ static void test_rows(struct gen_src *s)
         if (kind < 0)
             continue;
         unsigned bad = 0;
-        for (int iter = 0; iter < 150 && !bad; iter++) {
+        for (int iter = 0; iter < 64 && !bad; iter++) {
             memset(&g, 0, sizeof g);
             g.src = s;
             g.base = 6 + gen_below(s, 4);
@@ -82,6 +83,8 @@ static void test_rows(struct gen_src *s)
                 if (r != g.base && r != 1)
                     gen_lddw(&g, r, gen_imm64(s));
             gen_init_stack(&g);
+            /* four instances per program: loading costs more than running */
+            for (int inst = 0; inst < 4; inst++)
             switch (kind) {
             case 0:
                 gen_alu_row(&g, op, gen_wreg(&g), gen_rreg(&g));
@@ -336,6 +339,47 @@ static void test_harden(void)
     pbpf_prog_free(ip);
 }
 
+/* Forward and backward jumps over n fillers of different native sizes:
+ * the layout passes must pick rel8 or rel32 correctly on both sides of the
+ * limit, also when the choice of other jumps moves the code. */
+static void test_jumps(struct gen_src *s)
+{
+    static struct gen g;
+    for (unsigned n = 0; n < 90; n++) {
+        for (unsigned variant = 0; variant < 6; variant++) {
+            memset(&g, 0, sizeof g);
+            g.src = s;
+            fill_init(s);
+            gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 0);
+            gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_MOV, 6, 0, 0, 3);
+            size_t top = g.cnt;
+            /* forward: skip the fillers when r6 is odd */
+            size_t fwd = g.cnt;
+            gen_emit(&g, PBPF_CLS_JMP | PBPF_JMP_JSET, 6, 0, 0, 1);
+            for (unsigned i = 0; i < n; i++) {
+                /* native sizes 2, 4 and 7 bytes, so every distance occurs */
+                unsigned pick = variant == 0 ? i % 3 : gen_below(s, 3);
+                int32_t imm = pick == 1 ? 1 + (int32_t)gen_below(s, 100) : 1000 + (int32_t)i;
+                if (variant == 2 && i % 5 == 4)
+                    gen_emit(&g, PBPF_CLS_JMP | PBPF_JMP_JEQ, 0, 0, (int16_t)(n - i - 1), imm);
+                else if (pick == 0)
+                    gen_emit(&g, PBPF_CLS_ALU | PBPF_SRC_X | PBPF_ALU_MOV, 0, 0, 0, 0);
+                else
+                    gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_ADD, 0, 0, 0, imm);
+            }
+            g.insns[fwd].off = (int16_t)(g.cnt - fwd - 1);
+            gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_MUL, 0, 0, 0, 3);
+            gen_emit(&g, PBPF_CLS_ALU64 | PBPF_ALU_SUB, 6, 0, 0, 1);
+            gen_emit(&g, PBPF_CLS_JMP | PBPF_JMP_JNE, 6, 0, (int16_t)((int64_t)top - (int64_t)g.cnt - 1), 0);
+            gen_emit(&g, PBPF_OPCODE_EXIT, 0, 0, 0, 0);
+            char what[64];
+            snprintf(what, sizeof what, "jumps over %u fillers", n);
+            if (compare(g.insns, g.cnt, variant < 3 ? 0 : PBPF_JIT_BLIND_CONSTANTS, what))
+                return;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -356,6 +400,8 @@ int main(int argc, char **argv)
         test_errors();
     if (all || !strcmp(what, "harden"))
         test_harden();
+    if (all || !strcmp(what, "jumps"))
+        test_jumps(&s);
     pbpf_runtime_free(rt);
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);

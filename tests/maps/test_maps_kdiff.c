@@ -348,6 +348,114 @@ static void run_sequence(struct pair *p, int steps)
     }
 }
 
+
+/* --- batches ----------------------------------------------------------- */
+
+static int k_batch(int cmd, int fd, void *in, void *out, void *keys, void *vals, uint32_t *count,
+                   uint64_t elem_flags)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.batch.map_fd = (uint32_t)fd;
+    a.batch.in_batch = (uintptr_t)in;
+    a.batch.out_batch = (uintptr_t)out;
+    a.batch.keys = (uintptr_t)keys;
+    a.batch.values = (uintptr_t)vals;
+    a.batch.count = *count;
+    a.batch.elem_flags = elem_flags;
+    int rc = sys_bpf(cmd, &a) < 0 ? -errno : 0;
+    *count = a.batch.count;
+    return rc;
+}
+
+static void test_batches(void)
+{
+    struct pair pp = {.type = BPF_MAP_TYPE_ARRAY, .ks = 4}, *p = &pp;
+    /* arrays: key-wise batches, identical call by call */
+    int kfd = k_create(BPF_MAP_TYPE_ARRAY, 4, 8, 10, 0, 0);
+    struct pbpf_map *m = mt_map(rt, PBPF_MAP_TYPE_ARRAY, 4, 8, 10, 0);
+    for (uint32_t i = 0; i < 10; i++) {
+        uint64_t v = i * 11u;
+        k_elem(BPF_MAP_UPDATE_ELEM, kfd, &i, &v, 0);
+        pbpf_map_update_elem(m, &i, &v, 0);
+    }
+    uint32_t kin = 0, kout = 0, pin = 0, pout = 0, kkeys[16], pkeys[16];
+    uint64_t kvals[16], pvals[16];
+    int first = 1;
+    for (int call = 0; call < 6; call++) {
+        uint32_t kc = 3, pc = 3;
+        int krc = k_batch(BPF_MAP_LOOKUP_BATCH, kfd, first ? NULL : &kin, &kout, kkeys, kvals, &kc, 0);
+        int prc = pbpf_map_lookup_batch(m, first ? NULL : &pin, &pout, pkeys, pvals, &pc, NULL);
+        DIFF("array lookup_batch", prc, krc, call);
+        DIFF("array lookup_batch count", (int)pc, (int)kc, call);
+        for (uint32_t i = 0; i < kc && i < pc; i++) {
+            DIFF("array batch key", (int)pkeys[i], (int)kkeys[i], call);
+            DIFF("array batch value", (int)pvals[i], (int)kvals[i], call);
+        }
+        if (krc)
+            break;
+        kin = kout, pin = pout, first = 0;
+    }
+    uint32_t kc = 4, pc = 4;
+    DIFF("array lookup_and_delete_batch",
+         pbpf_map_lookup_and_delete_batch(m, NULL, &pout, pkeys, pvals, &pc, NULL),
+         k_batch(BPF_MAP_LOOKUP_AND_DELETE_BATCH, kfd, NULL, &kout, kkeys, kvals, &kc, 0), 0);
+    kc = pc = 4;
+    DIFF("array delete_batch", pbpf_map_delete_batch(m, pkeys, &pc, NULL),
+         k_batch(BPF_MAP_DELETE_BATCH, kfd, NULL, NULL, kkeys, NULL, &kc, 0), 0);
+    close(kfd);
+    pbpf_map_free(m);
+
+    /* hash: update_batch/delete_batch stop at the first failure alike; a
+     * bucket-wise lookup_and_delete_batch drains the same set of keys */
+    pp.type = BPF_MAP_TYPE_HASH;
+    kfd = k_create(BPF_MAP_TYPE_HASH, 4, 8, 16, 0, 0);
+    m = mt_map(rt, PBPF_MAP_TYPE_HASH, 4, 8, 16, 0);
+    uint32_t keys[20];
+    uint64_t vals[20];
+    for (uint32_t i = 0; i < 20; i++)
+        keys[i] = i * 7u, vals[i] = i;
+    kc = pc = 20; /* the 17th does not fit */
+    DIFF("hash update_batch", pbpf_map_update_batch(m, keys, vals, &pc, NULL),
+         k_batch(BPF_MAP_UPDATE_BATCH, kfd, NULL, NULL, keys, vals, &kc, 0), 0);
+    DIFF("hash update_batch count", (int)pc, (int)kc, 0);
+    kc = pc = 3;
+    DIFF("hash update_batch NOEXIST",
+         pbpf_map_update_batch(m, keys, vals, &pc, &(struct pbpf_map_batch_opts){.sz = sizeof(struct pbpf_map_batch_opts), .elem_flags = BPF_NOEXIST}),
+         k_batch(BPF_MAP_UPDATE_BATCH, kfd, NULL, NULL, keys, vals, &kc, BPF_NOEXIST), 0);
+    DIFF("hash update_batch NOEXIST count", (int)pc, (int)kc, 0);
+    uint32_t dk[4] = {0, 7, 1000, 14};
+    kc = pc = 4;
+    DIFF("hash delete_batch", pbpf_map_delete_batch(m, dk, &pc, NULL),
+         k_batch(BPF_MAP_DELETE_BATCH, kfd, NULL, NULL, dk, NULL, &kc, 0), 0);
+    DIFF("hash delete_batch count", (int)pc, (int)kc, 0);
+    uint32_t ksum = 0, psum = 0, ktotal = 0, ptotal = 0;
+    int krc = 0, prc = 0;
+    first = 1;
+    while (krc == 0) {
+        kc = 16;
+        krc = k_batch(BPF_MAP_LOOKUP_AND_DELETE_BATCH, kfd, first ? NULL : &kin, &kout, kkeys, kvals, &kc, 0);
+        for (uint32_t i = 0; i < kc; i++)
+            ksum += kkeys[i];
+        ktotal += kc;
+        kin = kout, first = 0;
+    }
+    first = 1;
+    while (prc == 0) {
+        pc = 16;
+        prc = pbpf_map_lookup_and_delete_batch(m, first ? NULL : &pin, &pout, pkeys, pvals, &pc, NULL);
+        for (uint32_t i = 0; i < pc; i++)
+            psum += pkeys[i];
+        ptotal += pc;
+        pin = pout, first = 0;
+    }
+    DIFF("hash drain end", prc, krc, 0);
+    DIFF("hash drained count", (int)ptotal, (int)ktotal, 0);
+    DIFF("hash drained keys", (int)psum, (int)ksum, 0);
+    close(kfd);
+    pbpf_map_free(m);
+}
+
 static void diff_type(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags,
                       uint32_t nkeys, int steps)
 {
@@ -383,6 +491,7 @@ int main(void)
     if (pbpf_runtime_new(&ro, &rt))
         return 1;
     test_create();
+    test_batches();
     diff_type(BPF_MAP_TYPE_ARRAY, 4, 12, 8, 0, 12, 3000);
     diff_type(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 8, 0, 12, 2000);
     diff_type(BPF_MAP_TYPE_HASH, 4, 8, 8, 0, 16, 3000);
