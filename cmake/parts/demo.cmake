@@ -1,12 +1,25 @@
-# `make demo`: the bundled example, run with the CLI.
+# `make demo`: the bundled example, assembled, shown and run with the CLI on
+# every engine this host has.
 if(TARGET pbpf_cli)
+  set(PBPF_DEMO_PROG ${CMAKE_CURRENT_SOURCE_DIR}/examples/primes.s)
+  set(PBPF_DEMO_MEM "10 27 00 00") # 10000, little-endian
+  set(PBPF_DEMO_JIT)
+  if(PBPF_HAVE_JIT)
+    set(PBPF_DEMO_JIT
+      COMMAND ${CMAKE_COMMAND} -E echo "-- JIT"
+      COMMAND $<TARGET_FILE:pbpf_cli> run ${PBPF_DEMO_PROG} --mem ${PBPF_DEMO_MEM} --stats
+              --engine jit --repeat 20)
+  endif()
   add_custom_target(run-demo
-    COMMAND $<TARGET_FILE:pbpf_cli> run ${CMAKE_CURRENT_SOURCE_DIR}/examples/primes.s
-            --mem "10 27 00 00" --stats
-    COMMAND $<TARGET_FILE:pbpf_cli> run ${CMAKE_CURRENT_SOURCE_DIR}/examples/primes.s
-            --mem "10 27 00 00" --stats --mode verified
+    COMMAND ${CMAKE_COMMAND} -E echo "-- examples/primes.s counts the primes below the number in its input (10000)"
+    COMMAND $<TARGET_FILE:pbpf_cli> disasm ${PBPF_DEMO_PROG}
+    COMMAND ${CMAKE_COMMAND} -E echo "-- interpreter, checked mode (every access bounds-checked)"
+    COMMAND $<TARGET_FILE:pbpf_cli> run ${PBPF_DEMO_PROG} --mem ${PBPF_DEMO_MEM} --stats --repeat 20
+    COMMAND ${CMAKE_COMMAND} -E echo "-- interpreter, verified mode"
+    COMMAND $<TARGET_FILE:pbpf_cli> run ${PBPF_DEMO_PROG} --mem ${PBPF_DEMO_MEM} --stats
+            --mode verified --repeat 20
+    ${PBPF_DEMO_JIT}
     DEPENDS pbpf_cli
-    COMMENT "Counting the primes below 10000 with examples/primes.s"
     VERBATIM)
 else()
   add_custom_target(run-demo

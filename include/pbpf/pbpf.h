@@ -144,7 +144,7 @@ int pbpf_asm(const char *text, struct pbpf_insn **out, size_t *cnt, char *err, s
 void pbpf_free_insns(struct pbpf_insn *insns);
 
 enum pbpf_disasm_style {
-    PBPF_DISASM_LLVM = 0,    /* r0 = *(u32 *)(r1 + 4) — llvm-objdump */
+    PBPF_DISASM_LLVM = 0,    /* r0 = *(u32 *)(r1 + 0x4) — llvm-objdump --print-imm-hex */
     PBPF_DISASM_CONFORMANCE, /* ldxw %r0, [%r1+4] — conformance files */
 };
 
