@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "isa/isa.h"
+#include "platform/platform.h"
 #include "pbpf/pbpf.h"
 
 /* Helper ids an embedder may register: Linux's 0..211 and room beyond. */
@@ -79,17 +80,6 @@ struct pbpf_run_ctx {
     size_t err_pc;
     char msg[160];
 };
-
-/* printf-style format checking.  mingw-w64 builds use its C99 printf
- * (__USE_MINGW_ANSI_STDIO), which the "gnu_printf" archetype describes;
- * plain "printf" there means msvcrt's, which lacks %zu and %llu. */
-#if defined(__MINGW32__)
-#define PBPF_PRINTF_FMT(f, a) __attribute__((format(gnu_printf, f, a)))
-#elif defined(__GNUC__)
-#define PBPF_PRINTF_FMT(f, a) __attribute__((format(printf, f, a)))
-#else
-#define PBPF_PRINTF_FMT(f, a)
-#endif
 
 /* Records a run failure (first one wins) and returns err. */
 int pbpf_run_fail(struct pbpf_run_ctx *ctx, int err, size_t pc, const char *fmt, ...)

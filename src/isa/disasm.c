@@ -11,13 +11,14 @@
 #include "isa/isa.h"
 #include "isa/syntax.h"
 #include "pbpf/pbpf.h"
+#include "platform/platform.h"
 
 struct out {
     char *buf;
     size_t size, len; /* len may pass size: the text was truncated */
 };
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...) PBPF_PRINTF_FMT(2, 3);
 static void put(struct out *o, const char *fmt, ...)
 {
     va_list ap;

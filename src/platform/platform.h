@@ -7,6 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* printf-style format checking for the core's message functions: declare
+ * them `... PBPF_PRINTF_FMT(fmt_index, first_arg_index);`.  On mingw-w64 the
+ * "printf" archetype means msvcrt's printf (no %zu, %llu); the core is built
+ * with its C99 printf (__USE_MINGW_ANSI_STDIO), which "gnu_printf" describes.
+ * Checking there also catches LLP64 mistakes (%lu for a uint64_t). */
+#if defined(__MINGW32__)
+#define PBPF_PRINTF_FMT(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
+#define PBPF_PRINTF_FMT(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PBPF_PRINTF_FMT(f, a)
+#endif
+
 void *pbpf_malloc(size_t size);
 void *pbpf_calloc(size_t n, size_t size);
 void *pbpf_realloc(void *p, size_t size);

@@ -22,10 +22,17 @@ static int pbpf_r0(const struct pbpf_insn *insns, size_t cnt, const void *mem, s
     int err = pbpf_prog_load(rt, insns, cnt, &po, &prog);
     if (err)
         return err;
-    uint8_t copy[64];
-    if (mem)
+    uint8_t *copy = NULL;
+    if (mem) {
+        copy = malloc(len + 1);
+        if (!copy) {
+            pbpf_prog_free(prog);
+            return -ENOMEM;
+        }
         memcpy(copy, mem, len);
-    err = pbpf_prog_run(prog, mem ? copy : NULL, len, r0, NULL);
+    }
+    err = pbpf_prog_run(prog, copy, len, r0, NULL);
+    free(copy);
     pbpf_prog_free(prog);
     return err;
 }
@@ -119,6 +126,20 @@ static void test_memory_in_and_out(void)
     CHECK_EQ(kdiff_run(p, NINSNS(p), mem, sizeof mem, &res), 0);
     CHECK_EQ(out[8], 0x5a);
     CHECK(memcmp(out, mem, 8) == 0);
+}
+
+/* the largest memory kdiff promises reaches the program whole */
+static void test_largest_memory(void)
+{
+    const struct pbpf_insn p[] = {
+        LDX(PBPF_SIZE_B, 0, 1, KDIFF_MAX_MEM - 1),
+        ALU64_K(PBPF_ALU_LSH, 0, 32),
+        ALU64_X(PBPF_ALU_OR, 0, 2),
+        EXIT(),
+    };
+    static uint8_t mem[KDIFF_MAX_MEM];
+    mem[KDIFF_MAX_MEM - 1] = 0xa7;
+    CHECK_BOTH(p, mem, sizeof mem, (0xa7ull << 32) | KDIFF_MAX_MEM);
 }
 
 /* the code has the whole 512-byte stack */
@@ -249,6 +270,7 @@ int main(void)
     UNIT_RUN(test_local_function_exit);
     UNIT_RUN(test_no_memory_registers);
     UNIT_RUN(test_memory_in_and_out);
+    UNIT_RUN(test_largest_memory);
     UNIT_RUN(test_full_stack);
     UNIT_RUN(test_rejection_reason);
     UNIT_RUN(test_short_form);

@@ -1,0 +1,65 @@
+/* pbpf: assemble, disassemble and run eBPF bytecode, and run the ISA
+ * conformance suite.  Commands follow bpftool's `tool object verb` shape,
+ * flattened to one word since there is one kind of object. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"asm", cli_cmd_asm, "assemble text into a raw bytecode file"},
+    {"disasm", cli_cmd_disasm, "disassemble raw bytecode or a conformance file"},
+    {"run", cli_cmd_run, "run a program and print r0"},
+    {"conformance", cli_cmd_conformance, "run conformance test files (.data)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: pbpf COMMAND [OPTIONS] [ARGS]\n"
+               "       pbpf COMMAND --help\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nPrograms are read as raw bytecode (8 bytes per instruction, little-endian),\n"
+               "assembly text (the conformance-file syntax or llvm-objdump's), or conformance\n"
+               "test files (.data).  The bpf_conformance plugin is the separate program\n"
+               "pbpf-plugin.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_error("missing command (see 'pbpf --help')");
+    const char *cmd = argv[1];
+    if (cli_is_help(cmd) || !strcmp(cmd, "help")) {
+        if (argc > 2 && strcmp(cmd, "help") == 0) {
+            /* `pbpf help run` = `pbpf run --help` */
+            char *help_argv[] = {argv[2], "--help", NULL};
+            for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (!strcmp(commands[i].name, argv[2])) {
+                    cli_cmd = commands[i].name;
+                    return commands[i].fn(2, help_argv);
+                }
+            return cli_error("unknown command '%s' (see 'pbpf --help')", argv[2]);
+        }
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("pbpf 0.1\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (!strcmp(commands[i].name, cmd)) {
+            cli_cmd = commands[i].name;
+            return commands[i].fn(argc - 1, argv + 1);
+        }
+    }
+    return cli_error("unknown command '%s' (see 'pbpf --help')", cmd);
+}
