@@ -2,7 +2,15 @@
  * (the two styles of the disassembler) to instructions.  Every line is
  * matched against the templates of all ISA table rows (syntax.h), so the
  * assembler knows exactly the instructions the table knows and accepts
- * exactly what the disassembler prints. */
+ * exactly what the disassembler prints.
+ *
+ * Beyond the two syntaxes, a line may carry: "name:" labels (also before an
+ * instruction on the same line), "#" or ";" comments, a listing prefix
+ * ("12:" and llvm-objdump's hex bytes), llvm-objdump's " <LBB0_2>" target
+ * annotation, and ".insn 0x..." for one raw slot (little-endian 64-bit, as
+ * the disassembler prints what is not an instruction).  Spellings of ours
+ * where llvm has none: "call pc+N" (local call), "call kfunc N[, off]",
+ * "r1 = map_fd(N) ll" and the other lddw pseudo sources (syntax.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -45,7 +45,7 @@ void pbpf_map_lock_slow(int *l)
 
 static int reg_lock;
 static uintptr_t *reg_tab; /* 0 = empty, 1 = deleted */
-static size_t reg_cap, reg_used;
+static size_t reg_cap, reg_used, reg_live; /* used: live + tombstones */
 static uint32_t reg_next_id = 1;
 
 static size_t reg_slot(uintptr_t p, size_t cap) { return (size_t)((p >> 4) * 0x9e3779b97f4a7c15ull) & (cap - 1); }
@@ -78,6 +78,7 @@ static int reg_insert_locked(uintptr_t p)
     if (reg_tab[j] == 0)
         reg_used++;
     reg_tab[j] = p;
+    reg_live++;
     return 0;
 }
 
@@ -88,13 +89,16 @@ static void reg_remove(uintptr_t p)
         size_t j = reg_slot(p, reg_cap);
         while (reg_tab[j] && reg_tab[j] != p)
             j = (j + 1) & (reg_cap - 1);
-        if (reg_tab[j] == p)
+        if (reg_tab[j] == p) {
             reg_tab[j] = 1;
+            reg_live--;
+        }
     }
-    if (reg_cap && reg_used == 0) {
+    if (reg_cap && reg_live == 0) {
+        /* the last map is gone: nothing stays allocated */
         pbpf_free(reg_tab);
         reg_tab = NULL;
-        reg_cap = 0;
+        reg_cap = reg_used = 0;
     }
     pbpf_map_unlock(&reg_lock);
 }
