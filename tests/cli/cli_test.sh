@@ -140,8 +140,10 @@ expect_ok "run a .data file with memory" "^0x11$" "$PBPF" run "$CONF/ldxb.data"
 expect_ok "run --mem overrides -- mem" "^0x0$" "$PBPF" run "$CONF/ldxb.data" --mem "00 00 00 00 00"
 # the JIT: the same r0 as the interpreter, or a clear refusal
 checks=$((checks + 1))
-if "$PBPF" run "$EX/primes.s" --mem "10 27 00 00" --engine jit >"$T/out" 2>"$T/err"; then
+if "$PBPF" run "$EX/primes.s" --mem "10 27 00 00" --engine jit --stats >"$T/out" 2>"$T/err"; then
     grep -qx "0x4cd" "$T/out" || bad "jit: wrong r0: $(cat "$T/out")"
+    [ "$checked" = "$(grep '^instructions' "$T/out")" ] ||
+        bad "jit --stats: instruction count differs: $(grep '^instructions' "$T/out")"
 else
     grep -q "^pbpf: run: .*cannot load on jit" "$T/err" || bad "jit refusal unclear: $(cat "$T/err")"
 fi

@@ -73,18 +73,34 @@ run() {
 }
 
 status=0
-for dir in "$conf" "$conf/negative"; do
-    n=$(ls "$dir"/*.data 2>/dev/null | wc -l)
-    [ "$n" -gt 0 ] || fail "no .data files in $dir"
-    echo "== pbpf conformance $dir ($n files) on $target"
-    out=$(run conformance "$dir" 2>&1)
-    rc=$?
+# check OUTPUT_FILE N RC: the run ended with "N passed, 0 failed" and exit 0
+check() {
     # Windows programs end lines with CR LF
-    out=$(printf '%s\n' "$out" | tr -d '\r')
-    printf '%s\n' "$out" | grep -v '^PASS '
-    if [ $rc -ne 0 ] || ! printf '%s\n' "$out" | grep -qx "$n passed, 0 failed"; then
-        echo "FAIL: expected '$n passed, 0 failed' and exit 0 (exit $rc)" >&2
+    tr -d '\r' <"$1" >"$1.lf"
+    grep -v '^PASS ' "$1.lf"
+    if [ "$3" -ne 0 ] || ! grep -qx "$2 passed, 0 failed" "$1.lf"; then
+        echo "FAIL: expected '$2 passed, 0 failed' and exit 0 (exit $3)" >&2
         status=1
     fi
+}
+n=$(ls "$conf"/*.data 2>/dev/null | wc -l)
+nneg=$(ls "$conf"/negative/*.data 2>/dev/null | wc -l)
+[ "$n" -gt 0 ] && [ "$nneg" -gt 0 ] || fail "no .data files in $conf or $conf/negative"
+for mode in checked verified; do
+    echo "== pbpf conformance --mode $mode: $n vectors on $target"
+    run conformance --mode $mode "$conf" >"$build/conformance.out" 2>&1
+    check "$build/conformance.out" "$n" $?
 done
+echo "== pbpf conformance: $nneg malformed vectors on $target"
+run conformance "$conf/negative" >"$build/conformance.out" 2>&1
+check "$build/conformance.out" "$nneg" $?
+# the JIT, where the target has one
+echo "== pbpf conformance --engine jit: $n vectors on $target"
+run conformance --engine jit "$conf" >"$build/conformance.out" 2>&1
+rc=$?
+if tr -d '\r' <"$build/conformance.out" | grep -q "is not available"; then
+    echo "no JIT for $target: $(tr -d '\r' <"$build/conformance.out")"
+else
+    check "$build/conformance.out" "$n" $rc
+fi
 exit $status

@@ -121,12 +121,27 @@ int cli_cmd_run(int argc, char **argv)
     }
     executed = ropts.insns_executed;
     if (stats && mode == PBPF_MODE_VERIFIED) {
-        /* Counting slows the fast path, so it gets a run of its own. */
+        /* Counting slows the fast path, so it gets a run of its own; the
+         * JIT does not count, so its count comes from the interpreter,
+         * which executes the same instructions. */
+        struct pbpf_prog *counter = prog, *interp = NULL;
+        if (engine != PBPF_ENGINE_INTERP) {
+            PBPF_OPTS(pbpf_prog_opts, iopts, .engine = PBPF_ENGINE_INTERP, .mode = mode,
+                      .log_buf = err, .log_size = sizeof err);
+            rc = pbpf_prog_load(rt, in.insns, in.cnt, &iopts, &interp);
+            if (rc) {
+                cli_error("%s: cannot load on interp/%s to count: %s", path, cli_mode_name(mode),
+                          err[0] ? err : strerror(-rc));
+                goto out;
+            }
+            counter = interp;
+        }
         PBPF_OPTS(pbpf_run_opts, copts, .count_insns = 1, .err_buf = err, .err_size = sizeof err);
         if (mem_len)
             memcpy(work, mem, mem_len);
         uint64_t again;
-        rc = pbpf_prog_run(prog, mem_len ? work : NULL, mem_len, &again, &copts);
+        rc = pbpf_prog_run(counter, mem_len ? work : NULL, mem_len, &again, &copts);
+        pbpf_prog_free(interp);
         if (rc) {
             cli_error("%s", err[0] ? err : strerror(-rc));
             goto out;
