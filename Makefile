@@ -31,6 +31,7 @@ bench: deps
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build build-bench -j $(JOBS)
 	cmake --build build-bench --target run-bench
+	cmake --build build-bench --target run-bench-maps
 
 demo: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
