@@ -125,13 +125,14 @@ static inline void gen_lddw(struct gen *g, unsigned dst, uint64_t v)
     gen_emit(g, 0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
 }
 
+/* Random picks scan forward from a random start, so that they end even
+ * when an exhausted fuzz input keeps yielding the same value. */
 static inline unsigned gen_wreg(struct gen *g)
 {
-    for (;;) {
-        unsigned r = gen_below(g->src, 10);
-        if (!(g->reserved & (1u << r)))
-            return r;
-    }
+    unsigned r = gen_below(g->src, 10);
+    while (g->reserved & (1u << r))
+        r = (r + 1) % 10; /* r0 is never reserved */
+    return r;
 }
 
 /* Any readable register except r10 (whose value is engine-specific). */
@@ -139,11 +140,10 @@ static inline unsigned gen_rreg(struct gen *g) { return gen_below(g->src, 10); }
 
 static inline const struct pbpf_opinfo *gen_row(struct gen *g, int (*want)(const struct pbpf_opinfo *))
 {
-    for (;;) {
-        const struct pbpf_opinfo *op = &pbpf_isa_table[gen_below(g->src, PBPF_XOP_COUNT)];
-        if (want(op))
-            return op;
-    }
+    unsigned x = gen_below(g->src, PBPF_XOP_COUNT);
+    while (!want(&pbpf_isa_table[x]))
+        x = (x + 1) % PBPF_XOP_COUNT; /* every caller wants some row */
+    return &pbpf_isa_table[x];
 }
 
 static inline int gen_rule_value(struct gen *g, const struct pbpf_rule *r, int32_t any)
