@@ -8,7 +8,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define PBPF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PBPF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* PBPF_FORCE_SWITCH_DISPATCH builds the interpreter's switch fallback, the
+ * path compilers without computed goto take; a test build exercises it. */
+#if !defined(PBPF_FORCE_SWITCH_DISPATCH)
 #define PBPF_HAVE_COMPUTED_GOTO 1
+#endif
 static inline uint16_t pbpf_bswap16(uint16_t v) { return __builtin_bswap16(v); }
 static inline uint32_t pbpf_bswap32(uint32_t v) { return __builtin_bswap32(v); }
 static inline uint64_t pbpf_bswap64(uint64_t v) { return __builtin_bswap64(v); }
