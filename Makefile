@@ -41,7 +41,7 @@ demo: deps
 fuzz: deps
 	cmake -S . -B build-fuzz -DPBPF_FUZZ=ON -DPBPF_SANITIZE=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build build-fuzz -j $(JOBS)
-	cd build-fuzz && ctest --output-on-failure -L fuzz
+	cd build-fuzz && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-bench build-fuzz build-win64 build-aarch64
