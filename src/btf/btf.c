@@ -25,7 +25,7 @@ struct pbpf_btf {
     uint32_t cnt;
 };
 
-static int btf_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_BTF_PRINTF(4, 5);
+static int btf_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_PRINTF_FMT(4, 5);
 
 static int btf_err(char *err, size_t size, int code, const char *fmt, ...)
 {

@@ -9,17 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PBPF_BTF_MAGIC 0xeb9f
+#include "platform/platform.h"
 
-/* printf-style checking of the error formatters (gnu_printf on mingw-w64,
- * whose C99 printf we use). */
-#if defined(__MINGW32__)
-#define PBPF_BTF_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#elif defined(__GNUC__)
-#define PBPF_BTF_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define PBPF_BTF_PRINTF(f, a)
-#endif
+#define PBPF_BTF_MAGIC 0xeb9f
 
 /* btf.rst §2.2: the kinds, numbered as in include/uapi/linux/btf.h. */
 enum pbpf_btf_kind {

@@ -15,7 +15,7 @@
 
 #define CORE_MAX_ACCESS 64
 
-static int core_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_BTF_PRINTF(4, 5);
+static int core_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_PRINTF_FMT(4, 5);
 
 static int core_err(char *err, size_t size, int code, const char *fmt, ...)
 {

@@ -11,7 +11,7 @@
 
 #include "platform/platform.h"
 
-static int ext_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_BTF_PRINTF(4, 5);
+static int ext_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_PRINTF_FMT(4, 5);
 
 static int ext_err(char *err, size_t size, int code, const char *fmt, ...)
 {

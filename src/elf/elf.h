@@ -138,18 +138,8 @@ struct pbpf_object {
     size_t err_size;
 };
 
-/* printf-style checking; mingw-w64's C99 printf is the gnu_printf
- * archetype (plain printf there means msvcrt's, without %zu). */
-#if defined(__MINGW32__)
-#define PBPF_ELF_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
-#elif defined(__GNUC__)
-#define PBPF_ELF_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#define PBPF_ELF_PRINTF(f, a)
-#endif
-
 /* "section 'name' offset 0x..: ..." style errors into obj->err. */
-int pbpf_elf_err(struct pbpf_object *obj, int code, const char *fmt, ...) PBPF_ELF_PRINTF(3, 4);
+int pbpf_elf_err(struct pbpf_object *obj, int code, const char *fmt, ...) PBPF_PRINTF_FMT(3, 4);
 
 /* Steps of pbpf_object_open_mem, in order. */
 int pbpf_elf_parse_maps(struct pbpf_object *obj);
