@@ -11,6 +11,21 @@
 
 #include "platform/platform.h"
 
+#define btf_err(err, size, code, ...) pbpf_btf_errf(err, size, code, "BTF: ", __VA_ARGS__)
+
+int pbpf_btf_errf(char *err, size_t size, int code, const char *prefix, const char *fmt, ...)
+{
+    if (err && size) {
+        va_list ap;
+        int n = snprintf(err, size, "%s", prefix);
+        va_start(ap, fmt);
+        if (n >= 0 && (size_t)n < size)
+            vsnprintf(err + n, size - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
 /* Linux's MAX_RESOLVE_DEPTH: longer modifier/pointer chains are rejected,
  * which also rejects loops. */
 #define BTF_MAX_CHAIN 32
@@ -24,26 +39,6 @@ struct pbpf_btf {
     const struct pbpf_btf_type **types; /* types[0] == NULL (void) */
     uint32_t cnt;
 };
-
-static int btf_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_PRINTF_FMT(4, 5);
-
-static int btf_err(char *err, size_t size, int code, const char *fmt, ...)
-{
-    if (err && size) {
-        va_list ap;
-        int n = snprintf(err, size, "BTF: ");
-        va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < size)
-            vsnprintf(err + n, size - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 uint32_t pbpf_btf_type_cnt(const struct pbpf_btf *btf)
 {
@@ -505,17 +500,17 @@ int pbpf_btf_parse(const void *data, size_t len, struct pbpf_btf **out, char *er
         return btf_err(err, err_size, -ENOTSUP, "version %u (only 1 is known)", p[2]);
     if (p[3])
         return btf_err(err, err_size, -ENOTSUP, "flags 0x%x (none are known)", p[3]);
-    hdr_len = rd32(p + 4);
+    hdr_len = pbpf_btf_rd32(p + 4);
     if (hdr_len < BTF_HDR_MIN || hdr_len > len || hdr_len % 4)
         return btf_err(err, err_size, -EINVAL, "header length %u in %zu bytes", hdr_len, len);
     /* a longer header is a newer format: fine if what we don't know is 0 */
     for (i = BTF_HDR_MIN; i < hdr_len; i++)
         if (p[i])
             return btf_err(err, err_size, -ENOTSUP, "unknown non-zero header byte at %zu", i);
-    type_off = rd32(p + 8);
-    type_len = rd32(p + 12);
-    str_off = rd32(p + 16);
-    str_len = rd32(p + 20);
+    type_off = pbpf_btf_rd32(p + 8);
+    type_len = pbpf_btf_rd32(p + 12);
+    str_off = pbpf_btf_rd32(p + 16);
+    str_len = pbpf_btf_rd32(p + 20);
     body = len - hdr_len;
     if (type_off % 4 || type_len % 4 || (uint64_t)type_off + type_len > body)
         return btf_err(err, err_size, -EINVAL, "type section [%u, +%u) outside %llu bytes",
@@ -542,7 +537,7 @@ int pbpf_btf_parse(const void *data, size_t len, struct pbpf_btf **out, char *er
         goto fail;
     }
     for (i = 0; i < btf->word_cnt; i++)
-        btf->words[i] = rd32(p + type_off + 4 * i);
+        btf->words[i] = pbpf_btf_rd32(p + type_off + 4 * i);
     memcpy(btf->strs, p + str_off, str_len);
 
     /* count types, checking each fits */

@@ -13,6 +13,17 @@
 
 #define PBPF_BTF_MAGIC 0xeb9f
 
+/* Formats "<prefix><message>" into err (if any) and returns code: the one
+ * error formatter of the BTF, BTF.ext and CO-RE readers. */
+int pbpf_btf_errf(char *err, size_t size, int code, const char *prefix, const char *fmt, ...)
+    PBPF_PRINTF_FMT(5, 6);
+
+/* Little-endian 32-bit read of unaligned section bytes. */
+static inline uint32_t pbpf_btf_rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 /* btf.rst §2.2: the kinds, numbered as in include/uapi/linux/btf.h. */
 enum pbpf_btf_kind {
     PBPF_BTF_KIND_UNKN = 0,

@@ -13,20 +13,9 @@
 
 #include "btf/btf.h"
 
+#define core_err(err, size, code, ...) pbpf_btf_errf(err, size, code, "", __VA_ARGS__)
+
 #define CORE_MAX_ACCESS 64
-
-static int core_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_PRINTF_FMT(4, 5);
-
-static int core_err(char *err, size_t size, int code, const char *fmt, ...)
-{
-    if (err && size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, size, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* Length of a name without its "___flavour" suffix. */
 static size_t essential_len(const char *name)

@@ -11,25 +11,7 @@
 
 #include "platform/platform.h"
 
-static int ext_err(char *err, size_t size, int code, const char *fmt, ...) PBPF_PRINTF_FMT(4, 5);
-
-static int ext_err(char *err, size_t size, int code, const char *fmt, ...)
-{
-    if (err && size) {
-        va_list ap;
-        int n = snprintf(err, size, "BTF.ext: ");
-        va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < size)
-            vsnprintf(err + n, size - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#define ext_err(err, size, code, ...) pbpf_btf_errf(err, size, code, "BTF.ext: ", __VA_ARGS__)
 
 enum ext_part { PART_FUNC, PART_LINE, PART_CORE };
 
@@ -60,7 +42,7 @@ static int parse_part(const uint8_t *p, uint32_t len, size_t base, enum ext_part
     if (len < 4)
         return ext_err(err, err_size, -EINVAL, "%s at byte %zu: %u bytes, no record size", pn,
                        base, len);
-    rec = rd32(p);
+    rec = pbpf_btf_rd32(p);
     if (rec < part_min_rec[part] || rec % 4)
         return ext_err(err, err_size, -EINVAL, "%s at byte %zu: record size %u", pn, base, rec);
     while (pos < len) {
@@ -68,8 +50,8 @@ static int parse_part(const uint8_t *p, uint32_t len, size_t base, enum ext_part
         if (len - pos < 8)
             return ext_err(err, err_size, -EINVAL, "%s at byte %zu: truncated section header", pn,
                            base + pos);
-        sec_off = rd32(p + pos);
-        num = rd32(p + pos + 4);
+        sec_off = pbpf_btf_rd32(p + pos);
+        num = pbpf_btf_rd32(p + pos + 4);
         if ((rc = check_str(btf, sec_off, pn, base + pos, err, err_size)))
             return rc;
         if (!num)
@@ -82,7 +64,7 @@ static int parse_part(const uint8_t *p, uint32_t len, size_t base, enum ext_part
         for (uint32_t i = 0; i < num; i++, pos += rec) {
             const uint8_t *r = p + pos;
             size_t at = base + pos;
-            uint32_t insn_off = rd32(r);
+            uint32_t insn_off = pbpf_btf_rd32(r);
             if (insn_off % 8)
                 return ext_err(err, err_size, -EINVAL,
                                "%s at byte %zu: instruction offset %u not a multiple of 8", pn, at,
@@ -96,7 +78,7 @@ static int parse_part(const uint8_t *p, uint32_t len, size_t base, enum ext_part
                 const struct pbpf_btf_type *t;
                 f->sec_name_off = sec_off;
                 f->insn_off = insn_off;
-                f->type_id = rd32(r + 4);
+                f->type_id = pbpf_btf_rd32(r + 4);
                 t = pbpf_btf_type_by_id(btf, f->type_id);
                 if (!t || pbpf_btf_kind(t) != PBPF_BTF_KIND_FUNC)
                     return ext_err(err, err_size, -EINVAL, "%s at byte %zu: type %u is not a FUNC",
@@ -105,9 +87,9 @@ static int parse_part(const uint8_t *p, uint32_t len, size_t base, enum ext_part
                 struct pbpf_btf_ext_line *l = &ext->lines[n++];
                 l->sec_name_off = sec_off;
                 l->insn_off = insn_off;
-                l->file_name_off = rd32(r + 4);
-                l->line_off = rd32(r + 8);
-                l->line_col = rd32(r + 12);
+                l->file_name_off = pbpf_btf_rd32(r + 4);
+                l->line_off = pbpf_btf_rd32(r + 8);
+                l->line_col = pbpf_btf_rd32(r + 12);
                 if ((rc = check_str(btf, l->file_name_off, pn, at, err, err_size)) ||
                     (rc = check_str(btf, l->line_off, pn, at, err, err_size)))
                     return rc;
@@ -115,9 +97,9 @@ static int parse_part(const uint8_t *p, uint32_t len, size_t base, enum ext_part
                 struct pbpf_btf_ext_core *c = &ext->cores[n++];
                 c->sec_name_off = sec_off;
                 c->insn_off = insn_off;
-                c->type_id = rd32(r + 4);
-                c->access_str_off = rd32(r + 8);
-                c->kind = rd32(r + 12);
+                c->type_id = pbpf_btf_rd32(r + 4);
+                c->access_str_off = pbpf_btf_rd32(r + 8);
+                c->kind = pbpf_btf_rd32(r + 12);
                 if (!c->type_id || c->type_id >= pbpf_btf_type_cnt(btf))
                     return ext_err(err, err_size, -EINVAL, "%s at byte %zu: type id %u", pn, at,
                                    c->type_id);
@@ -157,14 +139,14 @@ int pbpf_btf_ext_parse(const void *data, size_t len, const struct pbpf_btf *btf,
         return ext_err(err, err_size, -ENOTSUP, "version %u (only 1 is known)", p[2]);
     if (p[3])
         return ext_err(err, err_size, -ENOTSUP, "flags 0x%x", p[3]);
-    hdr_len = rd32(p + 4);
+    hdr_len = pbpf_btf_rd32(p + 4);
     if (hdr_len < 24 || hdr_len > len || hdr_len % 4)
         return ext_err(err, err_size, -EINVAL, "header length %u in %zu bytes", hdr_len, len);
     for (int i = 0; i < 3; i++) {
         if (8 + 8 * (uint32_t)i + 8 > hdr_len)
             break; /* older header without CO-RE relocations */
-        off[i] = rd32(p + 8 + 8 * i);
-        plen[i] = rd32(p + 12 + 8 * i);
+        off[i] = pbpf_btf_rd32(p + 8 + 8 * i);
+        plen[i] = pbpf_btf_rd32(p + 12 + 8 * i);
         if ((uint64_t)off[i] + plen[i] > len - hdr_len)
             return ext_err(err, err_size, -EINVAL, "%s [%u, +%u) outside %zu bytes",
                            part_names[i], off[i], plen[i], len - hdr_len);
