@@ -32,6 +32,8 @@ struct pbpf_runtime;
 struct pbpf_prog;
 /* The state of one running program, as helpers see it. */
 struct pbpf_run_ctx;
+/* A map (pbpf/maps.h). */
+struct pbpf_map;
 
 struct pbpf_runtime_opts {
     size_t sz;
@@ -79,6 +81,17 @@ struct pbpf_prog_opts {
     size_t log_size;
     /* JIT engine: hardening, PBPF_JIT_* flags */
     unsigned jit_flags;
+    /* The maps the program refers to, as Linux's fds: lddw src=1
+     * (BPF_PSEUDO_MAP_FD) with imm = i loads maps[i]; lddw src=2
+     * (BPF_PSEUDO_MAP_VALUE) with imm = i and the next slot's imm = off
+     * loads the address of byte off of the value of a single-element
+     * array map.  The program holds a reference on each until it is freed. */
+    struct pbpf_map *const *maps;
+    size_t map_cnt;
+    /* Linux enum bpf_prog_type and bpf_attach_type (0: none, as for the
+     * conformance vectors: r1 = mem, r2 = len) */
+    uint32_t prog_type;
+    uint32_t expected_attach_type;
 };
 
 /* Constant blinding: immediates never appear in native code as written

@@ -7,6 +7,7 @@
 #include "exec/exec.h"
 #include "helpers/helpers.h"
 #include "maps/epoch.h"
+#include "maps/map.h"
 #include "platform/platform.h"
 
 int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime **out)
@@ -49,6 +50,89 @@ static void log_msg(char *buf, size_t size, const char *fmt, ...)
 
 #define OPT(opts, type, field, def)                                                                \
     ((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field) ? (opts)->field : (def))
+
+/* Map references: lddw src=1 (map) and src=2 (direct value address) with
+ * imm indexing the caller's map table become plain 64-bit constants, as
+ * Linux's verifier turns fds into addresses (resolve_pseudo_ldimm64).  The
+ * maps are kept referenced; direct values become regions of checked runs. */
+static int resolve_maps(struct pbpf_prog *prog, struct pbpf_map *const *maps, size_t map_cnt,
+                        char *log, size_t log_size)
+{
+    if (map_cnt) {
+        prog->maps = pbpf_calloc(map_cnt, sizeof *prog->maps);
+        if (!prog->maps)
+            return -ENOMEM;
+        for (size_t i = 0; i < map_cnt; i++) {
+            if (!maps[i]) {
+                log_msg(log, log_size, "map %zu of the map table is NULL", i);
+                return -EINVAL;
+            }
+            pbpf_map_get(maps[i]);
+            prog->maps[prog->map_cnt++] = maps[i];
+        }
+    }
+    for (size_t pc = 0; pc + 1 < prog->cnt; pc++) {
+        struct pbpf_insn *in = &prog->insns[pc];
+        if (in->code != PBPF_OPCODE_LDDW)
+            continue;
+        unsigned src = PBPF_INSN_SRC(in);
+        if (src == PBPF_PSEUDO_MAP_FD || src == PBPF_PSEUDO_MAP_VALUE) {
+            uint32_t idx = (uint32_t)in->imm;
+            if (idx >= map_cnt) {
+                log_msg(log, log_size, "insn %zu: fd %d is not pointing to valid bpf_map", pc,
+                        in->imm);
+                return -EBADF;
+            }
+            struct pbpf_map *m = maps[idx];
+            uint64_t addr = (uint64_t)(uintptr_t)m;
+            if (src == PBPF_PSEUDO_MAP_VALUE) {
+                uint32_t off = (uint32_t)in[1].imm, zero = 0;
+                if (m->type != PBPF_MAP_TYPE_ARRAY || m->max_entries != 1) {
+                    log_msg(log, log_size,
+                         "insn %zu: direct value access on map '%s' (type %u): only "
+                         "single-element array maps have one",
+                         pc, m->name, m->type);
+                    return -EINVAL;
+                }
+                if (off >= m->value_size) {
+                    log_msg(log, log_size,
+                         "insn %zu: invalid access to map value pointer, value_size=%u off=%u",
+                         pc, m->value_size, off);
+                    return -EINVAL;
+                }
+                uint8_t *v = pbpf_map_lookup_prog(m, &zero, 0);
+                if (!v)
+                    return -EINVAL;
+                addr = (uint64_t)(uintptr_t)(v + off);
+                /* .rodata: libbpf creates it BPF_F_RDONLY_PROG */
+                int writable = !(m->map_flags & PBPF_F_RDONLY_PROG);
+                int known = 0;
+                for (unsigned r = 0; r < prog->n_static_regions; r++)
+                    known |= prog->static_regions[r].start == (uintptr_t)v;
+                if (!known) {
+                    if (prog->n_static_regions + 8 >= PBPF_MAX_REGIONS) {
+                        log_msg(log, log_size, "insn %zu: too many global data maps", pc);
+                        return -E2BIG;
+                    }
+                    struct pbpf_region *nr = pbpf_realloc(
+                        prog->static_regions, (prog->n_static_regions + 1) * sizeof *nr);
+                    if (!nr)
+                        return -ENOMEM;
+                    prog->static_regions = nr;
+                    nr[prog->n_static_regions].start = (uintptr_t)v;
+                    nr[prog->n_static_regions].end = (uintptr_t)v + m->value_size;
+                    nr[prog->n_static_regions].writable = writable;
+                    prog->n_static_regions++;
+                }
+            }
+            in[0].regs = (uint8_t)(in[0].regs & 0x0f);
+            in[0].imm = (int32_t)(uint32_t)addr;
+            in[1].imm = (int32_t)(uint32_t)(addr >> 32);
+        }
+        pc++;
+    }
+    return 0;
+}
 
 /* What the engines cannot run on their own: pseudo instructions that need
  * the object loader, and calls of helpers this runtime does not have. */
@@ -140,6 +224,12 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
         rc = -EINVAL;
         goto fail;
     }
+    prog->prog_type = OPT(opts, struct pbpf_prog_opts, prog_type, 0);
+    prog->expected_attach_type = OPT(opts, struct pbpf_prog_opts, expected_attach_type, 0);
+    rc = resolve_maps(prog, OPT(opts, struct pbpf_prog_opts, maps, NULL),
+                      OPT(opts, struct pbpf_prog_opts, map_cnt, 0), log, log_size);
+    if (rc)
+        goto fail;
     rc = check_resolved(prog, log, log_size);
     if (rc)
         goto fail;
@@ -166,6 +256,10 @@ void pbpf_prog_free(struct pbpf_prog *prog)
         pbpf_jit_free(prog);
     pbpf_free(prog->ops);
     pbpf_free(prog->insns);
+    for (size_t i = 0; i < prog->map_cnt; i++)
+        pbpf_map_put_deferred(prog->maps[i]);
+    pbpf_free(prog->maps);
+    pbpf_free(prog->static_regions);
     pbpf_free(prog);
 }
 
@@ -205,6 +299,8 @@ int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r
         ctx.regions[1].writable = 1;
         ctx.nregions = 2;
     }
+    for (unsigned i = 0; i < prog->n_static_regions; i++)
+        ctx.regions[ctx.nregions++] = prog->static_regions[i];
     int count = OPT(opts, struct pbpf_run_opts, count_insns, 0);
     uint64_t executed = 0, result = 0;
     int rc;

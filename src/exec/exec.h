@@ -57,6 +57,13 @@ struct pbpf_prog {
     /* JIT: native code and its entry point */
     struct pbpf_jit_code *jit;
     unsigned jit_flags; /* PBPF_JIT_* */
+    uint32_t prog_type, expected_attach_type;
+    /* maps the program refers to (references held), and the map values
+     * it addresses directly (global data): regions of every checked run */
+    struct pbpf_map **maps;
+    size_t map_cnt;
+    struct pbpf_region *static_regions;
+    unsigned n_static_regions;
 };
 
 struct pbpf_region {

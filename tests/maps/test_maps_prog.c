@@ -307,6 +307,96 @@ static void test_lru_prog(void)
     pbpf_map_free(m);
 }
 
+/* The map table of pbpf_prog_load: lddw src=1 (map by index) and src=2
+ * (address inside the value of a single-element array, global data). */
+#define I_LD_MAPIDX(d, src, idx, off)                                                              \
+    MT_INSN(PBPF_CLS_LD | PBPF_MODE_IMM | PBPF_SIZE_DW, d, src, 0, idx), MT_INSN(0, 0, 0, 0, off)
+
+static int run_table(const struct pbpf_insn *insns, size_t n, enum pbpf_mode mode,
+                     struct pbpf_map **maps, size_t map_cnt, uint64_t *r0, char *log,
+                     size_t log_size)
+{
+    PBPF_OPTS(pbpf_prog_opts, po, .mode = mode, .maps = maps, .map_cnt = map_cnt,
+              .log_buf = log, .log_size = log_size);
+    struct pbpf_prog *prog = NULL;
+    int rc = pbpf_prog_load(rt, insns, n, &po, &prog);
+    if (rc)
+        return rc;
+    rc = pbpf_prog_run(prog, NULL, 0, r0, NULL);
+    pbpf_prog_free(prog);
+    return rc;
+}
+
+static void test_map_table(void)
+{
+    PBPF_OPTS(pbpf_map_create_opts, ho, .type = PBPF_MAP_TYPE_HASH, .key_size = 4,
+              .value_size = 8, .max_entries = 4);
+    PBPF_OPTS(pbpf_map_create_opts, go, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+              .value_size = 16, .max_entries = 1);
+    PBPF_OPTS(pbpf_map_create_opts, ro_, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+              .value_size = 8, .max_entries = 1, .map_flags = PBPF_F_RDONLY_PROG);
+    struct pbpf_map *h = NULL, *g = NULL, *ro = NULL;
+    CHECK_EQ(pbpf_map_create(rt, &ho, &h), 0);
+    CHECK_EQ(pbpf_map_create(rt, &go, &g), 0);
+    CHECK_EQ(pbpf_map_create(rt, &ro_, &ro), 0);
+    if (!h || !g || !ro)
+        return;
+    uint32_t k0 = 0;
+    uint64_t seven = 7, gv[2] = {0, 40};
+    CHECK_EQ(pbpf_map_update_elem(h, &k0, &seven, 0), 0);
+    CHECK_EQ(pbpf_map_update_elem(g, &k0, gv, 0), 0);
+    struct pbpf_map *maps[] = {g, h, ro};
+    const struct pbpf_insn prog[] = {
+        /* r6 = &global[8]; *r6 += 2 */
+        I_LD_MAPIDX(6, 2, 0, 8), I_LDX_DW(1, 6, 0), I_ADD64_IMM(1, 2), I_STX_DW(6, 1, 0),
+        /* r0 = *lookup(hash, &0) + *r6 */
+        KEY0_R2, I_LD_MAPIDX(1, 1, 1, 0), I_CALL(H_LOOKUP), I_JNE_IMM(0, 0, 2),
+        I_MOV64_IMM(0, -1), I_EXIT(), I_LDX_DW(0, 0, 0), I_LDX_DW(1, 6, 0), I_ADD64_REG(0, 1),
+        I_EXIT(),
+    };
+    char log[256];
+    for (size_t i = 0; i < 2; i++) {
+        uint64_t r0 = 0;
+        CHECK_EQ(run_table(prog, MT_LEN(prog), modes[i], maps, 2, &r0, log, sizeof log), 0);
+        CHECK_EQ(r0, 7 + 40 + 2 * (i + 1));
+    }
+    uint64_t out[2];
+    CHECK_EQ(pbpf_map_lookup_elem(g, &k0, out), 0);
+    CHECK_EQ(out[1], 44);
+
+    uint64_t r0;
+    /* an index past the table is a bad fd, as Linux says it */
+    const struct pbpf_insn bad_idx[] = {I_LD_MAPIDX(1, 1, 3, 0), I_MOV64_IMM(0, 0), I_EXIT()};
+    CHECK_EQ(run_table(bad_idx, MT_LEN(bad_idx), PBPF_MODE_CHECKED, maps, 3, &r0, log,
+                       sizeof log), -EBADF);
+    CHECK(strstr(log, "insn 0: fd 3 is not pointing to valid bpf_map") != NULL);
+    /* direct value access: single-element arrays only, offset inside the value */
+    const struct pbpf_insn on_hash[] = {I_LD_MAPIDX(1, 2, 1, 0), I_MOV64_IMM(0, 0), I_EXIT()};
+    CHECK_EQ(run_table(on_hash, MT_LEN(on_hash), PBPF_MODE_CHECKED, maps, 3, &r0, log,
+                       sizeof log), -EINVAL);
+    CHECK(strstr(log, "single-element array") != NULL);
+    const struct pbpf_insn past[] = {I_LD_MAPIDX(1, 2, 0, 16), I_MOV64_IMM(0, 0), I_EXIT()};
+    CHECK_EQ(run_table(past, MT_LEN(past), PBPF_MODE_CHECKED, maps, 3, &r0, log, sizeof log),
+             -EINVAL);
+    CHECK(strstr(log, "value_size=16 off=16") != NULL);
+    /* checked mode: a read-only-for-programs value cannot be written, and
+     * the global data region ends with the value */
+    const struct pbpf_insn ro_write[] = {I_LD_MAPIDX(1, 2, 2, 0), I_ST_DW(1, 0, 1),
+                                         I_MOV64_IMM(0, 0), I_EXIT()};
+    CHECK_EQ(run_table(ro_write, MT_LEN(ro_write), PBPF_MODE_CHECKED, maps, 3, &r0, log,
+                       sizeof log), -EFAULT);
+    const struct pbpf_insn ro_read[] = {I_LD_MAPIDX(1, 2, 2, 0), I_LDX_DW(0, 1, 0), I_EXIT()};
+    CHECK_EQ(run_table(ro_read, MT_LEN(ro_read), PBPF_MODE_CHECKED, maps, 3, &r0, log,
+                       sizeof log), 0);
+    const struct pbpf_insn g_past[] = {I_LD_MAPIDX(1, 2, 0, 8), I_LDX_DW(0, 1, 8), I_EXIT()};
+    CHECK_EQ(run_table(g_past, MT_LEN(g_past), PBPF_MODE_CHECKED, maps, 3, &r0, log,
+                       sizeof log), -EFAULT);
+    /* the programs held references: the maps outlive the caller's */
+    pbpf_map_free(h);
+    pbpf_map_free(g);
+    pbpf_map_free(ro);
+}
+
 int main(void)
 {
     PBPF_OPTS(pbpf_runtime_opts, ro, .slots = 4);
@@ -320,6 +410,7 @@ int main(void)
     test_checked_refusals();
     test_map_in_map_prog();
     test_lru_prog();
+    test_map_table();
     pbpf_maps_reclaim();
     pbpf_runtime_free(rt);
     return mt_report("maps_prog");

@@ -357,8 +357,13 @@ static void load_rejects_unresolved_calls_and_pseudo_lddw(void)
     struct pbpf_insn map[] = {MOV64_K(0, 0), INSN(PBPF_OPCODE_LDDW, 1, PBPF_PSEUDO_MAP_FD, 0, 3),
                               INSN(0, 0, 0, 0, 0), EXIT()};
     o = RUN_CHECKED(map, NULL, 0);
+    CHECK_EQ(o.load_rc, -EBADF); /* no map table: fd 3 names nothing */
+    CHECK_STR(o.log, "insn 1: fd 3 is not pointing to valid bpf_map");
+    struct pbpf_insn idx[] = {MOV64_K(0, 0), INSN(PBPF_OPCODE_LDDW, 1, PBPF_PSEUDO_MAP_IDX, 0, 3),
+                              INSN(0, 0, 0, 0, 0), EXIT()};
+    o = RUN_CHECKED(idx, NULL, 0);
     CHECK_EQ(o.load_rc, -EINVAL);
-    CHECK_STR(o.log, "insn 1: lddw with src=1 (a map or function reference) needs the object "
+    CHECK_STR(o.log, "insn 1: lddw with src=5 (a map or function reference) needs the object "
                      "loader to resolve it");
     struct pbpf_insn kfunc[] = {INSN(PBPF_OPCODE_CALL, 0, PBPF_PSEUDO_KFUNC_CALL, 0, 10), EXIT()};
     o = RUN_CHECKED(kfunc, NULL, 0);

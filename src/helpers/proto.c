@@ -1,0 +1,68 @@
+/* The helper prototype table (helper_proto.def) and program-type scopes. */
+#include <stddef.h>
+
+#include "helpers/helper_proto.def"
+#include "helpers/helpers.h"
+#include "helpers/proto.h"
+
+/* Indexed by id; a row with id 0 and no return kind is "no prototype"
+ * (helper 0, unspec, has none). */
+static const struct pbpf_helper_proto protos[PBPF_LINUX_HELPER_MAX + 1] = {
+#define PBPF_X_PROTO(id, ret, a1, a2, a3, a4, a5, flags, scope)                                   \
+    [id] = {(id),                                                                                  \
+            PBPF_RET_##ret,                                                                        \
+            {PBPF_ARG_##a1, PBPF_ARG_##a2, PBPF_ARG_##a3, PBPF_ARG_##a4, PBPF_ARG_##a5},          \
+            (flags),                                                                               \
+            PBPF_SCOPE_##scope},
+    PBPF_HELPER_PROTOS(PBPF_X_PROTO)
+#undef PBPF_X_PROTO
+};
+
+const struct pbpf_helper_proto *pbpf_helper_proto(uint32_t id)
+{
+    return id != 0 && id <= PBPF_LINUX_HELPER_MAX && protos[id].id == id ? &protos[id] : NULL;
+}
+
+/* Linux program type numbers used by the scopes (spec/prog-types.tsv). */
+enum {
+    PT_SOCKET_FILTER = 1, PT_KPROBE = 2, PT_SCHED_CLS = 3, PT_SCHED_ACT = 4,
+    PT_TRACEPOINT = 5, PT_XDP = 6, PT_PERF_EVENT = 7, PT_CGROUP_SKB = 8,
+    PT_LWT_IN = 10, PT_LWT_OUT = 11, PT_LWT_XMIT = 12, PT_SK_SKB = 14,
+    PT_RAW_TRACEPOINT = 17, PT_LWT_SEG6LOCAL = 19, PT_RAW_TRACEPOINT_WRITABLE = 24,
+    PT_TRACING = 26,
+};
+
+static int is_skb_type(uint32_t t)
+{
+    switch (t) {
+    case PT_SOCKET_FILTER: case PT_SCHED_CLS: case PT_SCHED_ACT: case PT_CGROUP_SKB:
+    case PT_LWT_IN: case PT_LWT_OUT: case PT_LWT_XMIT: case PT_SK_SKB: case PT_LWT_SEG6LOCAL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
+{
+    if (!p)
+        return 0;
+    switch (p->scope) {
+    case PBPF_SCOPE_ANY:
+        return 1;
+    case PBPF_SCOPE_NET:
+        return is_skb_type(prog_type) || prog_type == PT_XDP;
+    case PBPF_SCOPE_SKB:
+        return is_skb_type(prog_type);
+    case PBPF_SCOPE_TC:
+        return prog_type == PT_SCHED_CLS || prog_type == PT_SCHED_ACT;
+    case PBPF_SCOPE_XDP:
+        return prog_type == PT_XDP;
+    case PBPF_SCOPE_TRACING:
+        return prog_type == PT_KPROBE || prog_type == PT_TRACEPOINT ||
+               prog_type == PT_PERF_EVENT || prog_type == PT_RAW_TRACEPOINT ||
+               prog_type == PT_RAW_TRACEPOINT_WRITABLE || prog_type == PT_TRACING;
+    default:
+        return 0;
+    }
+}
