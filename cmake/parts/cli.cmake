@@ -11,11 +11,9 @@ target_include_directories(pbpf_cli_common PUBLIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(pbpf_cli_common PUBLIC pbpf_testdata pbpf)
 
-add_executable(pbpf_cli
-  ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/main.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/cmd_asm.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/cmd_run.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/cmd_conformance.c)
+# one file per command family: tools/pbpf/cmd_*.c, listed in main.c
+file(GLOB PBPF_CLI_COMMANDS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/cmd_*.c)
+add_executable(pbpf_cli ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/main.c ${PBPF_CLI_COMMANDS})
 set_target_properties(pbpf_cli PROPERTIES OUTPUT_NAME pbpf)
 target_link_libraries(pbpf_cli PRIVATE pbpf_cli_common)
 

@@ -2,6 +2,8 @@
 #include <stddef.h>
 
 #include "helpers/helper_proto.def"
+#include "helpers/helper_proto_calls.def"
+#include "helpers/helper_proto_net.def"
 #include "helpers/helpers.h"
 #include "helpers/proto.h"
 
@@ -15,6 +17,8 @@ static const struct pbpf_helper_proto protos[PBPF_LINUX_HELPER_MAX + 1] = {
             (flags),                                                                               \
             PBPF_SCOPE_##scope},
     PBPF_HELPER_PROTOS(PBPF_X_PROTO)
+    PBPF_HELPER_PROTOS_CALLS(PBPF_X_PROTO)
+    PBPF_HELPER_PROTOS_NET(PBPF_X_PROTO)
 #undef PBPF_X_PROTO
 };
 
