@@ -11,6 +11,12 @@
 
 /* Helper ids an embedder may register: Linux's 0..211 and room beyond. */
 #define PBPF_HELPER_MAX 1024
+/* The instruction libbpf writes where a CO-RE relocation could not be
+ * resolved (`call 0xbad2310`), and the helper slot, outside Linux's ids
+ * and refused to embedders, that runs it: it stops the run with a message
+ * naming the instruction. */
+#define PBPF_CORE_POISON_ID 0xbad2310u
+#define PBPF_HELPER_POISON_SLOT (PBPF_HELPER_MAX - 1)
 /* Memory regions a checked run can know at once (stack, input, helpers'). */
 #define PBPF_MAX_REGIONS 64
 /* Default instruction budget of a checked run. */
