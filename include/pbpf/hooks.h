@@ -1,0 +1,56 @@
+/* pbpf: running a program against a packet or a context, the way Linux's
+ * BPF_PROG_TEST_RUN does (libbpf: bpf_prog_test_run_opts). */
+#ifndef PBPF_HOOKS_H
+#define PBPF_HOOKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pbpf/pbpf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Linux's BPF_F_TEST_RUN_ON_CPU: run on execution slot `cpu` (raw
+ * tracepoints only, as in Linux). */
+#define PBPF_F_TEST_RUN_ON_CPU 0x1u
+/* Linux's BPF_F_TEST_XDP_LIVE_FRAMES: not supported (-EOPNOTSUPP). */
+#define PBPF_F_TEST_XDP_LIVE_FRAMES 0x2u
+
+/* The fields of libbpf's struct bpf_test_run_opts, same order and meaning,
+ * then pbpf's message buffer.  Declare with PBPF_OPTS(pbpf_test_run_opts, o, ...). */
+struct pbpf_test_run_opts {
+    size_t sz;
+    const void *data_in;    /* packet (packet types) or NULL */
+    void *data_out;         /* packet after the run, or NULL */
+    uint32_t data_size_in;
+    uint32_t data_size_out; /* in: room in data_out; out: the packet's full size */
+    const void *ctx_in;     /* UAPI context (__sk_buff, xdp_md, args...) or NULL */
+    void *ctx_out;          /* context after the run, or NULL */
+    uint32_t ctx_size_in;
+    uint32_t ctx_size_out;  /* in: room in ctx_out; out: bytes written */
+    uint32_t retval;        /* out: r0 of the last run (low 32 bits, as Linux) */
+    int repeat;             /* runs (0 = 1) */
+    uint32_t duration;      /* out: average ns per run */
+    uint32_t flags;         /* PBPF_F_TEST_* */
+    uint32_t cpu;
+    uint32_t batch_size;
+    /* receives a one-line reason when the call fails */
+    char *err_buf;
+    size_t err_size;
+};
+
+/* Runs prog as Linux's BPF_PROG_TEST_RUN runs a program of its type
+ * (bpf_prog_test_run_xdp, _skb, _raw_tp, _syscall ...): builds the
+ * context from data_in/ctx_in (with Linux's checks of which context fields
+ * may be set), runs `repeat` times, fills retval, duration, data_out (with
+ * -ENOSPC and the full size in data_size_out when data_out is too small)
+ * and ctx_out.  Returns 0 or a negative errno; a run that faults (checked
+ * mode) returns its error (-EFAULT, -ELOOP ...) with the reason in err_buf. */
+int pbpf_prog_test_run(struct pbpf_prog *prog, struct pbpf_test_run_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
