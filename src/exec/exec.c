@@ -6,6 +6,7 @@
 
 #include "exec/exec.h"
 #include "helpers/helpers.h"
+#include "helpers/proto.h"
 #include "maps/epoch.h"
 #include "maps/map.h"
 #include "platform/platform.h"
@@ -175,6 +176,13 @@ static int check_resolved(struct pbpf_prog *prog, char *log, size_t log_size)
                          name);
                 else
                     log_msg(log, log_size, "insn %zu: unknown helper %u", pc, id);
+                return -EINVAL;
+            }
+            /* the program type's helper set (Linux: get_func_proto) */
+            const struct pbpf_helper_proto *hp = pbpf_helper_proto(id);
+            if (prog->prog_type && hp && !pbpf_helper_allowed(hp, prog->prog_type)) {
+                log_msg(log, log_size, "insn %zu: program of this type cannot use helper bpf_%s#%u",
+                        pc, pbpf_helper_name(id), id);
                 return -EINVAL;
             }
         } else if (in->code == PBPF_OPCODE_CALL && PBPF_INSN_SRC(in) == PBPF_PSEUDO_KFUNC_CALL) {
