@@ -31,7 +31,7 @@ void pbpf_runtime_free(struct pbpf_runtime *rt) { pbpf_free(rt); }
 int pbpf_runtime_set_helper(struct pbpf_runtime *rt, uint32_t id, pbpf_helper_fn fn,
                             const char *name)
 {
-    if (!rt || id >= PBPF_HELPER_MAX || id == PBPF_HELPER_POISON_SLOT)
+    if (!rt || id >= PBPF_HELPER_MAX)
         return -EINVAL;
     rt->helpers[id].fn = fn;
     rt->helpers[id].name = fn ? (name ? name : pbpf_helper_name(id)) : NULL;

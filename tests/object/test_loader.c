@@ -413,19 +413,26 @@ static uint64_t test_probe_read(uint64_t dst, uint64_t size, uint64_t src, uint6
     return 0;
 }
 
-static int core_case(struct pbpf_runtime *rt, const char *target, uint64_t *r0, char *msg,
-                     size_t msg_size, char *err, size_t err_size)
+static int core_case_engine(struct pbpf_runtime *rt, const char *target, uint64_t *r0, char *msg,
+                            size_t msg_size, char *err, size_t err_size, enum pbpf_engine engine)
 {
     struct pbpf_object *obj = open_obj("core_reloc.bpf.o");
     if (!obj)
         return -EINVAL;
     PBPF_OPTS(pbpf_object_load_opts, lo, .log_buf = msg, .log_size = msg_size,
-              .btf_custom_path = target);
+              .btf_custom_path = target, .engine = engine,
+              .mode = engine == PBPF_ENGINE_JIT ? PBPF_MODE_VERIFIED : PBPF_MODE_CHECKED);
     int rc = pbpf_object_load(obj, rt, &lo);
     if (!rc)
         rc = run(prog_of(obj, "read_tgid"), NULL, 0, r0, err, err_size);
     pbpf_object_close(obj);
     return rc;
+}
+
+static int core_case(struct pbpf_runtime *rt, const char *target, uint64_t *r0, char *msg,
+                     size_t msg_size, char *err, size_t err_size)
+{
+    return core_case_engine(rt, target, r0, msg, msg_size, err, err_size, PBPF_ENGINE_INTERP);
 }
 
 static int test_core(struct pbpf_runtime *rt)
@@ -454,6 +461,12 @@ static int test_core(struct pbpf_runtime *rt)
               strncmp(err, "insn ", 5) == 0,
           "poisoned: rc %d '%s'", rc, err);
     CHECK(strstr(msg, "read_tgid") && strstr(msg, "poisoned"), "load note: '%s'", msg);
+#if defined(__x86_64__) || defined(_M_X64)
+    rc = core_case_engine(rt, path, &r0, msg, sizeof msg, err, sizeof err, PBPF_ENGINE_JIT);
+    CHECK(rc == -EINVAL && strstr(err, "CO-RE relocation could not be resolved") &&
+              strncmp(err, "insn ", 5) == 0,
+          "poisoned (JIT): rc %d '%s'", rc, err);
+#endif
 
     /* no target at all */
     rc = core_case(rt, "/nonexistent/vmlinux", &r0, msg, sizeof msg, err, sizeof err);
