@@ -47,10 +47,18 @@ static int is_skb_type(uint32_t t)
     }
 }
 
+static int is_tracing_type(uint32_t t)
+{
+    return t == PT_KPROBE || t == PT_TRACEPOINT || t == PT_PERF_EVENT ||
+           t == PT_RAW_TRACEPOINT || t == PT_RAW_TRACEPOINT_WRITABLE || t == PT_TRACING;
+}
+
 int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
 {
     if (!p)
         return 0;
+    if (prog_type == 0)
+        return 1;
     switch (p->scope) {
     case PBPF_SCOPE_ANY:
         return 1;
@@ -63,9 +71,9 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
     case PBPF_SCOPE_XDP:
         return prog_type == PT_XDP;
     case PBPF_SCOPE_TRACING:
-        return prog_type == PT_KPROBE || prog_type == PT_TRACEPOINT ||
-               prog_type == PT_PERF_EVENT || prog_type == PT_RAW_TRACEPOINT ||
-               prog_type == PT_RAW_TRACEPOINT_WRITABLE || prog_type == PT_TRACING;
+        return is_tracing_type(prog_type);
+    case PBPF_SCOPE_NOT_TRACING:
+        return !is_tracing_type(prog_type);
     default:
         return 0;
     }

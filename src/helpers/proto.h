@@ -33,6 +33,9 @@ enum pbpf_arg_kind {
     PBPF_ARG_PTR_TO_PERCPU_BTF_ID,
     PBPF_ARG_PTR_TO_BTF_ID,         /* a kernel object (tracing): not available here */
     PBPF_ARG_PTR_TO_SOCKET,         /* a socket reference */
+    PBPF_ARG_PTR_TO_RW_MEM_OR_NULL, /* initialised, written by the helper (Linux:
+                                       ARG_PTR_TO_MEM_OR_NULL without MEM_RDONLY);
+                                       size next; NULL with size 0 */
 };
 
 enum pbpf_ret_kind {
@@ -63,6 +66,7 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_XDP,
     PBPF_SCOPE_TRACING,  /* kprobe, tracepoint, raw_tp, perf_event, tracing */
     PBPF_SCOPE_CUSTOM,   /* a list in proto.c */
+    PBPF_SCOPE_NOT_TRACING, /* every type but the TRACING ones */
 };
 
 /* The name is pbpf_helper_name(id). */
@@ -79,7 +83,8 @@ struct pbpf_helper_proto {
 const struct pbpf_helper_proto *pbpf_helper_proto(uint32_t id);
 
 /* Whether a program of this Linux program type may call the helper
- * (1 yes, 0 no). */
+ * (1 yes, 0 no).  prog_type 0 (unspecified, pbpf's own programs) may call
+ * every helper that has a prototype. */
 int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type);
 
 #endif

@@ -1,0 +1,78 @@
+/* pbpf verifier: a Linux-compatible static safety proof of a program.
+ *
+ * pbpf_verify() walks every path of the program the way Linux's verifier
+ * does (path-sensitive abstract interpretation with state pruning) and
+ * either accepts it or rejects it with Linux's reason.  On rejection the
+ * log's last line is the reason in Linux's words ("R2 invalid mem access
+ * 'scalar'"); the lines before it give the instruction, the source line
+ * (with line info) and the branch decisions that led there. */
+#ifndef PBPF_VERIFIER_H
+#define PBPF_VERIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pbpf/pbpf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pbpf_object_line_info; /* pbpf/object.h */
+
+/* A context access the verifier proved: the load or store at insn_idx
+ * reaches the context at byte base_off + insn.off (base_off: the constant
+ * the base register held over the context pointer, usually 0).  The loader
+ * rewrites these with pbpf_ctx_rewrite(). */
+struct pbpf_verifier_ctx_access {
+    uint32_t insn_idx;
+    int32_t base_off;
+};
+
+struct pbpf_verifier_opts {
+    size_t sz;
+    /* Linux enum bpf_prog_type / bpf_attach_type.  prog_type 0 is the
+     * conformance (uBPF) convention: r1 = a pointer to mem_size readable
+     * and writable bytes, r2 = mem_size; helpers are those of no type. */
+    uint32_t prog_type;
+    uint32_t expected_attach_type;
+    /* the lddw src=1/2 index table, as pbpf_prog_opts.maps */
+    struct pbpf_map *const *maps;
+    size_t map_cnt;
+    uint32_t mem_size;
+    /* 0: only the reason on failure; 1: + the path; 2: every instruction
+     * with its state (Linux's log_level 2) */
+    int log_level;
+    char *log_buf;
+    size_t log_size;
+    /* .BTF.ext line info (instruction index ascending) for messages */
+    const struct pbpf_object_line_info *line_info;
+    size_t line_info_cnt;
+    /* the program's license is GPL-compatible (gpl_only helpers) */
+    int gpl;
+    /* out (optional): the context accesses, in instruction order.  Up to
+     * ctx_access_cap are written; stats->ctx_access_cnt gets the total. */
+    struct pbpf_verifier_ctx_access *ctx_access;
+    size_t ctx_access_cap;
+};
+
+struct pbpf_verifier_stats {
+    uint64_t processed_insns; /* Linux's "processed N insns" */
+    uint32_t peak_states;
+    uint32_t total_states;
+    uint32_t max_stack_depth; /* combined over the deepest call chain */
+    uint64_t time_ns;
+    size_t peak_mem;          /* bytes the verifier had allocated at most */
+    size_t ctx_access_cnt;
+};
+
+/* 0 = accepted; -EACCES (unsafe) or -EINVAL (malformed) as Linux returns,
+ * -E2BIG (too complex: budget of 1M processed instructions), -ENOMEM.
+ * opts and stats may be NULL. */
+int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_verifier_opts *opts,
+                struct pbpf_verifier_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
