@@ -1,3 +1,4 @@
+include_guard(GLOBAL)
 # Object parsing (src/elf, src/btf): test programs compiled by clang for
 # the BPF target, unit and differential tests, and the fuzz target.
 if(PBPF_TESTS)

@@ -491,6 +491,8 @@ void pbpf_object_close(struct pbpf_object *obj)
 {
     if (!obj)
         return;
+    if (obj->loader_free)
+        obj->loader_free(obj);
     for (size_t i = 0; i < obj->xsec_cnt; i++) {
         pbpf_free(obj->xsecs[i].insns);
         pbpf_free(obj->xsecs[i].rels);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "btf/btf.h"
+#include "pbpf/maps.h" /* map types and flags */
 #include "pbpf/object.h"
 
 #define PBPF_EM_BPF 247
@@ -46,13 +47,6 @@
 #define PBPF_R_BPF_64_NODYLD32 4
 #define PBPF_R_BPF_64_32 10
 
-/* Linux map types and flags the parser itself needs. */
-#define PBPF_MAP_TYPE_PROG_ARRAY 3
-#define PBPF_MAP_TYPE_ARRAY 2
-#define PBPF_MAP_TYPE_ARRAY_OF_MAPS 12
-#define PBPF_MAP_TYPE_HASH_OF_MAPS 13
-#define PBPF_F_RDONLY_PROG 0x80u
-#define PBPF_F_MMAPABLE 0x400u
 
 struct pbpf_elf_sec {
     const char *name;
@@ -136,6 +130,10 @@ struct pbpf_object {
 
     char *err;
     size_t err_size;
+
+    /* the loader's state (src/loader), freed with the object */
+    struct pbpf_loader_state *loader;
+    void (*loader_free)(struct pbpf_object *obj);
 };
 
 /* "section 'name' offset 0x..: ..." style errors into obj->err. */

@@ -135,12 +135,28 @@ static int resolve_maps(struct pbpf_prog *prog, struct pbpf_map *const *maps, si
     return 0;
 }
 
+/* A CO-RE relocation the loader could not resolve: the program may load
+ * (the instruction may be dead code), but reaching it stops the run. */
+static uint64_t core_poison_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                   uint64_t r5, struct pbpf_run_ctx *ctx)
+{
+    (void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
+    pbpf_run_ctx_abort(ctx, -EINVAL, "CO-RE relocation could not be resolved");
+    return 0;
+}
+
 /* What the engines cannot run on their own: pseudo instructions that need
  * the object loader, and calls of helpers this runtime does not have. */
-static int check_resolved(const struct pbpf_prog *prog, char *log, size_t log_size)
+static int check_resolved(struct pbpf_prog *prog, char *log, size_t log_size)
 {
     for (size_t pc = 0; pc < prog->cnt; pc++) {
-        const struct pbpf_insn *in = &prog->insns[pc];
+        struct pbpf_insn *in = &prog->insns[pc];
+        if (in->code == PBPF_OPCODE_CALL && PBPF_INSN_SRC(in) == 0 &&
+            (uint32_t)in->imm == PBPF_CORE_POISON_ID) {
+            in->imm = PBPF_HELPER_POISON_SLOT;
+            prog->helpers[PBPF_HELPER_POISON_SLOT] = core_poison_helper;
+            continue;
+        }
         if (in->code == PBPF_OPCODE_LDDW) {
             if (PBPF_INSN_SRC(in) != 0) {
                 log_msg(log, log_size,
@@ -320,6 +336,13 @@ int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r
         rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
                              &executed);
     pbpf_epoch_exit();
+    if (rc && ctx.err_pc < prog->cnt && prog->insns[ctx.err_pc].code == PBPF_OPCODE_CALL &&
+        prog->insns[ctx.err_pc].imm == PBPF_HELPER_POISON_SLOT &&
+        PBPF_INSN_SRC(&prog->insns[ctx.err_pc]) == 0)
+        snprintf(ctx.msg, sizeof ctx.msg,
+                 "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
+                 "instruction: call 0xbad2310)",
+                 ctx.err_pc);
     if (opts) {
         if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
             opts->insns_executed = executed;

@@ -11,6 +11,12 @@
 
 /* Helper ids an embedder may register: Linux's 0..211 and room beyond. */
 #define PBPF_HELPER_MAX 1024
+/* The instruction libbpf writes where a CO-RE relocation could not be
+ * resolved (`call 0xbad2310`), and the program's helper slot, one past the
+ * ids embedders register, that runs it: it stops the run with a message
+ * naming the instruction. */
+#define PBPF_CORE_POISON_ID 0xbad2310u
+#define PBPF_HELPER_POISON_SLOT PBPF_HELPER_MAX
 /* Memory regions a checked run can know at once (stack, input, helpers'). */
 #define PBPF_MAX_REGIONS 64
 /* Default instruction budget of a checked run. */
@@ -51,7 +57,7 @@ struct pbpf_prog {
     uint64_t budget;
     char name[64];
     /* helpers as they were when the program was loaded, by id */
-    pbpf_helper_fn helpers[PBPF_HELPER_MAX];
+    pbpf_helper_fn helpers[PBPF_HELPER_MAX + 1]; /* + PBPF_HELPER_POISON_SLOT */
     /* interpreter: one table per dispatch flavour, built on first use */
     struct interp_op *ops;
     /* JIT: native code and its entry point */

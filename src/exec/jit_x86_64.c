@@ -919,7 +919,7 @@ static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size
     }
     case PBPF_FMT_CALL: {
         uint32_t id = (uint32_t)imm;
-        if (id >= PBPF_HELPER_MAX || !prog->helpers[id]) {
+        if (id > PBPF_HELPER_POISON_SLOT || !prog->helpers[id]) {
             snprintf(log, log_size, "insn %zu: unknown helper %u", pc, id);
             return -EINVAL;
         }

@@ -41,6 +41,11 @@ unsigned pbpf_cpu_count(void);
 /* Fills buf with unpredictable bytes; returns 0 or a negative errno. */
 int pbpf_random_bytes(void *buf, size_t len);
 
+/* Reads a whole file (the CO-RE target BTF) into *buf (pbpf_malloc'ed,
+ * free with pbpf_free).  Returns 0 or a negative errno (-ENOENT ...);
+ * files over 1 GiB give -EFBIG. */
+int pbpf_read_file(const char *path, uint8_t **buf, size_t *len);
+
 uint64_t pbpf_process_id(void);
 uint64_t pbpf_thread_id(void);
 

@@ -144,3 +144,46 @@ void *pbpf_thread_join(struct pbpf_thread *t)
     return ret;
 }
 #endif
+
+int pbpf_read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *b = malloc(cap);
+    int rc = 0;
+    while (b) {
+        if (n == cap) {
+            uint8_t *nb = cap >= (1u << 30) ? NULL : realloc(b, cap * 2);
+            if (!nb) {
+                rc = cap >= (1u << 30) ? -EFBIG : -ENOMEM;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = -errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (!b)
+        return -ENOMEM;
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}

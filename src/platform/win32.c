@@ -113,3 +113,37 @@ void *pbpf_thread_join(struct pbpf_thread *t)
     return ret;
 }
 #endif
+
+int pbpf_read_file(const char *path, uint8_t **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return GetLastError() == ERROR_FILE_NOT_FOUND || GetLastError() == ERROR_PATH_NOT_FOUND
+                   ? -ENOENT
+                   : -EACCES;
+    LARGE_INTEGER size;
+    if (!GetFileSizeEx(h, &size) || size.QuadPart > (1 << 30)) {
+        CloseHandle(h);
+        return -EFBIG;
+    }
+    size_t n = (size_t)size.QuadPart, got = 0;
+    uint8_t *b = malloc(n ? n : 1);
+    if (!b) {
+        CloseHandle(h);
+        return -ENOMEM;
+    }
+    while (got < n) {
+        DWORD r = 0;
+        DWORD want = (DWORD)(n - got > 0x40000000u ? 0x40000000u : n - got);
+        if (!ReadFile(h, b + got, want, &r, NULL) || r == 0)
+            break;
+        got += r;
+    }
+    CloseHandle(h);
+    *buf = b;
+    *len = got;
+    return 0;
+}
