@@ -1,7 +1,7 @@
 # Map tests (tests/maps), the map fuzz target (fuzz/fuzz_maps.c) and the
 # map benchmark (bench/maps).
 if(PBPF_TESTS)
-  foreach(t user prog stress kdiff proto)
+  foreach(t user prog stress kdiff proto features)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/tests/maps/test_maps_${t}.c)
       add_executable(test_maps_${t} ${CMAKE_CURRENT_SOURCE_DIR}/tests/maps/test_maps_${t}.c)
       target_include_directories(test_maps_${t} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src

@@ -110,6 +110,36 @@ struct pbpf_map_create_opts {
     /* map_extra: BLOOM_FILTER's number of hash functions (low 4 bits) */
     uint64_t map_extra;
     const char *name;
+    /* The value's struct bpf_spin_lock (4 bytes, 4-aligned), which Linux
+     * finds in the value's BTF: the loader fills these in.  Needed by
+     * bpf_spin_lock() and BPF_F_LOCK; copies of values skip the lock.
+     * spin_lock_off is the offset, -1 for none.  Because options are
+     * zero-initialised, an offset of 0 counts only with has_spin_lock set
+     * (a positive offset counts on its own).  HASH and ARRAY only
+     * (others: -EOPNOTSUPP, as Linux's map_check_btf). */
+    int32_t spin_lock_off;
+    int32_t has_spin_lock;
+};
+
+/* Values of DEVMAP / DEVMAP_HASH (value_size 4: ifindex only) and CPUMAP
+ * (value_size 4: qsize only), as Linux's struct bpf_devmap_val and
+ * struct bpf_cpumap_val.  pbpf has no program fds: bpf_prog_fd must be 0 or
+ * negative (no program), and lookups give bpf_prog_id 0.  An XSKMAP value
+ * is a 32-bit socket handle of the embedder's choosing (Linux: an AF_XDP
+ * socket fd); user-space lookups of XSKMAP give -EOPNOTSUPP as Linux. */
+struct pbpf_devmap_val {
+    uint32_t ifindex;
+    union {
+        int32_t bpf_prog_fd;
+        uint32_t bpf_prog_id;
+    };
+};
+struct pbpf_cpumap_val {
+    uint32_t qsize;
+    union {
+        int32_t bpf_prog_fd;
+        uint32_t bpf_prog_id;
+    };
 };
 
 /* Creates a map; 0 or a negative errno, as BPF_MAP_CREATE. */
@@ -186,6 +216,23 @@ int pbpf_ringbuf_area(struct pbpf_map *map, struct pbpf_ringbuf_area *area);
  * Returns the number of records consumed, or a negative errno. */
 typedef int (*pbpf_ringbuf_sample_fn)(void *ctx, void *data, size_t size);
 int pbpf_ringbuf_consume(struct pbpf_map *map, pbpf_ringbuf_sample_fn cb, void *ctx);
+
+/* Pinning (BPF_OBJ_PIN / BPF_OBJ_GET within the process): a pinned path
+ * holds a reference on the map until it is unpinned.  pin: 0, -EEXIST
+ * (path taken), -EINVAL (empty path or longer than 4095 bytes), -ENOMEM.
+ * get_pinned: 0 and a new reference the caller drops with pbpf_map_free(),
+ * or -ENOENT.  unpin: 0 or -ENOENT. */
+int pbpf_map_pin(struct pbpf_map *map, const char *path);
+int pbpf_map_get_pinned(const char *path, struct pbpf_map **out);
+int pbpf_map_unpin(const char *path);
+
+/* Memory mapping (mmap of the map fd): for an ARRAY created with
+ * BPF_F_MMAPABLE, the value memory itself (max_entries values, each
+ * round_up(value_size, 8) bytes apart), so program writes are visible and
+ * user writes are seen by programs.  -EINVAL for an array without
+ * BPF_F_MMAPABLE, -PBPF_ENOTSUPP for other types (ring buffers: see
+ * pbpf_ringbuf_area).  The memory lives as long as the map. */
+int pbpf_map_mmap(struct pbpf_map *map, void **ptr, size_t *size);
 
 /* Reclaims memory of map elements freed while programs might still have
  * been reading them; safe at any time, needed only to bound memory when

@@ -204,6 +204,33 @@ static uint64_t h_ringbuf_query(ARGS)
     return m ? pbpf_ringbuf_query(m, r2) : 0;
 }
 
+/* bpf_spin_lock (93), bpf_spin_unlock (94): the u32 of a struct
+ * bpf_spin_lock in a map value.  The verifier proves the pointer and the
+ * pairing; checked mode can only check the memory. */
+static uint64_t spin(struct pbpf_run_ctx *ctx, uint64_t r1, int lock, const char *helper)
+{
+    if (checked(ctx) && ((r1 & 3) || !arg_mem(ctx, r1, 4, 1, helper, "argument 1 is not a "
+                                                                      "writable, aligned lock")))
+        return (r1 & 3) ? fault(ctx, helper, "argument 1 is not a writable, aligned lock") : 0;
+    if (lock)
+        pbpf_map_spin_lock((void *)(uintptr_t)r1);
+    else
+        pbpf_map_spin_unlock((void *)(uintptr_t)r1);
+    return 0;
+}
+
+static uint64_t h_spin_lock(ARGS)
+{
+    UNUSED5;
+    return spin(ctx, r1, 1, "spin_lock");
+}
+
+static uint64_t h_spin_unlock(ARGS)
+{
+    UNUSED5;
+    return spin(ctx, r1, 0, "spin_unlock");
+}
+
 void pbpf_helpers_register_maps(struct pbpf_runtime *rt)
 {
     pbpf_runtime_set_helper(rt, 1, h_map_lookup_elem, NULL);
@@ -212,6 +239,8 @@ void pbpf_helpers_register_maps(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 87, h_map_push_elem, NULL);
     pbpf_runtime_set_helper(rt, 88, h_map_pop_elem, NULL);
     pbpf_runtime_set_helper(rt, 89, h_map_peek_elem, NULL);
+    pbpf_runtime_set_helper(rt, 93, h_spin_lock, NULL);
+    pbpf_runtime_set_helper(rt, 94, h_spin_unlock, NULL);
     pbpf_runtime_set_helper(rt, 130, h_ringbuf_output, NULL);
     pbpf_runtime_set_helper(rt, 131, h_ringbuf_reserve, NULL);
     pbpf_runtime_set_helper(rt, 132, h_ringbuf_submit, NULL);

@@ -26,6 +26,10 @@ static const struct pbpf_map_ops *map_ops(uint32_t type)
     case PBPF_MAP_TYPE_STACK: return &pbpf_map_stack_ops;
     case PBPF_MAP_TYPE_BLOOM_FILTER: return &pbpf_map_bloom_ops;
     case PBPF_MAP_TYPE_RINGBUF: return &pbpf_map_ringbuf_ops;
+    case PBPF_MAP_TYPE_DEVMAP: return &pbpf_map_devmap_ops;
+    case PBPF_MAP_TYPE_DEVMAP_HASH: return pbpf_map_devmap_hash_ops_get();
+    case PBPF_MAP_TYPE_CPUMAP: return &pbpf_map_cpumap_ops;
+    case PBPF_MAP_TYPE_XSKMAP: return &pbpf_map_xskmap_ops;
     default: return NULL;
     }
 }
@@ -158,6 +162,9 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
     o.inner_map = OPT(opts, inner_map, NULL);
     o.map_extra = OPT(opts, map_extra, 0);
     o.name = OPT(opts, name, NULL);
+    o.spin_lock_off = OPT(opts, spin_lock_off, -1);
+    o.has_spin_lock = OPT(opts, has_spin_lock, 0);
+    int32_t lock_off = o.has_spin_lock || o.spin_lock_off > 0 ? o.spin_lock_off : -1;
 
     const struct pbpf_map_ops *ops = map_ops(o.type);
     if (!ops)
@@ -181,6 +188,16 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
             return -ENOTSUP;
     }
 
+    if (lock_off >= 0) {
+        /* map_check_btf(): a lock inside the value, on a type that has it */
+        if (o.type != PBPF_MAP_TYPE_HASH && o.type != PBPF_MAP_TYPE_ARRAY)
+            return -EOPNOTSUPP;
+        if ((lock_off & 3) || (uint64_t)lock_off + 4 > o.value_size)
+            return -EINVAL;
+    } else if (o.has_spin_lock) {
+        return -EINVAL;
+    }
+
     struct pbpf_map *m = NULL;
     int rc = ops->alloc(&o, rt->slots, &m);
     if (rc)
@@ -192,6 +209,11 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
     if (!m->max_entries)
         m->max_entries = o.max_entries;
     m->map_flags = o.map_flags;
+    /* dev_map_init_map(): lookups give programs the value in place, which
+     * they must not write */
+    if (o.type == PBPF_MAP_TYPE_DEVMAP || o.type == PBPF_MAP_TYPE_DEVMAP_HASH)
+        m->map_flags |= PBPF_F_RDONLY_PROG;
+    m->spin_lock_off = lock_off;
     m->map_extra = o.map_extra;
     m->slots = rt->slots;
     m->refcnt = 1;
@@ -283,10 +305,72 @@ static int can_write(const struct pbpf_map *m)
 }
 static int can_read(const struct pbpf_map *m) { return !(m->map_flags & PBPF_F_WRONLY); }
 
+static int is_redirect(uint32_t t)
+{
+    return t == PBPF_MAP_TYPE_DEVMAP || t == PBPF_MAP_TYPE_DEVMAP_HASH ||
+           t == PBPF_MAP_TYPE_CPUMAP || t == PBPF_MAP_TYPE_XSKMAP;
+}
+
 static int is_queue_like(uint32_t t)
 {
     return t == PBPF_MAP_TYPE_QUEUE || t == PBPF_MAP_TYPE_STACK ||
            t == PBPF_MAP_TYPE_BLOOM_FILTER;
+}
+
+/* --- values with a bpf_spin_lock ----------------------------------------- */
+
+void pbpf_map_spin_lock(void *lock) { pbpf_map_lock((int *)lock); }
+void pbpf_map_spin_unlock(void *lock) { pbpf_map_unlock((int *)lock); }
+
+void pbpf_map_copy_value_nolock(const struct pbpf_map *m, void *dst, const void *src)
+{
+    uint32_t off = (uint32_t)m->spin_lock_off;
+    memcpy(dst, src, off);
+    memcpy((uint8_t *)dst + off + 4, (const uint8_t *)src + off + 4, m->value_size - off - 4);
+}
+
+/* Updates of HASH and ARRAY maps whose value holds a lock: the lock word is
+ * never overwritten; BPF_F_LOCK copies the rest while holding it
+ * (array_map_update_elem / htab_map_update_elem with copy_map_value_locked). */
+static int lock_map_update(struct pbpf_map *m, const void *key, const void *value, uint64_t flags,
+                           int slot)
+{
+    uint64_t f = flags & ~(uint64_t)PBPF_F_LOCK;
+    if (f > PBPF_EXIST)
+        return -EINVAL;
+    int locked = (flags & PBPF_F_LOCK) != 0;
+    uint8_t *v = m->ops->lookup(m, key, slot < 0 ? 0 : (unsigned)slot);
+    if (m->type == PBPF_MAP_TYPE_ARRAY) {
+        if (!v)
+            return -E2BIG;
+        if (f == PBPF_NOEXIST)
+            return -EEXIST;
+    } else if (v && locked) {
+        if (f == PBPF_NOEXIST)
+            return -EEXIST;
+    } else {
+        if (v && f == PBPF_NOEXIST)
+            return -EEXIST;
+        if (!v && f == PBPF_EXIST)
+            return -ENOENT;
+        /* a new element: its lock starts unlocked */
+        uint8_t small[PBPF_MAP_LOCK_VALUE_MAX];
+        uint8_t *tmp = m->value_size <= sizeof small ? small : pbpf_malloc(m->value_size);
+        if (!tmp)
+            return -ENOMEM;
+        memcpy(tmp, value, m->value_size);
+        memset(tmp + m->spin_lock_off, 0, 4);
+        int rc = m->ops->update(m, key, tmp, f, slot);
+        if (tmp != small)
+            pbpf_free(tmp);
+        return rc;
+    }
+    if (locked)
+        pbpf_map_spin_lock(v + m->spin_lock_off);
+    pbpf_map_copy_value_nolock(m, v, value);
+    if (locked)
+        pbpf_map_spin_unlock(v + m->spin_lock_off);
+    return 0;
 }
 
 int pbpf_map_lookup_elem_flags(struct pbpf_map *m, const void *key, void *value, uint64_t flags)
@@ -297,15 +381,27 @@ int pbpf_map_lookup_elem_flags(struct pbpf_map *m, const void *key, void *value,
         return -EINVAL;
     if (!can_read(m))
         return -EPERM;
-    /* BPF_F_LOCK needs a bpf_spin_lock in the value (BTF), which pbpf maps
-     * created without BTF never have */
-    if (flags & PBPF_F_LOCK)
+    /* BPF_F_LOCK needs a bpf_spin_lock in the value */
+    if ((flags & PBPF_F_LOCK) && m->spin_lock_off < 0)
         return -EINVAL;
     if (!key && m->key_size && !is_queue_like(m->type))
         return -EINVAL;
     int rc;
     pbpf_epoch_enter();
-    if (is_queue_like(m->type))
+    if (m->spin_lock_off >= 0) {
+        uint8_t *v = m->ops->lookup(m, key, 0);
+        rc = v ? 0 : -ENOENT;
+        if (v && (flags & PBPF_F_LOCK)) {
+            pbpf_map_spin_lock(v + m->spin_lock_off);
+            pbpf_map_copy_value_nolock(m, value, v);
+            pbpf_map_spin_unlock(v + m->spin_lock_off);
+        } else if (v) {
+            pbpf_map_copy_value_nolock(m, value, v);
+        }
+        /* check_and_init_map_value(): the lock reads as zero */
+        if (v)
+            memset((uint8_t *)value + m->spin_lock_off, 0, 4);
+    } else if (is_queue_like(m->type))
         rc = m->ops->peek ? m->ops->peek(m, value) : -PBPF_ENOTSUPP;
     else if (m->ops->copy_value)
         rc = m->ops->copy_value(m, key, value);
@@ -326,13 +422,15 @@ int pbpf_map_update_elem(struct pbpf_map *m, const void *key, const void *value,
         return -EINVAL;
     if (!can_write(m))
         return -EPERM;
-    if (flags & PBPF_F_LOCK)
+    if ((flags & PBPF_F_LOCK) && m->spin_lock_off < 0)
         return -EINVAL;
     if (!key && m->key_size && !is_queue_like(m->type))
         return -EINVAL;
     int rc;
     pbpf_epoch_enter();
-    if (is_queue_like(m->type))
+    if (m->spin_lock_off >= 0)
+        rc = lock_map_update(m, key, value, flags, -1);
+    else if (is_queue_like(m->type))
         rc = m->ops->push ? m->ops->push(m, value, flags) : -PBPF_ENOTSUPP;
     else
         rc = m->ops->update ? m->ops->update(m, key, value, flags, -1) : -PBPF_ENOTSUPP;
@@ -409,6 +507,10 @@ int pbpf_map_update_prog(struct pbpf_map *m, const void *key, const void *value,
     if (m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == PBPF_MAP_TYPE_HASH_OF_MAPS ||
         m->type == PBPF_MAP_TYPE_PROG_ARRAY)
         return -EINVAL; /* the verifier refuses it; checked mode answers */
+    if (is_redirect(m->type))
+        return -EINVAL; /* only lookups and bpf_redirect_map (check_map_func_compatibility) */
+    if (m->spin_lock_off >= 0)
+        return lock_map_update(m, key, value, flags, (int)slot);
     if (flags & PBPF_F_LOCK)
         return -EINVAL;
     if (is_queue_like(m->type))
@@ -418,6 +520,8 @@ int pbpf_map_update_prog(struct pbpf_map *m, const void *key, const void *value,
 
 int pbpf_map_delete_prog(struct pbpf_map *m, const void *key)
 {
+    if (is_redirect(m->type))
+        return -EINVAL;
     return m->ops->delete ? m->ops->delete(m, key) : -EINVAL;
 }
 
@@ -617,4 +721,99 @@ struct pbpf_map *pbpf_ringbuf_find_sample(const void *p)
     }
     pbpf_map_unlock(&reg_lock);
     return found;
+}
+
+/* --- pinning ------------------------------------------------------------- */
+
+/* Linux's PATH_MAX: longer paths fail (-ENAMETOOLONG there; the path is
+ * the caller's string here, so a plain -EINVAL) */
+#define PIN_PATH_MAX 4096
+
+struct pin {
+    struct pin *next;
+    struct pbpf_map *map;
+    char path[];
+};
+
+static int pin_lock;
+static struct pin *pins;
+
+static struct pin **pin_find(const char *path)
+{
+    struct pin **pp = &pins;
+    while (*pp && strcmp((*pp)->path, path) != 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+int pbpf_map_pin(struct pbpf_map *m, const char *path)
+{
+    if (!m || !path || !path[0])
+        return -EINVAL;
+    size_t n = strlen(path);
+    if (n >= PIN_PATH_MAX)
+        return -EINVAL;
+    struct pin *p = pbpf_malloc(sizeof *p + n + 1);
+    if (!p)
+        return -ENOMEM;
+    memcpy(p->path, path, n + 1);
+    p->map = m;
+    pbpf_map_lock(&pin_lock);
+    if (*pin_find(path)) {
+        pbpf_map_unlock(&pin_lock);
+        pbpf_free(p);
+        return -EEXIST;
+    }
+    pbpf_map_get(m);
+    p->next = pins;
+    pins = p;
+    pbpf_map_unlock(&pin_lock);
+    return 0;
+}
+
+int pbpf_map_get_pinned(const char *path, struct pbpf_map **out)
+{
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    if (!path)
+        return -EINVAL;
+    pbpf_map_lock(&pin_lock);
+    struct pin *p = *pin_find(path);
+    if (p) {
+        pbpf_map_get(p->map);
+        *out = p->map;
+    }
+    pbpf_map_unlock(&pin_lock);
+    return p ? 0 : -ENOENT;
+}
+
+int pbpf_map_unpin(const char *path)
+{
+    if (!path)
+        return -EINVAL;
+    pbpf_map_lock(&pin_lock);
+    struct pin **pp = pin_find(path), *p = *pp;
+    if (p)
+        *pp = p->next;
+    pbpf_map_unlock(&pin_lock);
+    if (!p)
+        return -ENOENT;
+    /* programs using the map hold references of their own */
+    pbpf_map_free(p->map);
+    pbpf_free(p);
+    return 0;
+}
+
+/* --- memory mapping ------------------------------------------------------ */
+
+int pbpf_map_mmap(struct pbpf_map *m, void **ptr, size_t *size)
+{
+    if (!m || !ptr || !size)
+        return -EINVAL;
+    *ptr = NULL;
+    *size = 0;
+    if (!m->ops->mmap)
+        return -PBPF_ENOTSUPP;
+    return m->ops->mmap(m, ptr, size);
 }

@@ -15,6 +15,8 @@
 #define PBPF_MAP_MAX_KEY 512
 #define PBPF_MAP_PCPU_MAX_VALUE (32u * 1024)
 #define PBPF_MAP_KMALLOC_MAX ((uint64_t)1 << 22)
+/* values with a bpf_spin_lock: the largest a program builds on its stack */
+#define PBPF_MAP_LOCK_VALUE_MAX 512
 
 struct pbpf_map;
 
@@ -39,6 +41,8 @@ struct pbpf_map_ops {
     int (*push)(struct pbpf_map *m, const void *value, uint64_t flags);
     int (*pop)(struct pbpf_map *m, void *value);
     int (*peek)(struct pbpf_map *m, void *value);
+    /* BPF_F_MMAPABLE: the value memory itself */
+    int (*mmap)(struct pbpf_map *m, void **ptr, size_t *size);
     /* hash maps: bucket-wise batches; NULL means key-wise (Linux's
      * generic_map_lookup_batch) */
     int (*lookup_batch)(struct pbpf_map *m, const void *in_batch, void *out_batch, void *keys,
@@ -52,6 +56,8 @@ struct pbpf_map {
     unsigned slots;
     uint32_t refcnt;
     int frozen;
+    /* offset of the struct bpf_spin_lock in each value, or -1 */
+    int32_t spin_lock_off;
     char name[PBPF_MAP_NAME_LEN];
     /* ARRAY_OF_MAPS / HASH_OF_MAPS: what an inner map must look like */
     struct {
@@ -66,7 +72,10 @@ extern const struct pbpf_map_ops pbpf_map_array_ops, pbpf_map_percpu_array_ops,
     pbpf_map_prog_array_ops, pbpf_map_array_of_maps_ops, pbpf_map_hash_ops,
     pbpf_map_percpu_hash_ops, pbpf_map_lru_hash_ops, pbpf_map_lru_percpu_hash_ops,
     pbpf_map_hash_of_maps_ops, pbpf_map_lpm_ops, pbpf_map_queue_ops, pbpf_map_stack_ops,
-    pbpf_map_bloom_ops, pbpf_map_ringbuf_ops;
+    pbpf_map_bloom_ops, pbpf_map_ringbuf_ops, pbpf_map_devmap_ops, pbpf_map_cpumap_ops,
+    pbpf_map_xskmap_ops, pbpf_map_perf_event_array_ops;
+/* DEVMAP_HASH: the hash map's operations behind devmap checks */
+const struct pbpf_map_ops *pbpf_map_devmap_hash_ops_get(void);
 
 static inline uint32_t pbpf_map_round8(uint32_t n) { return (n + 7u) & ~7u; }
 
@@ -111,6 +120,24 @@ int pbpf_map_peek_prog(struct pbpf_map *m, void *value);
 
 /* Tail calls: the program at index, or NULL. */
 struct pbpf_prog *pbpf_map_prog_array_get(struct pbpf_map *m, uint32_t index);
+
+/* Redirect maps (DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP): the target stored
+ * at key, for bpf_redirect_map.  0, -ENOENT (no entry), or -EINVAL (not a
+ * redirect map).  Call inside an epoch section (a program run is one). */
+struct pbpf_redirect_target {
+    uint32_t map_type;
+    uint32_t key;     /* CPUMAP: the execution slot; XSKMAP: the queue index */
+    uint32_t ifindex; /* DEVMAP, DEVMAP_HASH */
+    uint32_t qsize;   /* CPUMAP */
+    uint32_t xsk;     /* XSKMAP: the socket handle stored by the user */
+};
+int pbpf_map_redirect_lookup(struct pbpf_map *m, uint32_t key, struct pbpf_redirect_target *t);
+
+/* bpf_spin_lock in map values: the lock word is a u32 (struct
+ * bpf_spin_lock).  Copies of values skip it (Linux: copy_map_value). */
+void pbpf_map_spin_lock(void *lock);
+void pbpf_map_spin_unlock(void *lock);
+void pbpf_map_copy_value_nolock(const struct pbpf_map *m, void *dst, const void *src);
 
 /* Ring buffers, program side (bpf_ringbuf_*). */
 void *pbpf_ringbuf_reserve(struct pbpf_map *m, uint64_t size, uint64_t flags);

@@ -161,7 +161,18 @@ static int array_copy_value(struct pbpf_map *m, const void *key, void *value)
     return 0;
 }
 
+/* array_map_mmap(): BPF_F_MMAPABLE arrays only */
+static int array_mmap(struct pbpf_map *m, void **ptr, size_t *size)
+{
+    if (!(m->map_flags & PBPF_F_MMAPABLE))
+        return -EINVAL;
+    *ptr = A(m)->values;
+    *size = (size_t)A(m)->per_elem * m->max_entries;
+    return 0;
+}
+
 const struct pbpf_map_ops pbpf_map_array_ops = {
+    .mmap = array_mmap,
     .alloc = array_alloc,
     .destroy = array_destroy,
     .lookup = array_lookup,

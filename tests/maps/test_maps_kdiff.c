@@ -164,6 +164,31 @@ static void test_create(void)
         {BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1, 0, 0},
         {BPF_MAP_TYPE_PROG_ARRAY, 4, 8, 1, 0, 0},
         {BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 1, BPF_F_RDONLY_PROG, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 4, 1, 0, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 8, 1, 0, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 12, 1, 0, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 0, 1, 0, 0},
+        {BPF_MAP_TYPE_DEVMAP, 8, 4, 1, 0, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 4, 0, 0, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 4, 1, BPF_F_RDONLY_PROG, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 4, 1, BPF_F_NO_PREALLOC, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 4, 1, BPF_F_RDONLY, 0},
+        {BPF_MAP_TYPE_DEVMAP, 4, 4, 1, BPF_F_MMAPABLE, 0},
+        {BPF_MAP_TYPE_DEVMAP_HASH, 4, 8, 4, 0, 0},
+        {BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 4, BPF_F_NO_PREALLOC, 0},
+        {BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 4, BPF_F_ZERO_SEED, 0},
+        {BPF_MAP_TYPE_DEVMAP_HASH, 2, 4, 4, 0, 0},
+        {BPF_MAP_TYPE_CPUMAP, 4, 4, 4, 0, 0},
+        {BPF_MAP_TYPE_CPUMAP, 4, 8, 4, 0, 0},
+        {BPF_MAP_TYPE_CPUMAP, 4, 12, 4, 0, 0},
+        {BPF_MAP_TYPE_CPUMAP, 4, 4, 4, BPF_F_RDONLY, 0},
+        {BPF_MAP_TYPE_CPUMAP, 4, 4, 4, BPF_F_WRONLY_PROG, 0},
+        {BPF_MAP_TYPE_CPUMAP, 4, 4, 0, 0, 0},
+        {BPF_MAP_TYPE_XSKMAP, 4, 4, 4, 0, 0},
+        {BPF_MAP_TYPE_XSKMAP, 4, 8, 4, 0, 0},
+        {BPF_MAP_TYPE_XSKMAP, 4, 4, 4, BPF_F_RDONLY, 0},
+        {BPF_MAP_TYPE_XSKMAP, 4, 4, 4, BPF_F_RDONLY_PROG, 0},
+        {BPF_MAP_TYPE_XSKMAP, 8, 4, 4, 0, 0},
     };
     for (size_t i = 0; i < MT_LEN(cases); i++) {
         const struct create_case *c = &cases[i];
@@ -220,6 +245,16 @@ static size_t uvs(const struct pair *p) { return pbpf_map_user_value_size(p->m);
 static void make_val(const struct pair *p, uint8_t *v)
 {
     size_t n = uvs(p);
+    if (p->type == BPF_MAP_TYPE_DEVMAP || p->type == BPF_MAP_TYPE_DEVMAP_HASH ||
+        p->type == BPF_MAP_TYPE_CPUMAP) {
+        /* {ifindex: lo or none} / {qsize: none, small, too large}, then
+         * no entry program (fd 0 or -1) */
+        static const uint32_t dev[] = {1, 1, 1, 0}, qs[] = {0, 1, 64, 64, 16384, 16385};
+        uint32_t w[2] = {p->type == BPF_MAP_TYPE_CPUMAP ? qs[rnd(MT_LEN(qs))] : dev[rnd(4)],
+                         rnd(2) ? 0u : UINT32_MAX};
+        memcpy(v, w, n);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         v[i] = (uint8_t)rnd(256);
     /* per-CPU padding is ignored by both; keep it zero to compare */
@@ -468,7 +503,8 @@ static void diff_type(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uin
     }
     p->m = mt_map(rt, type, ks, vs, max, flags);
     p->ordered_keys = type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
-                      type == BPF_MAP_TYPE_LPM_TRIE;
+                      type == BPF_MAP_TYPE_LPM_TRIE || type == BPF_MAP_TYPE_DEVMAP ||
+                      type == BPF_MAP_TYPE_CPUMAP;
     run_sequence(p, steps);
     close(p->kfd);
     pbpf_map_free(p->m);
@@ -504,6 +540,12 @@ int main(void)
     diff_type(BPF_MAP_TYPE_LPM_TRIE, 8, 8, 6, BPF_F_NO_PREALLOC, 9, 3000);
     diff_type(BPF_MAP_TYPE_QUEUE, 0, 8, 5, 0, 1, 2000);
     diff_type(BPF_MAP_TYPE_STACK, 0, 8, 5, 0, 1, 2000);
+    diff_type(BPF_MAP_TYPE_DEVMAP, 4, 4, 8, 0, 12, 2000);
+    diff_type(BPF_MAP_TYPE_DEVMAP, 4, 8, 8, 0, 12, 2000);
+    diff_type(BPF_MAP_TYPE_DEVMAP_HASH, 4, 8, 8, 0, 16, 2000);
+    diff_type(BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 8, 0, 16, 2000);
+    diff_type(BPF_MAP_TYPE_CPUMAP, 4, 8, ncpus + 2, 0, ncpus + 4, 2000);
+    diff_type(BPF_MAP_TYPE_CPUMAP, 4, 4, ncpus + 2, 0, ncpus + 4, 2000);
     pbpf_maps_reclaim();
     pbpf_runtime_free(rt);
     return mt_report("maps_kdiff");
