@@ -3,16 +3,17 @@
  * lib/vsprintf.c).
  *
  * The format is checked first, as Linux does, and any fault gives -EINVAL
- * before anything is written: every character printable or white space
- * ASCII; conversions %d %i %u %x %X with an optional l or ll, %c, %s, %ks,
+ * before anything is written: every ASCII character printable or white
+ * space (bytes over 0x7f pass, for UTF-8); conversions %d %i %u %x %X with an optional l or ll, %c, %s, %ks,
  * %us, %p (also %pK %px %ps %pS %pB), %pI4 %pi4 %pI6 %pi6, and %%; before
  * the conversion only the flags "0+- " and a width (no precision, no '#',
  * no h/z/j); after %s the next character must be NUL, space or
- * punctuation; no more conversions than arguments (3 for trace_printk, 12
+ * punctuation (Linux's Latin-1 ctype); IP addresses ignore the width; no more conversions than arguments (3 for trace_printk, 12
  * for snprintf).  Strings and IP addresses are read fault-safe when the
  * format is checked, into a 512-byte area shared with the numbers (Linux's
  * MAX_BPRINTF_BIN_ARGS): -ENOSPC when it runs out; an unreadable string
- * prints as "".  Pointers print as 16 hex digits of their value (Linux
+ * prints as "".  %us reads the same memory as %s and %ks (Linux: user
+ * memory only, so a kernel address prints as "").  Pointers print as 16 hex digits of their value (Linux
  * prints a hash of it for %p, zeros for %pK without privileges, and the
  * symbol for %ps/%pS/%pB: nothing pbpf can reproduce). */
 #include <errno.h>
@@ -30,15 +31,22 @@
 
 #define ARGS uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, struct pbpf_run_ctx *ctx
 
-/* Linux's <linux/ctype.h> on ASCII (non-ASCII is refused before). */
-static int k_isspace(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-static int k_isprint(int c) { return c >= 0x20 && c < 0x7f; }
+/* Linux's <linux/ctype.h>, whose table (lib/ctype.c) is Latin-1: 0x80 to
+ * 0x9f are controls, 0xa0 is a space, 0xa1-0xbf, 0xd7 and 0xf7 are
+ * punctuation, the rest of 0xc0-0xff are letters. */
 static int k_isdigit(int c) { return c >= '0' && c <= '9'; }
-static int k_isalnum(int c)
+static int k_isalpha(int c)
 {
-    return k_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0xc0 && c != 0xd7 && c != 0xf7);
 }
-static int k_ispunct(int c) { return k_isprint(c) && !k_isalnum(c) && c != ' '; }
+static int k_isalnum(int c) { return k_isdigit(c) || k_isalpha(c); }
+static int k_isspace(int c) { return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0; }
+static int k_isprint(int c) { return (c >= 0x20 && c < 0x7f) || c >= 0xa0; }
+static int k_ispunct(int c)
+{
+    return (c > 0x20 && c < 0x7f && !k_isalnum(c)) || (c >= 0xa1 && c <= 0xbf) || c == 0xd7 ||
+           c == 0xf7;
+}
 
 /* The arguments as bpf_bprintf_prepare stores them: strings and IP
  * addresses already read (and formatted), numbers as raw values. */
@@ -95,8 +103,9 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
     a->used = 0;
     uint32_t n = 0;
     for (size_t i = 0; fmt + i < end; i++) {
+        /* ASCII must be printable or space; other bytes pass (UTF-8) */
         int c = (unsigned char)fmt[i];
-        if ((!k_isprint(c) && !k_isspace(c)) || c > 0x7f)
+        if (c < 0x80 && !k_isprint(c) && !k_isspace(c))
             return -EINVAL;
         if (c != '%')
             continue;
@@ -120,7 +129,7 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
                 i += 2;
                 goto str;
             }
-            char nx = fmt[i + 1];
+            int nx = (unsigned char)fmt[i + 1];
             if (nx == 0 || k_isspace(nx) || k_ispunct(nx) || nx == 'K' || nx == 'x' ||
                 nx == 's' || nx == 'S' || nx == 'B') {
                 /* %pB: Linux formats the symbol into the area; pbpf
@@ -151,7 +160,8 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
             continue;
         } else if (fmt[i] == 's') {
         str:
-            if (fmt[i + 1] != 0 && !k_isspace(fmt[i + 1]) && !k_ispunct(fmt[i + 1]))
+            int nx = (unsigned char)fmt[i + 1];
+            if (nx != 0 && !k_isspace(nx) && !k_ispunct(nx))
                 return -EINVAL;
             if (a->used == MAX_BPRINTF_BIN_ARGS)
                 return -ENOSPC;
@@ -249,15 +259,17 @@ static size_t render(char *buf, size_t size, const char *fmt, const struct fmt_a
         if (fmt[i] == 'p' && !((fmt[i + 1] == 'k' || fmt[i + 1] == 'u') && fmt[i + 2] == 's')) {
             char t[24];
             if (fmt[i + 1] == 'i' || fmt[i + 1] == 'I') {
+                /* bstr_printf copies the address formatted by
+                 * bpf_bprintf_prepare, ignoring the width */
                 const char *s = a->pool + a->str[n];
-                put_padded(&o, s, strlen(s), width, left);
+                put_padded(&o, s, strlen(s), 0, 0);
             } else {
                 snprintf(t, sizeof t, "%016llx", (unsigned long long)a->val[n]);
                 put_padded(&o, t, strlen(t), width, left);
             }
             /* vsprintf: a pointer conversion takes every alphanumeric
              * character after the p */
-            while (k_isalnum(fmt[i + 1]))
+            while (k_isalnum((unsigned char)fmt[i + 1]))
                 i++;
             n++;
             continue;

@@ -149,14 +149,14 @@ static uint64_t h_strtol(ARGS)
     uint64_t v;
     int neg;
     int rc = strtoull_common((const char *)(uintptr_t)r1, (size_t)r2, r3, &v, &neg);
-    if (rc < 0)
-        return (uint64_t)(int64_t)rc;
     /* __bpf_strtoll(): the magnitude must fit the sign */
-    if (neg ? (int64_t)(0 - v) > 0 : (int64_t)v < 0)
-        return (uint64_t)(int64_t)-ERANGE;
-    int64_t r = neg ? (int64_t)(0 - v) : (int64_t)v;
+    if (rc >= 0 && (neg ? (int64_t)(0 - v) > 0 : (int64_t)v < 0))
+        rc = -ERANGE;
+    /* on an error *res is 0 (Linux since 6.12: "Zero former ARG_PTR_TO_
+     * {LONG,INT} args in case of error") */
+    int64_t r = rc < 0 ? 0 : neg ? (int64_t)(0 - v) : (int64_t)v;
     memcpy((void *)(uintptr_t)r4, &r, 8);
-    return (uint64_t)rc;
+    return (uint64_t)(int64_t)rc;
 }
 
 /* bpf_strtoul(buf, buf_len, flags, res): a '-' is -EINVAL */
@@ -168,12 +168,12 @@ static uint64_t h_strtoul(ARGS)
     uint64_t v;
     int neg;
     int rc = strtoull_common((const char *)(uintptr_t)r1, (size_t)r2, r3, &v, &neg);
+    if (rc >= 0 && neg)
+        rc = -EINVAL;
     if (rc < 0)
-        return (uint64_t)(int64_t)rc;
-    if (neg)
-        return (uint64_t)(int64_t)-EINVAL;
+        v = 0; /* as bpf_strtol */
     memcpy((void *)(uintptr_t)r4, &v, 8);
-    return (uint64_t)rc;
+    return (uint64_t)(int64_t)rc;
 }
 
 void pbpf_helpers_register_str(struct pbpf_runtime *rt)
