@@ -376,6 +376,18 @@ static void test_jumps(struct gen_src *s)
             snprintf(what, sizeof what, "jumps over %u fillers", n);
             if (compare(g.insns, g.cnt, variant < 3 ? 0 : PBPF_JIT_BLIND_CONSTANTS, what))
                 return;
+            /* the loop head (target of the backward jump) is 16-byte aligned */
+            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+            struct pbpf_prog *p = NULL;
+            const uint32_t *offs = NULL;
+            size_t cnt = 0;
+            CHECK(pbpf_prog_load(rt, g.insns, g.cnt, &o, &p) == 0 &&
+                      pbpf_prog_jited_offsets(p, &offs, &cnt) == 0 && cnt == g.cnt,
+                  "%s: offsets", what);
+            if (offs)
+                CHECK(offs[top] % 16 == 0 && offs[cnt] > offs[top], "%s: loop head at %u", what,
+                      offs[top]);
+            pbpf_prog_free(p);
         }
     }
 }
