@@ -10,6 +10,12 @@
  * both ABIs, as eBPF wants across calls (RFC 9669 §4.3.1).  r12 points at the
  * bottom of the run's stack area; r9, r10 and r11 are scratch.
  *
+ * Windows x64: the entry saves rdi and rsi (callee-saved there) and moves
+ * its arguments from rcx, rdx and r8; a helper call passes r1..r4 in rcx,
+ * rdx, r8, r9 and r5 and the run context on the stack above the 32 bytes of
+ * shadow space.  Generated code touches no xmm register, so xmm6-15 need no
+ * saving.
+ *
  * Native stack of a run, from the entry down:
  *
  *   saved callee-saved registers
