@@ -40,6 +40,13 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
   endforeach()
   add_custom_target(pbpf_compat_progs ALL DEPENDS ${PBPF_COMPAT_PROG_OBJECTS})
 
+  # The object API through load, attach and run.
+  add_executable(test_compat_object ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/test_compat_object.c)
+  target_link_libraries(test_compat_object PRIVATE pbpf_bpf)
+  add_dependencies(test_compat_object pbpf_compat_progs pbpf_test_progs)
+  add_test(NAME compat_object COMMAND test_compat_object ${PBPF_COMPAT_PROGS_DIR} ${PBPF_PROGS_DIR})
+  set_tests_properties(compat_object PROPERTIES LABELS compat TIMEOUT 60)
+
   # The object API against libbpf's: one dump program built against each.
   add_executable(compat_dump_pbpf ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/dump_object.c)
   target_link_libraries(compat_dump_pbpf PRIVATE pbpf_bpf)
