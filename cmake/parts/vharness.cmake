@@ -74,3 +74,33 @@ if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
 else()
   pbpf_vharness_cli()
 endif()
+
+# The verifier benchmark (bench/bench_verifier.c): `cmake --build B --target
+# run-bench-verifier` (make bench runs it); a one-pass smoke run as a test.
+function(pbpf_vharness_bench)
+  if(NOT PBPF_BENCH OR NOT TARGET pbpf_verifier_progs)
+    return()
+  endif()
+  add_executable(bench_verifier ${CMAKE_CURRENT_SOURCE_DIR}/bench/bench_verifier.c)
+  target_include_directories(bench_verifier PRIVATE ${PBPF_VH_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(bench_verifier PRIVATE pbpf_testdata pbpf)
+  add_dependencies(bench_verifier pbpf_verifier_progs)
+  if(PBPF_VLIBBPF_INCLUDE AND PBPF_VLIBBPF_LIB AND NOT WIN32)
+    target_include_directories(bench_verifier PRIVATE ${PBPF_VLIBBPF_INCLUDE})
+    target_link_libraries(bench_verifier PRIVATE ${PBPF_VLIBBPF_LIB})
+    target_compile_definitions(bench_verifier PRIVATE BENCH_VERIFIER_KERNEL=1)
+  endif()
+  add_custom_target(run-bench-verifier
+    COMMAND bench_verifier ${PBPF_VH_DIR}/cases.tsv ${PBPF_VPROGS_DIR}
+    DEPENDS bench_verifier
+    COMMENT "Verifier benchmark: pbpf_verify vs the kernel's verifier"
+    USES_TERMINAL VERBATIM)
+  add_test(NAME bench_verifier_smoke
+           COMMAND bench_verifier ${PBPF_VH_DIR}/cases.tsv ${PBPF_VPROGS_DIR} --repeat 1 --no-kernel)
+  set_tests_properties(bench_verifier_smoke PROPERTIES LABELS "bench;verifier" TIMEOUT 120)
+endfunction()
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+  cmake_language(DEFER CALL pbpf_vharness_bench)
+else()
+  pbpf_vharness_bench()
+endif()
