@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"map", cli_cmd_map, "maps of an ELF object: list, dump, lookup, update, delete, pin"},
     {"btf", cli_cmd_btf, "BTF of an ELF object or a BTF file: dump raw or as C"},
     {"batch", cli_cmd_batch, "run the commands of a file in one process (shared maps)"},
+    {"jit-dump", cli_cmd_jit_dump, "native code of a program beside its instructions"},
 };
 
 static void usage(FILE *f)
