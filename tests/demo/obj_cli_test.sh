@@ -72,7 +72,8 @@ fail "prog: text file" "not a BPF object" "$PBPF" prog list "$T/text.o"
 fail "prog: several programs need --prog" "3 programs: name one with --prog" "$PBPF" prog dump xlated "$SP"
 fail "prog: unknown --prog" "no program 'nope'" "$PBPF" prog dump xlated "$SP" --prog nope
 fail "prog: dump of an object that does not load" "cannot load" "$PBPF" prog dump xlated "$GD"
-fail "prog: dump jited" "dump jited is not available" "$PBPF" prog dump jited "$LM"
+ok "prog: dump jited" "call bpf_map_lookup_elem\|call 0x1" "$PBPF" prog dump jited "$LM"
+fail "prog: dump jited --json" "no --json form" "$PBPF" prog dump jited "$LM" --json
 fail "prog: dump what" "unknown dump 'x'" "$PBPF" prog dump x "$LM"
 fail "prog: bad option" "unknown option '--frob'" "$PBPF" prog list "$LM" --frob
 fail "prog: --prog without value" "needs a value" "$PBPF" prog list "$LM" --prog

@@ -1,7 +1,7 @@
 /* pbpf prog: the programs of an ELF object, bpftool-style.
  *   prog list|show OBJ [--prog NAME] [--json]
  *   prog dump xlated OBJ [--prog NAME] [--json]
- *   prog dump jited OBJ [--prog NAME]   (refused: see prog_usage) */
+ *   prog dump jited OBJ [--prog NAME]   (pbpf jit-dump's output) */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,7 +15,8 @@
 static void prog_usage(void)
 {
     printf("Usage: pbpf prog { list | show } OBJ [--prog NAME] [--json]\n"
-           "       pbpf prog dump xlated OBJ [--prog NAME] [--json]\n\n"
+           "       pbpf prog dump xlated OBJ [--prog NAME] [--json]\n"
+           "       pbpf prog dump jited OBJ [--prog NAME]\n\n"
            "OBJ is an ELF object built by `clang -target bpf` (e.g. x.bpf.o); it is opened\n"
            "and loaded (maps created, programs relocated) as a loader would.\n\n"
            "  list, show     every program (or the one named by --prog): name, section,\n"
@@ -23,9 +24,9 @@ static void prog_usage(void)
            "  dump xlated    the instructions as loaded: after CO-RE and map relocation,\n"
            "                 with the maps named at lddw, helpers named at calls and the\n"
            "                 source lines from .BTF.ext\n"
-           "  --json         one JSON document on stdout\n\n"
-           "`prog dump jited` is not available in this build: the JIT's native code has\n"
-           "no dumper yet.\n");
+           "  dump jited     the JIT's native code under each instruction (the same as\n"
+           "                 `pbpf jit-dump OBJ --prog NAME`)\n"
+           "  --json         one JSON document on stdout (list, show, dump xlated)\n");
 }
 
 /* The distinct maps a program's relocations refer to, in first-use order. */
@@ -245,11 +246,17 @@ int cli_cmd_prog(int argc, char **argv)
     if (!is_list) {
         if (!what)
             return cli_error("missing what to dump: xlated");
-        if (!strcmp(what, "jited"))
-            return cli_error("dump jited is not available: this build has no dumper for the "
-                             "JIT's native code");
+        if (!strcmp(what, "jited")) {
+            if (json)
+                return cli_error("dump jited has no --json form");
+            if (!path)
+                return cli_error("missing object file (see 'pbpf prog --help')");
+            /* the JIT's own dumper: native code under each instruction */
+            char *jargv[] = {"jit-dump", (char *)path, "--prog", (char *)name, NULL};
+            return cli_cmd_jit_dump(name ? 4 : 2, jargv);
+        }
         if (strcmp(what, "xlated"))
-            return cli_error("unknown dump '%s' (expected xlated)", what);
+            return cli_error("unknown dump '%s' (expected xlated or jited)", what);
     }
     if (!path)
         return cli_error("missing object file (see 'pbpf prog --help')");
