@@ -37,3 +37,19 @@ if(EXISTS ${PBPF_SHARED_DIR}/conformance/kernel-6.18.tsv)
                    ${PBPF_VH_DIR}/justified.tsv ${PBPF_VH_DIR}/agree-floor.txt)
   set_tests_properties(verifier_agree_conformance PROPERTIES LABELS verifier TIMEOUT 120)
 endif()
+
+# `pbpf verify` on the verifier test programs.
+function(pbpf_vharness_cli)
+  if(TARGET pbpf_verifier_progs AND TARGET pbpf_cli AND NOT WIN32)
+    add_test(NAME cli-verify
+             COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/cli/verify_test.sh
+                     $<TARGET_FILE:pbpf_cli> ${PBPF_VPROGS_DIR}
+                     ${CMAKE_CURRENT_BINARY_DIR}/cli-verify-test)
+    set_tests_properties(cli-verify PROPERTIES LABELS "cli;verifier" TIMEOUT 120)
+  endif()
+endfunction()
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+  cmake_language(DEFER CALL pbpf_vharness_cli)
+else()
+  pbpf_vharness_cli()
+endif()

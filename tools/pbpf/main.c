@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"btf", cli_cmd_btf, "BTF of an ELF object or a BTF file: dump raw or as C"},
     {"batch", cli_cmd_batch, "run the commands of a file in one process (shared maps)"},
     {"jit-dump", cli_cmd_jit_dump, "native code of a program beside its instructions"},
+    {"verify", cli_cmd_verify, "verify the programs of an object, explain rejections"},
 };
 
 static void usage(FILE *f)
