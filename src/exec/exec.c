@@ -69,7 +69,7 @@ static int resolve_func(struct pbpf_prog *prog, size_t pc, char *log, size_t log
     struct pbpf_insn *in = &prog->insns[pc];
     int64_t t = (int64_t)pc + 1 + in->imm;
     size_t at = 0;
-    while (t >= 0 && at < (size_t)t)
+    while (t >= 0 && at < (size_t)t && at < prog->cnt)
         at += prog->insns[at].code == PBPF_OPCODE_LDDW ? 2 : 1;
     if (t < 0 || (uint64_t)t >= prog->cnt || at != (size_t)t) {
         log_msg(log, log_size, "insn %zu: function pointer to insn %lld outside the program", pc,
