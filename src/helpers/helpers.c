@@ -95,4 +95,5 @@ void pbpf_helpers_register_builtin(struct pbpf_runtime *rt)
     pbpf_helpers_register_fmt(rt);
     pbpf_helpers_register_str(rt);
     pbpf_helpers_register_task(rt);
+    pbpf_helpers_register_calls(rt);
 }

@@ -19,5 +19,7 @@ void pbpf_helpers_register_fmt(struct pbpf_runtime *rt);
 void pbpf_helpers_register_str(struct pbpf_runtime *rt);
 /* probe_read*, current pid/uid/comm, jiffies64 (helpers_task.c) */
 void pbpf_helpers_register_task(struct pbpf_runtime *rt);
+/* Tail calls and callbacks (helpers_calls.c). */
+void pbpf_helpers_register_calls(struct pbpf_runtime *rt);
 
 #endif
