@@ -9,7 +9,10 @@
  *              probe_read family on good and unmapped addresses,
  *              perf_event_output to a perf buffer, trace_printk to the
  *              runtime's print callback: expectations computed here from
- *              the process itself. */
+ *              the process itself.
+ *   unavailable DIR  unavailable_helper.bpf.o: bpf_get_current_task is
+ *              refused at load, and accepted once the embedder registers
+ *              it. */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -502,16 +505,72 @@ static int test_task(const char *dir)
     return 0;
 }
 
+/* --- helpers that mean nothing here ----------------------------------------- */
+
+static uint64_t my_current_task(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                                struct pbpf_run_ctx *ctx)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)ctx;
+    return 0x1234;
+}
+
+/* bpf_get_current_task is refused at load with Linux's name for it; an
+ * implementation the embedder registers for the id is taken. */
+static int test_unavailable(const char *dir)
+{
+    char path[1024], msg[256] = "";
+    snprintf(path, sizeof path, "%s/unavailable_helper.bpf.o", dir);
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt))
+        return 1;
+    size_t len;
+    void *buf = read_all(path, &len);
+    CHECK(buf != NULL, "cannot read %s", path);
+    for (int pass = 0; buf && pass < 2; pass++) {
+        struct pbpf_object *obj = NULL;
+        CHECK(pbpf_object_open_mem(buf, len, NULL, &obj) == 0, "open %s", path);
+        if (!obj)
+            break;
+        if (pass == 1)
+            CHECK(pbpf_runtime_set_helper(rt, 35, my_current_task, NULL) == 0, "register 35");
+        PBPF_OPTS(pbpf_object_load_opts, lo, .log_buf = msg, .log_size = sizeof msg);
+        int rc = pbpf_object_load(obj, rt, &lo);
+        if (pass == 0) {
+            CHECK(rc == -EINVAL, "load without helper 35: %d", rc);
+            CHECK(strstr(msg, "helper 35 (bpf_get_current_task) is not available for this "
+                              "runtime") != NULL, "message: %s", msg);
+        } else {
+            CHECK(rc == 0, "load with an embedder's helper 35: %d %s", rc, msg);
+            if (rc == 0) {
+                uint64_t r0 = 0;
+                CHECK(pbpf_prog_run(pbpf_object_prog_handle(obj, 0), NULL, 0, &r0, NULL) == 0 &&
+                          r0 == 1, "the embedder's helper ran: r0 %llu", (unsigned long long)r0);
+            }
+        }
+        pbpf_object_close(obj);
+    }
+    free(buf);
+    pbpf_runtime_free(rt);
+    if (failures) {
+        fprintf(stderr, "helpers unavailable: %d of %d checks failed\n", failures, checks);
+        return 1;
+    }
+    printf("helpers unavailable: %d checks passed\n", checks);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s str|task DIR\n", argv[0]);
+        fprintf(stderr, "usage: %s str|task|unavailable DIR\n", argv[0]);
         return 2;
     }
     if (strcmp(argv[1], "str") == 0)
         return test_str(argv[2]);
     if (strcmp(argv[1], "task") == 0)
         return test_task(argv[2]);
+    if (strcmp(argv[1], "unavailable") == 0)
+        return test_unavailable(argv[2]);
     fprintf(stderr, "unknown test %s\n", argv[1]);
     return 2;
 }
