@@ -7,6 +7,7 @@
 #include "exec/exec.h"
 #include "helpers/helpers.h"
 #include "helpers/proto.h"
+#include "hooks/ctx.h"
 #include "maps/epoch.h"
 #include "maps/map.h"
 #include "platform/platform.h"
@@ -257,6 +258,17 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     rc = check_resolved(prog, log, log_size);
     if (rc)
         goto fail;
+    /* Context accesses of a typed program move to pbpf's internal context
+     * (Linux: convert_ctx_accesses after the verifier's check). */
+    if (prog->prog_type) {
+        char msg[200] = "";
+        rc = pbpf_ctx_apply(prog->prog_type, prog->expected_attach_type, prog->insns, prog->cnt,
+                            msg, sizeof msg);
+        if (rc) {
+            log_msg(log, log_size, "%s", msg);
+            goto fail;
+        }
+    }
     rc = pbpf_interp_prepare(prog, log, log_size);
     if (rc)
         goto fail;
@@ -303,46 +315,69 @@ static unsigned thread_slot(const struct pbpf_runtime *rt)
     return (mine_plus_one - 1) % rt->slots;
 }
 
+void pbpf_run_ctx_init(struct pbpf_run_ctx *ctx, struct pbpf_prog *prog, void *user)
+{
+    ctx->prog = prog;
+    ctx->user = user;
+    ctx->slot = thread_slot(prog->rt);
+    ctx->pkt = NULL;
+    ctx->pkt_len = 0;
+    ctx->hook = NULL;
+    ctx->err = 0;
+    ctx->err_pc = (size_t)-1;
+    ctx->msg[0] = '\0';
+    /* region 0 is the stack, filled in by the engine */
+    ctx->nregions = 1;
+    for (unsigned i = 0; i < prog->n_static_regions; i++)
+        ctx->regions[ctx->nregions++] = prog->static_regions[i];
+}
+
+int pbpf_run_ctx_exec(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
+                      int count, uint64_t *r0, uint64_t *executed)
+{
+    int rc;
+    uint64_t result = 0, n = 0;
+    /* map elements the program can reach stay allocated until it ends */
+    pbpf_epoch_enter();
+    if (prog->engine == PBPF_ENGINE_JIT)
+        rc = pbpf_jit_run(prog, ctx, r1, r2, &result);
+    else
+        rc = pbpf_interp_run(prog, ctx, r1, r2, count, &result, &n);
+    pbpf_epoch_exit();
+    if (rc && ctx->err_pc < prog->cnt && prog->insns[ctx->err_pc].code == PBPF_OPCODE_CALL &&
+        prog->insns[ctx->err_pc].imm == PBPF_HELPER_POISON_SLOT &&
+        PBPF_INSN_SRC(&prog->insns[ctx->err_pc]) == 0)
+        snprintf(ctx->msg, sizeof ctx->msg,
+                 "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
+                 "instruction: call 0xbad2310)",
+                 ctx->err_pc);
+    if (executed)
+        *executed = n;
+    if (rc == 0 && r0)
+        *r0 = result;
+    return rc;
+}
+
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts)
 {
     struct pbpf_run_ctx ctx;
-    ctx.prog = prog;
-    ctx.user = OPT(opts, struct pbpf_run_opts, user, NULL);
-    ctx.slot = thread_slot(prog->rt);
+    pbpf_run_ctx_init(&ctx, prog, OPT(opts, struct pbpf_run_opts, user, NULL));
     ctx.pkt = mem;
     ctx.pkt_len = mem_len;
-    ctx.err = 0;
-    ctx.err_pc = (size_t)-1;
-    ctx.msg[0] = '\0';
-    /* region 0 is the stack, filled in by the engine */
-    ctx.nregions = 1;
     if (mem && mem_len) {
+        /* the input comes right after the stack, before the static regions */
+        for (unsigned i = ctx.nregions; i > 1; i--)
+            ctx.regions[i] = ctx.regions[i - 1];
         ctx.regions[1].start = (uintptr_t)mem;
         ctx.regions[1].end = (uintptr_t)mem + mem_len;
         ctx.regions[1].writable = 1;
-        ctx.nregions = 2;
+        ctx.nregions++;
     }
-    for (unsigned i = 0; i < prog->n_static_regions; i++)
-        ctx.regions[ctx.nregions++] = prog->static_regions[i];
     int count = OPT(opts, struct pbpf_run_opts, count_insns, 0);
     uint64_t executed = 0, result = 0;
-    int rc;
-    /* map elements the program can reach stay allocated until it ends */
-    pbpf_epoch_enter();
-    if (prog->engine == PBPF_ENGINE_JIT)
-        rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
-    else
-        rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
-                             &executed);
-    pbpf_epoch_exit();
-    if (rc && ctx.err_pc < prog->cnt && prog->insns[ctx.err_pc].code == PBPF_OPCODE_CALL &&
-        prog->insns[ctx.err_pc].imm == PBPF_HELPER_POISON_SLOT &&
-        PBPF_INSN_SRC(&prog->insns[ctx.err_pc]) == 0)
-        snprintf(ctx.msg, sizeof ctx.msg,
-                 "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
-                 "instruction: call 0xbad2310)",
-                 ctx.err_pc);
+    int rc = pbpf_run_ctx_exec(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
+                               &executed);
     if (opts) {
         if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
             opts->insns_executed = executed;
