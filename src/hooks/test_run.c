@@ -148,7 +148,7 @@ static int run_repeat(struct pbpf_prog *prog, struct pbpf_run_ctx *rc, void *ctx
         struct pbpf_pkt *p = rc->hook;
         if (p)
             p->redirect_type = PBPF_REDIRECT_NONE;
-        int err = pbpf_run_ctx_exec(prog, rc, (uint64_t)(uintptr_t)ctx, 0, 0, &r0, NULL);
+        int err = pbpf_run_ctx_exec(prog, rc, (uint64_t)(uintptr_t)ctx, 0, &r0);
         if (err)
             return fail(o, err, "%s", rc->msg[0] ? rc->msg : "the run failed");
     }
