@@ -4,6 +4,7 @@
 
 #include "helpers/helpers.h"
 #include "helpers/helper_ids.def"
+#include "hooks/hooks.h"
 #include "platform/platform.h"
 
 static const char *const helper_names[PBPF_LINUX_HELPER_MAX + 1] = {
@@ -96,4 +97,5 @@ void pbpf_helpers_register_builtin(struct pbpf_runtime *rt)
     pbpf_helpers_register_str(rt);
     pbpf_helpers_register_task(rt);
     pbpf_helpers_register_calls(rt);
+    pbpf_hooks_register_helpers(rt);
 }
