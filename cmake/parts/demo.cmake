@@ -3,7 +3,22 @@
 # the test objects (PBPF_PROGS_DIR, PBPF_BPF_CLANG) come from object.cmake
 include(${CMAKE_CURRENT_LIST_DIR}/object.cmake)
 if(TARGET pbpf_cli)
-  target_sources(pbpf_cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/objcli.c)
+  target_sources(pbpf_cli PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/objcli.c
+                                  ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/run_object.c)
+  # capture files: libpcap in the tool only, never in the library
+  find_path(PBPF_PCAP_INCLUDE pcap/pcap.h)
+  find_library(PBPF_PCAP_LIB pcap)
+  if(PBPF_PCAP_INCLUDE AND PBPF_PCAP_LIB)
+    set_property(SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/run_object.c
+                 APPEND PROPERTY COMPILE_DEFINITIONS PBPF_HAVE_PCAP=1)
+    set_property(SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/tools/pbpf/run_object.c
+                 APPEND PROPERTY INCLUDE_DIRECTORIES ${PBPF_PCAP_INCLUDE})
+    target_link_libraries(pbpf_cli PRIVATE ${PBPF_PCAP_LIB})
+    set(PBPF_HAVE_PCAP ON)
+  else()
+    message(STATUS "libpcap not found: pbpf run --pcap is left out (Debian: libpcap-dev)")
+    set(PBPF_HAVE_PCAP OFF)
+  endif()
 endif()
 
 # `make demo`: the bundled example, assembled, shown and run with the CLI on
