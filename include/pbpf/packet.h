@@ -68,9 +68,12 @@ struct pbpf_packet_stats {
      * (dropped), verdicts[1] = truncated, verdicts[2] = whole */
     uint64_t verdicts[PBPF_PACKET_VERDICTS];
     uint64_t fates[PBPF_PACKET_FATES];
-    /* packets the hook cannot take, dropped before the program (an XDP
-     * frame shorter than an Ethernet header, as a NIC drops runts) */
+    /* packets the hook cannot take, dropped before the program: frames
+     * shorter than an Ethernet header (a NIC drops such runts), packets
+     * the test run refuses as input (-EINVAL: an skb whose IP header is
+     * cut) */
     uint64_t skipped;
+    char skip_reason[128]; /* the first one's */
     uint64_t run_ns; /* time in the hook: context, program, verdict */
 };
 
@@ -92,7 +95,7 @@ struct pbpf_packet_run_opts {
  * counts into *stats (zeroed first).  Returns 0 at the end of the packets,
  * or the first error: the callbacks' own, -EOPNOTSUPP for another program
  * type, or a run that failed (checked mode: -EFAULT ...), with "packet N:
- * <reason>" in err_buf. */
+ * <reason>" in err_buf.  Packets the hook refuses are skipped and counted. */
 int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *opts,
                     struct pbpf_packet_stats *stats);
 

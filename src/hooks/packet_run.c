@@ -121,7 +121,10 @@ int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *o
         if (pkt.len < ETH_HLEN) {
             /* Linux's test run refuses these (bpf_test_init); a NIC never
              * hands them to XDP or tc */
-            stats->skipped++;
+            if (!stats->skipped++)
+                snprintf(stats->skip_reason, sizeof stats->skip_reason,
+                         "packet %llu: %u bytes, shorter than an Ethernet header",
+                         (unsigned long long)n, pkt.len);
             continue;
         }
         msg[0] = '\0';
@@ -131,6 +134,15 @@ int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *o
         uint64_t t0 = pbpf_time_mono_ns();
         rc = pbpf_prog_test_run(prog, &t);
         stats->run_ns += pbpf_time_mono_ns() - t0;
+        if (rc == -EINVAL) {
+            /* refused as input before the program ran (the run's own
+             * failures are faults: -EFAULT, -ELOOP ...) */
+            if (!stats->skipped++)
+                snprintf(stats->skip_reason, sizeof stats->skip_reason, "packet %llu: %s",
+                         (unsigned long long)n, msg[0] ? msg : "refused by the hook");
+            rc = 0;
+            continue;
+        }
         if (rc) {
             loop_fail(eb, es, rc, "packet %llu: %s", (unsigned long long)n,
                       msg[0] ? msg : "the run failed");

@@ -303,6 +303,8 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
         }
         total.packets += st.packets;
         total.bytes += st.bytes;
+        if (!total.skipped && st.skipped)
+            memcpy(total.skip_reason, st.skip_reason, sizeof total.skip_reason);
         total.skipped += st.skipped;
         total.run_ns += st.run_ns;
         for (int i = 0; i < PBPF_PACKET_VERDICTS; i++)
@@ -319,9 +321,15 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
         printf(",\"type\":");
         cli_json_string(stdout, pbpf_prog_type_name(p->prog_type));
         printf(",\"engine\":\"%s\",\"mode\":\"%s\",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-               ",\"skipped\":%" PRIu64 ",\"verdicts\":{",
+               ",\"skipped\":%" PRIu64 ",",
                cli_engine_name(a->engine), cli_mode_name(a->mode), total.packets, total.bytes,
                total.skipped);
+        if (total.skipped) {
+            printf("\"skip_reason\":");
+            cli_json_string(stdout, total.skip_reason);
+            printf(",");
+        }
+        printf("\"verdicts\":{");
         int first = 1;
         for (unsigned i = 0; i < PBPF_PACKET_VERDICTS; i++) {
             const char *vn = verdict_name(p->prog_type, i);
@@ -352,7 +360,8 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
                total.fates[PBPF_PACKET_PASSED], total.fates[PBPF_PACKET_TRANSMITTED],
                total.fates[PBPF_PACKET_REDIRECTED], total.fates[PBPF_PACKET_DROPPED]);
         if (total.skipped)
-            printf("skipped %" PRIu64 " (shorter than an Ethernet header)\n", total.skipped);
+            printf("skipped %" PRIu64 " that the hook does not take (first: %s)\n",
+                   total.skipped, total.skip_reason);
         printf("speed: %.2f Mpps, %.1f ns/packet in the hook (%.2f s with reading and "
                "writing the files)\n",
                pps / 1e6, ns_pp, wall);
