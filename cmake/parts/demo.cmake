@@ -77,7 +77,7 @@ if(PBPF_TESTS AND TARGET pbpf_cli AND PBPF_BPF_CLANG)
                    $<TARGET_FILE:pbpf_cli> ${PBPF_PROGS_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cli-objects
                    ${CMAKE_CURRENT_SOURCE_DIR} ${PBPF_DEMO_OBJ} "${PBPF_HAVE_PCAP}")
   add_dependencies(pbpf_cli pbpf_test_progs)
-  set_tests_properties(cli-objects PROPERTIES LABELS cli TIMEOUT 120 SKIP_RETURN_CODE 77)
+  set_tests_properties(cli-objects PROPERTIES LABELS cli TIMEOUT 300 SKIP_RETURN_CODE 77)
 endif()
 
 # The demo's results against the generator's own count, on every engine,

@@ -20,13 +20,15 @@ ok() {
     if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"
     elif ! grep -q -- "$re" "$T/out"; then bad "$desc: stdout lacks '$re': $(head -5 "$T/out")"; fi
 }
-# json DESC PYEXPR CMD...: exit 0, stdout is one JSON document, PYEXPR (on d) true
+# json DESC PYEXPR CMD...: exit 0, stdout is one JSON document, PYEXPR (on d)
+# true; the documents are checked together at the end (one python3 start)
+njson=0
 json() {
     desc=$1 expr=$2; shift 2; checks=$((checks + 1))
-    "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?
-    if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"; return; fi
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($expr) else 3)" "$T/out" \
-        || bad "$desc: JSON does not parse or '$expr' is false: $(head -c 300 "$T/out")"
+    njson=$((njson + 1))
+    "$@" >"$T/json.$njson" 2>"$T/err" </dev/null; rc=$?
+    if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"; rm -f "$T/json.$njson"; return; fi
+    printf '%s\t%s\t%s\n' "$njson" "$desc" "$expr" >>"$T/json.list"
 }
 # fail DESC REGEX CMD...: exit 1, no stdout, exactly one stderr line matching
 fail() {
@@ -188,6 +190,28 @@ if [ "$PCAP" = ON ] && [ -f "$DEMO" ]; then
     fail "run: unwritable output" "cannot write" "$PBPF" run "$DEMO" --pcap "$T/small.pcap" --out "$T/no/such/dir.pcap"
     printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\161\000\000\000' >"$T/sll.pcap"
     fail "run: not Ethernet" "only Ethernet captures" "$PBPF" run "$DEMO" --pcap "$T/sll.pcap"
+fi
+
+# the JSON documents: each parses and its expression holds
+if [ -f "$T/json.list" ]; then
+    out=$(python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+for line in open(t + "/json.list"):
+    n, desc, expr = line.rstrip("\n").split("\t", 2)
+    try:
+        d = json.load(open("%s/json.%s" % (t, n)))
+        ok = eval(expr)
+    except Exception as e:
+        ok, expr = False, "%s (%s)" % (expr, e)
+    if not ok:
+        print("FAIL: %s: '%s' is false: %s" % (desc, expr, open("%s/json.%s" % (t, n)).read()[:300]))
+PY
+)
+    if [ -n "$out" ]; then
+        echo "$out"
+        failures=$((failures + $(echo "$out" | grep -c '^FAIL')))
+    fi
 fi
 
 echo "$checks checks, $failures failed"
