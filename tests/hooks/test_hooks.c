@@ -34,6 +34,10 @@ static const struct access_type access_types[] = {
     {1, 0, "socket_filter"}, {2, 0, "kprobe"}, {3, 0, "sched_cls"}, {4, 0, "sched_act"},
     {5, 0, "tracepoint"}, {6, 0, "xdp"}, {7, 0, "perf_event"}, {8, 0, "cgroup_skb"},
     {10, 0, "lwt_in"}, {11, 0, "lwt_out"}, {12, 0, "lwt_xmit"}, {17, 0, "raw_tracepoint"},
+    {9, 2, "cgroup_sock(create)"}, {9, 12, "cgroup_sock(post_bind4)"},
+    {9, 13, "cgroup_sock(post_bind6)"}, {13, 0, "sock_ops"},
+    {18, 10, "sock_addr(connect4)"}, {18, 11, "sock_addr(connect6)"},
+    {18, 14, "sock_addr(sendmsg4)"}, {18, 15, "sock_addr(sendmsg6)"},
 };
 
 static const uint8_t size_code[9] = {[1] = 0x10, [2] = 0x08, [4] = 0x00, [8] = 0x18};
