@@ -3,7 +3,7 @@
 # apt-get; otherwise it prints the exact command and, for `check`, goes on
 # (tests that need a missing tool skip with a message).
 set -e
-PKGS="cmake make gcc clang libclang-rt-dev llvm lld libbpf-dev libpcap-dev libcapstone-dev gcc-mingw-w64-x86-64 wine64 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
+PKGS="cmake make gcc clang libclang-rt-dev llvm lld libbpf-dev libpcap-dev libcapstone-dev gcc-mingw-w64-x86-64 wine64 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross bpftool"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

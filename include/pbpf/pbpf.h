@@ -171,6 +171,13 @@ int pbpf_disasm_insn(const struct pbpf_insn *insns, size_t cnt, size_t pc,
 /* The native code of a program loaded for the JIT engine (to dump or
  * disassemble it).  Returns 0, or -ENOENT when the program has none. */
 int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *size);
+/* Where each instruction's native code starts: (*offs)[i] is the offset in
+ * the code of instruction slot i (the second slot of an lddw shares the
+ * offset of the instruction after it), (*offs)[*cnt] the end of the body.
+ * Code before (*offs)[0] is the entry, code after (*offs)[*cnt] the
+ * shared failure paths and epilogue.  *cnt is the slot count.  Returns 0,
+ * or -ENOENT when the program has no native code. */
+int pbpf_prog_jited_offsets(const struct pbpf_prog *prog, const uint32_t **offs, size_t *cnt);
 
 #ifdef __cplusplus
 }

@@ -27,4 +27,10 @@ int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *siz
     (void)prog, (void)code, (void)size;
     return -ENOENT;
 }
+
+int pbpf_prog_jited_offsets(const struct pbpf_prog *prog, const uint32_t **offs, size_t *cnt)
+{
+    (void)prog, (void)offs, (void)cnt;
+    return -ENOENT;
+}
 #endif

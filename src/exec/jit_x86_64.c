@@ -45,6 +45,7 @@ struct pbpf_jit_code {
     jit_entry_fn entry;
     void *mem;
     size_t size;
+    uint32_t *offs; /* native offset of each instruction slot, [cnt] = end */
 };
 
 enum {
@@ -1263,6 +1264,8 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
         goto out;
     }
     jc->entry = (jit_entry_fn)(uintptr_t)jc->mem;
+    jc->offs = st.addrs; /* the last pass's layout, for pbpf_prog_jited_offsets */
+    st.addrs = NULL;
     prog->jit = jc;
     rc = 0;
 out:
@@ -1289,6 +1292,7 @@ void pbpf_jit_free(struct pbpf_prog *prog)
     if (!jc)
         return;
     pbpf_exec_free(jc->mem, jc->size);
+    pbpf_free(jc->offs);
     pbpf_free(jc);
     prog->jit = NULL;
 }
@@ -1301,6 +1305,17 @@ int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *siz
         *code = prog->jit->mem;
     if (size)
         *size = prog->jit->size;
+    return 0;
+}
+
+int pbpf_prog_jited_offsets(const struct pbpf_prog *prog, const uint32_t **offs, size_t *cnt)
+{
+    if (!prog || !prog->jit)
+        return -ENOENT;
+    if (offs)
+        *offs = prog->jit->offs;
+    if (cnt)
+        *cnt = prog->cnt;
     return 0;
 }
 #endif

@@ -81,5 +81,7 @@ int cli_cmd_asm(int argc, char **argv);
 int cli_cmd_disasm(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
 int cli_cmd_conformance(int argc, char **argv);
+int cli_cmd_jit_dump(int argc, char **argv);
+int cli_cmd_verify(int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@ static const struct command commands[] = {
     {"disasm", cli_cmd_disasm, "disassemble raw bytecode or a conformance file"},
     {"run", cli_cmd_run, "run a program and print r0"},
     {"conformance", cli_cmd_conformance, "run conformance test files (.data)"},
+    {"jit-dump", cli_cmd_jit_dump, "native code of a program beside its instructions"},
+    {"verify", cli_cmd_verify, "verify the programs of an object, explain rejections"},
 };
 
 static void usage(FILE *f)

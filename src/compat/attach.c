@@ -1,0 +1,148 @@
+/* Attaching (bpf_program__attach, bpf_link__destroy) and firing attach
+ * points (pbpf_bpf_fire).
+ *
+ * Linux attaches a program to a kernel event; pbpf has no kernel events,
+ * so a link is an entry "program P runs at attach point (type, target)" in
+ * a process-wide list, and whoever observes the event — the embedder, or
+ * a test — fires the attach point.  The attach points are the ones libbpf
+ * attaches automatically from a SEC() name with a target:
+ * kprobe/kretprobe/uprobe (KPROBE), tp/tracepoint (TRACEPOINT),
+ * raw_tp/raw_tracepoint (RAW_TRACEPOINT[_WRITABLE]), fentry/fexit/fmod_ret
+ * /tp_btf/iter (TRACING). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/pbpf_attach.h"
+#include "compat/compat.h"
+#include "compat/object.h"
+
+struct bpf_link {
+    struct bpf_link *next;
+    const struct bpf_program *prog; /* NULL once detached */
+    struct pbpf_prog *p;
+    uint32_t type;
+    char *target;
+};
+
+static pthread_rwlock_t links_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct bpf_link *links, **links_tail = &links;
+
+static int auto_attachable(uint32_t type)
+{
+    switch (type) {
+    case BPF_PROG_TYPE_KPROBE:
+    case BPF_PROG_TYPE_TRACEPOINT:
+    case BPF_PROG_TYPE_RAW_TRACEPOINT:
+    case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+    case BPF_PROG_TYPE_TRACING:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Whether bpf_program__attach can attach prog: 1 yes, 0 no auto-attach
+ * for its section (skeletons skip it), or a negative errno. */
+static int attachable(const struct bpf_program *prog)
+{
+    if (!auto_attachable(prog->type) || !prog->target || !prog->target[0])
+        return 0;
+    return prog->prog ? 1 : -EINVAL;
+}
+
+struct bpf_link *bpf_program__attach(const struct bpf_program *prog)
+{
+    if (!prog)
+        return compat_err_ptr(-EINVAL);
+    int rc = attachable(prog);
+    if (rc <= 0) {
+        compat_print(COMPAT_WARN,
+                     rc ? "libbpf: prog '%s': can't attach BPF program without FD (was it "
+                          "loaded?)\n"
+                        : "libbpf: prog '%s': no auto-attach for section '%s' in pbpf\n",
+                     prog->name, prog->sec);
+        return compat_err_ptr(rc ? rc : -EOPNOTSUPP);
+    }
+    struct bpf_link *l = calloc(1, sizeof *l);
+    if (!l || !(l->target = strdup(prog->target))) {
+        free(l);
+        return compat_err_ptr(-ENOMEM);
+    }
+    l->prog = prog;
+    l->p = prog->prog;
+    l->type = prog->type;
+    pthread_rwlock_wrlock(&links_lock);
+    *links_tail = l;
+    links_tail = &l->next;
+    pthread_rwlock_unlock(&links_lock);
+    return l;
+}
+
+int compat_auto_attachable(const struct bpf_program *prog);
+int compat_auto_attachable(const struct bpf_program *prog) { return attachable(prog) != 0; }
+
+static void unlink_locked(struct bpf_link *l)
+{
+    for (struct bpf_link **pp = &links; *pp; pp = &(*pp)->next)
+        if (*pp == l) {
+            *pp = l->next;
+            if (links_tail == &l->next)
+                links_tail = pp;
+            return;
+        }
+}
+
+int bpf_link__destroy(struct bpf_link *link)
+{
+    if (!link)
+        return 0;
+    pthread_rwlock_wrlock(&links_lock);
+    if (link->prog)
+        unlink_locked(link);
+    pthread_rwlock_unlock(&links_lock);
+    free(link->target);
+    free(link);
+    return 0;
+}
+
+void compat_links_forget(const struct bpf_program *prog)
+{
+    pthread_rwlock_wrlock(&links_lock);
+    for (struct bpf_link *l = links, *next; l; l = next) {
+        next = l->next;
+        if (l->prog == prog) {
+            unlink_locked(l);
+            l->prog = NULL;
+            l->p = NULL;
+        }
+    }
+    pthread_rwlock_unlock(&links_lock);
+}
+
+int pbpf_bpf_fire(enum bpf_prog_type prog_type, const char *target, void *ctx, size_t ctx_size,
+                  __u64 *last_ret)
+{
+    int ran = 0, rc = 0;
+    if (!target)
+        return compat_err(-EINVAL);
+    pthread_rwlock_rdlock(&links_lock);
+    for (struct bpf_link *l = links; l; l = l->next) {
+        if (l->type != (uint32_t)prog_type || strcmp(l->target, target) != 0)
+            continue;
+        uint64_t r0 = 0;
+        char msg[160] = "";
+        PBPF_OPTS(pbpf_run_opts, ro, .err_buf = msg, .err_size = sizeof msg);
+        rc = pbpf_prog_run(l->p, ctx, ctx_size, &r0, &ro);
+        if (rc) {
+            compat_print(COMPAT_WARN, "libbpf: prog '%s': run failed at insn %zu: %s\n",
+                         l->prog->name, ro.err_pc, msg);
+            break;
+        }
+        ran++;
+        if (last_ret)
+            *last_ret = r0;
+    }
+    pthread_rwlock_unlock(&links_lock);
+    return rc ? compat_err(rc) : ran;
+}

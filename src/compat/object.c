@@ -1,0 +1,634 @@
+/* The object API of libbpf's bpf/libbpf.h (bpf_object__*, bpf_program__*,
+ * bpf_map__*) over pbpf's ELF parser (pbpf/object.h) and loader
+ * (pbpf/loader.h), plus libbpf's small utilities. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/libbpf.h"
+#include "compat/compat.h"
+#include "compat/object.h"
+#include "elf/elf.h"
+#include "exec/exec.h"
+#include "pbpf/loader.h"
+#include "pbpf/object.h"
+
+/* --- messages, errors, utilities ---------------------------------------------- */
+
+static int print_default(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+    if (level == LIBBPF_DEBUG)
+        return 0;
+    return vfprintf(stderr, fmt, ap);
+}
+
+static libbpf_print_fn_t print_fn = print_default;
+
+libbpf_print_fn_t libbpf_set_print(libbpf_print_fn_t fn)
+{
+    libbpf_print_fn_t old = print_fn;
+    print_fn = fn;
+    return old;
+}
+
+void compat_print(enum compat_level level, const char *fmt, ...)
+{
+    libbpf_print_fn_t fn = print_fn;
+    if (!fn)
+        return;
+    int saved = errno; /* a print function must not change the caller's errno */
+    va_list ap;
+    va_start(ap, fmt);
+    fn((enum libbpf_print_level)level, fmt, ap);
+    va_end(ap);
+    errno = saved;
+}
+
+long libbpf_get_error(const void *ptr)
+{
+    return ptr ? 0 : -errno;
+}
+
+int libbpf_num_possible_cpus(void)
+{
+    struct pbpf_runtime *rt = compat_runtime();
+    return rt ? (int)rt->slots : compat_err(-ENOMEM);
+}
+
+static const char *const libbpf_msgs[] = {
+    [LIBBPF_ERRNO__LIBELF - __LIBBPF_ERRNO__START] = "Something wrong in libelf",
+    [LIBBPF_ERRNO__FORMAT - __LIBBPF_ERRNO__START] = "BPF object format invalid",
+    [LIBBPF_ERRNO__KVERSION - __LIBBPF_ERRNO__START] = "'version' section incorrect or lost",
+    [LIBBPF_ERRNO__ENDIAN - __LIBBPF_ERRNO__START] = "Endian mismatch",
+    [LIBBPF_ERRNO__INTERNAL - __LIBBPF_ERRNO__START] = "Internal error in libbpf",
+    [LIBBPF_ERRNO__RELOC - __LIBBPF_ERRNO__START] = "Relocation failed",
+    [LIBBPF_ERRNO__LOAD - __LIBBPF_ERRNO__START] = "Load program failure for unknown reason",
+    [LIBBPF_ERRNO__VERIFY - __LIBBPF_ERRNO__START] = "Kernel verifier blocks program loading",
+    [LIBBPF_ERRNO__PROG2BIG - __LIBBPF_ERRNO__START] = "Program too big",
+    [LIBBPF_ERRNO__KVER - __LIBBPF_ERRNO__START] = "Incorrect kernel version",
+    [LIBBPF_ERRNO__PROGTYPE - __LIBBPF_ERRNO__START] = "Kernel doesn't support this program type",
+    [LIBBPF_ERRNO__WRNGPID - __LIBBPF_ERRNO__START] = "Wrong pid in netlink message",
+    [LIBBPF_ERRNO__INVSEQ - __LIBBPF_ERRNO__START] = "Invalid netlink sequence",
+    [LIBBPF_ERRNO__NLPARSE - __LIBBPF_ERRNO__START] = "Incorrect netlink message parsing",
+};
+
+int libbpf_strerror(int err, char *buf, size_t size)
+{
+    if (!buf || !size)
+        return compat_err(-EINVAL);
+    err = err < 0 ? -err : err;
+    if (err < __LIBBPF_ERRNO__START) {
+        snprintf(buf, size, "%s", strerror(err));
+        return 0;
+    }
+    if (err < __LIBBPF_ERRNO__END) {
+        snprintf(buf, size, "%s", libbpf_msgs[err - __LIBBPF_ERRNO__START]);
+        return 0;
+    }
+    snprintf(buf, size, "Unknown libbpf error %d", err);
+    return compat_err(-ENOENT);
+}
+
+int libbpf_prog_type_by_name(const char *name, enum bpf_prog_type *prog_type,
+                             enum bpf_attach_type *expected_attach_type)
+{
+    uint32_t t, a;
+    int sleepable;
+    if (!name)
+        return compat_err(-EINVAL);
+    int rc = pbpf_sec_prog_type(name, &t, &a, &sleepable);
+    if (rc) {
+        compat_print(COMPAT_DEBUG, "libbpf: failed to guess program type from ELF section '%s'\n",
+                     name);
+        return compat_err(-ESRCH); /* libbpf's answer for an unknown section */
+    }
+    if (prog_type)
+        *prog_type = (enum bpf_prog_type)t;
+    if (expected_attach_type)
+        *expected_attach_type = (enum bpf_attach_type)a;
+    return 0;
+}
+
+/* --- objects ------------------------------------------------------------------- */
+
+/* libbpf's name for a global-data map: up to 8 characters of the object
+ * name, then the section name, 15 characters at most, characters the
+ * kernel refuses replaced (libbpf.c: internal_map_name()). */
+static void internal_map_name(const char *obj_name, const char *sec, char out[16])
+{
+    size_t sfx = strlen(sec) > 7 ? strlen(sec) : 7;
+    if (sfx > 15)
+        sfx = 15;
+    size_t pfx = strchr(sec + 1, '.') ? 0 : 15 - sfx;
+    if (pfx > strlen(obj_name))
+        pfx = strlen(obj_name);
+    snprintf(out, 16, "%.*s%.*s", (int)pfx, obj_name, (int)sfx, sec);
+    for (char *p = out; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '.'))
+            *p = '_';
+}
+
+static int is_data_map(const struct bpf_map *m)
+{
+    return m->kind == PBPF_OBJMAP_DATA || m->kind == PBPF_OBJMAP_KCONFIG;
+}
+
+static char *dup_opt(const char *s, int *err)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *err = -ENOMEM;
+    return d;
+}
+
+static struct bpf_object *object_open(const void *buf, size_t len, const char *default_name,
+                                      const struct bpf_object_open_opts *opts)
+{
+    char log[256] = "";
+    struct bpf_object *obj;
+    int err = 0;
+
+    if (!buf || !len || (opts && opts->sz < sizeof(size_t)))
+        return compat_err_ptr(-EINVAL);
+    obj = calloc(1, sizeof *obj);
+    if (!obj)
+        return compat_err_ptr(-ENOMEM);
+    const char *name = COMPAT_OPT(opts, struct bpf_object_open_opts, object_name, NULL);
+    /* at most BPF_OBJ_NAME_LEN - 1 characters, as libbpf keeps */
+    snprintf(obj->name, sizeof obj->name, "%.15s", name ? name : default_name);
+    obj->kconfig = dup_opt(COMPAT_OPT(opts, struct bpf_object_open_opts, kconfig, NULL), &err);
+    obj->btf_custom_path =
+        dup_opt(COMPAT_OPT(opts, struct bpf_object_open_opts, btf_custom_path, NULL), &err);
+    obj->pin_root_path =
+        dup_opt(COMPAT_OPT(opts, struct bpf_object_open_opts, pin_root_path, NULL), &err);
+    if (err)
+        goto fail;
+
+    PBPF_OPTS(pbpf_object_opts, oo, .log_buf = log, .log_size = sizeof log);
+    err = pbpf_object_open_mem(buf, len, &oo, &obj->o);
+    if (err) {
+        compat_print(COMPAT_WARN, "libbpf: failed to open object '%s': %s\n", obj->name, log);
+        goto fail;
+    }
+    obj->prog_cnt = pbpf_object_prog_cnt(obj->o);
+    obj->map_cnt = pbpf_object_map_cnt(obj->o);
+    obj->progs = calloc(obj->prog_cnt ? obj->prog_cnt : 1, sizeof *obj->progs);
+    obj->maps = calloc(obj->map_cnt ? obj->map_cnt : 1, sizeof *obj->maps);
+    if (!obj->progs || !obj->maps) {
+        err = -ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < obj->prog_cnt; i++) {
+        const struct pbpf_object_prog *p = pbpf_object_prog(obj->o, i);
+        struct bpf_program *bp = &obj->progs[i];
+        bp->obj = obj;
+        bp->idx = i;
+        bp->name = p->name;
+        bp->sec = p->section;
+        bp->target = p->attach_target;
+        bp->type = p->prog_type;
+        bp->attach_type = p->expected_attach_type;
+        bp->autoload = true;
+        bp->fd = -1;
+    }
+    for (size_t i = 0; i < obj->map_cnt; i++) {
+        const struct pbpf_object_map *d = pbpf_object_map(obj->o, i);
+        struct bpf_map *m = &obj->maps[i];
+        m->obj = obj;
+        m->idx = i;
+        m->kind = d->kind;
+        m->real_name = d->name;
+        m->type = d->type;
+        m->key_size = d->key_size;
+        m->value_size = d->value_size;
+        m->max_entries = d->max_entries;
+        m->map_flags = d->map_flags;
+        m->fd = -1;
+        if (is_data_map(m)) {
+            internal_map_name(obj->name, d->name, m->name);
+            /* the section's bytes, writable until load (skeletons point
+             * their .data/.rodata/.bss members here) */
+            m->init = calloc(1, d->value_size ? d->value_size : 1);
+            if (!m->init) {
+                err = -ENOMEM;
+                goto fail;
+            }
+            if (d->data)
+                memcpy(m->init, d->data,
+                       d->data_size < d->value_size ? d->data_size : d->value_size);
+            m->mmaped = m->init;
+        } else {
+            snprintf(m->name, sizeof m->name, "%s", d->name);
+        }
+    }
+    return obj;
+fail:
+    bpf_object__close(obj);
+    return compat_err_ptr(err);
+}
+
+struct bpf_object *bpf_object__open_mem(const void *obj_buf, size_t obj_buf_sz,
+                                        const struct bpf_object_open_opts *opts)
+{
+    char name[64];
+    /* libbpf's default name for an object in memory */
+    snprintf(name, sizeof name, "%lx-%lx", (unsigned long)(uintptr_t)obj_buf,
+             (unsigned long)obj_buf_sz);
+    return object_open(obj_buf, obj_buf_sz, name, opts);
+}
+
+struct bpf_object *bpf_object__open_file(const char *path, const struct bpf_object_open_opts *opts)
+{
+    if (!path)
+        return compat_err_ptr(-EINVAL);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int e = errno;
+        compat_print(COMPAT_WARN, "libbpf: elf: failed to open %s: %s\n", path, strerror(e));
+        return compat_err_ptr(-e);
+    }
+    size_t cap = 1 << 16, len = 0, n;
+    uint8_t *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += n;
+        if (len == cap) {
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (!buf)
+        return compat_err_ptr(-ENOMEM);
+    if (rerr) {
+        free(buf);
+        return compat_err_ptr(-EIO);
+    }
+    /* libbpf: the file's base name up to its first '.' */
+    char name[256];
+    const char *base = strrchr(path, '/');
+    snprintf(name, sizeof name, "%s", base ? base + 1 : path);
+    char *dot = strchr(name, '.');
+    if (dot)
+        *dot = '\0';
+    struct bpf_object *obj = object_open(buf, len, name, opts);
+    int e = errno;
+    free(buf);
+    errno = e;
+    return obj;
+}
+
+struct bpf_object *bpf_object__open(const char *path)
+{
+    return bpf_object__open_file(path, NULL);
+}
+
+int bpf_object__load(struct bpf_object *obj)
+{
+    struct pbpf_runtime *rt = compat_runtime();
+    char log[512] = "";
+    int rc;
+
+    if (!obj)
+        return compat_err(-EINVAL);
+    if (obj->loaded) {
+        compat_print(COMPAT_WARN, "libbpf: object '%s': load can't be attempted twice\n",
+                     obj->name);
+        return compat_err(-EINVAL);
+    }
+    if (!rt)
+        return compat_err(-ENOMEM);
+    for (size_t i = 0; i < obj->map_cnt; i++) {
+        struct bpf_map *m = &obj->maps[i];
+        if (m->kind != PBPF_OBJMAP_DATA)
+            continue;
+        rc = pbpf_object_set_map_initial_value(obj->o, i, m->init, m->value_size);
+        if (rc)
+            return compat_err(rc);
+    }
+    PBPF_OPTS(pbpf_object_load_opts, lo, .btf_custom_path = obj->btf_custom_path,
+              .kconfig = obj->kconfig, .pin_root_path = obj->pin_root_path, .log_buf = log,
+              .log_size = sizeof log);
+    rc = pbpf_object_load(obj->o, rt, &lo);
+    obj->loaded = true; /* as libbpf: one attempt, failed or not */
+    if (rc) {
+        compat_print(COMPAT_WARN, "libbpf: failed to load object '%s': %s\n", obj->name, log);
+        return compat_err(rc);
+    }
+    for (size_t i = 0; i < obj->map_cnt; i++) {
+        struct bpf_map *m = &obj->maps[i];
+        m->map = pbpf_object_map_handle(obj->o, i);
+        m->fd = compat_fd_new_map(m->map);
+        if (m->fd < 0)
+            return compat_err(m->fd);
+        void *mem;
+        size_t size;
+        if (is_data_map(m) && pbpf_map_mmap(m->map, &mem, &size) == 0)
+            m->mmaped = mem;
+        else if (is_data_map(m))
+            m->mmaped = NULL;
+    }
+    for (size_t i = 0; i < obj->prog_cnt; i++) {
+        struct bpf_program *p = &obj->progs[i];
+        p->prog = pbpf_object_prog_handle(obj->o, i);
+        if (!p->prog)
+            continue;
+        p->fd = compat_fd_new_prog(p->prog, p->type, 0);
+        if (p->fd < 0)
+            return compat_err(p->fd);
+    }
+    return 0;
+}
+
+void bpf_object__close(struct bpf_object *obj)
+{
+    if (!obj)
+        return;
+    for (size_t i = 0; obj->progs && i < obj->prog_cnt; i++) {
+        compat_links_forget(&obj->progs[i]);
+        compat_fd_release(obj->progs[i].fd, obj->progs[i].prog);
+    }
+    for (size_t i = 0; obj->maps && i < obj->map_cnt; i++) {
+        compat_fd_release(obj->maps[i].fd, obj->maps[i].map);
+        free(obj->maps[i].init);
+    }
+    pbpf_object_close(obj->o);
+    free(obj->progs);
+    free(obj->maps);
+    free(obj->kconfig);
+    free(obj->btf_custom_path);
+    free(obj->pin_root_path);
+    free(obj);
+}
+
+const char *bpf_object__name(const struct bpf_object *obj)
+{
+    return obj ? obj->name : compat_err_ptr(-EINVAL);
+}
+
+struct bpf_program *bpf_object__find_program_by_name(const struct bpf_object *obj,
+                                                     const char *name)
+{
+    if (!obj || !name)
+        return compat_err_ptr(-EINVAL);
+    for (size_t i = 0; i < obj->prog_cnt; i++)
+        if (strcmp(obj->progs[i].name, name) == 0)
+            return &obj->progs[i];
+    return compat_err_ptr(-ENOENT);
+}
+
+struct bpf_program *bpf_object__next_program(const struct bpf_object *obj,
+                                             struct bpf_program *prog)
+{
+    if (!obj)
+        return NULL;
+    size_t i = prog ? prog->idx + 1 : 0;
+    return i < obj->prog_cnt ? &obj->progs[i] : NULL;
+}
+
+struct bpf_map *bpf_object__find_map_by_name(const struct bpf_object *obj, const char *name)
+{
+    if (!obj || !name)
+        return compat_err_ptr(-EINVAL);
+    for (size_t i = 0; i < obj->map_cnt; i++) {
+        const struct bpf_map *m = &obj->maps[i];
+        /* ".bss" finds the global-data map by its section, as libbpf */
+        if (name[0] == '.' ? is_data_map(m) && strcmp(m->real_name, name) == 0
+                           : strcmp(m->name, name) == 0)
+            return &obj->maps[i];
+    }
+    return compat_err_ptr(-ENOENT);
+}
+
+int bpf_object__find_map_fd_by_name(const struct bpf_object *obj, const char *name)
+{
+    struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+    return m ? bpf_map__fd(m) : -errno;
+}
+
+struct bpf_map *bpf_object__next_map(const struct bpf_object *obj, const struct bpf_map *map)
+{
+    if (!obj)
+        return NULL;
+    size_t i = map ? map->idx + 1 : 0;
+    return i < obj->map_cnt ? &obj->maps[i] : NULL;
+}
+
+/* --- programs ------------------------------------------------------------------ */
+
+const char *bpf_program__name(const struct bpf_program *prog) { return prog->name; }
+const char *bpf_program__section_name(const struct bpf_program *prog) { return prog->sec; }
+bool bpf_program__autoload(const struct bpf_program *prog) { return prog->autoload; }
+int bpf_program__fd(const struct bpf_program *prog)
+{
+    if (!prog)
+        return compat_err(-EINVAL);
+    return prog->fd >= 0 ? prog->fd : compat_err(-EINVAL);
+}
+enum bpf_prog_type bpf_program__type(const struct bpf_program *prog)
+{
+    return (enum bpf_prog_type)prog->type;
+}
+enum bpf_attach_type bpf_program__expected_attach_type(const struct bpf_program *prog)
+{
+    return (enum bpf_attach_type)prog->attach_type;
+}
+
+/* Settings change the object before load; -EBUSY after, as libbpf. */
+int bpf_program__set_autoload(struct bpf_program *prog, bool autoload)
+{
+    if (prog->obj->loaded)
+        return compat_err(-EBUSY);
+    int rc = pbpf_object_set_autoload(prog->obj->o, prog->idx, autoload);
+    if (!rc)
+        prog->autoload = autoload;
+    return compat_err(rc);
+}
+
+int bpf_program__set_type(struct bpf_program *prog, enum bpf_prog_type type)
+{
+    if (prog->obj->loaded)
+        return compat_err(-EBUSY);
+    int rc = pbpf_object_set_prog_type(prog->obj->o, prog->idx, type, prog->attach_type);
+    if (!rc)
+        prog->type = type;
+    return compat_err(rc);
+}
+
+int bpf_program__set_expected_attach_type(struct bpf_program *prog, enum bpf_attach_type type)
+{
+    if (prog->obj->loaded)
+        return compat_err(-EBUSY);
+    int rc = pbpf_object_set_prog_type(prog->obj->o, prog->idx, prog->type, type);
+    if (!rc)
+        prog->attach_type = type;
+    return compat_err(rc);
+}
+
+const struct bpf_insn *bpf_program__insns(const struct bpf_program *prog)
+{
+    const struct pbpf_insn *insns;
+    size_t cnt;
+    if (prog->obj->loaded &&
+        pbpf_object_prog_xlated(prog->obj->o, prog->idx, &insns, &cnt) == 0)
+        return (const struct bpf_insn *)insns;
+    /* libbpf, before load: the function's instructions as the ELF file
+     * has them (relocations not applied yet) */
+    const struct pbpf_object_prog *p = pbpf_object_prog(prog->obj->o, prog->idx);
+    const struct pbpf_object *o = prog->obj->o;
+    for (size_t i = 0; i < o->sec_cnt; i++)
+        if (o->secs[i].data && strcmp(o->secs[i].name, p->section) == 0 &&
+            (o->secs[i].flags & 0x4 /* SHF_EXECINSTR */) &&
+            (p->sec_insn_off + p->sec_insn_cnt) * 8 <= o->secs[i].size)
+            return (const struct bpf_insn *)(o->secs[i].data + p->sec_insn_off * 8);
+    return (const struct bpf_insn *)p->insns;
+}
+
+size_t bpf_program__insn_cnt(const struct bpf_program *prog)
+{
+    const struct pbpf_insn *insns;
+    size_t cnt;
+    if (prog->obj->loaded &&
+        pbpf_object_prog_xlated(prog->obj->o, prog->idx, &insns, &cnt) == 0)
+        return cnt;
+    return pbpf_object_prog(prog->obj->o, prog->idx)->sec_insn_cnt;
+}
+
+/* --- maps ------------------------------------------------------------------------- */
+
+int bpf_map__fd(const struct bpf_map *map)
+{
+    if (!map)
+        return compat_err(-EINVAL);
+    return map->fd >= 0 ? map->fd : compat_err(-EINVAL);
+}
+const char *bpf_map__name(const struct bpf_map *map) { return map ? map->name : NULL; }
+enum bpf_map_type bpf_map__type(const struct bpf_map *map)
+{
+    return (enum bpf_map_type)map->type;
+}
+__u32 bpf_map__max_entries(const struct bpf_map *map) { return map->max_entries; }
+__u32 bpf_map__map_flags(const struct bpf_map *map) { return map->map_flags; }
+__u32 bpf_map__key_size(const struct bpf_map *map) { return map->key_size; }
+__u32 bpf_map__value_size(const struct bpf_map *map) { return map->value_size; }
+bool bpf_map__is_internal(const struct bpf_map *map) { return is_data_map(map); }
+
+int bpf_map__set_max_entries(struct bpf_map *map, __u32 max_entries)
+{
+    if (map->obj->loaded)
+        return compat_err(-EBUSY);
+    int rc = pbpf_object_set_map_max_entries(map->obj->o, map->idx, max_entries);
+    if (!rc)
+        map->max_entries = max_entries;
+    return compat_err(rc);
+}
+
+int bpf_map__set_value_size(struct bpf_map *map, __u32 size)
+{
+    if (map->obj->loaded)
+        return compat_err(-EBUSY);
+    int rc = pbpf_object_set_map_value_size(map->obj->o, map->idx, size);
+    if (rc)
+        return compat_err(rc);
+    if (map->init) {
+        /* a global-data section grows with zeroes or is cut, as libbpf */
+        uint8_t *n = realloc(map->init, size ? size : 1);
+        if (!n)
+            return compat_err(-ENOMEM);
+        if (size > map->value_size)
+            memset(n + map->value_size, 0, size - map->value_size);
+        map->init = map->mmaped = n;
+    }
+    map->value_size = size;
+    return 0;
+}
+
+int bpf_map__set_initial_value(struct bpf_map *map, const void *data, size_t size)
+{
+    if (map->obj->loaded)
+        return compat_err(-EBUSY);
+    if (map->kind != PBPF_OBJMAP_DATA || size != map->value_size)
+        return compat_err(-EINVAL);
+    memcpy(map->init, data, size);
+    return 0;
+}
+
+const void *bpf_map__initial_value(struct bpf_map *map, size_t *psize)
+{
+    if (!map->mmaped)
+        return NULL;
+    if (psize)
+        *psize = map->value_size;
+    return map->mmaped;
+}
+
+int bpf_map__pin(struct bpf_map *map, const char *path)
+{
+    if (!map || !path)
+        return compat_err(-EINVAL);
+    if (!map->map) {
+        compat_print(COMPAT_WARN, "libbpf: map '%s': can't pin a map that is not created\n",
+                     map->name);
+        return compat_err(-EINVAL);
+    }
+    return compat_err(pbpf_map_pin(map->map, path));
+}
+
+int bpf_map__unpin(struct bpf_map *map, const char *path)
+{
+    if (!map || !path)
+        return compat_err(-EINVAL);
+    return compat_err(pbpf_map_unpin(path));
+}
+
+/* bpf_map__*_elem: the sizes must be the map's (per-CPU values: one per
+ * possible CPU, each rounded up to 8 bytes), as libbpf checks. */
+static int check_sizes(const struct bpf_map *map, size_t key_sz, const size_t *value_sz)
+{
+    if (!map->map)
+        return -ENOENT;
+    if (key_sz != map->key_size)
+        return -EINVAL;
+    if (value_sz && *value_sz != pbpf_map_user_value_size(map->map))
+        return -EINVAL;
+    return 0;
+}
+
+int compat_map_update(struct pbpf_map *m, const void *key, const void *value, __u64 flags);
+
+int bpf_map__lookup_elem(const struct bpf_map *map, const void *key, size_t key_sz, void *value,
+                         size_t value_sz, __u64 flags)
+{
+    int rc = check_sizes(map, key_sz, &value_sz);
+    return compat_err(rc ? rc : pbpf_map_lookup_elem_flags(map->map, key, value, flags));
+}
+
+int bpf_map__update_elem(const struct bpf_map *map, const void *key, size_t key_sz,
+                         const void *value, size_t value_sz, __u64 flags)
+{
+    int rc = check_sizes(map, key_sz, &value_sz);
+    return compat_err(rc ? rc : compat_map_update(map->map, key, value, flags));
+}
+
+int bpf_map__delete_elem(const struct bpf_map *map, const void *key, size_t key_sz, __u64 flags)
+{
+    int rc = check_sizes(map, key_sz, NULL);
+    (void)flags; /* BPF_MAP_DELETE_ELEM's flags change nothing for pbpf's maps */
+    return compat_err(rc ? rc : pbpf_map_delete_elem(map->map, key));
+}
+
+int bpf_map__get_next_key(const struct bpf_map *map, const void *cur_key, void *next_key,
+                          size_t key_sz)
+{
+    int rc = check_sizes(map, key_sz, NULL);
+    return compat_err(rc ? rc : pbpf_map_get_next_key(map->map, cur_key, next_key));
+}

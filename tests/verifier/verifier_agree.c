@@ -1,0 +1,413 @@
+/* Agreement of pbpf_verify with a reference verdict, per suite:
+ *
+ *   verifier_agree cases MANIFEST OBJDIR JUSTIFIED FLOOR
+ *       the verifier test programs (tests/verifier/cases.tsv: Linux's
+ *       verdicts and reasons), each loaded with the object loader so maps
+ *       and relocations are resolved;
+ *   verifier_agree conformance DIR KERNEL_TSV JUSTIFIED FLOOR
+ *       the ISA conformance vectors (the .data files of DIR) with the kernel's verdicts
+ *       (KERNEL_TSV), verified as prog_type 0 with r1 = the test's memory;
+ *   verifier_agree prevail DIR JUSTIFIED FLOOR
+ *       the PREVAIL cases (the .yaml files of DIR/yaml, prevail_cases.h), against
+ *       PREVAIL's verdicts.
+ *
+ * For every case it counts: both accept, both reject (and of those, whether
+ * pbpf's reason contains the reference's), pbpf accepts what the reference
+ * rejects (UNSOUND where the reference is Linux) and pbpf rejects what the
+ * reference accepts (incomplete).  JUSTIFIED (tests/verifier/justified.tsv)
+ * lists known differences with their reasons.  The test fails when an
+ * unjustified unsound case exists (Linux suites) or when fewer cases agree
+ * than FLOOR (tests/verifier/agree-floor.txt) records for the suite. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfile.h"
+#include "pbpf/pbpf.h"
+#include "pbpf/verifier.h"
+#include "vcases.h"
+#include "vload.h"
+
+static char logbuf[1 << 20];
+
+/* --- the justified-differences list and the floor ------------------------ */
+
+struct justified {
+    char suite[16], key[200], kind[16], reason[400];
+    int used;
+};
+static struct justified *just;
+static size_t just_cnt;
+
+/* Lines: suite TAB case TAB kind TAB reason, kind = unsound | gap |
+ * incomplete | reason (a verdict both share, with a different message).
+ * A gap is an unsound verdict that is a known defect, not a justified
+ * departure: listed so that only new unsound verdicts fail the test. */
+static int justified_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open\n", path);
+        return -1;
+    }
+    char line[2048];
+    size_t ln = 0, cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        ln++;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char *fl[4] = {0};
+        if (vcase_split(line, fl, 4) != 4 || !fl[3][0] ||
+            (strcmp(fl[2], "unsound") && strcmp(fl[2], "gap") && strcmp(fl[2], "incomplete") &&
+             strcmp(fl[2], "reason"))) {
+            fprintf(stderr, "%s:%zu: malformed line (suite, case, kind, reason)\n", path, ln);
+            fclose(f);
+            return -1;
+        }
+        if (just_cnt == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct justified *nj = realloc(just, cap * sizeof *nj);
+            if (!nj) {
+                fclose(f);
+                return -1;
+            }
+            just = nj;
+        }
+        struct justified *j = &just[just_cnt++];
+        snprintf(j->suite, sizeof j->suite, "%s", fl[0]);
+        snprintf(j->key, sizeof j->key, "%s", fl[1]);
+        snprintf(j->kind, sizeof j->kind, "%s", fl[2]);
+        snprintf(j->reason, sizeof j->reason, "%s", fl[3]);
+        j->used = 0;
+    }
+    fclose(f);
+    return 0;
+}
+
+static struct justified *justified_find(const char *suite, const char *key, const char *kind)
+{
+    for (size_t i = 0; i < just_cnt; i++)
+        if (!strcmp(just[i].suite, suite) && !strcmp(just[i].key, key) &&
+            !strcmp(just[i].kind, kind)) {
+            just[i].used = 1;
+            return &just[i];
+        }
+    return NULL;
+}
+
+static long floor_read(const char *path, const char *suite)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open\n", path);
+        return -1;
+    }
+    char line[256], name[64];
+    long v, found = -1;
+    while (fgets(line, sizeof line, f))
+        if (line[0] != '#' && sscanf(line, "%63s %ld", name, &v) == 2 && !strcmp(name, suite))
+            found = v;
+    fclose(f);
+    if (found < 0)
+        fprintf(stderr, "%s: no line '%s N'\n", path, suite);
+    return found;
+}
+
+/* --- counting ------------------------------------------------------------ */
+
+struct tally {
+    const char *suite;
+    int linux_ref; /* the reference is Linux: pbpf accepting a rejection is unsound */
+    size_t total, both_accept, both_reject, reason_match, unsound, unsound_justified,
+        unsound_gap, incomplete, incomplete_justified, loader_refused;
+};
+
+/* The last line of a log that is not a statistics line. */
+static void last_line(const char *log, char *out, size_t size)
+{
+    vcase_log_reason(log, out, size);
+    char *bar = strrchr(out, '|');
+    if (bar && bar[1] == ' ')
+        memmove(out, bar + 2, strlen(bar + 2) + 1);
+}
+
+/* Records one verdict.  ref_reason: a substring of the reference's reason
+ * (NULL: the reference accepts). */
+static void tally_one(struct tally *t, const char *key, const char *ref_reason, int pbpf_rc,
+                      const char *pbpf_log, int loader)
+{
+    char mine[512];
+    last_line(pbpf_log, mine, sizeof mine);
+    t->total++;
+    t->loader_refused += loader;
+    if (!ref_reason && !pbpf_rc) {
+        t->both_accept++;
+    } else if (ref_reason && pbpf_rc) {
+        t->both_reject++;
+        if (vcase_log_has(pbpf_log, ref_reason))
+            t->reason_match++;
+        else if (!justified_find(t->suite, key, "reason"))
+            printf("REASON     %s: reference \"%s\", pbpf%s \"%s\"\n", key, ref_reason,
+                   loader ? " (loader)" : "", mine);
+    } else if (ref_reason) {
+        if (justified_find(t->suite, key, "unsound")) {
+            t->unsound_justified++;
+        } else if (justified_find(t->suite, key, "gap")) {
+            t->unsound_gap++;
+            printf("KNOWN GAP  %s: reference rejects (\"%s\"), pbpf accepts\n", key, ref_reason);
+        } else {
+            t->unsound++;
+            printf("%s %s: reference rejects (\"%s\"), pbpf accepts\n",
+                   t->linux_ref ? "UNSOUND   " : "ACCEPTS   ", key, ref_reason);
+        }
+    } else {
+        t->incomplete++;
+        if (justified_find(t->suite, key, "incomplete"))
+            t->incomplete_justified++;
+        else
+            printf("INCOMPLETE %s: reference accepts, pbpf%s rejects: %s\n", key,
+                   loader ? " (loader)" : "", mine);
+    }
+}
+
+static int tally_report(const struct tally *t, long floor, const char *floor_path)
+{
+    size_t agree = t->both_accept + t->both_reject;
+    printf("\n%s: %zu cases: %zu agree (%zu both accept, %zu both reject, %zu of those with "
+           "the reference's reason)\n",
+           t->suite, t->total, agree, t->both_accept, t->both_reject, t->reason_match);
+    printf("%s: pbpf accepts, reference rejects: %zu%s (+%zu justified, +%zu known gaps "
+           "to fix)\n",
+           t->suite, t->unsound, t->linux_ref ? " UNSOUND" : "", t->unsound_justified,
+           t->unsound_gap);
+    printf("%s: pbpf rejects, reference accepts: %zu (incomplete; %zu of them justified)\n",
+           t->suite, t->incomplete, t->incomplete_justified);
+    if (t->loader_refused)
+        printf("%s: %zu of pbpf's rejections came from the loader, before the verifier\n",
+               t->suite, t->loader_refused);
+    for (size_t i = 0; i < just_cnt; i++)
+        if (!just[i].used && !strcmp(just[i].suite, t->suite))
+            printf("note: justified %s %s no longer differs: remove it from the list\n",
+                   just[i].kind, just[i].key);
+    int bad = 0;
+    if (t->linux_ref && t->unsound) {
+        printf("FAIL: %zu unsound verdicts (pbpf accepts what Linux rejects)\n", t->unsound);
+        bad = 1;
+    }
+    if ((long)agree < floor) {
+        printf("FAIL: %zu agree, below the floor of %ld in %s\n", agree, floor, floor_path);
+        bad = 1;
+    } else if ((long)agree > floor) {
+        printf("%s: %zu agree, above the floor of %ld: raise it by setting the line "
+               "'%s %zu' in %s\n",
+               t->suite, agree, floor, t->suite, agree, floor_path);
+    }
+    return bad;
+}
+
+/* --- suites --------------------------------------------------------------- */
+
+static int run_cases(char **argv)
+{
+    const char *manifest = argv[0], *objdir = argv[1], *floor_path = argv[3];
+    struct vcases cs;
+    if (justified_read(argv[2]) || vcases_read(manifest, &cs))
+        return 2;
+    long floor = floor_read(floor_path, "cases");
+    if (floor < 0)
+        return 2;
+    if (vcases_check_listed(&cs, objdir)) {
+        vcases_free(&cs);
+        return 1;
+    }
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt)) {
+        vcases_free(&cs);
+        return 2;
+    }
+    struct tally t = {.suite = "cases", .linux_ref = 1};
+    size_t bpf_only = 0, bpf_only_accepted = 0;
+    for (size_t i = 0; i < cs.cnt; i++) {
+        const struct vcase *c = &cs.v[i];
+        /* pbpf_verify has no privilege classes: it is compared with the
+         * privileged (root) verdict; the bpf class is only counted below */
+        if (c->caps != VCASE_ROOT)
+            continue;
+        char path[4096], key[200], msg[512];
+        snprintf(path, sizeof path, "%s/%s", objdir, c->object);
+        snprintf(key, sizeof key, "%s:%s", c->object, c->program);
+        size_t len;
+        void *buf = vcase_read_file(path, &len);
+        struct pbpf_object *obj = NULL;
+        struct vload vl = {0};
+        int rc = buf ? vload_object(buf, len, &obj, msg, sizeof msg) : -ENOENT;
+        free(buf);
+        int idx = rc ? -1 : pbpf_object_find_prog(obj, c->program);
+        if (!rc && idx < 0) {
+            pbpf_object_close(obj);
+            rc = -ENOENT;
+        }
+        if (!rc)
+            rc = vload_prog(rt, obj, (size_t)idx, 0, &vl, msg, sizeof msg);
+        else
+            snprintf(msg, sizeof msg, "%s: cannot open or find the program", key);
+        int loader = rc != 0;
+        if (rc) {
+            snprintf(logbuf, sizeof logbuf, "%s\n", msg);
+        } else {
+            PBPF_OPTS(pbpf_verifier_opts, o, .log_buf = logbuf, .log_size = sizeof logbuf,
+                      .log_level = 1);
+            vload_verifier_opts(&vl, &o);
+            rc = pbpf_verify(vl.insns, vl.cnt, &o, NULL);
+        }
+        vload_close(&vl);
+        tally_one(&t, key, c->accept ? NULL : c->message, rc, logbuf, loader);
+        for (size_t j = 0; j < cs.cnt; j++) {
+            if (cs.v[j].caps == VCASE_BPF && !cs.v[j].accept && c->accept &&
+                !strcmp(cs.v[j].object, c->object) && !strcmp(cs.v[j].program, c->program)) {
+                bpf_only++;
+                bpf_only_accepted += rc == 0;
+            }
+        }
+    }
+    pbpf_runtime_free(rt);
+    vcases_free(&cs);
+    long fl = floor;
+    int bad = tally_report(&t, fl, floor_path);
+    printf("cases: %zu programs Linux rejects only without CAP_SYS_ADMIN (bpf class); pbpf, "
+           "compared as root, accepts %zu of them\n",
+           bpf_only, bpf_only_accepted);
+    return bad;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in dir ending in suffix (NULL-terminated; free both). */
+static char **list_dir(const char *dir, const char *suffix, size_t *cnt)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **v = NULL;
+    size_t n = 0, cap = 0, sl = strlen(suffix);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l <= sl || strcmp(e->d_name + l - sl, suffix))
+            continue;
+        if (n + 1 >= cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nv = realloc(v, cap * sizeof *nv);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (v) {
+        qsort(v, n, sizeof *v, name_cmp);
+        v[n] = NULL;
+    }
+    *cnt = n;
+    return v;
+}
+
+static void list_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* The kernel's verdict of a conformance file: NULL (PASS) or its reason. */
+static int kernel_verdict(const char *tsv, const char *file, char *reason, size_t size)
+{
+    FILE *f = fopen(tsv, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    int found = -1;
+    while (found < 0 && fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        char *fl[3] = {0};
+        int k = vcase_split(line, fl, 3);
+        if (k < 2 || strcmp(fl[1], file))
+            continue;
+        found = !strcmp(fl[0], "PASS") ? 0 : 1;
+        reason[0] = 0;
+        if (found && k == 3) {
+            /* "invalid shift 48 [Invalid argument]": the verifier's words */
+            char *br = strstr(fl[2], " [");
+            if (br)
+                *br = 0;
+            snprintf(reason, size, "%s", fl[2]);
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static int run_conformance(char **argv)
+{
+    const char *dir = argv[0], *tsv = argv[1], *floor_path = argv[3];
+    if (justified_read(argv[2]))
+        return 2;
+    long floor = floor_read(floor_path, "conformance");
+    if (floor < 0)
+        return 2;
+    size_t n;
+    char **files = list_dir(dir, ".data", &n);
+    if (!files || !n) {
+        fprintf(stderr, "%s: no .data files\n", dir);
+        list_free(files);
+        return 2;
+    }
+    struct tally t = {.suite = "conformance", .linux_ref = 1};
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096], err[256], reason[256];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        int kv = kernel_verdict(tsv, files[i], reason, sizeof reason);
+        if (kv < 0) {
+            printf("FAIL %s: no kernel verdict in %s\n", files[i], tsv);
+            bad = 1;
+            continue;
+        }
+        struct pbpf_cfile cf;
+        if (pbpf_cfile_load(path, &cf, err, sizeof err)) {
+            printf("FAIL %s: %s\n", files[i], err);
+            bad = 1;
+            continue;
+        }
+        /* the vectors' convention (README §3): r1 = the test's memory, r2 =
+         * its length; prog_type 0 gives the verifier exactly that */
+        PBPF_OPTS(pbpf_verifier_opts, o, .log_buf = logbuf, .log_size = sizeof logbuf,
+                  .log_level = 1, .mem_size = (uint32_t)cf.mem_len, .gpl = 1);
+        int rc = pbpf_verify(cf.insns, cf.insn_cnt, &o, NULL);
+        tally_one(&t, files[i], kv ? reason : NULL, rc, logbuf, 0);
+        pbpf_cfile_free(&cf);
+    }
+    list_free(files);
+    return tally_report(&t, floor, floor_path) | bad;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 6 && !strcmp(argv[1], "cases"))
+        return run_cases(argv + 2);
+    if (argc == 6 && !strcmp(argv[1], "conformance"))
+        return run_conformance(argv + 2);
+    fprintf(stderr,
+            "usage: %s cases MANIFEST OBJDIR JUSTIFIED FLOOR\n"
+            "       %s conformance DIR KERNEL_TSV JUSTIFIED FLOOR\n",
+            argv[0], argv[0]);
+    return 2;
+}
