@@ -262,21 +262,77 @@ static void insn_use_def(const struct pbpf_insn *in, uint16_t *use, uint16_t *de
     }
 }
 
+/* Registers whose scalar value may decide something on a path from here:
+ * a jump, an address, a helper argument, a return value.  Scalars outside
+ * this set are compared as "any scalar" when pruning, a static stand-in
+ * for Linux's precision tracking (mark_chain_precision): values that only
+ * flow into arithmetic nobody checks do not block pruning. */
+static uint16_t insn_precise_use(const struct pbpf_insn *in, uint16_t out, bool main_ret_checked,
+                                 bool in_main)
+{
+    uint8_t cls = PBPF_CLASS(in->code), op = PBPF_OP(in->code), mode = PBPF_MODE(in->code);
+    uint16_t d = (uint16_t)(1u << PBPF_INSN_DST(in)), s = (uint16_t)(1u << PBPF_INSN_SRC(in));
+    bool x = (in->code & PBPF_SRC_X) != 0;
+    switch (cls) {
+    case PBPF_CLS_ALU:
+    case PBPF_CLS_ALU64: {
+        uint16_t g = 0;
+        if (out & d) {
+            if (op != PBPF_ALU_MOV)
+                g |= d;
+            if (x && op != PBPF_ALU_END && op != PBPF_ALU_NEG)
+                g |= s;
+        }
+        /* pointer + scalar: the offset matters */
+        if (x && (op == PBPF_ALU_ADD || op == PBPF_ALU_SUB))
+            g |= s | d;
+        return (uint16_t)(g | (out & ~d));
+    }
+    case PBPF_CLS_LDX:
+        return (uint16_t)((out & ~d) | s);
+    case PBPF_CLS_ST:
+        return out | d;
+    case PBPF_CLS_STX: {
+        uint16_t g = d | s;
+        if (mode == PBPF_MODE_ATOMIC && in->imm == PBPF_ATOMIC_CMPXCHG)
+            g |= 1;
+        if (mode == PBPF_MODE_ATOMIC && (in->imm & PBPF_ATOMIC_FETCH) && in->imm != PBPF_ATOMIC_CMPXCHG)
+            out &= (uint16_t)~s;
+        return out | g;
+    }
+    case PBPF_CLS_LD:
+        if (mode == PBPF_MODE_IMM)
+            return (uint16_t)(out & ~d);
+        return (uint16_t)((out & ~0x3fu) | (1u << 6) | (mode == PBPF_MODE_IND ? s : 0));
+    default:
+        if (op == PBPF_JMP_CALL)
+            return (uint16_t)((out & ~0x3fu) | 0x3e);
+        if (op == PBPF_JMP_EXIT)
+            return (!in_main || main_ret_checked) ? 1 : 0;
+        if (op == PBPF_JMP_JA)
+            return out;
+        return (uint16_t)(out | d | (x ? s : 0));
+    }
+}
+
 /* Backward dataflow to a fixpoint: live-in(i) = use(i) | (live-out(i) &
  * ~def(i)); live-out is the union over the successors in the same
- * subprogram (a call returns to the next instruction). */
-int compute_liveness(struct venv *e)
+ * subprogram (a call returns to the next instruction).  The precise set
+ * flows the same way. */
+int compute_liveness(struct venv *e, bool main_ret_checked)
 {
     size_t n = e->cnt;
     e->live_regs = pbpf_calloc(n, sizeof *e->live_regs);
+    e->precise_regs = pbpf_calloc(n, sizeof *e->precise_regs);
     uint8_t *second = pbpf_calloc(n, 1);
-    if (!e->live_regs || !second) {
+    if (!e->live_regs || !second || !e->precise_regs) {
         pbpf_free(second);
         return -ENOMEM;
     }
     for (size_t k = 0; k + 1 < n; k++)
         if (is_lddw(&e->insns[k]))
             second[++k] = 1;
+    uint32_t main_end = e->subprogs[0].end;
     bool changed = true;
     while (changed) {
         changed = false;
@@ -284,24 +340,34 @@ int compute_liveness(struct venv *e)
             const struct pbpf_insn *in = &e->insns[k];
             if (second[k])
                 continue;
-            uint16_t use, def, out = 0;
+            uint16_t use, def, out = 0, pout = 0;
             insn_use_def(in, &use, &def);
             int64_t t;
             if (in->code == PBPF_OPCODE_EXIT) {
             } else if (jump_target(in, k, &t)) {
-                if (t >= 0 && (size_t)t < n)
+                if (t >= 0 && (size_t)t < n) {
                     out |= e->live_regs[t];
-                if (PBPF_OP(in->code) != PBPF_JMP_JA && k + 1 < n)
+                    pout |= e->precise_regs[t];
+                }
+                if (PBPF_OP(in->code) != PBPF_JMP_JA && k + 1 < n) {
                     out |= e->live_regs[k + 1];
+                    pout |= e->precise_regs[k + 1];
+                }
             } else if (is_lddw(in)) {
-                if (k + 2 < n)
+                if (k + 2 < n) {
                     out |= e->live_regs[k + 2];
+                    pout |= e->precise_regs[k + 2];
+                }
             } else if (k + 1 < n) {
                 out |= e->live_regs[k + 1];
+                pout |= e->precise_regs[k + 1];
             }
             uint16_t in_live = (uint16_t)(use | (out & ~def));
-            if (in_live != e->live_regs[k]) {
+            uint16_t in_prec = insn_precise_use(in, pout, main_ret_checked, k < main_end);
+            in_prec &= in_live;
+            if (in_live != e->live_regs[k] || in_prec != e->precise_regs[k]) {
                 e->live_regs[k] = in_live;
+                e->precise_regs[k] = in_prec;
                 changed = true;
             }
         }

@@ -78,7 +78,7 @@ int release_reference(struct venv *e, uint32_t ref)
         for (int r = 0; r < 11; r++)
             if (fr->regs[r].ref_obj_id == ref)
                 invalidate_reg(e, &fr->regs[r]);
-        for (int s = 0; s < MAX_SLOTS; s++)
+        for (int s = 0; s < (int)nslots(fr); s++)
             if (fr->stack[s].type[7] == STACK_SPILL && fr->stack[s].spilled.ref_obj_id == ref)
                 invalidate_reg(e, &fr->stack[s].spilled);
     }
@@ -95,7 +95,7 @@ void invalidate_packet_pointers(struct venv *e)
             if (t == PTR_TO_PACKET || t == PTR_TO_PACKET_META || t == PTR_TO_PACKET_END)
                 invalidate_reg(e, &fr->regs[r]);
         }
-        for (int s = 0; s < MAX_SLOTS; s++) {
+        for (int s = 0; s < (int)nslots(fr); s++) {
             struct vreg *sp = &fr->stack[s].spilled;
             uint32_t t = VT_BASE(sp->type);
             if (fr->stack[s].type[7] == STACK_SPILL &&
@@ -383,6 +383,7 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
 
 static int setup_callback_frame(struct venv *e, uint32_t fn, const struct call_meta *m,
                                 uint32_t callsite);
+static bool is_cgroup_ret01(uint32_t pt);
 
 int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next_idx)
 {
@@ -480,13 +481,10 @@ int push_frame(struct venv *e, uint32_t callsite, uint32_t subprog)
     if (st->curframe + 1 >= PBPF_MAX_CALL_DEPTH)
         return verr(e, -E2BIG, "the call stack of %u frames is too deep", st->curframe + 2);
     uint32_t fno = st->curframe + 1;
-    if (!st->frame[fno]) {
-        st->frame[fno] = vzalloc(e, sizeof(struct vframe));
-        if (!st->frame[fno])
-            return -ENOMEM;
-    } else {
-        memset(st->frame[fno], 0, sizeof(struct vframe));
-    }
+    frame_release(e, st->frame[fno]);
+    st->frame[fno] = frame_alloc(e);
+    if (!st->frame[fno])
+        return -ENOMEM;
     struct vframe *f = st->frame[fno];
     f->callsite = (int32_t)callsite;
     f->subprog = subprog;
@@ -560,6 +558,8 @@ static int setup_callback_frame(struct venv *e, uint32_t fn, const struct call_m
     e->cb_entry[e->subprogs[m->func_subprog].start] = 1;
     return 0;
 }
+
+bool prog_ret_checked(uint32_t pt) { return is_cgroup_ret01(pt); }
 
 static bool is_cgroup_ret01(uint32_t pt)
 {

@@ -31,15 +31,14 @@ static void tn_str(char *buf, size_t n, struct tnum t)
 static inline int spi_of(int64_t o) { return (int)((-o - 1) / 8); }
 static inline int sti_of(int64_t o) { return (int)((-o - 1) % 8); }
 
-static void update_stack_depth(struct venv *e, struct vframe *f, int64_t off)
+static int update_stack_depth(struct venv *e, struct vframe *f, int64_t off)
 {
     uint32_t depth = (uint32_t)(-off);
     depth = (depth + 7) & ~7u;
-    if (depth > f->allocated)
-        f->allocated = depth;
     struct vsubprog *sp = &e->subprogs[f->subprog];
     if (depth > sp->stack_depth)
         sp->stack_depth = depth;
+    return frame_grow(e, f, depth);
 }
 
 static bool is_spilled(const struct vslot *s) { return s->type[7] == STACK_SPILL; }
@@ -85,7 +84,7 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
         /* variable offset: every byte it may reach becomes misc */
         int64_t lo = ptr->smin + off, hi = ptr->smax + off + size;
         for (int64_t o = lo; o < hi; o++) {
-            struct vslot *s = &f->stack[spi_of(o)];
+            const struct vslot *s = slot_r(f, spi_of(o));
             if (is_spilled(s) && s->spilled.type != SCALAR_VALUE && e->unpriv)
                 return verr(e, -EACCES, "spilled ptr in range of var-offset stack write; insn %u, ptr off: %lld",
                             e->insn_idx, (long long)o);
@@ -93,6 +92,8 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
                 return verr(e, -EACCES, "uninit stack in range of var-offset write prohibited for !root; insn %u, off: %lld",
                             e->insn_idx, (long long)o);
         }
+        if (update_stack_depth(e, f, lo))
+            return -ENOMEM;
         for (int64_t o = lo; o < hi; o++) {
             struct vslot *s = &f->stack[spi_of(o)];
             if (is_spilled(s)) {
@@ -103,7 +104,6 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
             }
             s->type[sti_of(o)] = STACK_MISC;
         }
-        update_stack_depth(e, f, lo);
         return 0;
     }
     off += (int64_t)ptr->var_off.value;
@@ -111,8 +111,9 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
         return verr(e, -EACCES, "misaligned stack access off 0+%d+%lld size %d", ptr->off,
                     (long long)(off - ptr->off), size);
     int spi = spi_of(off);
+    if (update_stack_depth(e, f, off))
+        return -ENOMEM;
     struct vslot *s = &f->stack[spi];
-    update_stack_depth(e, f, off);
     if (e->unpriv && is_spilled(s) && s->spilled.type != SCALAR_VALUE && size != 8)
         return verr(e, -EACCES, "attempt to corrupt spilled pointer on stack");
     bool aligned8 = (off % 8) == 0;
@@ -167,7 +168,7 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
     if (!tnum_is_const(ptr->var_off)) {
         int64_t lo = ptr->smin + off, hi = ptr->smax + off + size;
         for (int64_t o = lo; o < hi; o++) {
-            struct vslot *s = &f->stack[spi_of(o)];
+            const struct vslot *s = slot_r(f, spi_of(o));
             uint8_t t = s->type[sti_of(o)];
             if (t == STACK_INVALID && e->unpriv) {
                 char tb[48];
@@ -186,7 +187,7 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
     if (off % size)
         return verr(e, -EACCES, "misaligned stack access off 0+%d+%lld size %d", ptr->off,
                     (long long)(off - ptr->off), size);
-    struct vslot *s = &f->stack[spi_of(off)];
+    const struct vslot *s = slot_r(f, spi_of(off));
     if (is_spilled(s)) {
         int spill_size = 1;
         for (int i = 7; i > 0 && s->type[i - 1] == STACK_SPILL; i--)
@@ -338,7 +339,8 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
                         (long long)lo, size);
         return verr(e, -EACCES, "invalid variable-offset indirect access to stack R%u", regno);
     }
-    update_stack_depth(e, f, lo);
+    if (update_stack_depth(e, f, lo))
+        return -ENOMEM;
     for (int64_t o = lo; o < hi; o++) {
         struct vslot *s = &f->stack[spi_of(o)];
         uint8_t *t = &s->type[sti_of(o)];

@@ -2,6 +2,7 @@
  * pruning points, and Linux's subsumption test (a new state is safe when an
  * explored one is at least as general where it matters). */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "verifier/vstate.h"
@@ -9,12 +10,80 @@
 /* Linux's BPF_COMPLEXITY_LIMIT_JMP_SEQ */
 #define MAX_PENDING 8192
 
+const struct vslot vslot_invalid;
+
+/* Frames keep only the stack depth in use; released frames are recycled. */
+struct vframe *frame_alloc(struct venv *e)
+{
+    struct vframe *f = e->frame_pool;
+    if (f) {
+        e->frame_pool = *(struct vframe **)f;
+        memset(f, 0, sizeof *f);
+        return f;
+    }
+    return vzalloc(e, sizeof(struct vframe));
+}
+
+void frame_release(struct venv *e, struct vframe *f)
+{
+    if (!f)
+        return;
+    vfree(e, f->stack, f->stack_cap * sizeof(struct vslot));
+    f->stack = NULL;
+    f->stack_cap = 0;
+    *(struct vframe **)f = e->frame_pool;
+    e->frame_pool = f;
+}
+
+/* the stack reaches depth bytes (a multiple of 8): new slots are invalid */
+int frame_grow(struct venv *e, struct vframe *f, uint32_t depth)
+{
+    uint32_t n = depth / 8, old = f->allocated / 8;
+    if (n <= old)
+        return 0;
+    if (n > f->stack_cap) {
+        uint32_t cap = n < 4 ? 4 : n;
+        struct vslot *ns = vzalloc(e, cap * sizeof *ns);
+        if (!ns)
+            return -ENOMEM;
+        if (old)
+            memcpy(ns, f->stack, old * sizeof *ns);
+        vfree(e, f->stack, f->stack_cap * sizeof *ns);
+        f->stack = ns;
+        f->stack_cap = cap;
+    } else {
+        memset(&f->stack[old], 0, (n - old) * sizeof *f->stack);
+    }
+    f->allocated = depth;
+    return 0;
+}
+
+static int frame_copy(struct venv *e, struct vframe *dst, const struct vframe *src)
+{
+    struct vslot *keep = dst->stack;
+    uint32_t cap = dst->stack_cap, n = src->allocated / 8;
+    memcpy(dst, src, sizeof *dst);
+    dst->stack = keep;
+    dst->stack_cap = cap;
+    if (n > cap) {
+        struct vslot *ns = vzalloc(e, n * sizeof *ns);
+        if (!ns)
+            return -ENOMEM;
+        vfree(e, keep, cap * sizeof *ns);
+        dst->stack = ns;
+        dst->stack_cap = n;
+    }
+    if (n)
+        memcpy(dst->stack, src->stack, n * sizeof *src->stack);
+    return 0;
+}
+
 struct vstate *state_new(struct venv *e)
 {
     struct vstate *st = vzalloc(e, sizeof *st);
     if (!st)
         return NULL;
-    st->frame[0] = vzalloc(e, sizeof(struct vframe));
+    st->frame[0] = frame_alloc(e);
     if (!st->frame[0]) {
         vfree(e, st, sizeof *st);
         return NULL;
@@ -27,10 +96,8 @@ void state_free(struct venv *e, struct vstate *st)
     if (!st)
         return;
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++)
-        if (st->frame[i])
-            vfree(e, st->frame[i], sizeof(struct vframe));
+        frame_release(e, st->frame[i]);
     vfree(e, st->refs, st->refs_cap * sizeof *st->refs);
-    vfree(e, st->path, st->path_cap * sizeof *st->path);
     vfree(e, st, sizeof *st);
 }
 
@@ -39,13 +106,14 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++) {
         if (i <= src->curframe) {
             if (!dst->frame[i]) {
-                dst->frame[i] = vzalloc(e, sizeof(struct vframe));
+                dst->frame[i] = frame_alloc(e);
                 if (!dst->frame[i])
                     return -ENOMEM;
             }
-            memcpy(dst->frame[i], src->frame[i], sizeof(struct vframe));
+            if (frame_copy(e, dst->frame[i], src->frame[i]))
+                return -ENOMEM;
         } else if (dst->frame[i]) {
-            vfree(e, dst->frame[i], sizeof(struct vframe));
+            frame_release(e, dst->frame[i]);
             dst->frame[i] = NULL;
         }
     }
@@ -66,16 +134,8 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
     dst->parent = src->parent;
     dst->branches = src->branches;
     dst->insn_idx = src->insn_idx;
-    if (src->npath > dst->path_cap) {
-        uint32_t *p = vzalloc(e, src->path_cap * sizeof *p);
-        if (!p)
-            return -ENOMEM;
-        vfree(e, dst->path, dst->path_cap * sizeof *dst->path);
-        dst->path = p;
-        dst->path_cap = src->path_cap;
-    }
     if (src->npath)
-        memcpy(dst->path, src->path, src->npath * sizeof *src->path);
+        memcpy(dst->path, src->path, sizeof dst->path);
     dst->npath = src->npath;
     return 0;
 }
@@ -85,24 +145,7 @@ int path_push(struct venv *e, struct vstate *st, uint32_t insn, bool taken)
 {
     if (e->log_level < 1)
         return 0;
-    if (st->npath == st->path_cap) {
-        uint32_t ncap = st->path_cap ? st->path_cap * 2 : 16;
-        if (ncap > 4096) {
-            /* keep the last decisions only */
-            memmove(st->path, st->path + st->npath / 2, (st->npath - st->npath / 2) * sizeof *st->path);
-            st->npath -= st->npath / 2;
-        } else {
-            uint32_t *p = vzalloc(e, ncap * sizeof *p);
-            if (!p)
-                return -ENOMEM;
-            if (st->npath)
-                memcpy(p, st->path, st->npath * sizeof *p);
-            vfree(e, st->path, st->path_cap * sizeof *p);
-            st->path = p;
-            st->path_cap = ncap;
-        }
-    }
-    st->path[st->npath++] = insn << 1 | (taken ? 1u : 0u);
+    st->path[st->npath++ % PATH_LOG] = insn << 1 | (taken ? 1u : 0u);
     return 0;
 }
 
@@ -197,9 +240,11 @@ static bool regs_exact(const struct vreg *a, const struct vreg *b)
            a->map == b->map && a->frameno == b->frameno;
 }
 
-static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap *m)
+static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap *m, bool precise)
 {
     if (old->type == NOT_INIT)
+        return true;
+    if (!precise && old->type == SCALAR_VALUE && cur->type == SCALAR_VALUE)
         return true;
     if (cur->type != old->type)
         return false;
@@ -234,8 +279,10 @@ static bool is_spilled_zero(const struct vslot *s)
 
 static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m)
 {
-    for (uint32_t spi = 0; spi < MAX_SLOTS; spi++) {
-        const struct vslot *o = &old->stack[spi], *c = &cur->stack[spi];
+    /* slots past the old state's depth are invalid there: anything goes */
+    uint32_t n = old->allocated / 8;
+    for (uint32_t spi = 0; spi < n; spi++) {
+        const struct vslot *o = &old->stack[spi], *c = slot_r(cur, spi);
         bool spill_o = o->type[7] == STACK_SPILL, spill_c = c->type[7] == STACK_SPILL;
         if (spill_o) {
             /* a whole-register spill (or a 32-bit one in the low half) */
@@ -244,7 +291,7 @@ static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct
             for (int i = 0; i < 8; i++)
                 if (o->type[i] != c->type[i] && o->type[i] != STACK_INVALID)
                     return false;
-            if (!regsafe(&o->spilled, &c->spilled, m))
+            if (!regsafe(&o->spilled, &c->spilled, m, true))
                 return false;
             continue;
         }
@@ -290,8 +337,9 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
         if (of->callsite != cf->callsite)
             return false;
         uint16_t live = f == old->curframe ? e->live_regs[insn] : 0x7ff;
+        uint16_t prec = f == old->curframe ? e->precise_regs[insn] : 0x7ff;
         for (int r = 0; r < 11; r++)
-            if ((live >> r & 1) && !regsafe(&of->regs[r], &cf->regs[r], &m))
+            if ((live >> r & 1) && !regsafe(&of->regs[r], &cf->regs[r], &m, prec >> r & 1))
                 return false;
         if (!stacksafe(of, cf, &m))
             return false;
@@ -331,7 +379,11 @@ int is_state_visited(struct venv *e, uint32_t insn)
             update_branch_counts(e, cur->parent);
             return 1;
         }
-        x->miss++;
+        /* as Linux: misses count only when a new state would be added,
+         * so that loop iterations do not push out the states recorded
+         * before them */
+        if (add)
+            x->miss++;
         uint32_t n = x->st->branches ? 64 : 3;
         if (x->miss > x->hit * n + n) {
             *pp = x->next;

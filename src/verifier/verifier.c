@@ -128,7 +128,7 @@ void vlog_reg_state(struct venv *e, const struct vstate *st)
         vlog(e, " frame%u:", st->curframe);
     for (int i = 0; i < 11; i++)
         log_reg(e, i, &f->regs[i]);
-    for (int s = 0; s < MAX_SLOTS; s++) {
+    for (int s = 0; s < (int)nslots(f); s++) {
         const struct vslot *sl = &f->stack[s];
         if (sl->type[7] == STACK_SPILL) {
             vlog(e, " fp-%d", (s + 1) * 8);
@@ -207,7 +207,7 @@ static void mark_ptr_or_null_regs(struct venv *e, struct vstate *st, uint32_t id
         struct vframe *fr = st->frame[f];
         for (int i = 0; i < 11; i++)
             mark_ptr_or_null_reg(&fr->regs[i], id, is_null);
-        for (int s = 0; s < MAX_SLOTS; s++)
+        for (int s = 0; s < (int)nslots(fr); s++)
             if (fr->stack[s].type[7] == STACK_SPILL)
                 mark_ptr_or_null_reg(&fr->stack[s].spilled, id, is_null);
     }
@@ -230,7 +230,7 @@ static void find_good_pkt_pointers(struct vstate *st, const struct vreg *dst, bo
             if (r->type == type && r->id == id && r->range < range)
                 r->range = range;
         }
-        for (int s = 0; s < MAX_SLOTS; s++) {
+        for (int s = 0; s < (int)nslots(fr); s++) {
             struct vreg *r = &fr->stack[s].spilled;
             if (fr->stack[s].type[7] == STACK_SPILL && r->type == type && r->id == id &&
                 r->range < range)
@@ -543,6 +543,31 @@ static int do_check(struct venv *e)
     }
 }
 
+/* Linux's check_max_stack_depth: along every chain of bpf-to-bpf calls
+ * the frames' stack sizes (each rounded up to 16, as with the JIT) must
+ * add up to at most 512 bytes. */
+static int max_stack_walk(struct venv *e, uint32_t sp, uint32_t depth, uint32_t frames)
+{
+    uint32_t d = (e->subprogs[sp].stack_depth + 15) & ~15u;
+    depth += d;
+    if (depth > PBPF_STACK_SIZE)
+        return verr(e, -EACCES, "combined stack size of %u calls is %u. Too large", frames, depth);
+    if (frames >= PBPF_MAX_CALL_DEPTH)
+        return 0; /* deeper chains were refused during the walk */
+    for (uint32_t i = e->subprogs[sp].start; i < e->subprogs[sp].end; i++) {
+        const struct pbpf_insn *in = &e->insns[i];
+        if (in->code != PBPF_OPCODE_CALL || PBPF_INSN_SRC(in) != PBPF_PSEUDO_CALL || !e->seen[i])
+            continue;
+        int t = find_subprog(e, (uint32_t)((int64_t)i + 1 + in->imm));
+        if (t < 0 || (uint32_t)t == sp)
+            continue;
+        int rc = max_stack_walk(e, (uint32_t)t, depth, frames + 1);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static void free_env(struct venv *e)
 {
     while (e->head) {
@@ -569,11 +594,17 @@ static void free_env(struct venv *e)
         vfree(e, x, sizeof *x);
     }
     state_free(e, e->cur);
+    while (e->frame_pool) {
+        struct vframe *f = e->frame_pool;
+        e->frame_pool = *(struct vframe **)f;
+        vfree(e, f, sizeof *f);
+    }
     pbpf_free(e->explored);
     pbpf_free(e->prune_point);
     pbpf_free(e->seen);
     pbpf_free(e->cb_entry);
     pbpf_free(e->live_regs);
+    pbpf_free(e->precise_regs);
     pbpf_free(e->subprogs);
     pbpf_free(e->ctx_off);
 }
@@ -583,9 +614,12 @@ static void log_failure(struct venv *e)
     if (e->log_level >= 1 && e->cur) {
         const struct vstate *st = e->cur;
         if (st->npath) {
-            vlog(e, "path:");
-            for (uint32_t i = 0; i < st->npath; i++)
-                vlog(e, " %u:%s", st->path[i] >> 1, st->path[i] & 1 ? "taken" : "fallthrough");
+            uint32_t first = st->npath > PATH_LOG ? st->npath - PATH_LOG : 0;
+            vlog(e, "path%s:", first ? " (last branches)" : "");
+            for (uint32_t i = first; i < st->npath; i++) {
+                uint32_t d = st->path[i % PATH_LOG];
+                vlog(e, " %u:%s", d >> 1, d & 1 ? "taken" : "fallthrough");
+            }
             vlog(e, "\n");
         }
         vlog(e, "state:");
@@ -648,11 +682,13 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
     if (!rc)
         rc = check_cfg(e);
     if (!rc)
-        rc = compute_liveness(e);
+        rc = compute_liveness(e, prog_ret_checked(e->prog_type));
     if (!rc)
         rc = init_state(e);
     if (!rc)
         rc = do_check(e);
+    if (!rc)
+        rc = max_stack_walk(e, 0, 0, 1);
     if (!rc) {
         /* what the engines rely on: the structural rules hold too */
         char msg[200];

@@ -99,11 +99,12 @@ struct vslot {
 };
 
 #define MAX_SLOTS (PBPF_STACK_SIZE / 8)
+#define PATH_LOG 32
 
 struct vframe {
     struct vreg regs[11];
-    struct vslot stack[MAX_SLOTS];
     uint32_t allocated; /* bytes of stack in use (deepest access) */
+    uint32_t stack_cap; /* slots allocated in stack[] */
     int32_t callsite;   /* insn of the call (-1: main) */
     uint32_t subprog;
     uint32_t frameno;
@@ -111,7 +112,17 @@ struct vframe {
     bool in_callback;
     int32_t cb_ret_min, cb_ret_max;
     struct vreg cb_args[5]; /* r1-r5 at the callback's entry */
+    /* allocated / 8 slots: only the depth in use is kept and copied */
+    struct vslot *stack;
 };
+
+extern const struct vslot vslot_invalid;
+/* slot spi for reading: past the depth in use, every byte is invalid */
+static inline const struct vslot *slot_r(const struct vframe *f, int64_t spi)
+{
+    return spi >= 0 && (uint64_t)spi < f->allocated / 8 ? &f->stack[spi] : &vslot_invalid;
+}
+static inline uint32_t nslots(const struct vframe *f) { return f->allocated / 8; }
 
 struct vref {
     uint32_t id;
@@ -129,9 +140,10 @@ struct vstate {
     struct vstate *parent; /* the explored state this path descends from */
     uint32_t branches;     /* paths still being explored below this state */
     uint32_t insn_idx;
-    /* branch decisions on the path, for the log (jump insn, taken) */
-    uint32_t *path;
-    uint32_t npath, path_cap;
+    /* the last branch decisions on the path, for the log: insn << 1 |
+     * taken, a ring of PATH_LOG entries (npath counts them all) */
+    uint32_t npath;
+    uint32_t path[PATH_LOG];
 };
 
 struct vsubprog {
@@ -181,7 +193,9 @@ struct venv {
     struct vexplored *retired; /* evicted but still parents of live paths */
     uint64_t jmps_processed, prev_jmps, prev_insns;
     uint16_t *live_regs; /* per insn: registers live before it (static) */
+    uint16_t *precise_regs; /* per insn: scalars whose value may matter */
     uint32_t peak_states, total_states, cur_states;
+    struct vframe *frame_pool;
     size_t mem, peak_mem;
 
     /* ctx accesses found (insn index -> base offset + 1, 0: none) */
@@ -238,6 +252,9 @@ void invalidate_packet_pointers(struct venv *e);
 
 /* state.c */
 struct vstate *state_new(struct venv *e);
+struct vframe *frame_alloc(struct venv *e);
+int frame_grow(struct venv *e, struct vframe *f, uint32_t depth);
+void frame_release(struct venv *e, struct vframe *f);
 int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src);
 void state_free(struct venv *e, struct vstate *st);
 struct vstate *push_stack(struct venv *e, uint32_t insn_idx, uint32_t prev_idx);
@@ -249,7 +266,8 @@ int path_push(struct venv *e, struct vstate *st, uint32_t insn, bool taken);
 /* cfg.c */
 int check_subprogs(struct venv *e);
 int check_cfg(struct venv *e);
-int compute_liveness(struct venv *e);
+int compute_liveness(struct venv *e, bool main_ret_checked);
+bool prog_ret_checked(uint32_t prog_type);
 int find_subprog(struct venv *e, uint32_t insn);
 
 static inline struct vframe *cur_frame(struct venv *e) { return e->cur->frame[e->cur->curframe]; }
