@@ -2,11 +2,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "exec/compiler.h"
 #include "exec/exec.h"
 #include "helpers/helpers.h"
 #include "helpers/proto.h"
+#include "hooks/ctx.h"
 #include "maps/epoch.h"
 #include "maps/map.h"
 #include "platform/platform.h"
@@ -21,6 +24,10 @@ int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime *
                          ? opts->slots
                          : 0;
     rt->slots = slots ? slots : pbpf_cpu_count();
+    if (opts && opts->sz >= offsetof(struct pbpf_runtime_opts, print_ctx) + sizeof(void *)) {
+        rt->print = opts->print;
+        rt->print_ctx = opts->print_ctx;
+    }
     pbpf_helpers_register_builtin(rt);
     *out = rt;
     return 0;
@@ -52,6 +59,44 @@ static void log_msg(char *buf, size_t size, const char *fmt, ...)
 #define OPT(opts, type, field, def)                                                                \
     ((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field) ? (opts)->field : (def))
 
+int pbpf_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* lddw src=4 (BPF_PSEUDO_FUNC): imm is the subprogram's offset from the
+ * next instruction, as libbpf writes it.  The value a program gets is an
+ * address inside its own instructions (Linux: the subprogram's JITed
+ * address), which only callback helpers interpret. */
+static int resolve_func(struct pbpf_prog *prog, size_t pc, char *log, size_t log_size)
+{
+    struct pbpf_insn *in = &prog->insns[pc];
+    int64_t t = (int64_t)pc + 1 + in->imm;
+    size_t at = 0;
+    while (t >= 0 && at < (size_t)t && at < prog->cnt)
+        at += prog->insns[at].code == PBPF_OPCODE_LDDW ? 2 : 1;
+    if (t < 0 || (uint64_t)t >= prog->cnt || at != (size_t)t) {
+        log_msg(log, log_size, "insn %zu: function pointer to insn %lld outside the program", pc,
+                (long long)t);
+        return -EINVAL;
+    }
+    if (in[1].imm || in[0].off) {
+        log_msg(log, log_size, "insn %zu: lddw src=4 with nonzero reserved fields", pc);
+        return -EINVAL;
+    }
+    uint32_t *nt = pbpf_realloc(prog->cb_targets, (prog->n_cb_targets + 1) * sizeof *nt);
+    if (!nt)
+        return -ENOMEM;
+    prog->cb_targets = nt;
+    nt[prog->n_cb_targets++] = (uint32_t)t;
+    uint64_t addr = pbpf_callback_addr(prog, (size_t)t);
+    in[0].regs = (uint8_t)(in[0].regs & 0x0f);
+    in[0].imm = (int32_t)(uint32_t)addr;
+    in[1].imm = (int32_t)(uint32_t)(addr >> 32);
+    return 0;
+}
+
 /* Map references: lddw src=1 (map) and src=2 (direct value address) with
  * imm indexing the caller's map table become plain 64-bit constants, as
  * Linux's verifier turns fds into addresses (resolve_pseudo_ldimm64).  The
@@ -69,6 +114,8 @@ static int resolve_maps(struct pbpf_prog *prog, struct pbpf_map *const *maps, si
                 return -EINVAL;
             }
             pbpf_map_get(maps[i]);
+            if (maps[i]->type == PBPF_MAP_TYPE_PROG_ARRAY)
+                __atomic_add_fetch(&maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
             prog->maps[prog->map_cnt++] = maps[i];
         }
     }
@@ -126,9 +173,20 @@ static int resolve_maps(struct pbpf_prog *prog, struct pbpf_map *const *maps, si
                     prog->n_static_regions++;
                 }
             }
+            if (m->type == PBPF_MAP_TYPE_PROG_ARRAY && !pbpf_prog_array_compatible(m, prog)) {
+                /* bpf_check_tail_call() at load */
+                log_msg(log, log_size,
+                        "insn %zu: prog array '%s' holds programs of another type or engine", pc,
+                        m->name);
+                return -EINVAL;
+            }
             in[0].regs = (uint8_t)(in[0].regs & 0x0f);
             in[0].imm = (int32_t)(uint32_t)addr;
             in[1].imm = (int32_t)(uint32_t)(addr >> 32);
+        } else if (src == PBPF_PSEUDO_FUNC) {
+            int rc = resolve_func(prog, pc, log, log_size);
+            if (rc)
+                return rc;
         }
         pc++;
     }
@@ -213,11 +271,22 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     if (!prog)
         return -ENOMEM;
     prog->rt = rt;
+    prog->refcnt = 1;
     prog->cnt = insn_cnt;
     prog->engine = OPT(opts, struct pbpf_prog_opts, engine, PBPF_ENGINE_INTERP);
     prog->mode = OPT(opts, struct pbpf_prog_opts, mode, PBPF_MODE_CHECKED);
     prog->budget = OPT(opts, struct pbpf_prog_opts, insn_budget, 0);
     prog->jit_flags = OPT(opts, struct pbpf_prog_opts, jit_flags, 0);
+    if ((prog->jit_flags & PBPF_JIT_BLIND_CONSTANTS) &&
+        (prog->jit_flags & PBPF_JIT_NO_BLIND_CONSTANTS)) {
+        log_msg(log, log_size, "jit_flags: PBPF_JIT_BLIND_CONSTANTS and "
+                               "PBPF_JIT_NO_BLIND_CONSTANTS together");
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (OPT(opts, struct pbpf_prog_opts, untrusted, 0) &&
+        !(prog->jit_flags & PBPF_JIT_NO_BLIND_CONSTANTS))
+        prog->jit_flags |= PBPF_JIT_BLIND_CONSTANTS;
     if (!prog->budget)
         prog->budget = PBPF_DEFAULT_BUDGET;
     const char *name = OPT(opts, struct pbpf_prog_opts, name, NULL);
@@ -257,6 +326,23 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     rc = check_resolved(prog, log, log_size);
     if (rc)
         goto fail;
+    /* Context accesses of a typed program move to pbpf's internal context
+     * (Linux: convert_ctx_accesses after the verifier's check). */
+    if (prog->prog_type) {
+        char msg[200] = "";
+        rc = pbpf_ctx_apply(prog->prog_type, prog->expected_attach_type, prog->insns, prog->cnt,
+                            msg, sizeof msg);
+        if (rc) {
+            log_msg(log, log_size, "%s", msg);
+            goto fail;
+        }
+    }
+    if (prog->n_cb_targets)
+        qsort(prog->cb_targets, prog->n_cb_targets, sizeof *prog->cb_targets, pbpf_cmp_u32);
+    prog->needs_epoch = prog->map_cnt > 0;
+    for (size_t pc = 0; pc < prog->cnt; pc++)
+        if (prog->insns[pc].code == PBPF_OPCODE_CALL || prog->insns[pc].code == PBPF_OPCODE_CALLX)
+            prog->needs_epoch = 1;
     rc = pbpf_interp_prepare(prog, log, log_size);
     if (rc)
         goto fail;
@@ -264,6 +350,8 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
         rc = pbpf_jit_compile(prog, log, log_size);
         if (rc)
             goto fail;
+        if (!prog->needs_epoch)
+            prog->fast_entry = prog->jit_entry;
     }
     *out = prog;
     return 0;
@@ -272,19 +360,40 @@ fail:
     return rc;
 }
 
-void pbpf_prog_free(struct pbpf_prog *prog)
+static void prog_destroy(struct pbpf_prog *prog)
 {
-    if (!prog)
-        return;
     if (prog->jit)
         pbpf_jit_free(prog);
     pbpf_free(prog->ops);
     pbpf_free(prog->insns);
-    for (size_t i = 0; i < prog->map_cnt; i++)
+    for (size_t i = 0; i < prog->map_cnt; i++) {
+        if (prog->maps[i]->type == PBPF_MAP_TYPE_PROG_ARRAY)
+            __atomic_sub_fetch(&prog->maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
         pbpf_map_put_deferred(prog->maps[i]);
+    }
     pbpf_free(prog->maps);
     pbpf_free(prog->static_regions);
+    pbpf_free(prog->cb_targets);
     pbpf_free(prog);
+}
+
+void pbpf_prog_get(struct pbpf_prog *prog) { __atomic_add_fetch(&prog->refcnt, 1, __ATOMIC_RELAXED); }
+
+void pbpf_prog_free(struct pbpf_prog *prog)
+{
+    if (prog && __atomic_sub_fetch(&prog->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+        prog_destroy(prog);
+}
+
+static void prog_destroy_node(struct pbpf_epoch_node *n)
+{
+    prog_destroy((struct pbpf_prog *)((char *)n - offsetof(struct pbpf_prog, free_node)));
+}
+
+void pbpf_prog_put_deferred(struct pbpf_prog *prog)
+{
+    if (__atomic_sub_fetch(&prog->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+        pbpf_epoch_retire(&prog->free_node, NULL, prog_destroy_node);
 }
 
 size_t pbpf_prog_insn_cnt(const struct pbpf_prog *prog) { return prog->cnt; }
@@ -298,61 +407,165 @@ static unsigned thread_slot(const struct pbpf_runtime *rt)
 {
     static unsigned next_slot;
     static _Thread_local unsigned mine_plus_one;
+    /* the last runtime's answer: saves a division per run */
+    static _Thread_local const struct pbpf_runtime *last_rt;
+    static _Thread_local unsigned last_slot;
+    if (PBPF_LIKELY(rt == last_rt))
+        return last_slot;
     if (!mine_plus_one)
         mine_plus_one = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) + 1;
-    return (mine_plus_one - 1) % rt->slots;
+    last_slot = (mine_plus_one - 1) % rt->slots;
+    last_rt = rt;
+    return last_slot;
 }
+
+/* The run's failure report; out of line so that the common path stays short. */
+static void run_report(struct pbpf_run_ctx *ctx, int rc, uint64_t executed,
+                       struct pbpf_run_opts *opts)
+{
+    const struct pbpf_prog *prog = ctx->prog;
+    if (rc && ctx->err_pc < prog->cnt && prog->insns[ctx->err_pc].code == PBPF_OPCODE_CALL &&
+        prog->insns[ctx->err_pc].imm == PBPF_HELPER_POISON_SLOT &&
+        PBPF_INSN_SRC(&prog->insns[ctx->err_pc]) == 0)
+        snprintf(ctx->msg, sizeof ctx->msg,
+                 "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
+                 "instruction: call 0xbad2310)",
+                 ctx->err_pc);
+    if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
+        opts->insns_executed = executed;
+    if (opts->sz >= offsetof(struct pbpf_run_opts, err_pc) + sizeof(size_t))
+        opts->err_pc = rc ? ctx->err_pc : 0;
+    char *eb = OPT(opts, struct pbpf_run_opts, err_buf, NULL);
+    size_t es = OPT(opts, struct pbpf_run_opts, err_size, 0);
+    if (eb && es)
+        snprintf(eb, es, "%s", rc ? ctx->msg : "");
+}
+
+/* The fixed cost of a run is what this function does besides the engine:
+ * no allocation, and only the setup the program can observe.  The regions
+ * exist only for checked runs, the epoch section only for programs that
+ * can reach map elements (they name a map or call a helper). */
+static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
+                    struct pbpf_run_opts *opts) PBPF_NOINLINE;
 
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts)
 {
+    if (PBPF_LIKELY(prog->fast_entry && !opts)) {
+        /* JIT code that calls nothing: besides failing (which sets err,
+         * err_pc and msg together) it can only read the packet fields */
+        struct pbpf_run_ctx ctx;
+        ctx.prog = prog;
+        ctx.pkt = mem;
+        ctx.pkt_len = mem_len;
+        ctx.err = 0;
+        uint64_t result = prog->fast_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
+        if (!ctx.err && r0)
+            *r0 = result;
+        return ctx.err;
+    }
+    return run_full(prog, mem, mem_len, r0, opts);
+}
+
+static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
+                    struct pbpf_run_opts *opts)
+{
     struct pbpf_run_ctx ctx;
     ctx.prog = prog;
-    ctx.user = OPT(opts, struct pbpf_run_opts, user, NULL);
+    ctx.user = opts ? OPT(opts, struct pbpf_run_opts, user, NULL) : NULL;
     ctx.slot = thread_slot(prog->rt);
     ctx.pkt = mem;
     ctx.pkt_len = mem_len;
+    ctx.hook = NULL;
+    ctx.tail_calls = 0;
+    ctx.cb_depth = 0;
+    ctx.count = 0;
     ctx.err = 0;
     ctx.err_pc = (size_t)-1;
     ctx.msg[0] = '\0';
-    /* region 0 is the stack, filled in by the engine */
-    ctx.nregions = 1;
-    if (mem && mem_len) {
-        ctx.regions[1].start = (uintptr_t)mem;
-        ctx.regions[1].end = (uintptr_t)mem + mem_len;
-        ctx.regions[1].writable = 1;
-        ctx.nregions = 2;
+    ctx.nregions = 0;
+    if (prog->mode == PBPF_MODE_CHECKED) {
+        /* region 0 is the stack, filled in by the engine */
+        ctx.nregions = 1;
+        if (mem && mem_len) {
+            ctx.regions[1].start = (uintptr_t)mem;
+            ctx.regions[1].end = (uintptr_t)mem + mem_len;
+            ctx.regions[1].writable = 1;
+            ctx.nregions = 2;
+        }
+        ctx.nbase_regions = ctx.nregions;
+        for (unsigned i = 0; i < prog->n_static_regions; i++)
+            ctx.regions[ctx.nregions++] = prog->static_regions[i];
     }
-    for (unsigned i = 0; i < prog->n_static_regions; i++)
-        ctx.regions[ctx.nregions++] = prog->static_regions[i];
-    int count = OPT(opts, struct pbpf_run_opts, count_insns, 0);
     uint64_t executed = 0, result = 0;
+    int rc;
+    /* map elements the program can reach stay allocated until it ends */
+    int epoch = prog->needs_epoch;
+    if (epoch)
+        pbpf_epoch_enter();
+    if (PBPF_LIKELY(prog->jit_entry != NULL)) {
+        result = prog->jit_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
+        rc = ctx.err;
+    } else {
+        int count = opts ? OPT(opts, struct pbpf_run_opts, count_insns, 0) : 0;
+        rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
+                             &executed);
+    }
+    if (epoch)
+        pbpf_epoch_exit();
+    if (PBPF_UNLIKELY(opts != NULL))
+        run_report(&ctx, rc, executed, opts);
+    if (rc == 0 && r0)
+        *r0 = result;
+    return rc;
+}
+
+void pbpf_run_ctx_init(struct pbpf_run_ctx *ctx, struct pbpf_prog *prog, void *user)
+{
+    memset(ctx, 0, offsetof(struct pbpf_run_ctx, regions));
+    ctx->prog = prog;
+    ctx->user = user;
+    ctx->slot = thread_slot(prog->rt);
+    ctx->tail_calls = 0;
+    ctx->cb_depth = 0;
+    ctx->tail_target = NULL;
+    ctx->count = 0;
+    ctx->err = 0;
+    ctx->err_pc = (size_t)-1;
+    ctx->msg[0] = '\0';
+    /* region 0 is the stack, filled in by the engine */
+    ctx->nregions = 1;
+}
+
+int pbpf_run_ctx_exec(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
+                      uint64_t *r0)
+{
+    /* each run starts afresh (a test run repeats on one context) */
+    ctx->tail_calls = 0;
+    ctx->cb_depth = 0;
+    ctx->tail_target = NULL;
+    ctx->count = 0;
+    ctx->nbase_regions = ctx->nregions;
+    for (unsigned i = 0; i < prog->n_static_regions && ctx->nregions < PBPF_MAX_REGIONS; i++)
+        ctx->regions[ctx->nregions++] = prog->static_regions[i];
+    uint64_t result = 0, executed = 0;
     int rc;
     /* map elements the program can reach stay allocated until it ends */
     pbpf_epoch_enter();
     if (prog->engine == PBPF_ENGINE_JIT)
-        rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
+        rc = pbpf_jit_run(prog, ctx, r1, r2, &result);
     else
-        rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
-                             &executed);
+        rc = pbpf_interp_run(prog, ctx, r1, r2, 0, &result, &executed);
     pbpf_epoch_exit();
-    if (rc && ctx.err_pc < prog->cnt && prog->insns[ctx.err_pc].code == PBPF_OPCODE_CALL &&
-        prog->insns[ctx.err_pc].imm == PBPF_HELPER_POISON_SLOT &&
-        PBPF_INSN_SRC(&prog->insns[ctx.err_pc]) == 0)
-        snprintf(ctx.msg, sizeof ctx.msg,
+    /* the next run starts from the same base regions */
+    ctx->nregions = ctx->nbase_regions;
+    if (rc && ctx->err_pc < prog->cnt && prog->insns[ctx->err_pc].code == PBPF_OPCODE_CALL &&
+        prog->insns[ctx->err_pc].imm == PBPF_HELPER_POISON_SLOT &&
+        PBPF_INSN_SRC(&prog->insns[ctx->err_pc]) == 0)
+        snprintf(ctx->msg, sizeof ctx->msg,
                  "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
                  "instruction: call 0xbad2310)",
-                 ctx.err_pc);
-    if (opts) {
-        if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
-            opts->insns_executed = executed;
-        if (opts->sz >= offsetof(struct pbpf_run_opts, err_pc) + sizeof(size_t))
-            opts->err_pc = rc ? ctx.err_pc : 0;
-        char *eb = OPT(opts, struct pbpf_run_opts, err_buf, NULL);
-        size_t es = OPT(opts, struct pbpf_run_opts, err_size, 0);
-        if (eb && es)
-            snprintf(eb, es, "%s", rc ? ctx.msg : "");
-    }
+                 ctx->err_pc);
     if (rc == 0 && r0)
         *r0 = result;
     return rc;

@@ -55,6 +55,12 @@ struct pbpf_map {
     uint64_t map_extra;
     unsigned slots;
     uint32_t refcnt;
+    /* PROG_ARRAY: how many of the references are programs using it (the
+     * rest are the user's: when only programs are left the slots are
+     * cleared, Linux's last-uref rule), and the type and engine of the
+     * programs it takes (0 until the first: calls.c) */
+    uint32_t prog_holders;
+    uint64_t prog_owner;
     int frozen;
     /* offset of the struct bpf_spin_lock in each value, or -1 */
     int32_t spin_lock_off;
@@ -148,6 +154,11 @@ int pbpf_ringbuf_is_reserved(struct pbpf_map *m, const void *p);
 struct pbpf_map *pbpf_ringbuf_find_sample(const void *p);
 int pbpf_ringbuf_output(struct pbpf_map *m, const void *data, uint64_t size, uint64_t flags);
 uint64_t pbpf_ringbuf_query(struct pbpf_map *m, uint64_t flags);
+
+/* PERF_EVENT_ARRAY, program side (bpf_perf_event_output): flags are the
+ * index (or BPF_F_CURRENT_CPU, meaning slot) and nothing else. */
+int pbpf_perf_event_output(struct pbpf_map *m, uint64_t flags, unsigned slot, const void *data,
+                           uint64_t size);
 
 /* Spin lock for writers (bucket locks): short critical sections. */
 static inline void pbpf_map_lock(int *l)
