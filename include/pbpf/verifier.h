@@ -61,8 +61,8 @@ struct pbpf_verifier_opts {
      * pointer comparisons, reads of uninitialised stack and Spectre-unsafe
      * pointer arithmetic are rejected) */
     int caps;
-    /* the context layout of prog_type (src/hooks/ctx.h); NULL: the
-     * verifier asks pbpf_ctx_desc(prog_type) once the hooks provide it */
+    /* the context layout of prog_type (src/hooks/ctx.h); NULL: the hooks'
+     * own, pbpf_ctx_desc(prog_type) */
     const struct pbpf_ctx_desc *ctx_desc;
 };
 

@@ -403,25 +403,14 @@ static int check_ctx(struct venv *e, uint32_t regno, int64_t off, int size, int 
                     r->off);
     const struct pbpf_ctx_desc *d = e->ctx;
     const struct pbpf_ctx_field *fld = NULL;
-    if (d && off >= 0 && off + size <= (int64_t)d->size) {
-        for (size_t i = 0; i < d->nfields; i++) {
-            const struct pbpf_ctx_field *c = &d->fields[i];
-            if (off >= c->off && off + size <= (int64_t)c->off + c->size) {
-                uint8_t widths = t == ACC_WRITE ? c->write : c->read;
-                if (widths & (unsigned)size)
-                    fld = c;
-                break;
-            }
-        }
-    }
-    if (!fld) {
-        if (!d)
-            return verr(e, -EACCES,
-                        "invalid bpf_context access off=%lld size=%d (no context layout for program type %u)",
-                        (long long)off, size, e->prog_type);
-        return verr(e, -EACCES, "invalid bpf_context access off=%lld size=%d", (long long)off,
-                    size);
-    }
+    if (!d)
+        return verr(e, -EACCES,
+                    "invalid bpf_context access off=%lld size=%d (pbpf has no context layout for program type %u)",
+                    (long long)off, size, e->prog_type);
+    char msg[160];
+    if (pbpf_ctx_access(d, e->opts ? e->opts->expected_attach_type : 0, off, (uint32_t)size,
+                        t == ACC_WRITE, &fld, msg, sizeof msg))
+        return verr(e, -EACCES, "%s", msg);
     if (!e->ctx_off) {
         e->ctx_off = pbpf_calloc(e->cnt, sizeof *e->ctx_off);
         if (!e->ctx_off)

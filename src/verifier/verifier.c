@@ -656,6 +656,8 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
                     opts->caps == PBPF_VERIFIER_CAP_BPF;
         if (opts->sz >= offsetof(struct pbpf_verifier_opts, ctx_desc) + sizeof opts->ctx_desc)
             e->ctx = opts->ctx_desc;
+        if (!e->ctx && e->prog_type)
+            e->ctx = pbpf_ctx_desc(e->prog_type);
     }
     if (e->log && e->log_size)
         e->log[0] = 0;
