@@ -166,7 +166,7 @@ fail "run: runt frame" "Ethernet" "$PBPF" run "$LM" --data-in "00 01 02"
 fail "run: --data-in and --pcap" "exclude each other" "$PBPF" run "$LM" --data-in 00 --pcap x
 fail "run: --out without --pcap" "go with --pcap" "$PBPF" run "$LM" --out x
 fail "run: several programs" "name one with --prog" "$PBPF" run "$SP" --data-in "$ETH"
-fail "run: object that does not load" "cannot load" "$PBPF" run "$GD"
+fail "run: object that does not load" "cannot load" "$PBPF" run "$UH"
 fail "run: bad repeat" "--repeat needs" "$PBPF" run "$LM" --repeat 0
 if [ -f "$DEMO" ]; then
     ok "run: xdp on an ARP frame" "retval: 2 (XDP_PASS)" "$PBPF" run "$DEMO" --data-in "ff ff ff ff ff ff $ETH 08 06 00 01 08 00 06 04 00 01"
