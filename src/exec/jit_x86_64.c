@@ -543,6 +543,12 @@ static void emit_shift_x(struct jit_state *st, int ext, int w, int dst, int src)
         emit_mov_rr(st, 1, RCX, R11);
         return;
     }
+    if (!(st->used & 1u << 4)) {
+        /* r4 is never named (nor passed to a helper): rcx is free */
+        emit_mov_rr(st, 1, RCX, src);
+        emit_rr(st, w, &op, 1, ext, dst);
+        return;
+    }
     emit_mov_rr(st, 1, R11, RCX);
     emit_mov_rr(st, 1, RCX, src);
     if (dst == RCX) {
