@@ -104,3 +104,12 @@ if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
 else()
   pbpf_vharness_bench()
 endif()
+
+# The PREVAIL cases (802, in YAML), translated to programs with a prologue
+# that builds each case's pre-state (tests/verifier/prevail_cases.h).
+if(EXISTS ${PBPF_SHARED_DIR}/verifier-cases/prevail/yaml)
+  add_test(NAME verifier_agree_prevail
+           COMMAND verifier_agree prevail ${PBPF_SHARED_DIR}/verifier-cases/prevail
+                   ${PBPF_VH_DIR}/justified.tsv ${PBPF_VH_DIR}/agree-floor.txt)
+  set_tests_properties(verifier_agree_prevail PROPERTIES LABELS verifier TIMEOUT 120)
+endif()

@@ -27,6 +27,7 @@
 #include "cfile.h"
 #include "pbpf/pbpf.h"
 #include "pbpf/verifier.h"
+#include "prevail_cases.h"
 #include "vcases.h"
 #include "vload.h"
 
@@ -120,6 +121,7 @@ static long floor_read(const char *path, const char *suite)
 struct tally {
     const char *suite;
     int linux_ref; /* the reference is Linux: pbpf accepting a rejection is unsound */
+    int no_reasons; /* the reference's words are not Linux's: reasons not compared */
     size_t total, both_accept, both_reject, reason_match, unsound, unsound_justified,
         unsound_gap, incomplete, incomplete_justified, loader_refused;
 };
@@ -146,7 +148,9 @@ static void tally_one(struct tally *t, const char *key, const char *ref_reason, 
         t->both_accept++;
     } else if (ref_reason && pbpf_rc) {
         t->both_reject++;
-        if (vcase_log_has(pbpf_log, ref_reason))
+        if (t->no_reasons)
+            ;
+        else if (vcase_log_has(pbpf_log, ref_reason))
             t->reason_match++;
         else if (!justified_find(t->suite, key, "reason"))
             printf("REASON     %s: reference \"%s\", pbpf%s \"%s\"\n", key, ref_reason,
@@ -175,9 +179,12 @@ static void tally_one(struct tally *t, const char *key, const char *ref_reason, 
 static int tally_report(const struct tally *t, long floor, const char *floor_path)
 {
     size_t agree = t->both_accept + t->both_reject;
-    printf("\n%s: %zu cases: %zu agree (%zu both accept, %zu both reject, %zu of those with "
-           "the reference's reason)\n",
-           t->suite, t->total, agree, t->both_accept, t->both_reject, t->reason_match);
+    printf("\n%s: %zu cases: %zu agree (%zu both accept, %zu both reject", t->suite, t->total,
+           agree, t->both_accept, t->both_reject);
+    if (t->no_reasons)
+        printf("; reasons not compared: the reference's words are not Linux's)\n");
+    else
+        printf(", %zu of those with the reference's reason)\n", t->reason_match);
     printf("%s: pbpf accepts, reference rejects: %zu%s (+%zu justified, +%zu known gaps "
            "to fix)\n",
            t->suite, t->unsound, t->linux_ref ? " UNSOUND" : "", t->unsound_justified,
@@ -229,15 +236,23 @@ static int run_cases(char **argv)
     }
     struct tally t = {.suite = "cases", .linux_ref = 1};
     size_t bpf_only = 0, bpf_only_accepted = 0;
+#ifdef PBPF_VERIFIER_CAP_BPF
+    /* the verifier takes the loader's privileges: each class is compared
+     * with Linux's verdict for it (bpf-class keys end in ":bpf") */
+    const int with_caps = 1;
+#else
+    /* a verifier without privilege classes is compared with the privileged
+     * (root) verdict; the bpf class is only counted */
+    const int with_caps = 0;
+#endif
     for (size_t i = 0; i < cs.cnt; i++) {
         const struct vcase *c = &cs.v[i];
-        /* pbpf_verify has no privilege classes: it is compared with the
-         * privileged (root) verdict; the bpf class is only counted below */
-        if (c->caps != VCASE_ROOT)
+        if (!with_caps && c->caps != VCASE_ROOT)
             continue;
         char path[4096], key[200], msg[512];
         snprintf(path, sizeof path, "%s/%s", objdir, c->object);
-        snprintf(key, sizeof key, "%s:%s", c->object, c->program);
+        snprintf(key, sizeof key, "%s:%s%s", c->object, c->program,
+                 c->caps == VCASE_BPF ? ":bpf" : "");
         size_t len;
         void *buf = vcase_read_file(path, &len);
         struct pbpf_object *obj = NULL;
@@ -260,11 +275,14 @@ static int run_cases(char **argv)
             PBPF_OPTS(pbpf_verifier_opts, o, .log_buf = logbuf, .log_size = sizeof logbuf,
                       .log_level = 1);
             vload_verifier_opts(&vl, &o);
+#ifdef PBPF_VERIFIER_CAP_BPF
+            o.caps = c->caps == VCASE_BPF ? PBPF_VERIFIER_CAP_BPF : PBPF_VERIFIER_CAP_ROOT;
+#endif
             rc = pbpf_verify(vl.insns, vl.cnt, &o, NULL);
         }
         vload_close(&vl);
         tally_one(&t, key, c->accept ? NULL : c->message, rc, logbuf, loader);
-        for (size_t j = 0; j < cs.cnt; j++) {
+        for (size_t j = 0; !with_caps && j < cs.cnt; j++) {
             if (cs.v[j].caps == VCASE_BPF && !cs.v[j].accept && c->accept &&
                 !strcmp(cs.v[j].object, c->object) && !strcmp(cs.v[j].program, c->program)) {
                 bpf_only++;
@@ -276,9 +294,10 @@ static int run_cases(char **argv)
     vcases_free(&cs);
     long fl = floor;
     int bad = tally_report(&t, fl, floor_path);
-    printf("cases: %zu programs Linux rejects only without CAP_SYS_ADMIN (bpf class); pbpf, "
-           "compared as root, accepts %zu of them\n",
-           bpf_only, bpf_only_accepted);
+    if (!with_caps)
+        printf("cases: %zu programs Linux rejects only without CAP_SYS_ADMIN (bpf class); pbpf, "
+               "compared as root, accepts %zu of them\n",
+               bpf_only, bpf_only_accepted);
     return bad;
 }
 
@@ -398,6 +417,82 @@ static int run_conformance(char **argv)
     return tally_report(&t, floor, floor_path) | bad;
 }
 
+static int run_prevail(char **argv)
+{
+    const char *dir = argv[0], *floor_path = argv[2];
+    if (justified_read(argv[1]))
+        return 2;
+    long floor = floor_read(floor_path, "prevail");
+    if (floor < 0)
+        return 2;
+    char ydir[4096];
+    snprintf(ydir, sizeof ydir, "%s/yaml", dir);
+    size_t n;
+    char **files = list_dir(ydir, ".yaml", &n);
+    if (!files || !n) {
+        fprintf(stderr, "%s: no .yaml files\n", ydir);
+        list_free(files);
+        return 2;
+    }
+    struct tally t = {.suite = "prevail", .linux_ref = 0, .no_reasons = 1};
+    /* VAGREE_SHOW=text: the translation and the log of the cases whose
+     * name contains text */
+    const char *show = getenv("VAGREE_SHOW");
+    size_t malformed = 0, unbuilt = 0;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%.3000s/%.500s", ydir, files[i]);
+        struct prevail_file pf;
+        char err[256];
+        if (prevail_file_read(path, &pf, err, sizeof err)) {
+            printf("FAIL %s: %s\n", files[i], err);
+            bad = 1;
+            continue;
+        }
+        for (size_t k = 0; k < pf.cnt; k++) {
+            const struct prevail_case *pc = &pf.v[k];
+            char key[400];
+            snprintf(key, sizeof key, "%s:%s", files[i], pc->name);
+            if (pc->expected_exception) {
+                /* deliberately malformed for PREVAIL's own harness */
+                malformed++;
+                continue;
+            }
+            struct prevail_prog pp;
+            if (prevail_build(pc, &pp, err, sizeof err)) {
+                unbuilt++;
+                printf("UNBUILT    %s: %s\n", key, err);
+                continue;
+            }
+            PBPF_OPTS(pbpf_verifier_opts, o, .log_buf = logbuf, .log_size = sizeof logbuf,
+                      .log_level = 1, .prog_type = pp.prog_type, .mem_size = pp.mem_size,
+                      .gpl = 1);
+            int rc = pbpf_verify(pp.insns, pp.cnt, &o, NULL);
+            if (show && strstr(key, show)) {
+                printf("--- %s (PREVAIL: %s%s%s)\n", key, pc->reject ? "reject: " : "accept",
+                       pc->reason, pc->div_by_zero_error ? ", division by zero is an error" : "");
+                for (size_t pcx = 0; pcx < pp.cnt;) {
+                    char txt[128];
+                    int sl = pbpf_disasm_insn(pp.insns, pp.cnt, pcx, PBPF_DISASM_LLVM, txt,
+                                              sizeof txt);
+                    printf("%4zu: %s\n", pcx, sl > 0 ? txt : "?");
+                    pcx += sl > 0 ? (size_t)sl : 1;
+                }
+                printf("pbpf: %d\n%s", rc, logbuf);
+            }
+            tally_one(&t, key, pc->reject ? pc->reason : NULL, rc, logbuf, 0);
+            prevail_prog_free(&pp);
+        }
+        prevail_file_free(&pf);
+    }
+    list_free(files);
+    printf("prevail: %zu cases left out as malformed on purpose (expected-exception), %zu "
+           "whose pre-state or code has no pbpf equivalent\n",
+           malformed, unbuilt);
+    return tally_report(&t, floor, floor_path) | bad;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -405,9 +500,12 @@ int main(int argc, char **argv)
         return run_cases(argv + 2);
     if (argc == 6 && !strcmp(argv[1], "conformance"))
         return run_conformance(argv + 2);
+    if (argc == 5 && !strcmp(argv[1], "prevail"))
+        return run_prevail(argv + 2);
     fprintf(stderr,
             "usage: %s cases MANIFEST OBJDIR JUSTIFIED FLOOR\n"
-            "       %s conformance DIR KERNEL_TSV JUSTIFIED FLOOR\n",
-            argv[0], argv[0]);
+            "       %s conformance DIR KERNEL_TSV JUSTIFIED FLOOR\n"
+            "       %s prevail DIR JUSTIFIED FLOOR\n",
+            argv[0], argv[0], argv[0]);
     return 2;
 }

@@ -1,0 +1,805 @@
+/* The PREVAIL verifier cases (../shared/verifier-cases/prevail/yaml, format
+ * in its README): a reader for the subset of YAML the files use, and a
+ * translation of a case into a program pbpf_verify can check.  Test code:
+ * stdio is fine here.
+ *
+ * A case is a code fragment in PREVAIL's assembly (close to llvm-objdump's)
+ * run from an abstract pre-state.  The translation verifies it as type 0
+ * (r1 = PREVAIL_MEM bytes of memory, r10 = the stack) behind a prologue
+ * that builds the pre-state:
+ *   - unknown numbers are loads from the memory, intervals are branches
+ *     around them to an exit (the "escape"), constants are moves;
+ *   - stack pointers are r10 plus an offset, the context is the memory;
+ *   - numeric stack cells are stores;
+ *   - `assume C` becomes a branch to the escape when C does not hold.
+ * Pre-states with packets, maps, shared regions, relations between
+ * variables or type sets have no such prologue: those cases are counted as
+ * not built.  Registers the pre-state does not name are uninitialised in
+ * PREVAIL; here r1 still holds the memory pointer and r10 the frame. */
+#ifndef PBPF_TEST_PREVAIL_CASES_H
+#define PBPF_TEST_PREVAIL_CASES_H
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pbpf/pbpf.h"
+
+#define PREVAIL_MEM 512
+
+struct prevail_block {
+    char label[64];
+    char *text;
+};
+
+struct prevail_case {
+    char name[256];
+    int reject;        /* a message other than "Code becomes unreachable" */
+    char reason[256];  /* the first such message, without its label */
+    int expected_exception;
+    int div_by_zero_error; /* option !allow_division_by_zero */
+    char **pre;
+    size_t npre;
+    struct prevail_block *blocks;
+    size_t nblocks;
+};
+
+struct prevail_file {
+    struct prevail_case *v;
+    size_t cnt;
+};
+
+struct prevail_prog {
+    struct pbpf_insn *insns;
+    size_t cnt;
+    uint32_t prog_type, mem_size;
+};
+
+/* --- a growing string -------------------------------------------------- */
+
+struct pv_str {
+    char *s;
+    size_t len, cap;
+};
+
+static inline void pv_put(struct pv_str *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns)
+            return;
+        b->s = ns;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+static inline char *pv_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
+    return s;
+}
+
+/* A scalar as written: quotes removed. */
+static inline char *pv_unquote(char *s)
+{
+    s = pv_trim(s);
+    size_t n = strlen(s);
+    if (n >= 2 && (s[0] == '"' || s[0] == '\'') && s[n - 1] == s[0]) {
+        s[n - 1] = 0;
+        s++;
+    }
+    return s;
+}
+
+static inline void pv_list_add(char ***v, size_t *n, const char *s)
+{
+    char **nv = realloc(*v, (*n + 1) * sizeof **v);
+    if (!nv)
+        return;
+    *v = nv;
+    nv[(*n)++] = strdup(s);
+}
+
+/* Items of a flow list "[a, "b, c", d]" (the brackets included). */
+static inline void pv_flow_items(const char *s, char ***v, size_t *n)
+{
+    const char *p = strchr(s, '[');
+    if (!p)
+        return;
+    p++;
+    char item[1024];
+    size_t k = 0;
+    char q = 0;
+    for (; *p; p++) {
+        if (q) {
+            if (*p == q)
+                q = 0;
+            else if (k + 1 < sizeof item)
+                item[k++] = *p;
+            continue;
+        }
+        if (*p == '"' || *p == '\'') {
+            q = *p;
+        } else if (*p == ',' || *p == ']') {
+            item[k] = 0;
+            char *t = pv_trim(item);
+            if (*t)
+                pv_list_add(v, n, t);
+            k = 0;
+            if (*p == ']')
+                return;
+        } else if (k + 1 < sizeof item) {
+            item[k++] = *p;
+        }
+    }
+}
+
+static inline void prevail_case_free(struct prevail_case *c)
+{
+    for (size_t i = 0; i < c->npre; i++)
+        free(c->pre[i]);
+    free(c->pre);
+    for (size_t i = 0; i < c->nblocks; i++)
+        free(c->blocks[i].text);
+    free(c->blocks);
+}
+
+static inline void prevail_file_free(struct prevail_file *f)
+{
+    for (size_t i = 0; i < f->cnt; i++)
+        prevail_case_free(&f->v[i]);
+    free(f->v);
+    f->v = NULL;
+    f->cnt = 0;
+}
+
+/* Parses one document (lines [0, n) of lines). */
+static inline void pv_parse_doc(char **lines, size_t n, struct prevail_case *c)
+{
+    memset(c, 0, sizeof *c);
+    char key[64] = "";
+    char **msgs = NULL, **opts = NULL;
+    size_t nmsgs = 0, nopts = 0;
+    struct pv_str flow = {0};
+    int in_flow = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *l = lines[i];
+        if (in_flow) {
+            pv_put(&flow, " %s", l);
+            if (strchr(l, ']')) {
+                in_flow = 0;
+                if (!strcmp(key, "pre"))
+                    pv_flow_items(flow.s, &c->pre, &c->npre);
+                else if (!strcmp(key, "messages"))
+                    pv_flow_items(flow.s, &msgs, &nmsgs);
+                else if (!strcmp(key, "options"))
+                    pv_flow_items(flow.s, &opts, &nopts);
+            }
+            continue;
+        }
+        if (l[0] == '#' || !*pv_trim(l))
+            continue;
+        if (l[0] != ' ' && l[0] != '-' && strchr(l, ':')) {
+            /* a top-level key */
+            char *colon = strchr(l, ':');
+            *colon = 0;
+            snprintf(key, sizeof key, "%s", pv_trim(l));
+            char *val = pv_trim(colon + 1);
+            if (!strcmp(key, "test-case")) {
+                snprintf(c->name, sizeof c->name, "%s", pv_unquote(val));
+            } else if (!strcmp(key, "expected-exception")) {
+                c->expected_exception = 1;
+            } else if (val[0] == '[') {
+                free(flow.s);
+                memset(&flow, 0, sizeof flow);
+                pv_put(&flow, "%s", val);
+                if (strchr(val, ']')) {
+                    if (!strcmp(key, "pre"))
+                        pv_flow_items(flow.s, &c->pre, &c->npre);
+                    else if (!strcmp(key, "messages"))
+                        pv_flow_items(flow.s, &msgs, &nmsgs);
+                    else if (!strcmp(key, "options"))
+                        pv_flow_items(flow.s, &opts, &nopts);
+                } else {
+                    in_flow = 1;
+                }
+            }
+            continue;
+        }
+        char *t = pv_trim(l);
+        if (t[0] == '-' && (t[1] == ' ' || !t[1])) {
+            /* a block list item of the current key */
+            char *item = pv_unquote(t + 1);
+            if (!strcmp(key, "pre"))
+                pv_list_add(&c->pre, &c->npre, item);
+            else if (!strcmp(key, "messages"))
+                pv_list_add(&msgs, &nmsgs, item);
+            else if (!strcmp(key, "options"))
+                pv_list_add(&opts, &nopts, item);
+            continue;
+        }
+        if (!strcmp(key, "code") && t[0] == '<') {
+            /* "<label>: |" and the more indented lines after it */
+            size_t ind = (size_t)(t - l);
+            char *gt = strchr(t, '>');
+            if (!gt)
+                continue;
+            struct prevail_block *nb = realloc(c->blocks, (c->nblocks + 1) * sizeof *nb);
+            if (!nb)
+                continue;
+            c->blocks = nb;
+            struct prevail_block *b = &nb[c->nblocks++];
+            snprintf(b->label, sizeof b->label, "%.*s", (int)(gt - t - 1), t + 1);
+            struct pv_str body = {0};
+            pv_put(&body, "%s", "");
+            char *rest = gt + 1;
+            if (*rest == ':')
+                rest++;
+            rest = pv_trim(rest);
+            if (*rest && *rest != '|' && *rest != '>')
+                pv_put(&body, "%s\n", rest);
+            while (i + 1 < n) {
+                char *nl = lines[i + 1];
+                size_t k = 0;
+                while (nl[k] == ' ')
+                    k++;
+                if (nl[k] && nl[k] != '\r' && k <= ind)
+                    break;
+                pv_put(&body, "%s\n", nl);
+                i++;
+            }
+            b->text = body.s;
+        }
+    }
+    free(flow.s);
+    for (size_t i = 0; i < nmsgs; i++) {
+        if (!c->reject && !strstr(msgs[i], "unreachable")) {
+            c->reject = 1;
+            const char *m = msgs[i];
+            /* "12: text" or "1:4: text" */
+            const char *p = m;
+            while (*p && (isdigit((unsigned char)*p) || *p == ':'))
+                p++;
+            snprintf(c->reason, sizeof c->reason, "%s", p > m ? pv_trim((char *)p) : m);
+        }
+        free(msgs[i]);
+    }
+    free(msgs);
+    for (size_t i = 0; i < nopts; i++) {
+        if (!strcmp(opts[i], "!allow_division_by_zero"))
+            c->div_by_zero_error = 1;
+        free(opts[i]);
+    }
+    free(opts);
+}
+
+static inline int prevail_file_read(const char *path, struct prevail_file *pf, char *err,
+                                    size_t esz)
+{
+    memset(pf, 0, sizeof *pf);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, esz, "cannot open");
+        return -1;
+    }
+    char **lines = NULL;
+    size_t n = 0;
+    char buf[4096];
+    while (fgets(buf, sizeof buf, f)) {
+        buf[strcspn(buf, "\r\n")] = 0;
+        pv_list_add(&lines, &n, buf);
+    }
+    fclose(f);
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && strcmp(lines[i], "---"))
+            continue;
+        int has_case = 0;
+        for (size_t k = start; k < i; k++)
+            has_case |= !strncmp(lines[k], "test-case:", 10);
+        if (has_case) {
+            struct prevail_case *nv = realloc(pf->v, (pf->cnt + 1) * sizeof *nv);
+            if (nv) {
+                pf->v = nv;
+                pv_parse_doc(lines + start, i - start, &pf->v[pf->cnt++]);
+            }
+        }
+        start = i + 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    if (!pf->cnt) {
+        snprintf(err, esz, "no test cases");
+        return -1;
+    }
+    return 0;
+}
+
+/* --- translation --------------------------------------------------------- */
+
+/* "5", "-3", "0x10", "[a, b]": *lo, *hi as signed or unsigned 64-bit text */
+static inline int pv_range(const char *v, int is_unsigned, int64_t *lo, int64_t *hi)
+{
+    char a[64], b[64];
+    if (v[0] == '[') {
+        if (sscanf(v, "[%63[^,], %63[^]]]", a, b) != 2)
+            return -1;
+    } else {
+        snprintf(a, sizeof a, "%.63s", v);
+        snprintf(b, sizeof b, "%.63s", v);
+    }
+    char *e1, *e2;
+    errno = 0;
+    if (is_unsigned && a[0] != '-') {
+        *lo = (int64_t)strtoull(pv_trim(a), &e1, 0);
+        *hi = (int64_t)strtoull(pv_trim(b), &e2, 0);
+    } else {
+        *lo = strtoll(pv_trim(a), &e1, 0);
+        *hi = strtoll(pv_trim(b), &e2, 0);
+    }
+    return errno || *e1 || *e2 ? -1 : 0;
+}
+
+struct pv_reg {
+    int kind; /* 0 not named, 1 number, 2 stack, 3 ctx */
+    int has_s, has_u;
+    int64_t slo, shi, ulo, uhi;
+    int64_t off;
+};
+
+static inline int pv_fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
+
+/* A value into register r: a constant, or an unknown load (slot k) with
+ * branches to the escape for the interval. */
+/* "if rR OP BOUND goto L___out", through the scratch register (lddw) when
+ * the bound does not fit an immediate (sign-extended to 64 bits). */
+static inline int pv_bound(struct pv_str *o, int r, const char *op, int64_t bound, int scratch,
+                           char *err, size_t esz)
+{
+    if (pv_fits32(bound)) {
+        pv_put(o, "if r%d %s %" PRId64 " goto L___out\n", r, op, bound);
+        return 0;
+    }
+    if (scratch < 0) {
+        snprintf(err, esz, "no free register for a bound of r%d beyond 32 bits", r);
+        return -1;
+    }
+    pv_put(o, "r%d = %" PRId64 " ll\nif r%d %s r%d goto L___out\n", scratch, bound, r, op,
+           scratch);
+    return 0;
+}
+
+static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int *slot,
+                            int *escape, int scratch, char *err, size_t esz)
+{
+    if (g->has_s && g->slo == g->shi) {
+        if (pv_fits32(g->slo))
+            pv_put(o, "r%d = %" PRId64 "\n", r, g->slo);
+        else
+            pv_put(o, "r%d = %" PRId64 " ll\n", r, g->slo);
+        return 0;
+    }
+    if (g->has_u && g->ulo == g->uhi) {
+        pv_put(o, "r%d = %" PRIu64 " ll\n", r, (uint64_t)g->ulo);
+        return 0;
+    }
+    pv_put(o, "r%d = *(u64 *)(r1 + %d)\n", r, 8 * (*slot)++);
+    int rc = 0;
+    if (g->has_s && g->slo != INT64_MIN)
+        rc |= pv_bound(o, r, "s<", g->slo, scratch, err, esz), *escape = 1;
+    if (g->has_s && g->shi != INT64_MAX)
+        rc |= pv_bound(o, r, "s>", g->shi, scratch, err, esz), *escape = 1;
+    if (g->has_u && g->ulo != 0)
+        rc |= pv_bound(o, r, "<", g->ulo, scratch, err, esz), *escape = 1;
+    if (g->has_u && g->uhi != -1)
+        rc |= pv_bound(o, r, ">", g->uhi, scratch, err, esz), *escape = 1;
+    return rc ? -1 : 0;
+}
+
+/* Stack bytes [a, b] (0..511, PREVAIL's s[a...b]) become numbers: value
+ * when known, else unknown loads; stored in naturally aligned pieces. */
+static inline int pv_stack_cells(struct pv_str *o, int a, int b, int known, int64_t value,
+                                 int *slot, char *err, size_t esz)
+{
+    if (a < 0 || b >= 512 || a > b) {
+        snprintf(err, esz, "stack cells [%d...%d] outside the frame", a, b);
+        return -1;
+    }
+    if (known) {
+        int w = b - a + 1;
+        if ((w != 1 && w != 2 && w != 4 && w != 8) || a % w) {
+            snprintf(err, esz, "a known value in stack cells [%d...%d] that are not one aligned "
+                               "store",
+                     a, b);
+            return -1;
+        }
+        pv_put(o, "r0 = %" PRId64 " ll\n*(u%d *)(r10 - %d) = r0\n", value, w * 8, 512 - a);
+        return 0;
+    }
+    for (int p = a; p <= b;) {
+        int s = 8;
+        while (s > 1 && (p % s || p + s - 1 > b))
+            s /= 2;
+        pv_put(o, "r0 = *(u64 *)(r1 + %d)\n*(u%d *)(r10 - %d) = r0\n", 8 * (*slot)++, s * 8,
+               512 - p);
+        p += s;
+    }
+    return 0;
+}
+
+static inline const char *pv_negate(const char *op)
+{
+    static const char *const pairs[][2] = {{"<", ">="},   {"<=", ">"},   {">", "<="},
+                                           {">=", "<"},   {"==", "!="},  {"!=", "=="},
+                                           {"s<", "s>="}, {"s<=", "s>"}, {"s>", "s<="},
+                                           {"s>=", "s<"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (!strcmp(op, pairs[i][0]))
+            return pairs[i][1];
+    return NULL;
+}
+
+/* One line of PREVAIL assembly into pbpf's assembler's syntax (appended to
+ * o).  Returns -1 with err for a form that has no pbpf equivalent. */
+static inline int pv_line(struct pv_str *o, const char *line, int *escape, char *err, size_t esz)
+{
+    char l[512];
+    snprintf(l, sizeof l, "%s", line);
+    char *semi = strchr(l, ';');
+    if (semi)
+        *semi = 0;
+    char *t = pv_trim(l);
+    if (!*t)
+        return 0;
+    static const char *const none[] = {"skb[", "map_", "mva(", "&==", "&!="};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        if (strstr(t, none[i])) {
+            snprintf(err, esz, "'%s': no pbpf form for PREVAIL's '%s'", t, none[i]);
+            return -1;
+        }
+    }
+    /* labels: <name> -> L_name */
+    char u[512];
+    size_t k = 0;
+    for (const char *p = t; *p && k + 4 < sizeof u; p++) {
+        if (*p == '<' && isalpha((unsigned char)p[1]) && strchr(p, '>')) {
+            const char *gt = strchr(p, '>');
+            int ok = 1;
+            for (const char *q = p + 1; q < gt; q++)
+                ok &= isalnum((unsigned char)*q) || *q == '_';
+            if (ok) {
+                k += (size_t)snprintf(u + k, sizeof u - k, "L_%.*s", (int)(gt - p - 1), p + 1);
+                p = gt;
+                continue;
+            }
+        }
+        u[k++] = *p;
+    }
+    u[k] = 0;
+    char a[32], op[8], b[64], sz[8], kw[16];
+    int d, s, off, n;
+    if (sscanf(u, "assume %31s %7s %63s%n", a, op, b, &n) == 3 && !u[n]) {
+        const char *neg = pv_negate(op);
+        if (!neg) {
+            snprintf(err, esz, "'%s': unknown comparison", t);
+            return -1;
+        }
+        if (a[0] == 'w' && b[0] == 'r')
+            b[0] = 'w';
+        pv_put(o, "if %s %s %s goto L___out\n", a, neg, b);
+        *escape = 1;
+        return 0;
+    }
+    /* lock *(uSZ *)(rD + OFF) OP= rS [fetch] */
+    if (sscanf(u, "lock *(u%7[0-9] *)(r%d + %d) %15s r%d%n", sz, &d, &off, kw, &s, &n) == 5) {
+        const char *rest = pv_trim(u + n);
+        int fetch = !strcmp(rest, "fetch");
+        const char *name = !strcmp(kw, "+=")   ? "add"
+                           : !strcmp(kw, "&=") ? "and"
+                           : !strcmp(kw, "|=") ? "or"
+                           : !strcmp(kw, "^=") ? "xor"
+                           : !strcmp(kw, "x=") ? "xchg"
+                           : !strcmp(kw, "cx=") ? "cmpxchg"
+                                                : NULL;
+        if (!name || (*rest && !fetch)) {
+            snprintf(err, esz, "'%s': unknown atomic operation", t);
+            return -1;
+        }
+        int w32 = !strcmp(sz, "32");
+        if (!w32 && strcmp(sz, "64")) {
+            snprintf(err, esz, "'%s': atomics are 32 or 64 bits wide", t);
+            return -1;
+        }
+        int always = !strcmp(name, "xchg") || !strcmp(name, "cmpxchg");
+        pv_put(o, "lock %s%s%s [%%r%d%+d], %%r%d\n", fetch && !always ? "fetch " : "", name,
+               w32 ? "32" : "", d, off, s);
+        return 0;
+    }
+    /* rD sN= rS, wD sN= rS: sign-extending moves */
+    char dk;
+    if (sscanf(u, "%c%d s%7[0-9]= r%d%n", &dk, &d, sz, &s, &n) == 4 && !u[n] &&
+        (dk == 'r' || dk == 'w')) {
+        pv_put(o, "movsx%s%s %%r%d, %%r%d\n", sz, dk == 'w' ? "32" : "64", d, s);
+        return 0;
+    }
+    /* PREVAIL writes the source of 32-bit operations as rN: pbpf's
+     * assembler wants wN (not in memory operands) */
+    if ((u[0] == 'w' || !strncmp(u, "if w", 4)) && !strstr(u, "*(")) {
+        for (char *p = u + 1; *p; p++)
+            if (*p == 'r' && isdigit((unsigned char)p[1]) && (p[-1] == ' ' || p[-1] == '-'))
+                *p = 'w';
+    }
+    /* "swapN" is llvm's "bswapN"; "123ll" is "123 ll" */
+    char v[512];
+    k = 0;
+    for (const char *p = u; *p && k + 3 < sizeof v; p++) {
+        if (!strncmp(p, "swap", 4) && (p == u || p[-1] == ' '))
+            v[k++] = 'b';
+        if (p[0] == 'l' && p[1] == 'l' && !p[2] && p > u && isxdigit((unsigned char)p[-1]))
+            v[k++] = ' ';
+        v[k++] = *p;
+    }
+    v[k] = 0;
+    pv_put(o, "%s\n", v);
+    return 0;
+}
+
+static inline void prevail_prog_free(struct prevail_prog *p)
+{
+    pbpf_free_insns(p->insns);
+    p->insns = NULL;
+}
+
+/* Slots an assembled line takes (lddw: 2). */
+static inline int pv_slots(const char *line) { return strstr(line, " ll") ? 2 : 1; }
+
+static inline int prevail_build(const struct prevail_case *c, struct prevail_prog *pp, char *err,
+                                size_t esz)
+{
+    memset(pp, 0, sizeof *pp);
+    pp->prog_type = 0;
+    pp->mem_size = PREVAIL_MEM;
+    struct pv_reg regs[11];
+    memset(regs, 0, sizeof regs);
+    struct pv_str o = {0};
+    pv_put(&o, "%s", "");
+    int slot = 0, escape = 0, rc = 0;
+    /* stack cells first (r0 is their scratch register) */
+    for (size_t i = 0; i < c->npre && !rc; i++) {
+        const char *p = c->pre[i];
+        int a, b, m;
+        char what[32], val[128];
+        if (sscanf(p, "s[%d...%d].%31[a-z_]=%127[^\n]%n", &a, &b, what, val, &m) == 4) {
+            if (!strcmp(what, "type")) {
+                if (strcmp(val, "number")) {
+                    snprintf(err, esz, "'%s': no prologue for stack cells of that type", p);
+                    rc = -1;
+                    break;
+                }
+                int64_t lo = 0, hi = 1;
+                int known = 0;
+                for (size_t j = 0; j < c->npre; j++) {
+                    char pfx[64];
+                    snprintf(pfx, sizeof pfx, "s[%d...%d].svalue=", a, b);
+                    if (!strncmp(c->pre[j], pfx, strlen(pfx)) &&
+                        !pv_range(c->pre[j] + strlen(pfx), 0, &lo, &hi) && lo == hi)
+                        known = 1;
+                }
+                rc = pv_stack_cells(&o, a, b, known, lo, &slot, err, esz);
+            } else if (strcmp(what, "svalue") && strcmp(what, "uvalue")) {
+                snprintf(err, esz, "'%s': no prologue for that stack property", p);
+                rc = -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < c->npre && !rc; i++) {
+        const char *p = c->pre[i];
+        int r, m = 0;
+        char what[32], val[128];
+        if (p[0] == 's' && p[1] == '[')
+            continue;
+        if (sscanf(p, "r%d.%31[a-z_]=%127[^\n]%n", &r, what, val, &m) != 3 || r < 0 || r > 10) {
+            snprintf(err, esz, "'%s': no prologue for this constraint", p);
+            rc = -1;
+            break;
+        }
+        struct pv_reg *g = &regs[r];
+        if (!strcmp(what, "type")) {
+            g->kind = !strcmp(val, "number") ? 1 : !strcmp(val, "stack") ? 2
+                                               : !strcmp(val, "ctx")      ? 3
+                                                                          : -1;
+            if (g->kind < 0) {
+                snprintf(err, esz, "'%s': no prologue for that type", p);
+                rc = -1;
+            }
+        } else if (!strcmp(what, "svalue") || !strcmp(what, "uvalue")) {
+            int is_u = what[0] == 'u';
+            if (val[0] == 'r') {
+                char self[16];
+                snprintf(self, sizeof self, "r%d.svalue", r);
+                if (!is_u || strcmp(val, self)) {
+                    snprintf(err, esz, "'%s': relations have no prologue", p);
+                    rc = -1;
+                }
+            } else if (pv_range(val, is_u, is_u ? &g->ulo : &g->slo, is_u ? &g->uhi : &g->shi)) {
+                snprintf(err, esz, "'%s': cannot read the value", p);
+                rc = -1;
+            } else if (is_u) {
+                g->has_u = 1;
+            } else {
+                g->has_s = 1;
+            }
+        } else if (!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset")) {
+            char *e;
+            g->off = strtoll(val, &e, 0);
+            if (*e) {
+                snprintf(err, esz, "'%s': only a constant offset has a prologue", p);
+                rc = -1;
+            }
+        } else if (strcmp(what, "stack_numeric_size")) {
+            snprintf(err, esz, "'%s': no prologue for that property", p);
+            rc = -1;
+        }
+    }
+    /* a scratch register for wide bounds: named neither by the pre-state
+     * nor by the code */
+    int scratch = -1;
+    for (int r = 9; r >= 2 && scratch < 0; r--) {
+        if (regs[r].kind)
+            continue;
+        char rn[8], wn[8];
+        snprintf(rn, sizeof rn, "r%d", r);
+        snprintf(wn, sizeof wn, "w%d", r);
+        int used = 0;
+        for (size_t i = 0; i < c->nblocks; i++) {
+            const char *t = c->blocks[i].text ? c->blocks[i].text : "";
+            for (const char *q = t; (q = strpbrk(q, "rw")); q++)
+                if ((!strncmp(q, rn, 2) || !strncmp(q, wn, 2)) && !isdigit((unsigned char)q[2]))
+                    used = 1;
+        }
+        if (!used)
+            scratch = r;
+    }
+    /* registers: r2..r9, r0, then r1 (the base of the unknown loads) */
+    static const int order[] = {2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 10};
+    for (size_t i = 0; i < 11 && !rc; i++) {
+        int r = order[i];
+        struct pv_reg *g = &regs[r];
+        if (r == 10) {
+            if (g->kind && (g->kind != 2 || (g->off && g->off != 512))) {
+                snprintf(err, esz, "r10 other than the frame pointer");
+                rc = -1;
+            }
+            continue;
+        }
+        if (g->kind == 1)
+            rc = pv_number(&o, r, g, &slot, &escape, scratch, err, esz);
+        else if (g->kind == 2)
+            pv_put(&o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->off - 512);
+        else if (g->kind == 3 && r != 1)
+            pv_put(&o, "r%d = r1\n", r);
+        if (g->kind == 3 && g->off)
+            pv_put(&o, "r%d += %" PRId64 "\n", r, g->off);
+    }
+    if (slot * 8 > PREVAIL_MEM) {
+        snprintf(err, esz, "the prologue needs more than %d bytes of memory", PREVAIL_MEM);
+        rc = -1;
+    }
+    /* the code, block by block */
+    const char *last = NULL;
+    struct pv_str code = {0};
+    pv_put(&code, "%s", "");
+    for (size_t i = 0; i < c->nblocks && !rc; i++) {
+        pv_put(&code, "L_%s:\n", c->blocks[i].label);
+        last = NULL;
+        const char *text = c->blocks[i].text ? c->blocks[i].text : "";
+        size_t last_at = (size_t)-1;
+        while (*text && !rc) {
+            const char *e = strchr(text, '\n');
+            size_t ln = e ? (size_t)(e - text) : strlen(text);
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", (int)ln, text);
+            text += ln + (e ? 1 : 0);
+            size_t before = code.len;
+            rc = pv_line(&code, line, &escape, err, esz);
+            if (code.len > before)
+                last_at = before;
+        }
+        last = last_at != (size_t)-1 ? strdup(code.s + last_at) : NULL;
+        if (i + 1 < c->nblocks) {
+            free((char *)last);
+            last = NULL;
+        }
+    }
+    int ends = last && (!strncmp(last, "exit", 4) || !strncmp(last, "goto", 4));
+    free((char *)last);
+    if (!rc) {
+        pv_put(&o, "%s", code.s);
+        if (escape || !ends)
+            pv_put(&o, "L___out:\nr0 = 0\nexit\n");
+    }
+    free(code.s);
+    /* local calls by label: "call L_x" -> "call pc+N" (slots counted per line) */
+    if (!rc && strstr(o.s, "call L_")) {
+        char labels[64][80];
+        int label_slot[64], nl = 0, idx = 0;
+        for (const char *line = o.s; *line;) {
+            const char *e = strchr(line, '\n');
+            size_t ln = e ? (size_t)(e - line) : strlen(line);
+            if (ln && line[ln - 1] == ':') {
+                if (nl < 64 && ln < 80) {
+                    snprintf(labels[nl], 80, "%.*s", (int)(ln - 1), line);
+                    label_slot[nl++] = idx;
+                }
+            } else if (ln) {
+                char tmp[512];
+                snprintf(tmp, sizeof tmp, "%.*s", (int)ln, line);
+                idx += pv_slots(tmp);
+            }
+            line += ln + (e ? 1 : 0);
+        }
+        struct pv_str f = {0};
+        pv_put(&f, "%s", "");
+        idx = 0;
+        for (const char *line = o.s; *line && !rc;) {
+            const char *e = strchr(line, '\n');
+            size_t ln = e ? (size_t)(e - line) : strlen(line);
+            char tmp[512];
+            snprintf(tmp, sizeof tmp, "%.*s", (int)ln, line);
+            line += ln + (e ? 1 : 0);
+            if (!strncmp(tmp, "call L_", 7)) {
+                int target = -1;
+                for (int j = 0; j < nl; j++)
+                    if (!strcmp(labels[j], pv_trim(tmp + 5)))
+                        target = label_slot[j];
+                if (target < 0) {
+                    snprintf(err, esz, "call of an unknown label %.100s", tmp + 5);
+                    rc = -1;
+                    break;
+                }
+                pv_put(&f, "call pc%+d\n", target - (idx + 1));
+                idx++;
+                continue;
+            }
+            if (ln && tmp[ln - 1] != ':')
+                idx += pv_slots(tmp);
+            pv_put(&f, "%s\n", tmp);
+        }
+        free(o.s);
+        o = f;
+    }
+    if (!rc) {
+        char aerr[256];
+        int arc = pbpf_asm(o.s, &pp->insns, &pp->cnt, aerr, sizeof aerr);
+        if (arc) {
+            snprintf(err, esz, "assembler: %.200s", aerr);
+            rc = -1;
+        }
+    }
+    free(o.s);
+    return rc;
+}
+
+#endif
