@@ -138,7 +138,7 @@ int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *o
             /* refused as input before the program ran (the run's own
              * failures are faults: -EFAULT, -ELOOP ...) */
             if (!stats->skipped++)
-                snprintf(stats->skip_reason, sizeof stats->skip_reason, "packet %llu: %s",
+                snprintf(stats->skip_reason, sizeof stats->skip_reason, "packet %llu: %.80s",
                          (unsigned long long)n, msg[0] ? msg : "refused by the hook");
             rc = 0;
             continue;
