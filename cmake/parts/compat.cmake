@@ -71,7 +71,12 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
                      $<TARGET_FILE:compat_dump_pbpf> $<TARGET_FILE:compat_dump_libbpf>
                      ${CMAKE_CURRENT_BINARY_DIR}/compat-dump-named --name a_long_object_name
                      ${PBPF_COMPAT_DUMP_OBJS})
-    set_tests_properties(compat_object_vs_libbpf compat_object_vs_libbpf_named PROPERTIES
+    add_test(NAME compat_names_vs_libbpf
+             COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/diff_dump.sh
+                     $<TARGET_FILE:compat_dump_pbpf> $<TARGET_FILE:compat_dump_libbpf>
+                     ${CMAKE_CURRENT_BINARY_DIR}/compat-dump-names --names)
+    set_tests_properties(compat_object_vs_libbpf compat_object_vs_libbpf_named
+                         compat_names_vs_libbpf PROPERTIES
                          LABELS compat TIMEOUT 60)
   endif()
 endif()

@@ -23,6 +23,17 @@ extern "C" {
 #endif
 
 /* libbpf's own error codes, beyond errno values. */
+/* The libbpf version whose interface these headers follow. */
+LIBBPF_API __u32 libbpf_major_version(void);
+LIBBPF_API __u32 libbpf_minor_version(void);
+LIBBPF_API const char *libbpf_version_string(void);
+
+/* Linux's names of the values, lower case without prefix ("array",
+ * "sched_cls", "cgroup_inet_ingress"), or NULL for unknown values. */
+LIBBPF_API const char *libbpf_bpf_attach_type_str(enum bpf_attach_type t);
+LIBBPF_API const char *libbpf_bpf_map_type_str(enum bpf_map_type t);
+LIBBPF_API const char *libbpf_bpf_prog_type_str(enum bpf_prog_type t);
+
 enum libbpf_errno {
     __LIBBPF_ERRNO__START = 4000,
     LIBBPF_ERRNO__LIBELF = __LIBBPF_ERRNO__START,
@@ -94,10 +105,13 @@ LIBBPF_API struct bpf_object *bpf_object__open_mem(const void *obj_buf, size_t o
 LIBBPF_API int bpf_object__load(struct bpf_object *obj);
 LIBBPF_API void bpf_object__close(struct bpf_object *object);
 LIBBPF_API const char *bpf_object__name(const struct bpf_object *obj);
+LIBBPF_API unsigned int bpf_object__kversion(const struct bpf_object *obj);
 
 LIBBPF_API struct bpf_program *bpf_object__find_program_by_name(const struct bpf_object *obj,
                                                                 const char *name);
 LIBBPF_API struct bpf_program *bpf_object__next_program(const struct bpf_object *obj,
+                                                        struct bpf_program *prog);
+LIBBPF_API struct bpf_program *bpf_object__prev_program(const struct bpf_object *obj,
                                                         struct bpf_program *prog);
 #define bpf_object__for_each_program(pos, obj)                                                     \
     for ((pos) = bpf_object__next_program((obj), NULL); (pos) != NULL;                            \
@@ -107,6 +121,8 @@ LIBBPF_API struct bpf_map *bpf_object__find_map_by_name(const struct bpf_object 
                                                         const char *name);
 LIBBPF_API int bpf_object__find_map_fd_by_name(const struct bpf_object *obj, const char *name);
 LIBBPF_API struct bpf_map *bpf_object__next_map(const struct bpf_object *obj,
+                                                const struct bpf_map *map);
+LIBBPF_API struct bpf_map *bpf_object__prev_map(const struct bpf_object *obj,
                                                 const struct bpf_map *map);
 #define bpf_object__for_each_map(pos, obj)                                                         \
     for ((pos) = bpf_object__next_map((obj), NULL); (pos) != NULL;                                \
@@ -141,14 +157,30 @@ LIBBPF_API int bpf_program__set_expected_attach_type(struct bpf_program *prog,
  * section has no automatic attach point (xdp, tc, socket filters...)
  * give -EOPNOTSUPP, as libbpf's bpf_program__attach does for them. */
 LIBBPF_API struct bpf_link *bpf_program__attach(const struct bpf_program *prog);
+/* The same with the attach point given: tracepoints "category/name"; raw
+ * tracepoints "name"; kprobes "func", return probes "func%return". */
+LIBBPF_API struct bpf_link *bpf_program__attach_tracepoint(const struct bpf_program *prog,
+                                                           const char *tp_category,
+                                                           const char *tp_name);
+LIBBPF_API struct bpf_link *bpf_program__attach_raw_tracepoint(const struct bpf_program *prog,
+                                                               const char *tp_name);
+LIBBPF_API struct bpf_link *bpf_program__attach_kprobe(const struct bpf_program *prog,
+                                                       bool retprobe, const char *func_name);
 LIBBPF_API int bpf_link__destroy(struct bpf_link *link);
 
 LIBBPF_API int bpf_map__fd(const struct bpf_map *map);
+/* Before load: use the map behind fd instead of creating one (type, sizes,
+ * max_entries and flags must match at load). */
+LIBBPF_API int bpf_map__reuse_fd(struct bpf_map *map, int fd);
 LIBBPF_API const char *bpf_map__name(const struct bpf_map *map);
 LIBBPF_API enum bpf_map_type bpf_map__type(const struct bpf_map *map);
 LIBBPF_API __u32 bpf_map__max_entries(const struct bpf_map *map);
 LIBBPF_API int bpf_map__set_max_entries(struct bpf_map *map, __u32 max_entries);
 LIBBPF_API __u32 bpf_map__map_flags(const struct bpf_map *map);
+LIBBPF_API __u32 bpf_map__numa_node(const struct bpf_map *map);
+LIBBPF_API __u64 bpf_map__map_extra(const struct bpf_map *map);
+LIBBPF_API __u32 bpf_map__btf_key_type_id(const struct bpf_map *map);
+LIBBPF_API __u32 bpf_map__btf_value_type_id(const struct bpf_map *map);
 LIBBPF_API __u32 bpf_map__key_size(const struct bpf_map *map);
 LIBBPF_API __u32 bpf_map__value_size(const struct bpf_map *map);
 LIBBPF_API int bpf_map__set_value_size(struct bpf_map *map, __u32 size);
@@ -162,6 +194,9 @@ LIBBPF_API int bpf_map__lookup_elem(const struct bpf_map *map, const void *key, 
                                     void *value, size_t value_sz, __u64 flags);
 LIBBPF_API int bpf_map__update_elem(const struct bpf_map *map, const void *key, size_t key_sz,
                                     const void *value, size_t value_sz, __u64 flags);
+LIBBPF_API int bpf_map__lookup_and_delete_elem(const struct bpf_map *map, const void *key,
+                                               size_t key_sz, void *value, size_t value_sz,
+                                               __u64 flags);
 LIBBPF_API int bpf_map__delete_elem(const struct bpf_map *map, const void *key, size_t key_sz,
                                     __u64 flags);
 LIBBPF_API int bpf_map__get_next_key(const struct bpf_map *map, const void *cur_key,
