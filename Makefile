@@ -32,6 +32,7 @@ bench: deps
 	cmake --build build-bench -j $(JOBS)
 	cmake --build build-bench --target run-bench
 	cmake --build build-bench --target run-bench-maps
+	cmake --build build-bench --target run-bench-verifier
 
 demo: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)

@@ -269,6 +269,11 @@ struct bench_env {
     double fixed_interp, fixed_checked, fixed_native, fixed_kernel, fixed_syscall;
     /* programs the kernel runs unchanged (but for the prologue) */
     int kernel_same, kernel_ran;
+    /* per program: JIT load time (ns), instruction slots, native bytes */
+    struct {
+        double load_ns, per_k_ns;
+        size_t slots, bytes;
+    } jit_cost[BENCH_COUNT];
 };
 
 static void print_ns(double ns, double native)
@@ -330,6 +335,55 @@ static int load_pbpf(struct bench_env *env, const struct bench_def *d, const str
     PBPF_OPTS(pbpf_prog_opts, po, .engine = engine, .mode = mode, .name = d->name, .log_buf = log,
               .log_size = log_size);
     return pbpf_prog_load(env->rt, insns, cnt, &po, out);
+}
+
+/* Time of pbpf_prog_load on the JIT engine (validation, preparation and
+ * compilation), averaged over at least 20 ms of loads; < 0 on failure. */
+static double time_jit_load(struct bench_env *env, const struct bench_def *d,
+                            const struct pbpf_insn *insns, size_t cnt)
+{
+    uint64_t loads = 0, t0 = bench_clock_ns(), t = t0;
+    double budget = opt.quick ? 0 : 20e6;
+    do {
+        struct pbpf_prog *p = NULL;
+        char log[200];
+        if (load_pbpf(env, d, insns, cnt, PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, &p, log,
+                      sizeof log))
+            return -1;
+        pbpf_prog_free(p);
+        loads++;
+        t = bench_clock_ns();
+    } while ((double)(t - t0) < budget || loads < 3);
+    return (double)(t - t0) / (double)loads;
+}
+
+/* What the JIT costs: the load time of the program, the time per 1,000
+ * more instructions (the difference to a program of JIT_COPIES copies of
+ * it, so that fixed costs such as mapping the code pages cancel out), and
+ * the size of the native code. */
+#define JIT_COPIES 50
+static void measure_jit_cost(struct bench_env *env, const struct bench_def *d,
+                             const struct pbpf_insn *insns, size_t cnt, const struct pbpf_prog *jit)
+{
+    size_t i = (size_t)(d - bench_defs);
+    const void *code;
+    size_t size;
+    if (pbpf_prog_jited(jit, &code, &size))
+        return;
+    struct pbpf_insn *many = malloc(JIT_COPIES * cnt * sizeof *many);
+    if (!many)
+        return;
+    for (size_t k = 0; k < JIT_COPIES; k++)
+        memcpy(many + k * cnt, insns, cnt * sizeof *insns);
+    double one = time_jit_load(env, d, insns, cnt);
+    double all = time_jit_load(env, d, many, JIT_COPIES * cnt);
+    free(many);
+    if (one < 0 || all < 0)
+        return;
+    env->jit_cost[i].load_ns = one;
+    env->jit_cost[i].per_k_ns = (all - one) / (double)((JIT_COPIES - 1) * cnt) * 1000.0;
+    env->jit_cost[i].slots = cnt;
+    env->jit_cost[i].bytes = size;
 }
 
 static void bench_one(struct bench_env *env, const struct bench_def *d)
@@ -406,6 +460,7 @@ static void bench_one(struct bench_env *env, const struct bench_def *d)
             goto out;
         }
         EXPECT_R0("pbpf JIT", r0, UINT64_MAX);
+        measure_jit_cost(env, d, raw, nraw, jit);
     } else if (!env->jit_why[0]) {
         snprintf(env->jit_why, sizeof env->jit_why, "%s", jit_log);
     }
@@ -557,8 +612,33 @@ int main(int argc, char **argv)
         printf("kernel: after its verifier, %d of %d programs are our instructions unchanged "
                "(but for the XDP prologue)\n",
                env.kernel_same, env.kernel_ran);
-    if (!env.have_jit)
+    if (!env.have_jit) {
         printf("pbpf JIT: n/a (%s)\n", env.jit_why[0] ? env.jit_why : "not tried");
+    } else {
+        /* load time and code size of each program on the JIT */
+        printf("\npbpf JIT load (validate + compile) and code size; us per 1k slots from %d "
+               "copies of the program, without the fixed cost:\n",
+               JIT_COPIES);
+        printf("%-6s %8s %12s %16s %10s %12s\n", "prog", "slots", "load us", "us per 1k slots",
+               "bytes", "bytes/slot");
+        double all_k = 0;
+        size_t all_slots = 0, all_bytes = 0;
+        for (size_t i = 0; i < BENCH_COUNT; i++) {
+            if (!env.jit_cost[i].slots)
+                continue;
+            size_t n = env.jit_cost[i].slots, b = env.jit_cost[i].bytes;
+            printf("%-6s %8zu %12.1f %16.1f %10zu %12.2f\n", bench_defs[i].name, n,
+                   env.jit_cost[i].load_ns / 1e3, env.jit_cost[i].per_k_ns / 1e3, b,
+                   (double)b / (double)n);
+            all_k += env.jit_cost[i].per_k_ns * (double)n;
+            all_slots += n;
+            all_bytes += b;
+        }
+        if (all_slots)
+            printf("%-6s %8zu %12s %16.1f %10zu %12.2f\n", "all", all_slots, "",
+                   all_k / (double)all_slots / 1e3, all_bytes,
+                   (double)all_bytes / (double)all_slots);
+    }
     pbpf_runtime_free(env.rt);
     if (env.failures) {
         fprintf(stderr, "pbpf_bench: %d program(s) FAILED\n", env.failures);

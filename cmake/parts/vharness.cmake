@@ -1,7 +1,28 @@
 # Measuring and exposing the verifier: agreement of pbpf_verify with Linux's
 # verdicts (tests/verifier/cases.tsv, the conformance vectors) and with
 # PREVAIL's cases, floors in tests/verifier/agree-floor.txt, known
-# differences in tests/verifier/justified.tsv.
+# differences in tests/verifier/justified.tsv; `pbpf verify`'s test; the
+# verifier soundness fuzzer (fuzz/fuzz_verifier.c).
+
+# fuzz_verifier: programs the verifier accepts must run without a fault in
+# the checked interpreter.  Built on the instrumented core of the fuzz part
+# (unit_fuzz.cmake, included before this one); 60 s like the others (make
+# fuzz runs them two at a time: a sixth target keeps its three rounds).
+if(PBPF_FUZZ AND TARGET pbpf_fuzzcore)
+  set(san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_executable(fuzz_verifier ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_verifier.c)
+  target_include_directories(fuzz_verifier PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_compile_options(fuzz_verifier PRIVATE -fsanitize=fuzzer ${san})
+  target_link_options(fuzz_verifier PRIVATE -fsanitize=fuzzer ${san})
+  target_link_libraries(fuzz_verifier PRIVATE pbpf_fuzzcore)
+  set(corpus ${CMAKE_CURRENT_BINARY_DIR}/fuzz-corpus/work-verifier)
+  file(MAKE_DIRECTORY ${corpus})
+  add_test(NAME fuzz_verifier
+           COMMAND fuzz_verifier -max_total_time=60 -timeout=10 -rss_limit_mb=2048
+                   -print_final_stats=1 ${corpus})
+  set_tests_properties(fuzz_verifier PROPERTIES LABELS "fuzz;nosan" TIMEOUT 300)
+endif()
+
 if(NOT PBPF_TESTS)
   return()
 endif()
@@ -52,4 +73,34 @@ if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
   cmake_language(DEFER CALL pbpf_vharness_cli)
 else()
   pbpf_vharness_cli()
+endif()
+
+# The verifier benchmark (bench/bench_verifier.c): `cmake --build B --target
+# run-bench-verifier` (make bench runs it); a one-pass smoke run as a test.
+function(pbpf_vharness_bench)
+  if(NOT PBPF_BENCH OR NOT TARGET pbpf_verifier_progs)
+    return()
+  endif()
+  add_executable(bench_verifier ${CMAKE_CURRENT_SOURCE_DIR}/bench/bench_verifier.c)
+  target_include_directories(bench_verifier PRIVATE ${PBPF_VH_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(bench_verifier PRIVATE pbpf_testdata pbpf)
+  add_dependencies(bench_verifier pbpf_verifier_progs)
+  if(PBPF_VLIBBPF_INCLUDE AND PBPF_VLIBBPF_LIB AND NOT WIN32)
+    target_include_directories(bench_verifier PRIVATE ${PBPF_VLIBBPF_INCLUDE})
+    target_link_libraries(bench_verifier PRIVATE ${PBPF_VLIBBPF_LIB})
+    target_compile_definitions(bench_verifier PRIVATE BENCH_VERIFIER_KERNEL=1)
+  endif()
+  add_custom_target(run-bench-verifier
+    COMMAND bench_verifier ${PBPF_VH_DIR}/cases.tsv ${PBPF_VPROGS_DIR}
+    DEPENDS bench_verifier
+    COMMENT "Verifier benchmark: pbpf_verify vs the kernel's verifier"
+    USES_TERMINAL VERBATIM)
+  add_test(NAME bench_verifier_smoke
+           COMMAND bench_verifier ${PBPF_VH_DIR}/cases.tsv ${PBPF_VPROGS_DIR} --repeat 1 --no-kernel)
+  set_tests_properties(bench_verifier_smoke PROPERTIES LABELS "bench;verifier" TIMEOUT 120)
+endfunction()
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
+  cmake_language(DEFER CALL pbpf_vharness_bench)
+else()
+  pbpf_vharness_bench()
 endif()

@@ -66,6 +66,9 @@ struct pbpf_object_load_opts {
     /* receives a one-line reason when loading fails */
     char *log_buf;
     size_t log_size;
+    /* the object comes from an untrusted source: every program is loaded
+     * with pbpf_prog_opts.untrusted (see pbpf/pbpf.h) */
+    int untrusted;
 };
 
 /* Creates the maps and loads the programs of obj in runtime rt.  Returns 0

@@ -92,6 +92,14 @@ struct pbpf_prog_opts {
      * conformance vectors: r1 = mem, r2 = len) */
     uint32_t prog_type;
     uint32_t expected_attach_type;
+    /* Non-zero: the bytecode comes from a source the embedder does not
+     * trust (a network peer, an unprivileged user, a file others can
+     * write).  The JIT then blinds constants (PBPF_JIT_BLIND_CONSTANTS)
+     * unless jit_flags has PBPF_JIT_NO_BLIND_CONSTANTS, as Linux hardens
+     * the JIT for unprivileged programs with net.core.bpf_jit_harden=1.
+     * It changes nothing else: the JIT still runs only programs loaded in
+     * verified mode, whoever wrote them. */
+    int untrusted;
 };
 
 /* Constant blinding: immediates never appear in native code as written
@@ -100,6 +108,9 @@ struct pbpf_prog_opts {
 #define PBPF_JIT_BLIND_CONSTANTS 0x1u
 /* Indirect calls (helpers, callx) go through a retpoline (Spectre v2). */
 #define PBPF_JIT_RETPOLINE 0x2u
+/* No constant blinding even for an untrusted program (opts.untrusted);
+ * with PBPF_JIT_BLIND_CONSTANTS too, loading fails (-EINVAL). */
+#define PBPF_JIT_NO_BLIND_CONSTANTS 0x4u
 
 /* Validates and prepares insns (copied) for execution. */
 int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t insn_cnt,

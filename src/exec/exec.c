@@ -218,6 +218,16 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     prog->mode = OPT(opts, struct pbpf_prog_opts, mode, PBPF_MODE_CHECKED);
     prog->budget = OPT(opts, struct pbpf_prog_opts, insn_budget, 0);
     prog->jit_flags = OPT(opts, struct pbpf_prog_opts, jit_flags, 0);
+    if ((prog->jit_flags & PBPF_JIT_BLIND_CONSTANTS) &&
+        (prog->jit_flags & PBPF_JIT_NO_BLIND_CONSTANTS)) {
+        log_msg(log, log_size, "jit_flags: PBPF_JIT_BLIND_CONSTANTS and "
+                               "PBPF_JIT_NO_BLIND_CONSTANTS together");
+        rc = -EINVAL;
+        goto fail;
+    }
+    if (OPT(opts, struct pbpf_prog_opts, untrusted, 0) &&
+        !(prog->jit_flags & PBPF_JIT_NO_BLIND_CONSTANTS))
+        prog->jit_flags |= PBPF_JIT_BLIND_CONSTANTS;
     if (!prog->budget)
         prog->budget = PBPF_DEFAULT_BUDGET;
     const char *name = OPT(opts, struct pbpf_prog_opts, name, NULL);

@@ -10,6 +10,12 @@
  * both ABIs, as eBPF wants across calls (RFC 9669 §4.3.1).  r12 points at the
  * bottom of the run's stack area; r9, r10 and r11 are scratch.
  *
+ * Windows x64: the entry saves rdi and rsi (callee-saved there) and moves
+ * its arguments from rcx, rdx and r8; a helper call passes r1..r4 in rcx,
+ * rdx, r8, r9 and r5 and the run context on the stack above the 32 bytes of
+ * shadow space.  Generated code touches no xmm register, so xmm6-15 need no
+ * saving.
+ *
  * Native stack of a run, from the entry down:
  *
  *   saved callee-saved registers
@@ -27,7 +33,8 @@
  * stack area only when something needs it: an empty program costs a call.
  *
  * Code is laid out in passes until every jump has its shortest encoding
- * (jump distances only shrink from pass to pass, so this converges), then
+ * and loop heads are 16-byte aligned (after a few passes a jump that needed
+ * rel32 keeps it, so this converges even where padding grows), then
  * copied into pages that are made executable only after they stop being
  * writable (W^X, pbpf_exec_seal). */
 #if defined(PBPF_JIT_X86_64)
@@ -110,6 +117,9 @@ struct jit_state {
     uint32_t *addrs; /* this pass: offset of each instruction, [cnt] = end */
     uint32_t *prev;  /* the previous pass */
     int first_pass;
+    int pass;
+    uint8_t *loop_head; /* [pc]: a backward jump lands here (aligned) */
+    uint8_t *long_jump; /* [pc]: this jump keeps its rel32 form */
     struct jit_stub *stubs;
     size_t nstubs, stubs_cap;
     struct jit_fixup *fix;
@@ -369,16 +379,26 @@ static uint32_t add_stub(struct jit_state *st, uint8_t kind, size_t pc, int reg)
     return (uint32_t)(LBL_FIXED_COUNT + st->nstubs++);
 }
 
-/* A jump to instruction `target` ending where instruction pc + 1 starts.
- * Distances come from the previous pass; in the last pass (nothing moved)
- * they are exact. */
+/* Passes in which a jump may switch between its short and long forms
+ * freely; after them a jump that needed rel32 keeps it, so that the layout
+ * converges even though loop alignment can make distances grow. */
+#define JIT_FREE_PASSES 4
+
+/* A jump of instruction pc to instruction `target`.  The target's offset
+ * comes from the previous pass, the jump's own from this one; in the last
+ * pass (nothing moved) both are exact. */
 static void emit_jump_insn(struct jit_state *st, int cc, size_t pc, size_t target)
 {
-    int64_t rel = (int64_t)st->prev[target] - (int64_t)st->prev[pc + 1];
-    if (!st->first_pass && fits8(rel)) {
+    int64_t rel = (int64_t)st->prev[target] - (int64_t)(st->len + 2);
+    if (!st->first_pass && !st->long_jump[pc] && fits8(rel)) {
         emit1(st, (uint8_t)(cc < 0 ? 0xeb : 0x70 + cc));
         emit1(st, (uint8_t)rel);
-    } else if (cc < 0) {
+        return;
+    }
+    if (!st->first_pass && st->pass > JIT_FREE_PASSES)
+        st->long_jump[pc] = 1;
+    rel -= cc < 0 ? 3 : 4;
+    if (cc < 0) {
         emit1(st, 0xe9);
         emit4(st, (uint32_t)rel);
     } else {
@@ -397,6 +417,47 @@ static void emit_call_r10(struct jit_state *st)
     } else {
         static const uint8_t call_r10[] = {0x41, 0xff, 0xd2};
         emit_bytes(st, call_r10, sizeof call_r10);
+    }
+}
+
+/* Multi-byte NOPs (Intel SDM, NOP: the recommended sequences). */
+static void emit_nops(struct jit_state *st, unsigned n)
+{
+    static const uint8_t nop[9][9] = {
+        {0x90},
+        {0x66, 0x90},
+        {0x0f, 0x1f, 0x00},
+        {0x0f, 0x1f, 0x40, 0x00},
+        {0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+        {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
+    };
+    while (n) {
+        unsigned k = n > 9 ? 9 : n;
+        emit_bytes(st, nop[k - 1], k);
+        n -= k;
+    }
+}
+
+/* Loop heads start on a 16-byte boundary: the decoder fetches them in one
+ * go on each iteration (the NOPs in front run once, on entry). */
+#define JIT_LOOP_ALIGN 16
+
+static void mark_loop_heads(struct jit_state *st)
+{
+    const struct pbpf_prog *prog = st->prog;
+    for (size_t pc = 0; pc < prog->cnt; pc++) {
+        const struct pbpf_insn *in = &prog->insns[pc];
+        const struct pbpf_opinfo *info = pbpf_isa_lookup(in);
+        int64_t t;
+        if (info && (info->fmt == PBPF_FMT_JA || info->fmt == PBPF_FMT_JA32 ||
+                     info->fmt == PBPF_FMT_JCOND_K || info->fmt == PBPF_FMT_JCOND_X) &&
+            pbpf_isa_jump_target(in, pc, &t) && t >= 0 && (size_t)t <= pc)
+            st->loop_head[t] = 1;
+        if (in->code == PBPF_OPCODE_LDDW)
+            pc++;
     }
 }
 
@@ -1181,6 +1242,8 @@ static int emit_pass(struct jit_state *st, char *log, size_t log_size)
     }
     const struct pbpf_prog *prog = st->prog;
     for (size_t pc = 0; pc < prog->cnt; pc++) {
+        if (st->loop_head[pc])
+            emit_nops(st, (unsigned)(-st->len & (JIT_LOOP_ALIGN - 1)));
         st->addrs[pc] = (uint32_t)st->len;
         int rc = emit_insn(st, pc, log, log_size);
         if (rc)
@@ -1224,11 +1287,15 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
     int rc = -ENOMEM;
     st.addrs = pbpf_calloc(prog->cnt + 1, sizeof *st.addrs);
     st.prev = pbpf_calloc(prog->cnt + 1, sizeof *st.prev);
-    if (!st.addrs || !st.prev)
+    st.loop_head = pbpf_calloc(prog->cnt + 1, 1);
+    st.long_jump = pbpf_calloc(prog->cnt + 1, 1);
+    if (!st.addrs || !st.prev || !st.loop_head || !st.long_jump)
         goto out;
     plan_frame(&st);
+    mark_loop_heads(&st);
     st.first_pass = 1;
     for (int pass = 0;; pass++) {
+        st.pass = pass;
         rc = emit_pass(&st, log, log_size);
         if (rc)
             goto out;
@@ -1274,6 +1341,8 @@ out:
     pbpf_free(st.buf);
     pbpf_free(st.addrs);
     pbpf_free(st.prev);
+    pbpf_free(st.loop_head);
+    pbpf_free(st.long_jump);
     pbpf_free(st.stubs);
     pbpf_free(st.fix);
     return rc;

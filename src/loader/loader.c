@@ -1049,6 +1049,7 @@ static int load_prog(struct ld *l, size_t pi, size_t *poisoned)
               .insn_budget = OPT(l->opts, struct pbpf_object_load_opts, insn_budget, 0),
               .log_buf = msg, .log_size = sizeof msg,
               .jit_flags = OPT(l->opts, struct pbpf_object_load_opts, jit_flags, 0u),
+              .untrusted = OPT(l->opts, struct pbpf_object_load_opts, untrusted, 0),
               .maps = lp->maps, .map_cnt = lp->map_cnt, .prog_type = p->prog_type,
               .expected_attach_type = p->expected_attach_type);
     rc = pbpf_prog_load(l->rt, lp->xlated, lp->cnt, &po, &lp->prog);

@@ -58,6 +58,23 @@ if grep -i "warning:" "$build.build.log"; then
 fi
 [ -f "$build/$exe" ] || fail "$build/$exe was not built"
 
+# run_exe NAME ARGS: another program of the build, under the emulator
+run_exe() {
+    name=$1
+    shift
+    case $target in
+    mingw64)
+        WINEPREFIX="$build/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
+            "$emu" "$build/$name.exe" "$@"
+        ;;
+    aarch64)
+        "$emu" -L /usr/aarch64-linux-gnu "$build/$name" "$@"
+        ;;
+    esac
+}
+suffix=
+[ "$target" = mingw64 ] && suffix=.exe
+
 run() {
     case $target in
     mingw64)
@@ -102,5 +119,25 @@ if tr -d '\r' <"$build/conformance.out" | grep -q "is not available"; then
     echo "no JIT for $target: $(tr -d '\r' <"$build/conformance.out")"
 else
     check "$build/conformance.out" "$n" $rc
+fi
+# the JIT against the checked interpreter (r0, memory, return code) on
+# every vector and on generated programs with helper calls, and W^X of the
+# code pages; cmake/parts/jit2.cmake builds these for Windows
+if [ -f "$build/test_jit_conformance$suffix" ]; then
+    echo "== test_jit_conformance: $n vectors, JIT = checked interpreter, on $target"
+    run_exe test_jit_conformance "$conf" >"$build/jit.out" 2>&1
+    rc=$?
+    tr -d '\r' <"$build/jit.out" | tail -n 3
+    if [ $rc -ne 0 ] || ! tr -d '\r' <"$build/jit.out" | grep -qx "$n vectors, 0 failed"; then
+        echo "FAIL: test_jit_conformance (exit $rc)" >&2
+        status=1
+    fi
+    for what in rows random errors harden jumps; do
+        echo "== test_jit $what on $target"
+        run_exe test_jit "$what" >"$build/jit.out" 2>&1
+        rc=$?
+        tr -d '\r' <"$build/jit.out" | tail -n 5
+        [ $rc -eq 0 ] || { echo "FAIL: test_jit $what (exit $rc)" >&2; status=1; }
+    done
 fi
 exit $status

@@ -69,11 +69,17 @@ EOF
 [ "$expect" = "$size" ] || fail "hex lines end at $expect, the code has $size bytes"
 
 # the immediates are in the plain code and not in the blinded one
-grep -q "45 23 01 00" "$work/hex.txt" || fail "imm 0x12345 missing from the unblinded code"
+tr '\n' ' ' <"$work/hex.bytes" | grep -q "45 23 01 00" || fail "imm 0x12345 missing from the unblinded code"
 "$pbpf" jit-dump --hex --blind "$work/prog.s" >"$work/blind.txt" || fail "jit-dump --blind"
 native_bytes "$work/blind.txt" | tr '\n' ' ' >"$work/blind.flat"
 if grep -q "45 23 01 00" "$work/blind.flat" || grep -q "88 77 66 55" "$work/blind.flat"; then
     fail "an immediate appears in the blinded code"
+fi
+# an untrusted program is blinded without asking
+"$pbpf" jit-dump --hex --untrusted "$work/prog.s" >"$work/untrusted.txt" || fail "jit-dump --untrusted"
+native_bytes "$work/untrusted.txt" | tr '\n' ' ' >"$work/untrusted.flat"
+if grep -q "45 23 01 00" "$work/untrusted.flat"; then
+    fail "an immediate appears in the code of an untrusted program"
 fi
 
 if "$pbpf" jit-dump --help | grep -q "Disassembler: capstone"; then

@@ -3,7 +3,8 @@
  *   random   whole random programs (loops, calls, helpers, memory)
  *   errors   run failures: call depth, callx to an unknown helper, helper
  *            abort, LD_ABS out of bounds from a subprogram
- *   harden   W^X of the code and constant blinding
+ *   harden   W^X of the code pages at every stage, constant blinding (by
+ *            request and for untrusted programs), retpolines
  *   jumps    jumps of every distance around the short/long encoding limit
  * PBPF_JIT_SEED=<n> replays another random sequence. */
 #include <errno.h>
@@ -14,6 +15,12 @@
 
 #include "jit_diff.h"
 #include "jit_gen.h"
+#include "platform/platform.h"
+
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#endif
 
 static struct pbpf_runtime *rt;
 static _Alignas(16) uint8_t mem[GEN_BUF];
@@ -274,8 +281,111 @@ static int code_has(const void *code, size_t size, uint32_t v)
     return 0;
 }
 
+/* The protection of the page holding p as "rwx" letters ('-' for what is
+ * not allowed), from the OS: /proc/self/maps, or VirtualQuery on Windows. */
+static int page_prot(const void *p, char out[4])
+{
+#if defined(_WIN32)
+    MEMORY_BASIC_INFORMATION mi;
+    if (VirtualQuery(p, &mi, sizeof mi) != sizeof mi || mi.State != MEM_COMMIT)
+        return -1;
+    DWORD pr = mi.Protect & 0xff;
+    int x = pr == PAGE_EXECUTE || pr == PAGE_EXECUTE_READ || pr == PAGE_EXECUTE_READWRITE ||
+            pr == PAGE_EXECUTE_WRITECOPY;
+    int w = pr == PAGE_READWRITE || pr == PAGE_WRITECOPY || pr == PAGE_EXECUTE_READWRITE ||
+            pr == PAGE_EXECUTE_WRITECOPY;
+    int r = pr != PAGE_NOACCESS && pr != PAGE_EXECUTE;
+    snprintf(out, 4, "%c%c%c", r ? 'r' : '-', w ? 'w' : '-', x ? 'x' : '-');
+    return 0;
+#else
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int found = -1;
+    uintptr_t a = (uintptr_t)p;
+    while (found && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) {
+            snprintf(out, 4, "%.3s", perms);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+#endif
+}
+
+/* The platform layer's code pages: writable and not executable while the
+ * JIT writes them, executable and no longer writable once sealed. */
+static void test_wx_stages(void)
+{
+    size_t size = 3 * 4096;
+    uint8_t *p = pbpf_exec_alloc(size);
+    CHECK(p != NULL, "pbpf_exec_alloc");
+    if (!p)
+        return;
+    char prot[4];
+    for (size_t off = 0; off < size; off += 4096) {
+        CHECK(page_prot(p + off, prot) == 0 && !strcmp(prot, "rw-"),
+              "fresh code page +%zu is %s, want rw-", off, prot);
+        memset(p + off, 0xc3, 4096); /* ret */
+    }
+    CHECK(pbpf_exec_seal(p, size) == 0, "pbpf_exec_seal");
+    for (size_t off = 0; off < size; off += 4096)
+        CHECK(page_prot(p + off, prot) == 0 && !strcmp(prot, "r-x"),
+              "sealed code page +%zu is %s, want r-x", off, prot);
+    pbpf_exec_free(p, size);
+}
+
+/* Retpolines: no indirect call (call r10: 41 ff d2) is left in the code,
+ * the thunk (pause; lfence) is there, and results do not change. */
+static void test_retpoline(void)
+{
+    const struct pbpf_insn prog[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 1, 0, 0, 41),
+        I(PBPF_CLS_JMP | PBPF_JMP_CALL, 0, 0, 0, 1001),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 1, 0, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 2, 0, 0, 1001),
+        I(PBPF_CLS_JMP | PBPF_SRC_X | PBPF_JMP_CALL, 2, 0, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    static const uint8_t call_r10[] = {0x41, 0xff, 0xd2}, thunk[] = {0xf3, 0x90, 0x0f, 0xae, 0xe8};
+    pbpf_runtime_set_helper(rt, 1001, abort_helper, "abort_helper");
+    uint64_t want = 0;
+    for (int retp = 0; retp < 2; retp++) {
+        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+                  .jit_flags = retp ? PBPF_JIT_RETPOLINE : 0);
+        struct pbpf_prog *p = NULL;
+        CHECK(pbpf_prog_load(rt, prog, sizeof prog / sizeof prog[0], &o, &p) == 0,
+              "retpoline %d: load", retp);
+        if (!p)
+            return;
+        uint64_t r0 = 0;
+        CHECK(pbpf_prog_run(p, NULL, 0, &r0, NULL) == 0, "retpoline %d: run", retp);
+        if (!retp)
+            want = r0;
+        CHECK(r0 == want && r0 == abort_helper(abort_helper(41, 0, 0, 0, 0, NULL), 0, 0, 0, 0, NULL),
+              "retpoline %d: r0 %" PRIu64, retp, r0);
+        const void *code;
+        size_t size;
+        CHECK(pbpf_prog_jited(p, &code, &size) == 0, "pbpf_prog_jited");
+        int has_call = 0, has_thunk = 0;
+        for (size_t i = 0; i + sizeof thunk <= size; i++) {
+            has_call |= !memcmp((const uint8_t *)code + i, call_r10, sizeof call_r10);
+            has_thunk |= !memcmp((const uint8_t *)code + i, thunk, sizeof thunk);
+        }
+        CHECK(has_call == !retp && has_thunk == retp, "retpoline %d: call r10 %d, thunk %d",
+              retp, has_call, has_thunk);
+        pbpf_prog_free(p);
+    }
+}
+
 static void test_harden(void)
 {
+    test_wx_stages();
+    test_retpoline();
     const uint32_t magic = 0x3c1d5e9au;
     const struct pbpf_insn prog[] = {
         I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, (int32_t)magic),
@@ -309,26 +419,40 @@ static void test_harden(void)
     }
     CHECK(size[0] != size[1] || memcmp(code[0], code[1], size[0]),
           "two blinded compilations are identical");
-#if !defined(_WIN32)
-    /* W^X: the code is not writable (/proc/self/maps shows r-x) */
-    FILE *f = fopen("/proc/self/maps", "r");
-    if (f) {
-        char line[512];
-        int found = 0;
-        uintptr_t a = (uintptr_t)c0;
-        while (fgets(line, sizeof line, f)) {
-            unsigned long lo, hi;
-            char perms[8];
-            if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo && a < hi) {
-                found = 1;
-                CHECK(perms[0] == 'r' && perms[1] == '-' && perms[2] == 'x', "code pages are %s",
-                      perms);
-            }
+    /* untrusted programs are blinded by default; PBPF_JIT_NO_BLIND_CONSTANTS
+     * opts out; asking for both is an error */
+    for (int no_blind = 0; no_blind < 2; no_blind++) {
+        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+                  .untrusted = 1, .jit_flags = no_blind ? PBPF_JIT_NO_BLIND_CONSTANTS : 0);
+        struct pbpf_prog *u = NULL;
+        const void *uc;
+        size_t us;
+        CHECK(pbpf_prog_load(rt, prog, 7, &o, &u) == 0 && pbpf_prog_jited(u, &uc, &us) == 0,
+              "untrusted load (no_blind %d)", no_blind);
+        if (u) {
+            CHECK(code_has(uc, us, magic) == no_blind, "untrusted (no_blind %d): immediate %s",
+                  no_blind, no_blind ? "missing" : "present");
+            uint64_t r0 = 0;
+            CHECK(pbpf_prog_run(u, NULL, 0, &r0, NULL) == 0 && r0 == 2ull * magic,
+                  "untrusted run: r0 %" PRIx64, r0);
         }
-        fclose(f);
-        CHECK(found, "code mapping not found");
+        pbpf_prog_free(u);
     }
-#endif
+    {
+        char msg[128] = "";
+        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+                  .jit_flags = PBPF_JIT_BLIND_CONSTANTS | PBPF_JIT_NO_BLIND_CONSTANTS,
+                  .log_buf = msg, .log_size = sizeof msg);
+        struct pbpf_prog *u = NULL;
+        CHECK(pbpf_prog_load(rt, prog, 7, &o, &u) == -EINVAL && !u && strstr(msg, "together"),
+              "blind and no-blind accepted (%s)", msg);
+    }
+    /* W^X: the program's code pages are read+execute, not writable */
+    char prot[4];
+    if (page_prot(c0, prot) == 0)
+        CHECK(!strcmp(prot, "r-x"), "code pages are %s", prot);
+    else
+        CHECK(0, "protection of the code pages not found");
     for (int i = 0; i < 3; i++)
         pbpf_prog_free(p[i]);
     /* an interpreter program has no native code */
@@ -376,6 +500,18 @@ static void test_jumps(struct gen_src *s)
             snprintf(what, sizeof what, "jumps over %u fillers", n);
             if (compare(g.insns, g.cnt, variant < 3 ? 0 : PBPF_JIT_BLIND_CONSTANTS, what))
                 return;
+            /* the loop head (target of the backward jump) is 16-byte aligned */
+            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+            struct pbpf_prog *p = NULL;
+            const uint32_t *offs = NULL;
+            size_t cnt = 0;
+            CHECK(pbpf_prog_load(rt, g.insns, g.cnt, &o, &p) == 0 &&
+                      pbpf_prog_jited_offsets(p, &offs, &cnt) == 0 && cnt == g.cnt,
+                  "%s: offsets", what);
+            if (offs)
+                CHECK(offs[top] % 16 == 0 && offs[cnt] > offs[top], "%s: loop head at %u", what,
+                      offs[top]);
+            pbpf_prog_free(p);
         }
     }
 }

@@ -20,12 +20,13 @@
 
 static void jit_dump_usage(void)
 {
-    printf("Usage: pbpf jit-dump FILE [--prog NAME] [--blind] [--retpoline] [--hex]\n\n"
+    printf("Usage: pbpf jit-dump FILE [--prog NAME] [--untrusted] [--blind] [--retpoline] [--hex]\n\n"
            "Compiles the program(s) in FILE with the JIT and prints, under each eBPF\n"
            "instruction, the native instructions made of it, with their offsets in the\n"
            "code.  FILE is an ELF object (.bpf.o; every program, or the one --prog\n"
            "names) or raw bytecode, assembly text or a conformance file.\n\n"
            "  --prog NAME     only the program (function) NAME of an ELF object\n"
+           "  --untrusted     load as code from an untrusted source (blinds constants)\n"
            "  --blind         compile with constant blinding\n"
            "  --retpoline     compile indirect calls through a retpoline\n"
            "  --hex           native code as hex bytes even when a disassembler is built in\n"
@@ -120,7 +121,8 @@ static int is_elf(const char *data, size_t len)
 }
 
 static int dump_object(struct dumper *d, struct pbpf_runtime *rt, const char *path,
-                       const char *data, size_t len, const char *only, unsigned flags)
+                       const char *data, size_t len, const char *only, unsigned flags,
+                       int untrusted)
 {
     char msg[512] = "";
     struct pbpf_object *obj = NULL;
@@ -142,7 +144,8 @@ static int dump_object(struct dumper *d, struct pbpf_runtime *rt, const char *pa
     /* the JIT takes only programs that are trusted to be safe: a dump
      * never runs them */
     PBPF_OPTS(pbpf_object_load_opts, lo, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
-              .jit_flags = flags, .log_buf = msg, .log_size = sizeof msg);
+              .jit_flags = flags, .untrusted = untrusted, .log_buf = msg,
+              .log_size = sizeof msg);
     rc = pbpf_object_load(obj, rt, &lo);
     if (rc) {
         cli_error("%s: cannot load on the JIT: %s", path, msg[0] ? msg : strerror(-rc));
@@ -160,12 +163,15 @@ static int dump_object(struct dumper *d, struct pbpf_runtime *rt, const char *pa
         if (dump_prog(d, pbpf_object_prog(obj, i)->name, prog))
             status = 1;
     }
+    if (first)
+        status = cli_error("%s: no programs (functions in .text alone are not programs)", path);
 out:
     pbpf_object_close(obj);
     return status;
 }
 
-static int dump_file(struct dumper *d, struct pbpf_runtime *rt, const char *path, unsigned flags)
+static int dump_file(struct dumper *d, struct pbpf_runtime *rt, const char *path, unsigned flags,
+                     int untrusted)
 {
     struct cli_input in;
     if (cli_input_load(path, &in))
@@ -173,7 +179,8 @@ static int dump_file(struct dumper *d, struct pbpf_runtime *rt, const char *path
     char msg[512] = "";
     struct pbpf_prog *prog = NULL;
     PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
-              .jit_flags = flags, .log_buf = msg, .log_size = sizeof msg);
+              .jit_flags = flags, .untrusted = untrusted, .log_buf = msg,
+              .log_size = sizeof msg);
     int rc = pbpf_prog_load(rt, in.insns, in.cnt, &po, &prog);
     int status;
     if (rc)
@@ -189,6 +196,7 @@ int cli_cmd_jit_dump(int argc, char **argv)
 {
     const char *path = NULL, *only = NULL, *v;
     unsigned flags = 0;
+    int untrusted = 0;
     struct dumper d = {0};
     for (int i = 1; i < argc; i++) {
         int m;
@@ -200,6 +208,8 @@ int cli_cmd_jit_dump(int argc, char **argv)
             if (m < 0)
                 return 1;
             only = v;
+        } else if (!strcmp(argv[i], "--untrusted")) {
+            untrusted = 1;
         } else if (!strcmp(argv[i], "--blind")) {
             flags |= PBPF_JIT_BLIND_CONSTANTS;
         } else if (!strcmp(argv[i], "--retpoline")) {
@@ -232,8 +242,8 @@ int cli_cmd_jit_dump(int argc, char **argv)
 #ifdef PBPF_HAVE_CAPSTONE
     d.cs_open = cs_open(CS_ARCH_X86, CS_MODE_64, &d.cs) == CS_ERR_OK;
 #endif
-    int status = elf ? dump_object(&d, rt, path, data, len, only, flags)
-                     : dump_file(&d, rt, path, flags);
+    int status = elf ? dump_object(&d, rt, path, data, len, only, flags, untrusted)
+                     : dump_file(&d, rt, path, flags, untrusted);
 #ifdef PBPF_HAVE_CAPSTONE
     if (d.cs_open)
         cs_close(&d.cs);

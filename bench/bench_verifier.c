@@ -1,0 +1,278 @@
+/* Verifier benchmark: the time pbpf_verify takes on each program of the
+ * verifier test suite (tests/verifier/cases.tsv, objects built from
+ * tests/progs/verifier), its processed instructions per second and peak
+ * memory, beside the kernel's own verification time for the same program
+ * of the same object (BPF_PROG_LOAD through libbpf, log_level BPF_LOG_STATS:
+ * "verification time N usec") where bpf() works.
+ *
+ *   bench_verifier MANIFEST OBJDIR [--repeat N] [--all] [--no-kernel]
+ *
+ * --all prints one line per program; otherwise one line per object and the
+ * totals.  Programs the loader refuses are counted, not timed. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pbpf/pbpf.h"
+#include "pbpf/verifier.h"
+#include "platform/platform.h"
+#include "vcases.h"
+#include "vload.h"
+
+#ifdef BENCH_VERIFIER_KERNEL
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdarg.h>
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+    (void)level, (void)fmt, (void)ap;
+    return 0;
+}
+
+static char klog[1 << 20];
+
+/* Loads one program of the object in the kernel.  Returns 0 (accepted) or
+ * the error; *us = the kernel's verification time, *insns its processed
+ * count (-1 when the log does not say). */
+static int kernel_verify(const char *path, const char *prog, long *us, long *insns)
+{
+    *us = *insns = -1;
+    struct bpf_object *obj = bpf_object__open_file(path, NULL);
+    if (!obj)
+        return -errno;
+    struct bpf_program *p, *want = NULL;
+    bpf_object__for_each_program(p, obj)
+    {
+        int me = !strcmp(bpf_program__name(p), prog);
+        bpf_program__set_autoload(p, me);
+        if (me)
+            want = p;
+    }
+    if (!want) {
+        bpf_object__close(obj);
+        return -ENOENT;
+    }
+    klog[0] = 0;
+    bpf_program__set_log_buf(want, klog, sizeof klog);
+    bpf_program__set_log_level(want, 4); /* BPF_LOG_STATS */
+    int err = bpf_object__load(obj);
+    bpf_object__close(obj);
+    const char *t = strstr(klog, "verification time ");
+    if (t)
+        *us = strtol(t + 18, NULL, 10);
+    const char *pr = strstr(klog, "processed ");
+    if (pr)
+        *insns = strtol(pr + 10, NULL, 10);
+    return err;
+}
+
+static int kernel_available(void)
+{
+    struct bpf_insn prog[] = {
+        {.code = 0xb7, .dst_reg = 0, .imm = 0},
+        {.code = 0x95},
+    };
+    int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "probe", "GPL", prog, 2, NULL);
+    if (fd < 0)
+        return 0;
+    close(fd);
+    return 1;
+}
+#endif
+
+struct sums {
+    size_t progs, accepted, refused, kernel_progs, kernel_accepted;
+    double ns;         /* pbpf verification time, all programs the verifier saw */
+    uint64_t insns;    /* pbpf processed insns */
+    double kernel_us;  /* kernel verification time of the programs timed there */
+    double pbpf_ns_k;  /* pbpf time of those same programs */
+    size_t both;       /* programs both verifiers accepted, and their times */
+    double both_ns, both_kernel_us;
+    size_t peak_mem;
+};
+
+static void sums_line(const char *name, const struct sums *s, int kernel)
+{
+    printf("%-24s %5zu %5zu %5zu %11.1f %12" PRIu64 " %10.2f %8zu", name, s->progs, s->accepted,
+           s->refused, s->ns / 1000.0, s->insns, s->ns > 0 ? (double)s->insns / s->ns * 1e3 : 0.0,
+           s->peak_mem / 1024);
+    if (kernel && s->kernel_progs)
+        printf(" %5zu %11.1f %11.1f %7.2f", s->kernel_accepted, s->kernel_us,
+               s->pbpf_ns_k / 1000.0, s->kernel_us > 0 ? s->pbpf_ns_k / 1000.0 / s->kernel_us : 0);
+    printf("\n");
+}
+
+static void sums_add(struct sums *a, const struct sums *b)
+{
+    a->progs += b->progs;
+    a->accepted += b->accepted;
+    a->refused += b->refused;
+    a->kernel_progs += b->kernel_progs;
+    a->kernel_accepted += b->kernel_accepted;
+    a->ns += b->ns;
+    a->insns += b->insns;
+    a->kernel_us += b->kernel_us;
+    a->pbpf_ns_k += b->pbpf_ns_k;
+    a->both += b->both;
+    a->both_ns += b->both_ns;
+    a->both_kernel_us += b->both_kernel_us;
+    if (b->peak_mem > a->peak_mem)
+        a->peak_mem = b->peak_mem;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s MANIFEST OBJDIR [--repeat N] [--all] [--no-kernel]\n",
+                argv[0]);
+        return 2;
+    }
+    int repeat = 20, all = 0, kernel = 1;
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+            repeat = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--all"))
+            all = 1;
+        else if (!strcmp(argv[i], "--no-kernel"))
+            kernel = 0;
+        else {
+            fprintf(stderr, "unknown argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (repeat < 1)
+        repeat = 1;
+#ifdef BENCH_VERIFIER_KERNEL
+    libbpf_set_print(quiet);
+    if (kernel && !kernel_available()) {
+        printf("bpf() is not available here: no kernel times\n");
+        kernel = 0;
+    }
+#else
+    if (kernel)
+        printf("built without libbpf: no kernel times\n");
+    kernel = 0;
+#endif
+    struct vcases cs;
+    if (vcases_read(argv[1], &cs))
+        return 2;
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt)) {
+        vcases_free(&cs);
+        return 2;
+    }
+    static char log[1 << 16];
+    printf("pbpf_verify on %s (mean of %d runs per program)%s\n\n", argv[2], repeat,
+           kernel ? "; kernel: BPF_PROG_LOAD of the same program of the same object" : "");
+    if (all)
+        printf("%-22s %-34s %-6s %10s %9s %10s  %-6s %10s %9s\n", "object", "program", "pbpf",
+               "us", "insns", "Minsn/s", "kernel", "us", "insns");
+    struct sums total = {0}, obj = {0};
+    char cur[64] = "";
+    for (size_t i = 0; i <= cs.cnt; i++) {
+        const struct vcase *c = i < cs.cnt ? &cs.v[i] : NULL;
+        if (c && c->caps != VCASE_ROOT)
+            continue;
+        if (!c || strcmp(cur, c->object)) {
+            if (cur[0]) {
+                if (!all)
+                    sums_line(cur, &obj, kernel);
+                sums_add(&total, &obj);
+            }
+            if (!c)
+                break;
+            if (!cur[0] && !all) {
+                printf("%-24s %5s %5s %5s %11s %12s %10s %8s", "object", "progs", "acc", "ldr",
+                       "pbpf us", "insns", "Minsn/s", "peak KiB");
+                if (kernel)
+                    printf(" %5s %11s %11s %7s", "k.acc", "kernel us", "pbpf us*", "ratio");
+                printf("\n");
+            }
+            snprintf(cur, sizeof cur, "%s", c->object);
+            memset(&obj, 0, sizeof obj);
+        }
+        char path[4096], msg[256];
+        snprintf(path, sizeof path, "%s/%s", argv[2], c->object);
+        size_t len;
+        void *buf = vcase_read_file(path, &len);
+        struct pbpf_object *o = NULL;
+        struct vload vl = {0};
+        int rc = buf ? vload_object(buf, len, &o, msg, sizeof msg) : -ENOENT;
+        free(buf);
+        int idx = rc ? -1 : pbpf_object_find_prog(o, c->program);
+        if (!rc && idx < 0) {
+            pbpf_object_close(o);
+            rc = -ENOENT;
+        }
+        if (!rc)
+            rc = vload_prog(rt, o, (size_t)idx, 0, &vl, msg, sizeof msg);
+        obj.progs++;
+        double ns = 0;
+        struct pbpf_verifier_stats st = {0};
+        int vrc = rc;
+        if (rc) {
+            obj.refused++;
+        } else {
+            PBPF_OPTS(pbpf_verifier_opts, vo, .log_buf = log, .log_size = sizeof log);
+            vload_verifier_opts(&vl, &vo);
+            uint64_t t0 = pbpf_time_mono_ns();
+            for (int r = 0; r < repeat; r++)
+                vrc = pbpf_verify(vl.insns, vl.cnt, &vo, &st);
+            ns = (double)(pbpf_time_mono_ns() - t0) / repeat;
+            obj.ns += ns;
+            obj.insns += st.processed_insns;
+            obj.accepted += vrc == 0;
+            if (st.peak_mem > obj.peak_mem)
+                obj.peak_mem = st.peak_mem;
+        }
+        vload_close(&vl);
+        long kus = -1, kinsns = -1;
+        int krc = 0;
+#ifdef BENCH_VERIFIER_KERNEL
+        if (kernel) {
+            krc = kernel_verify(path, c->program, &kus, &kinsns);
+            if (kus >= 0) {
+                obj.kernel_progs++;
+                obj.kernel_accepted += krc == 0;
+                obj.kernel_us += (double)kus;
+                obj.pbpf_ns_k += ns;
+                if (!krc && !vrc) {
+                    obj.both++;
+                    obj.both_ns += ns;
+                    obj.both_kernel_us += (double)kus;
+                }
+            }
+        }
+#endif
+        if (all) {
+            printf("%-22s %-34s %-6s %10.2f %9" PRIu64 " %10.2f", c->object, c->program,
+                   rc ? "loader" : vrc ? "reject" : "accept", ns / 1000.0, st.processed_insns,
+                   ns > 0 ? (double)st.processed_insns / ns * 1e3 : 0.0);
+            if (kernel)
+                printf("  %-6s %10ld %9ld", krc ? "reject" : "accept", kus, kinsns);
+            printf("\n");
+        }
+    }
+    printf("\n");
+    sums_line("total", &total, kernel);
+    printf("\n%zu programs: pbpf verified %zu (accepted %zu; the loader refused %zu) in %.1f us "
+           "in all, %.2f M processed insns/s, peak verifier memory %zu KiB\n",
+           total.progs, total.progs - total.refused, total.accepted, total.refused,
+           total.ns / 1000.0, total.ns > 0 ? (double)total.insns / total.ns * 1e3 : 0.0,
+           total.peak_mem / 1024);
+    if (kernel)
+        printf("kernel: %zu programs timed (accepted %zu), %.1f us of verification in all; pbpf "
+               "on the same programs: %.1f us (ratio %.2f; the kernel's clock has 1 us steps)\n",
+               total.kernel_progs, total.kernel_accepted, total.kernel_us,
+               total.pbpf_ns_k / 1000.0,
+               total.kernel_us > 0 ? total.pbpf_ns_k / 1000.0 / total.kernel_us : 0.0);
+    if (kernel)
+        printf("programs both accept: %zu; pbpf %.1f us, kernel %.1f us on them\n", total.both,
+               total.both_ns / 1000.0, total.both_kernel_us);
+    pbpf_runtime_free(rt);
+    vcases_free(&cs);
+    return 0;
+}
