@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "exec/compiler.h"
 #include "exec/exec.h"
 #include "helpers/helpers.h"
 #include "helpers/proto.h"
@@ -52,6 +54,44 @@ static void log_msg(char *buf, size_t size, const char *fmt, ...)
 #define OPT(opts, type, field, def)                                                                \
     ((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field) ? (opts)->field : (def))
 
+int pbpf_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* lddw src=4 (BPF_PSEUDO_FUNC): imm is the subprogram's offset from the
+ * next instruction, as libbpf writes it.  The value a program gets is an
+ * address inside its own instructions (Linux: the subprogram's JITed
+ * address), which only callback helpers interpret. */
+static int resolve_func(struct pbpf_prog *prog, size_t pc, char *log, size_t log_size)
+{
+    struct pbpf_insn *in = &prog->insns[pc];
+    int64_t t = (int64_t)pc + 1 + in->imm;
+    size_t at = 0;
+    while (t >= 0 && at < (size_t)t && at < prog->cnt)
+        at += prog->insns[at].code == PBPF_OPCODE_LDDW ? 2 : 1;
+    if (t < 0 || (uint64_t)t >= prog->cnt || at != (size_t)t) {
+        log_msg(log, log_size, "insn %zu: function pointer to insn %lld outside the program", pc,
+                (long long)t);
+        return -EINVAL;
+    }
+    if (in[1].imm || in[0].off) {
+        log_msg(log, log_size, "insn %zu: lddw src=4 with nonzero reserved fields", pc);
+        return -EINVAL;
+    }
+    uint32_t *nt = pbpf_realloc(prog->cb_targets, (prog->n_cb_targets + 1) * sizeof *nt);
+    if (!nt)
+        return -ENOMEM;
+    prog->cb_targets = nt;
+    nt[prog->n_cb_targets++] = (uint32_t)t;
+    uint64_t addr = pbpf_callback_addr(prog, (size_t)t);
+    in[0].regs = (uint8_t)(in[0].regs & 0x0f);
+    in[0].imm = (int32_t)(uint32_t)addr;
+    in[1].imm = (int32_t)(uint32_t)(addr >> 32);
+    return 0;
+}
+
 /* Map references: lddw src=1 (map) and src=2 (direct value address) with
  * imm indexing the caller's map table become plain 64-bit constants, as
  * Linux's verifier turns fds into addresses (resolve_pseudo_ldimm64).  The
@@ -69,6 +109,8 @@ static int resolve_maps(struct pbpf_prog *prog, struct pbpf_map *const *maps, si
                 return -EINVAL;
             }
             pbpf_map_get(maps[i]);
+            if (maps[i]->type == PBPF_MAP_TYPE_PROG_ARRAY)
+                __atomic_add_fetch(&maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
             prog->maps[prog->map_cnt++] = maps[i];
         }
     }
@@ -126,9 +168,20 @@ static int resolve_maps(struct pbpf_prog *prog, struct pbpf_map *const *maps, si
                     prog->n_static_regions++;
                 }
             }
+            if (m->type == PBPF_MAP_TYPE_PROG_ARRAY && !pbpf_prog_array_compatible(m, prog)) {
+                /* bpf_check_tail_call() at load */
+                log_msg(log, log_size,
+                        "insn %zu: prog array '%s' holds programs of another type or engine", pc,
+                        m->name);
+                return -EINVAL;
+            }
             in[0].regs = (uint8_t)(in[0].regs & 0x0f);
             in[0].imm = (int32_t)(uint32_t)addr;
             in[1].imm = (int32_t)(uint32_t)(addr >> 32);
+        } else if (src == PBPF_PSEUDO_FUNC) {
+            int rc = resolve_func(prog, pc, log, log_size);
+            if (rc)
+                return rc;
         }
         pc++;
     }
@@ -213,6 +266,7 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     if (!prog)
         return -ENOMEM;
     prog->rt = rt;
+    prog->refcnt = 1;
     prog->cnt = insn_cnt;
     prog->engine = OPT(opts, struct pbpf_prog_opts, engine, PBPF_ENGINE_INTERP);
     prog->mode = OPT(opts, struct pbpf_prog_opts, mode, PBPF_MODE_CHECKED);
@@ -267,6 +321,12 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     rc = check_resolved(prog, log, log_size);
     if (rc)
         goto fail;
+    if (prog->n_cb_targets)
+        qsort(prog->cb_targets, prog->n_cb_targets, sizeof *prog->cb_targets, pbpf_cmp_u32);
+    prog->needs_epoch = prog->map_cnt > 0;
+    for (size_t pc = 0; pc < prog->cnt; pc++)
+        if (prog->insns[pc].code == PBPF_OPCODE_CALL || prog->insns[pc].code == PBPF_OPCODE_CALLX)
+            prog->needs_epoch = 1;
     rc = pbpf_interp_prepare(prog, log, log_size);
     if (rc)
         goto fail;
@@ -282,19 +342,40 @@ fail:
     return rc;
 }
 
-void pbpf_prog_free(struct pbpf_prog *prog)
+static void prog_destroy(struct pbpf_prog *prog)
 {
-    if (!prog)
-        return;
     if (prog->jit)
         pbpf_jit_free(prog);
     pbpf_free(prog->ops);
     pbpf_free(prog->insns);
-    for (size_t i = 0; i < prog->map_cnt; i++)
+    for (size_t i = 0; i < prog->map_cnt; i++) {
+        if (prog->maps[i]->type == PBPF_MAP_TYPE_PROG_ARRAY)
+            __atomic_sub_fetch(&prog->maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
         pbpf_map_put_deferred(prog->maps[i]);
+    }
     pbpf_free(prog->maps);
     pbpf_free(prog->static_regions);
+    pbpf_free(prog->cb_targets);
     pbpf_free(prog);
+}
+
+void pbpf_prog_get(struct pbpf_prog *prog) { __atomic_add_fetch(&prog->refcnt, 1, __ATOMIC_RELAXED); }
+
+void pbpf_prog_free(struct pbpf_prog *prog)
+{
+    if (prog && __atomic_sub_fetch(&prog->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+        prog_destroy(prog);
+}
+
+static void prog_destroy_node(struct pbpf_epoch_node *n)
+{
+    prog_destroy((struct pbpf_prog *)((char *)n - offsetof(struct pbpf_prog, free_node)));
+}
+
+void pbpf_prog_put_deferred(struct pbpf_prog *prog)
+{
+    if (__atomic_sub_fetch(&prog->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+        pbpf_epoch_retire(&prog->free_node, NULL, prog_destroy_node);
 }
 
 size_t pbpf_prog_insn_cnt(const struct pbpf_prog *prog) { return prog->cnt; }
@@ -313,56 +394,78 @@ static unsigned thread_slot(const struct pbpf_runtime *rt)
     return (mine_plus_one - 1) % rt->slots;
 }
 
+/* The run's failure report; out of line so that the common path stays short. */
+static void run_report(struct pbpf_run_ctx *ctx, int rc, uint64_t executed,
+                       struct pbpf_run_opts *opts)
+{
+    const struct pbpf_prog *prog = ctx->prog;
+    if (rc && ctx->err_pc < prog->cnt && prog->insns[ctx->err_pc].code == PBPF_OPCODE_CALL &&
+        prog->insns[ctx->err_pc].imm == PBPF_HELPER_POISON_SLOT &&
+        PBPF_INSN_SRC(&prog->insns[ctx->err_pc]) == 0)
+        snprintf(ctx->msg, sizeof ctx->msg,
+                 "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
+                 "instruction: call 0xbad2310)",
+                 ctx->err_pc);
+    if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
+        opts->insns_executed = executed;
+    if (opts->sz >= offsetof(struct pbpf_run_opts, err_pc) + sizeof(size_t))
+        opts->err_pc = rc ? ctx->err_pc : 0;
+    char *eb = OPT(opts, struct pbpf_run_opts, err_buf, NULL);
+    size_t es = OPT(opts, struct pbpf_run_opts, err_size, 0);
+    if (eb && es)
+        snprintf(eb, es, "%s", rc ? ctx->msg : "");
+}
+
+/* The fixed cost of a run is what this function does besides the engine:
+ * no allocation, and only the setup the program can observe.  The regions
+ * exist only for checked runs, the epoch section only for programs that
+ * can reach map elements (they name a map or call a helper). */
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts)
 {
     struct pbpf_run_ctx ctx;
     ctx.prog = prog;
-    ctx.user = OPT(opts, struct pbpf_run_opts, user, NULL);
+    ctx.user = opts ? OPT(opts, struct pbpf_run_opts, user, NULL) : NULL;
     ctx.slot = thread_slot(prog->rt);
     ctx.pkt = mem;
     ctx.pkt_len = mem_len;
+    ctx.tail_calls = 0;
+    ctx.cb_depth = 0;
+    ctx.count = 0;
     ctx.err = 0;
     ctx.err_pc = (size_t)-1;
     ctx.msg[0] = '\0';
-    /* region 0 is the stack, filled in by the engine */
-    ctx.nregions = 1;
-    if (mem && mem_len) {
-        ctx.regions[1].start = (uintptr_t)mem;
-        ctx.regions[1].end = (uintptr_t)mem + mem_len;
-        ctx.regions[1].writable = 1;
-        ctx.nregions = 2;
+    ctx.nregions = 0;
+    if (prog->mode == PBPF_MODE_CHECKED) {
+        /* region 0 is the stack, filled in by the engine */
+        ctx.nregions = 1;
+        if (mem && mem_len) {
+            ctx.regions[1].start = (uintptr_t)mem;
+            ctx.regions[1].end = (uintptr_t)mem + mem_len;
+            ctx.regions[1].writable = 1;
+            ctx.nregions = 2;
+        }
+        ctx.nbase_regions = ctx.nregions;
+        for (unsigned i = 0; i < prog->n_static_regions; i++)
+            ctx.regions[ctx.nregions++] = prog->static_regions[i];
     }
-    for (unsigned i = 0; i < prog->n_static_regions; i++)
-        ctx.regions[ctx.nregions++] = prog->static_regions[i];
-    int count = OPT(opts, struct pbpf_run_opts, count_insns, 0);
     uint64_t executed = 0, result = 0;
     int rc;
-    /* map elements the program can reach stay allocated until it ends */
-    pbpf_epoch_enter();
-    if (prog->engine == PBPF_ENGINE_JIT)
+    if (prog->engine == PBPF_ENGINE_JIT && !prog->needs_epoch) {
         rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
-    else
-        rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
-                             &executed);
-    pbpf_epoch_exit();
-    if (rc && ctx.err_pc < prog->cnt && prog->insns[ctx.err_pc].code == PBPF_OPCODE_CALL &&
-        prog->insns[ctx.err_pc].imm == PBPF_HELPER_POISON_SLOT &&
-        PBPF_INSN_SRC(&prog->insns[ctx.err_pc]) == 0)
-        snprintf(ctx.msg, sizeof ctx.msg,
-                 "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
-                 "instruction: call 0xbad2310)",
-                 ctx.err_pc);
-    if (opts) {
-        if (opts->sz >= offsetof(struct pbpf_run_opts, insns_executed) + sizeof(uint64_t))
-            opts->insns_executed = executed;
-        if (opts->sz >= offsetof(struct pbpf_run_opts, err_pc) + sizeof(size_t))
-            opts->err_pc = rc ? ctx.err_pc : 0;
-        char *eb = OPT(opts, struct pbpf_run_opts, err_buf, NULL);
-        size_t es = OPT(opts, struct pbpf_run_opts, err_size, 0);
-        if (eb && es)
-            snprintf(eb, es, "%s", rc ? ctx.msg : "");
+    } else {
+        int count = opts ? OPT(opts, struct pbpf_run_opts, count_insns, 0) : 0;
+        /* map elements the program can reach stay allocated until it ends */
+        pbpf_epoch_enter();
+        if (prog->engine == PBPF_ENGINE_JIT)
+            rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
+        else
+            rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
+                                 &executed);
+        pbpf_epoch_exit();
     }
+    if (PBPF_UNLIKELY(opts != NULL))
+        run_report(&ctx, rc, executed, opts);
     if (rc == 0 && r0)
         *r0 = result;
     return rc;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "isa/isa.h"
+#include "maps/epoch.h"
 #include "platform/platform.h"
 #include "pbpf/pbpf.h"
 
@@ -19,6 +20,11 @@
 #define PBPF_HELPER_POISON_SLOT PBPF_HELPER_MAX
 /* Memory regions a checked run can know at once (stack, input, helpers'). */
 #define PBPF_MAX_REGIONS 64
+/* Linux's MAX_TAIL_CALL_CNT (include/linux/bpf.h): a run makes at most 33
+ * tail calls; the 34th falls through like a missing slot. */
+#define PBPF_MAX_TAIL_CALL_CNT 33
+/* Linux's BPF_MAX_LOOPS: bpf_loop's largest nr_loops. */
+#define PBPF_MAX_LOOPS (1u << 23)
 /* Default instruction budget of a checked run. */
 #define PBPF_DEFAULT_BUDGET (16ull * 1000 * 1000)
 
@@ -70,6 +76,20 @@ struct pbpf_prog {
     size_t map_cnt;
     struct pbpf_region *static_regions;
     unsigned n_static_regions;
+    /* runs enter an epoch section (maps or helpers can reach map
+     * elements); a program that calls nothing and names no map skips it */
+    int needs_epoch;
+    /* subprograms whose address the program takes (lddw src=4), sorted:
+     * the callbacks bpf_loop and bpf_for_each_map_elem may call */
+    uint32_t *cb_targets;
+    size_t n_cb_targets;
+    /* engine entry of a callback: runs the subprogram at pc with r1..r5 */
+    int (*run_callback)(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5],
+                        uint64_t *r0);
+    /* references: the loader or embedder's, and one per prog array slot
+     * holding it (Linux: a prog array holds its programs) */
+    uint32_t refcnt;
+    struct pbpf_epoch_node free_node;
 };
 
 struct pbpf_region {
@@ -88,6 +108,21 @@ struct pbpf_run_ctx {
     /* checked mode: what the program may touch */
     struct pbpf_region regions[PBPF_MAX_REGIONS];
     unsigned nregions;
+    /* regions every program of the run sees (stack, input): a tail call
+     * keeps these and replaces the rest with its target's */
+    unsigned nbase_regions;
+    /* tail calls made so far (Linux: tail_call_cnt) */
+    uint32_t tail_calls;
+    /* callbacks running (bpf_loop, bpf_for_each_map_elem) */
+    uint32_t cb_depth;
+    /* interpreter: the program a pending tail call continues with */
+    struct pbpf_prog *tail_target;
+    /* checked and counting interpreter runs: instructions so far, kept here
+     * across helper calls so that callbacks share the run's budget */
+    uint64_t count;
+    /* JIT: the frame area and the current frame of the caller of a callback
+     * helper (stored by the generated code before the call) */
+    uint64_t jit_r12, jit_rbp;
     /* set when the run stops early */
     int err;
     size_t err_pc;
@@ -97,6 +132,10 @@ struct pbpf_run_ctx {
 /* Records a run failure (first one wins) and returns err. */
 int pbpf_run_fail(struct pbpf_run_ctx *ctx, int err, size_t pc, const char *fmt, ...)
     PBPF_PRINTF_FMT(4, 5);
+
+/* Positive ctx->err of the interpreter's tail call helper: the engine
+ * continues with ctx->tail_target (never seen outside the engine). */
+#define PBPF_RUN_TAIL_CALL 1
 
 /* Checked-mode region test. */
 static inline int pbpf_region_ok(const struct pbpf_run_ctx *ctx, uint64_t a, uint64_t n, int w)
@@ -115,6 +154,42 @@ static inline int pbpf_region_ok(const struct pbpf_run_ctx *ctx, uint64_t a, uin
 int pbpf_interp_prepare(struct pbpf_prog *prog, char *log, size_t log_size);
 int pbpf_interp_run(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
                     int count, uint64_t *r0, uint64_t *executed);
+
+/* Program references (exec.c).  pbpf_prog_free drops the caller's; a prog
+ * array slot holds one, dropped after the epoch (a run may still be in the
+ * program it jumped to). */
+void pbpf_prog_get(struct pbpf_prog *prog);
+void pbpf_prog_put_deferred(struct pbpf_prog *prog);
+
+/* Tail calls and callbacks (calls.c). */
+/* bpf_prog_map_compatible(): a prog array takes programs of one program
+ * type and engine, fixed by the first program that is stored in it or
+ * loaded with a reference to it.  1 yes, 0 no. */
+int pbpf_prog_array_compatible(struct pbpf_map *m, const struct pbpf_prog *prog);
+/* A prog array lost its last user reference: its slots are cleared
+ * (Linux: prog_array_map_clear), which breaks the cycle of a program that
+ * is stored in the prog array it uses. */
+void pbpf_prog_array_clear(struct pbpf_map *m);
+/* The built-in bpf_tail_call (12).  The engines recognise it by address:
+ * the interpreter continues with ctx->tail_target when it returns with
+ * ctx->err == PBPF_RUN_TAIL_CALL; the JIT calls pbpf_tail_call_target. */
+uint64_t pbpf_helper_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                               struct pbpf_run_ctx *ctx);
+/* The program bpf_tail_call(ctx, map, index) jumps to, counted against
+ * the run's limit and made current (ctx->prog, regions), or NULL: the call
+ * falls through. */
+struct pbpf_prog *pbpf_tail_call_target(struct pbpf_run_ctx *ctx, uint64_t map, uint64_t index);
+/* Calls the callback at address fn (a value of lddw src=4) with r1..r5;
+ * 0 and its r0, or a negative errno with the run failed. */
+int pbpf_call_callback(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5],
+                       uint64_t *r0);
+/* qsort/bsearch order of uint32_t */
+int pbpf_cmp_u32(const void *a, const void *b);
+/* The address lddw src=4 gives for the subprogram at pc. */
+static inline uint64_t pbpf_callback_addr(const struct pbpf_prog *prog, size_t pc)
+{
+    return (uint64_t)(uintptr_t)&prog->insns[pc];
+}
 
 /* JIT entry points (jit_*.c); -EOPNOTSUPP where the host has no JIT. */
 int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size);

@@ -77,6 +77,32 @@ static inline int64_t interp_smod64(int64_t a, int64_t b)
 #undef INTERP_COUNT
 #undef INTERP_DIRECT
 
+/* A callback (bpf_loop, bpf_for_each_map_elem): the subprogram at pc runs
+ * in a fresh interpreter frame set, in the flavour of the run.  Checked
+ * runs keep the caller's live stack frames accessible (callback contexts
+ * live there) while the callback's own stack is region 0. */
+static int interp_callback(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5],
+                           uint64_t *r0)
+{
+    struct pbpf_prog *prog = ctx->prog;
+    if (prog->mode == PBPF_MODE_CHECKED) {
+        struct pbpf_region saved = ctx->regions[0];
+        unsigned n = ctx->nregions;
+        if (n >= PBPF_MAX_REGIONS)
+            return pbpf_run_fail(ctx, -ENOSPC, pc, "too many memory regions for a callback");
+        ctx->regions[ctx->nregions++] = saved;
+        int rc = interp_checked(prog, prog->ops, prog->ops + pc, ctx, args, r0, NULL);
+        ctx->regions[0] = saved;
+        ctx->nregions = n;
+        return rc;
+    }
+    /* a run that counts, counts its callbacks too */
+    if (ctx->count)
+        return interp_counting(prog, prog->ops, prog->ops + pc, ctx, args, r0, NULL);
+    const struct interp_op *ops = prog->ops + prog->cnt;
+    return interp_fast(prog, ops, ops + pc, ctx, args, r0, NULL);
+}
+
 /* ops[0..cnt) hold xop numbers for the indexed flavours; ops[cnt..2cnt)
  * the same program with label addresses for the direct-threaded one. */
 int pbpf_interp_prepare(struct pbpf_prog *prog, char *log, size_t log_size)
@@ -105,7 +131,7 @@ int pbpf_interp_prepare(struct pbpf_prog *prog, char *log, size_t log_size)
     }
 #if PBPF_HAVE_COMPUTED_GOTO
     uint64_t labels_addr = 0;
-    interp_fast(NULL, NULL, NULL, 0, 0, &labels_addr, NULL);
+    interp_fast(NULL, NULL, NULL, NULL, NULL, &labels_addr, NULL);
     const void *const *labels = (const void *const *)(uintptr_t)labels_addr;
     for (size_t pc = 0; pc < cnt; pc++) {
         ops[cnt + pc] = ops[pc];
@@ -115,15 +141,18 @@ int pbpf_interp_prepare(struct pbpf_prog *prog, char *log, size_t log_size)
     memcpy(ops + cnt, ops, cnt * sizeof *ops);
 #endif
     prog->ops = ops;
+    prog->run_callback = interp_callback;
     return 0;
 }
 
 int pbpf_interp_run(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
                     int count, uint64_t *r0, uint64_t *executed)
 {
+    const uint64_t args[5] = {r1, r2, 0, 0, 0};
     if (prog->mode == PBPF_MODE_CHECKED)
-        return interp_checked(prog, prog->ops, ctx, r1, r2, r0, executed);
+        return interp_checked(prog, prog->ops, prog->ops, ctx, args, r0, executed);
     if (count)
-        return interp_counting(prog, prog->ops, ctx, r1, r2, r0, executed);
-    return interp_fast(prog, prog->ops + prog->cnt, ctx, r1, r2, r0, executed);
+        return interp_counting(prog, prog->ops, prog->ops, ctx, args, r0, executed);
+    const struct interp_op *ops = prog->ops + prog->cnt;
+    return interp_fast(prog, ops, ops, ctx, args, r0, executed);
 }

@@ -5,11 +5,12 @@
  *   INTERP_DIRECT   1: ops hold label addresses (direct threading),
  *                   0: ops hold xop numbers (indexed threading)
  * Called with prog == NULL it only returns its label table through *r0, so
- * that the loader can build direct-threaded ops. */
+ * that the loader can build direct-threaded ops.  The run starts at `start`
+ * (a callback: a subprogram) with r1..r5 from args, in a fresh stack. */
 
 static int INTERP_FN(struct pbpf_prog *prog, const struct interp_op *ops,
-                     struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2, uint64_t *r0,
-                     uint64_t *executed)
+                     const struct interp_op *start, struct pbpf_run_ctx *ctx,
+                     const uint64_t *args, uint64_t *r0, uint64_t *executed)
 {
 #if PBPF_HAVE_COMPUTED_GOTO
     static const void *const labels[PBPF_XOP_COUNT] = {
@@ -43,9 +44,13 @@ static int INTERP_FN(struct pbpf_prog *prog, const struct interp_op *ops,
         uint64_t saved[5]; /* r6..r10 */
     } frames[PBPF_MAX_CALL_DEPTH];
     unsigned depth = 0;
-    uint64_t count = 0;
-    const struct interp_op *op = ops;
+    const struct interp_op *op = start;
     pbpf_helper_fn const *helpers = prog->helpers;
+#if INTERP_COUNT
+    uint64_t count = ctx->count;
+#else
+    uint64_t count = 0;
+#endif
 #if INTERP_CHECKED
     const uint64_t budget = prog->budget;
     uint64_t fault_addr = 0;
@@ -54,13 +59,16 @@ static int INTERP_FN(struct pbpf_prog *prog, const struct interp_op *ops,
 #endif
     (void)count;
 
-    reg[1] = r1;
-    reg[2] = r2;
+    reg[1] = args[0];
+    reg[2] = args[1];
     reg[10] = (uint64_t)(uintptr_t)(stack + sizeof stack);
 #if INTERP_CHECKED
     /* Registers r0, r3..r9 start undefined; zero them so that a run is
      * reproducible. */
-    reg[0] = reg[3] = reg[4] = reg[5] = reg[6] = reg[7] = reg[8] = reg[9] = 0;
+    reg[3] = args[2];
+    reg[4] = args[3];
+    reg[5] = args[4];
+    reg[0] = reg[6] = reg[7] = reg[8] = reg[9] = 0;
     /* Region 0 is the stack of the live frames: the current frame's 512
      * bytes below r10 and its callers' above.  It grows and shrinks with
      * calls, so a frame cannot reach below its own 512 bytes (Linux's
@@ -69,6 +77,9 @@ static int INTERP_FN(struct pbpf_prog *prog, const struct interp_op *ops,
     ctx->regions[0].end = (uintptr_t)stack + sizeof stack;
     ctx->regions[0].writable = 1;
 #else
+    reg[3] = args[2];
+    reg[4] = args[3];
+    reg[5] = args[4];
     reg[0] = 0;
 #endif
 
@@ -344,7 +355,13 @@ dispatch:
 
     CASE(CALL)
     {
+#if INTERP_COUNT
+        ctx->count = count; /* callbacks run on the same budget */
+#endif
         reg[0] = helpers[(uint32_t)op->imm](reg[1], reg[2], reg[3], reg[4], reg[5], ctx);
+#if INTERP_COUNT
+        count = ctx->count;
+#endif
         if (PBPF_UNLIKELY(ctx->err))
             goto out_helper;
         NEXT();
@@ -355,7 +372,13 @@ dispatch:
         uint64_t id = DST;
         if (PBPF_UNLIKELY(id >= PBPF_HELPER_MAX || !helpers[id]))
             goto out_callx;
+#if INTERP_COUNT
+        ctx->count = count;
+#endif
         reg[0] = helpers[id](reg[1], reg[2], reg[3], reg[4], reg[5], ctx);
+#if INTERP_COUNT
+        count = ctx->count;
+#endif
         if (PBPF_UNLIKELY(ctx->err))
             goto out_helper;
         NEXT();
@@ -395,10 +418,26 @@ dispatch:
 
 out_exit:
     *r0 = reg[0];
+    ctx->count = count;
     if (executed)
         *executed = count;
     return 0;
 out_helper:
+    if (ctx->err == PBPF_RUN_TAIL_CALL) {
+        /* bpf_tail_call: the target replaces the program in the same frame
+         * (r1 kept, r10 the frame's top) and does not return here */
+        ctx->err = 0;
+        if (PBPF_UNLIKELY(depth != 0))
+            goto out_tail_depth;
+        prog = ctx->tail_target;
+        ops = prog->ops + (INTERP_DIRECT ? prog->cnt : 0);
+        helpers = prog->helpers;
+        reg[0] = reg[2] = reg[3] = reg[4] = reg[5] = 0;
+        reg[6] = reg[7] = reg[8] = reg[9] = 0;
+        op = ops;
+        CHARGE();
+        DISPATCH();
+    }
     if (executed)
         *executed = count;
     if (ctx->err_pc == (size_t)-1)
@@ -409,6 +448,11 @@ out_callx:
         *executed = count;
     return pbpf_run_fail(ctx, -EINVAL, (size_t)(op - ops), "callx to unknown helper %llu",
                          (unsigned long long)reg[op->dst]);
+out_tail_depth:
+    if (executed)
+        *executed = count;
+    return pbpf_run_fail(ctx, -EOPNOTSUPP, (size_t)(op - ops),
+                         "bpf_tail_call from a bpf-to-bpf subprogram is not supported");
 out_depth:
     if (executed)
         *executed = count;

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "exec/exec.h"
+#include "helpers/proto.h"
 #include "platform/platform.h"
 
 typedef uint64_t (*jit_entry_fn)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
@@ -53,6 +54,16 @@ struct pbpf_jit_code {
     void *mem;
     size_t size;
     uint32_t *offs; /* native offset of each instruction slot, [cnt] = end */
+    /* callbacks: enters the subprogram of a struct jit_cb_args */
+    uint64_t (*cb_entry)(const void *args);
+};
+
+/* What the callback entry loads: r1..r5, the code to call, and the frame
+ * area and frame the callback runs in (offsets used by the generated code). */
+struct jit_cb_args {
+    uint64_t r[5];
+    const void *target;
+    uint64_t r12, rbp;
 };
 
 enum {
@@ -92,10 +103,12 @@ enum {
     LBL_FAIL_CALLX,
     LBL_FAIL_HELPER,
     LBL_RETPOLINE,
+    LBL_FAIL_TAIL,
+    LBL_CB_ENTRY,
     LBL_FIXED_COUNT,
 };
 
-enum stub_kind { STUB_DEPTH, STUB_CALLX, STUB_HELPER };
+enum stub_kind { STUB_DEPTH, STUB_CALLX, STUB_HELPER, STUB_TAIL };
 
 struct jit_stub {
     uint8_t kind;
@@ -814,6 +827,69 @@ static int jcc_of(uint8_t op)
 }
 
 static void emit_epilogue(struct jit_state *st);
+static void emit_unwind(struct jit_state *st);
+static void emit_push(struct jit_state *st, int r);
+static void emit_pop(struct jit_state *st, int r);
+
+/* bpf_tail_call (Linux: emit_bpf_tail_call_indirect): the C side picks the
+ * target and counts the call; a target's code is entered by a jump after
+ * this frame is unwound, as if the run had called it: the native stack does
+ * not grow, and the target's exit returns to the run.  The target gets r1
+ * (its context), r2 = 0 and the run context.  A call that falls through
+ * leaves r0 = 0, as the interpreter does. */
+static void emit_tail_call(struct jit_state *st, size_t pc)
+{
+    emit_push(st, RDI); /* r1 */
+#ifdef _WIN32
+    emit_alu_ri(st, EXT_SUB, 1, RSP, 40);
+    emit_mov_rr(st, 1, R8, RDX);  /* index */
+    emit_mov_rr(st, 1, RDX, RSI); /* map */
+    emit_rm(st, 1, 0, 0, "\x8b", 1, RCX, R12, JIT_CTX_OFF);
+#else
+    emit_alu_ri(st, EXT_SUB, 1, RSP, 8);
+    emit_rm(st, 1, 0, 0, "\x8b", 1, RDI, R12, JIT_CTX_OFF); /* map and index are in place */
+#endif
+    emit_mov_abs64(st, R10, (uint64_t)(uintptr_t)pbpf_tail_call_target);
+    emit_call_r10(st);
+#ifdef _WIN32
+    emit_alu_ri(st, EXT_ADD, 1, RSP, 40);
+#else
+    emit_alu_ri(st, EXT_ADD, 1, RSP, 8);
+#endif
+    emit_pop(st, RDI);
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+    emit_rm(st, 0, 0, 0, "\x83", 1, EXT_CMP, R11, (int32_t)offsetof(struct pbpf_run_ctx, err));
+    emit1(st, 0);
+    emit_jump_label(st, CC_NE, add_stub(st, STUB_HELPER, pc, 0));
+    emit_alu_rr(st, OP_TEST, 1, RAX, RAX);
+    emit1(st, 0x74); /* jz fall through, patched below */
+    size_t jz = st->len;
+    emit1(st, 0);
+    /* from a subprogram's frame the jump would lose its caller */
+    emit_rm(st, 1, 0, 0, "\x8d", 1, R11, R12, JIT_STACK);
+    emit_alu_rr(st, OP_CMP, 1, RBP, R11);
+    emit_jump_label(st, CC_NE, add_stub(st, STUB_TAIL, pc, 0));
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R10, RAX, (int32_t)offsetof(struct pbpf_prog, jit));
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R10, R10, (int32_t)offsetof(struct pbpf_jit_code, entry));
+#ifdef _WIN32
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R8, R12, JIT_CTX_OFF);
+    emit_alu_rr(st, OP_XOR, 0, RDX, RDX);
+    emit_mov_rr(st, 1, RCX, RDI);
+#else
+    emit_rm(st, 1, 0, 0, "\x8b", 1, RDX, R12, JIT_CTX_OFF);
+    emit_alu_rr(st, OP_XOR, 0, RSI, RSI);
+#endif
+    emit_unwind(st);
+    if (st->flags & PBPF_JIT_RETPOLINE) {
+        emit_jump_label(st, -1, LBL_RETPOLINE); /* the thunk jumps to r10 */
+    } else {
+        static const uint8_t jmp_r10[] = {0x41, 0xff, 0xe2};
+        emit_bytes(st, jmp_r10, sizeof jmp_r10);
+    }
+    if (!st->oom)
+        st->buf[jz] = (uint8_t)(st->len - (jz + 1));
+    emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
+}
 
 static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size)
 {
@@ -985,6 +1061,18 @@ static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size
             snprintf(log, log_size, "insn %zu: unknown helper %u", pc, id);
             return -EINVAL;
         }
+        if (prog->helpers[id] == pbpf_helper_tail_call) {
+            emit_tail_call(st, pc);
+            break;
+        }
+        const struct pbpf_helper_proto *hp = pbpf_helper_proto(id);
+        if (hp && (hp->flags & PBPF_PROTO_CALLBACK)) {
+            /* the helper may call back into the program: it finds the
+             * frame area and the caller's frame in the run context */
+            emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+            emit_rm(st, 1, 0, 0, "\x89", 1, R12, R11, (int32_t)offsetof(struct pbpf_run_ctx, jit_r12));
+            emit_rm(st, 1, 0, 0, "\x89", 1, RBP, R11, (int32_t)offsetof(struct pbpf_run_ctx, jit_rbp));
+        }
         emit_mov_abs64(st, R10, (uint64_t)(uintptr_t)prog->helpers[id]);
         emit_helper_call(st, pc);
         break;
@@ -1055,10 +1143,38 @@ static void jit_fail_callx(struct pbpf_run_ctx *ctx, uint64_t pc, uint64_t id)
                   (unsigned long long)id);
 }
 
+static void jit_fail_tail(struct pbpf_run_ctx *ctx, uint64_t pc)
+{
+    pbpf_run_fail(ctx, -EOPNOTSUPP, (size_t)pc,
+                  "bpf_tail_call from a bpf-to-bpf subprogram is not supported");
+}
+
 static void jit_fail_helper(struct pbpf_run_ctx *ctx, uint64_t pc)
 {
     if (ctx->err_pc == (size_t)-1)
         ctx->err_pc = (size_t)pc;
+}
+
+/* A callback of a helper the program called: runs in the frame below the
+ * caller's, like a bpf-to-bpf call (the generated code stored the frame
+ * area and the caller's frame in the run context before the helper call).
+ * A failure inside unwinds the whole run from the generated code. */
+static int jit_run_callback(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5],
+                            uint64_t *r0)
+{
+    const struct pbpf_prog *prog = ctx->prog;
+    const struct pbpf_jit_code *jc = prog->jit;
+    if (ctx->jit_rbp < ctx->jit_r12 + JIT_CALL_LIMIT)
+        return pbpf_run_fail(ctx, -E2BIG, pc, "call depth exceeds %d frames", PBPF_MAX_CALL_DEPTH);
+    struct jit_cb_args a;
+    memcpy(a.r, args, sizeof a.r);
+    a.target = (const uint8_t *)jc->mem + jc->offs[pc];
+    a.r12 = ctx->jit_r12;
+    a.rbp = ctx->jit_rbp - PBPF_STACK_SIZE;
+    uint64_t saved = ctx->jit_rbp;
+    *r0 = jc->cb_entry(&a);
+    ctx->jit_rbp = saved;
+    return ctx->err;
 }
 
 /* --- the whole program ------------------------------------------------- */
@@ -1105,6 +1221,11 @@ static void plan_frame(struct jit_state *st)
     }
     if (used & 1u << 10)
         frame = 1;
+    if (prog->n_cb_targets) {
+        /* callbacks are called like subprograms: their exit returns */
+        st->local_calls = 1;
+        frame = 1;
+    }
     st->frame = frame;
     st->used = used;
     st->nsaved = 0;
@@ -1158,12 +1279,45 @@ static void emit_prologue(struct jit_state *st)
         emit_alu_ri(st, EXT_SUB, 1, RSP, 8); /* 16-byte aligned inside the body */
 }
 
-static void emit_epilogue(struct jit_state *st)
+/* The epilogue but its ret: the stack as the entry found it. */
+static void emit_unwind(struct jit_state *st)
 {
     if (st->frame)
         emit_rm(st, 1, 0, 0, "\x8d", 1, RSP, R12, (int32_t)st->frame_size);
     for (unsigned i = st->nsaved; i-- > 0;)
         emit_pop(st, st->saved[i]);
+}
+
+static void emit_epilogue(struct jit_state *st)
+{
+    emit_unwind(st);
+    emit1(st, 0xc3);
+}
+
+/* Entry of callbacks (bpf_loop, bpf_for_each_map_elem), called from C
+ * with a struct jit_cb_args: saves what the C ABI wants saved, loads r1..r5,
+ * the frame area (r12) and the callback's frame (r10), and calls the
+ * subprogram, whose exit returns here. */
+static void emit_cb_entry(struct jit_state *st)
+{
+    static const uint8_t saved[] = {RBX, RBP, R12, R13, R14, R15,
+#ifdef _WIN32
+                                    RDI, RSI,
+#endif
+    };
+    st->labels[LBL_CB_ENTRY] = (uint32_t)st->len;
+    for (size_t i = 0; i < sizeof saved; i++)
+        emit_push(st, saved[i]);
+    emit_mov_rr(st, 1, R11, ARG1);
+    for (unsigned r = 1; r <= 5; r++)
+        emit_rm(st, 1, 0, 0, "\x8b", 1, jit_reg[r], R11,
+                (int32_t)(offsetof(struct jit_cb_args, r) + 8 * (r - 1)));
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R10, R11, (int32_t)offsetof(struct jit_cb_args, target));
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R12, R11, (int32_t)offsetof(struct jit_cb_args, r12));
+    emit_rm(st, 1, 0, 0, "\x8b", 1, RBP, R11, (int32_t)offsetof(struct jit_cb_args, rbp));
+    emit_call_r10(st); /* rsp is 8 mod 16 after an even number of pushes */
+    for (size_t i = sizeof saved; i-- > 0;)
+        emit_pop(st, saved[i]);
     emit1(st, 0xc3);
 }
 
@@ -1192,6 +1346,7 @@ static void emit_tail(struct jit_state *st)
         emit_jump_label(st, -1,
                         s->kind == STUB_DEPTH   ? LBL_FAIL_DEPTH
                         : s->kind == STUB_CALLX ? LBL_FAIL_CALLX
+                        : s->kind == STUB_TAIL  ? LBL_FAIL_TAIL
                                                 : LBL_FAIL_HELPER);
         st->stubs[i].pc = here; /* from now on: the stub's offset */
     }
@@ -1207,6 +1362,9 @@ static void emit_tail(struct jit_state *st)
     emit_fail_block(st, LBL_FAIL_DEPTH, (uint64_t)(uintptr_t)jit_fail_depth);
     emit_fail_block(st, LBL_FAIL_CALLX, (uint64_t)(uintptr_t)jit_fail_callx);
     emit_fail_block(st, LBL_FAIL_HELPER, (uint64_t)(uintptr_t)jit_fail_helper);
+    emit_fail_block(st, LBL_FAIL_TAIL, (uint64_t)(uintptr_t)jit_fail_tail);
+    if (st->prog->n_cb_targets)
+        emit_cb_entry(st);
     if (st->flags & PBPF_JIT_RETPOLINE) {
         /* retpoline: the return predictor speculates into the pause loop,
          * the architectural path returns to the target in r10 */
@@ -1331,6 +1489,11 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
         goto out;
     }
     jc->entry = (jit_entry_fn)(uintptr_t)jc->mem;
+    if (prog->n_cb_targets) {
+        jc->cb_entry = (uint64_t(*)(const void *))(uintptr_t)((uint8_t *)jc->mem +
+                                                               st.labels[LBL_CB_ENTRY]);
+        prog->run_callback = jit_run_callback;
+    }
     jc->offs = st.addrs; /* the last pass's layout, for pbpf_prog_jited_offsets */
     st.addrs = NULL;
     prog->jit = jc;

@@ -13,5 +13,7 @@
 void pbpf_helpers_register_builtin(struct pbpf_runtime *rt);
 /* The map helpers (helpers_maps.c). */
 void pbpf_helpers_register_maps(struct pbpf_runtime *rt);
+/* Tail calls and callbacks (helpers_calls.c). */
+void pbpf_helpers_register_calls(struct pbpf_runtime *rt);
 
 #endif

@@ -250,8 +250,14 @@ void pbpf_map_get(struct pbpf_map *m) { __atomic_add_fetch(&m->refcnt, 1, __ATOM
 
 void pbpf_map_free(struct pbpf_map *m)
 {
-    if (m && __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+    if (!m)
+        return;
+    uint32_t left = __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL);
+    if (left == 0)
         map_destroy(m);
+    else if (m->type == PBPF_MAP_TYPE_PROG_ARRAY &&
+             left == __atomic_load_n(&m->prog_holders, __ATOMIC_ACQUIRE))
+        pbpf_prog_array_clear(m); /* only programs hold it now */
 }
 
 static void map_destroy_node(struct pbpf_epoch_node *n)

@@ -55,6 +55,12 @@ struct pbpf_map {
     uint64_t map_extra;
     unsigned slots;
     uint32_t refcnt;
+    /* PROG_ARRAY: how many of the references are programs using it (the
+     * rest are the user's: when only programs are left the slots are
+     * cleared, Linux's last-uref rule), and the type and engine of the
+     * programs it takes (0 until the first: calls.c) */
+    uint32_t prog_holders;
+    uint64_t prog_owner;
     int frozen;
     /* offset of the struct bpf_spin_lock in each value, or -1 */
     int32_t spin_lock_off;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "exec/exec.h"
 #include "maps/map.h"
 #include "platform/platform.h"
 
@@ -220,7 +221,26 @@ static void fd_array_destroy(struct pbpf_map *m)
                 pbpf_map_free(inner);
         }
     }
+    if (m->type == PBPF_MAP_TYPE_PROG_ARRAY) {
+        /* no run can reach the programs through the map any more */
+        for (uint32_t i = 0; i < m->max_entries; i++) {
+            struct pbpf_prog *p = *obj_slot(m, i);
+            if (p)
+                pbpf_prog_free(p);
+        }
+    }
     array_destroy(m);
+}
+
+/* Drops a slot's reference once no run can still use the object. */
+static void put_obj(struct pbpf_map *m, void *obj)
+{
+    if (!obj)
+        return;
+    if (m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS)
+        pbpf_map_put_deferred(obj);
+    else
+        pbpf_prog_put_deferred(obj);
 }
 
 /* bpf_fd_array_map_update_elem(): only BPF_ANY. */
@@ -243,10 +263,14 @@ static int fd_array_update(struct pbpf_map *m, const void *key, const void *valu
         if (!pbpf_map_inner_ok(m, obj))
             return -EINVAL;
         pbpf_map_get(obj);
+    } else {
+        /* prog_fd_array_get_ptr(): the program must fit the array */
+        if (!pbpf_prog_array_compatible(m, obj))
+            return -EINVAL;
+        pbpf_prog_get(obj);
     }
     void *old = __atomic_exchange_n(obj_slot(m, i), obj, __ATOMIC_ACQ_REL);
-    if (old && m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS)
-        pbpf_map_put_deferred(old);
+    put_obj(m, old);
     return 0;
 }
 
@@ -258,9 +282,14 @@ static int fd_array_delete(struct pbpf_map *m, const void *key)
     void *old = __atomic_exchange_n(obj_slot(m, i), NULL, __ATOMIC_ACQ_REL);
     if (!old)
         return -ENOENT;
-    if (m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS)
-        pbpf_map_put_deferred(old);
+    put_obj(m, old);
     return 0;
+}
+
+void pbpf_prog_array_clear(struct pbpf_map *m)
+{
+    for (uint32_t i = 0; i < m->max_entries; i++)
+        put_obj(m, __atomic_exchange_n(obj_slot(m, i), NULL, __ATOMIC_ACQ_REL));
 }
 
 /* Programs get the inner map itself (array_of_map_lookup_elem). */

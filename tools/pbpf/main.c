@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "objcli.h"
 
 struct command {
     const char *name;
@@ -17,6 +18,10 @@ static const struct command commands[] = {
     {"disasm", cli_cmd_disasm, "disassemble raw bytecode or a conformance file"},
     {"run", cli_cmd_run, "run a program and print r0"},
     {"conformance", cli_cmd_conformance, "run conformance test files (.data)"},
+    {"prog", cli_cmd_prog, "programs of an ELF object: list, show, dump xlated"},
+    {"map", cli_cmd_map, "maps of an ELF object: list, dump, lookup, update, delete, pin"},
+    {"btf", cli_cmd_btf, "BTF of an ELF object or a BTF file: dump raw or as C"},
+    {"batch", cli_cmd_batch, "run the commands of a file in one process (shared maps)"},
     {"jit-dump", cli_cmd_jit_dump, "native code of a program beside its instructions"},
     {"verify", cli_cmd_verify, "verify the programs of an object, explain rejections"},
 };
@@ -30,8 +35,9 @@ static void usage(FILE *f)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nPrograms are read as raw bytecode (8 bytes per instruction, little-endian),\n"
                "assembly text (the conformance-file syntax or llvm-objdump's), or conformance\n"
-               "test files (.data).  The bpf_conformance plugin is the separate program\n"
-               "pbpf-plugin.\n");
+               "test files (.data).  prog, map, btf and `run OBJ` work on ELF objects built\n"
+               "by `clang -target bpf` (bpftool's commands on an object file instead of the\n"
+               "kernel).  The bpf_conformance plugin is the separate program pbpf-plugin.\n");
 }
 
 int main(int argc, char **argv)
@@ -57,11 +63,18 @@ int main(int argc, char **argv)
         printf("pbpf 0.1\n");
         return 0;
     }
+    int rc = cli_dispatch(argc - 1, argv + 1);
+    cli_obj_release_all();
+    return rc;
+}
+
+int cli_dispatch(int argc, char **argv)
+{
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (!strcmp(commands[i].name, cmd)) {
+        if (!strcmp(commands[i].name, argv[0])) {
             cli_cmd = commands[i].name;
-            return commands[i].fn(argc - 1, argv + 1);
+            return commands[i].fn(argc, argv);
         }
     }
-    return cli_error("unknown command '%s' (see 'pbpf --help')", cmd);
+    return cli_error("unknown command '%s' (see 'pbpf --help')", argv[0]);
 }

@@ -1,0 +1,22 @@
+# Tail calls and callbacks (src/exec/calls.c, src/helpers/helpers_calls.c):
+# raw-bytecode rules, the calls.bpf.c scripts on every engine, and the same
+# scripts against the kernel through libbpf (skipped without bpf()).
+include(${CMAKE_CURRENT_LIST_DIR}/object.cmake)
+if(PBPF_TESTS)
+  add_executable(test_calls tests/calls/test_calls.c tests/calls/test_calls_unit.c)
+  target_link_libraries(test_calls PRIVATE pbpf)
+  if(PBPF_LIBBPF_INCLUDE AND PBPF_LIBBPF_LIB AND NOT WIN32)
+    target_compile_definitions(test_calls PRIVATE PBPF_CALLS_LIBBPF)
+    target_include_directories(test_calls PRIVATE ${PBPF_LIBBPF_INCLUDE})
+    target_link_libraries(test_calls PRIVATE ${PBPF_LIBBPF_LIB})
+  endif()
+  add_test(NAME calls_unit COMMAND test_calls unit)
+  set_tests_properties(calls_unit PROPERTIES LABELS unit TIMEOUT 60)
+  if(PBPF_BPF_CLANG)
+    add_dependencies(test_calls pbpf_test_progs)
+    add_test(NAME calls_engines COMMAND test_calls engines ${PBPF_PROGS_DIR})
+    add_test(NAME calls_kernel COMMAND test_calls kernel ${PBPF_PROGS_DIR})
+    set_tests_properties(calls_engines PROPERTIES LABELS unit TIMEOUT 120)
+    set_tests_properties(calls_kernel PROPERTIES LABELS kernel TIMEOUT 120 SKIP_RETURN_CODE 77)
+  endif()
+endif()

@@ -1,0 +1,154 @@
+#!/bin/sh
+# The pbpf commands on ELF objects (prog, map, btf, batch): output forms,
+# JSON that parses, maps that change in a batch, and failures (bad objects,
+# names, bytes, arguments) that exit 1 with one line on stderr.
+#   obj_cli_test.sh PBPF PROGS_DIR WORK_DIR
+set -u
+PBPF=$1 PROGS=$2 T=$3
+command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 77; }
+[ -f "$PROGS/legacy_maps.bpf.o" ] || { echo "SKIP: no test objects (clang missing)"; exit 77; }
+rm -rf "$T" && mkdir -p "$T" || exit 1
+failures=0 checks=0
+LM=$PROGS/legacy_maps.bpf.o SP=$PROGS/subprogs.bpf.o GD=$PROGS/global_data.bpf.o
+
+bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# ok DESC REGEX CMD...: exit 0, stdout matches REGEX
+ok() {
+    desc=$1 re=$2; shift 2; checks=$((checks + 1))
+    "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?
+    if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"
+    elif ! grep -q -- "$re" "$T/out"; then bad "$desc: stdout lacks '$re': $(head -5 "$T/out")"; fi
+}
+# json DESC PYEXPR CMD...: exit 0, stdout is one JSON document, PYEXPR (on d) true
+json() {
+    desc=$1 expr=$2; shift 2; checks=$((checks + 1))
+    "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?
+    if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"; return; fi
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($expr) else 3)" "$T/out" \
+        || bad "$desc: JSON does not parse or '$expr' is false: $(head -c 300 "$T/out")"
+}
+# fail DESC REGEX CMD...: exit 1, no stdout, exactly one stderr line matching
+fail() {
+    desc=$1 re=$2; shift 2; checks=$((checks + 1))
+    "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?
+    if [ $rc -ne 1 ]; then bad "$desc: exit $rc (want 1): $(cat "$T/err")"
+    elif [ "$(wc -l <"$T/err")" -ne 1 ]; then bad "$desc: want one stderr line: $(cat "$T/err")"
+    elif ! grep -q -- "$re" "$T/err"; then bad "$desc: stderr lacks '$re': $(cat "$T/err")"
+    elif [ -s "$T/out" ]; then bad "$desc: unexpected stdout: $(head -3 "$T/out")"; fi
+}
+
+# --- help on every command and verb ---------------------------------------
+for c in prog map btf batch run; do
+    ok "$c --help" "Usage: pbpf $c" "$PBPF" $c --help
+done
+ok "pbpf --help lists prog" "prog " "$PBPF" --help
+
+# --- prog -----------------------------------------------------------------
+ok "prog list" "0: socket_filter  name count_packets  section socket  license Dual BSD/GPL" "$PBPF" prog list "$LM"
+ok "prog list maps" "maps legacy_hash,legacy_array" "$PBPF" prog list "$LM"
+json "prog list --json" "len(d)==1 and d[0]['name']=='count_packets' and d[0]['type']=='socket_filter' and d[0]['maps']==['legacy_hash','legacy_array'] and d[0]['loaded'] and d[0]['license']=='Dual BSD/GPL'" "$PBPF" prog list "$LM" --json
+json "prog show --prog" "[p['name'] for p in d]==['cls_b']" "$PBPF" prog show "$SP" --prog cls_b --json
+json "prog list: not loadable object still listed" "len(d)>=1 and not d[0]['loaded'] and d[0]['load_error']" "$PBPF" prog list "$GD" --json
+ok "dump xlated names maps" "r1 = map\[legacy_hash\] ll" "$PBPF" prog dump xlated "$LM"
+ok "dump xlated names helpers" "call bpf_map_lookup_elem#1" "$PBPF" prog dump xlated "$LM"
+ok "dump xlated source lines" "^; .*bpf_map_lookup_elem(&legacy_hash" "$PBPF" prog dump xlated "$LM"
+ok "dump xlated subprograms" "^sum_squares:" "$PBPF" prog dump xlated "$SP" --prog cls_a
+json "dump xlated --json" "d[0]['pc']==0 and all('disasm' in i and len(i['opcodes']) in (8,16) for i in d) and any(i['disasm']=='call bpf_map_update_elem#2' for i in d)" "$PBPF" prog dump xlated "$LM" --json
+# the instruction count of list equals the slots dump xlated shows
+n=$("$PBPF" prog list "$SP" --prog cls_a --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["insns"])')
+m=$("$PBPF" prog dump xlated "$SP" --prog cls_a --json 2>/dev/null | python3 -c 'import json,sys; print(sum(len(i["opcodes"])//8 for i in json.load(sys.stdin)))')
+checks=$((checks + 1)); [ "$n" = "$m" ] || bad "insn count $n vs dumped slots $m"
+fail "prog: no verb" "missing verb" "$PBPF" prog
+fail "prog: bad verb" "unknown verb 'frob'" "$PBPF" prog frob "$LM"
+fail "prog: no object" "missing object" "$PBPF" prog list
+fail "prog: missing file" "cannot read '$T/none.o'" "$PBPF" prog list "$T/none.o"
+printf '\177ELF\002\001\001garbage' >"$T/trunc.o"
+fail "prog: truncated ELF" "not a BPF object" "$PBPF" prog list "$T/trunc.o"
+head -c 300 "$LM" >"$T/cut.o"
+fail "prog: cut ELF" "not a BPF object" "$PBPF" prog list "$T/cut.o"
+echo "hello" >"$T/text.o"
+fail "prog: text file" "not a BPF object" "$PBPF" prog list "$T/text.o"
+fail "prog: several programs need --prog" "3 programs: name one with --prog" "$PBPF" prog dump xlated "$SP"
+fail "prog: unknown --prog" "no program 'nope'" "$PBPF" prog dump xlated "$SP" --prog nope
+fail "prog: dump of an object that does not load" "cannot load" "$PBPF" prog dump xlated "$GD"
+ok "prog: dump jited" "call bpf_map_lookup_elem\|call 0x1" "$PBPF" prog dump jited "$LM"
+fail "prog: dump jited --json" "no --json form" "$PBPF" prog dump jited "$LM" --json
+fail "prog: dump what" "unknown dump 'x'" "$PBPF" prog dump x "$LM"
+fail "prog: bad option" "unknown option '--frob'" "$PBPF" prog list "$LM" --frob
+fail "prog: --prog without value" "needs a value" "$PBPF" prog list "$LM" --prog
+
+# --- map ------------------------------------------------------------------
+ok "map list" "1: array  name legacy_array" "$PBPF" map list "$LM"
+json "map list --json" "[(m['name'],m['type'],m['key'],m['value'],m['max_entries']) for m in d]==[('legacy_hash','hash',4,8,128),('legacy_array','array',4,16,4)]" "$PBPF" map list "$LM" --json
+json "map list: global data" "any(m['kind']=='data' and m['name'].endswith('.data') for m in d)" "$PBPF" map list "$GD" --json
+json "map dump array --json" "len(d)==4 and d[1]['key']==['0x01','0x00','0x00','0x00'] and d[1]['value']==['0x00']*16" "$PBPF" map dump "$LM" legacy_array --json
+ok "map dump hash (empty)" "Found 0 elements" "$PBPF" map dump "$LM" legacy_hash
+fail "map lookup: no key in an empty hash" "no such key" "$PBPF" map lookup "$LM" legacy_hash key 01 00 00 00
+fail "map: unknown map" "no map 'nope'" "$PBPF" map dump "$LM" nope
+fail "map: key size" "key is 2 bytes, the map's keys are 4" "$PBPF" map lookup "$LM" legacy_hash key 01 00
+fail "map: bad hex" "key" "$PBPF" map lookup "$LM" legacy_hash key zz 00 00 00
+fail "map: value size" "value is 3 bytes, the map's values are 8" "$PBPF" map update "$LM" legacy_hash key 1 0 0 0 value 1 2 3
+fail "map: update without value" "missing 'value BYTES'" "$PBPF" map update "$LM" legacy_hash key 1 0 0 0
+fail "map: array index out of range" "update" "$PBPF" map update "$LM" legacy_array key 09 00 00 00 value 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+fail "map: pinned outside a batch" "nothing pinned at '/x'" "$PBPF" map dump pinned /x
+fail "map: no verb" "missing verb" "$PBPF" map
+fail "map: bad verb" "unknown verb 'frob'" "$PBPF" map frob "$LM" legacy_hash
+fail "map: trailing argument" "unexpected argument 'extra'" "$PBPF" map dump "$LM" legacy_hash extra
+fail "map: noexist on existing array slot" "update: File exists" "$PBPF" map update "$LM" legacy_array key 0 0 0 0 value 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 noexist
+
+# --- batch: one process, shared maps and pins -------------------------------
+cat >"$T/b1" <<B
+# update, read back, pin, read through the pin, delete
+map update $LM legacy_hash key 07 00 00 00 value hex 2a 00 00 00 00 00 00 00
+map update "$LM" legacy_hash key 08000000 value 01 02 03 04 05 06 07 08 noexist
+map lookup $LM legacy_hash key 07 00 00 00 --json
+map pin $LM legacy_hash /demo/h
+map dump pinned /demo/h --json
+map delete pinned /demo/h key 07 00 00 00
+map dump $LM legacy_hash --json
+B
+checks=$((checks + 1))
+if "$PBPF" batch "$T/b1" >"$T/out" 2>"$T/err"; then
+    python3 - "$T/out" <<'PY' || bad "batch: results: $(cat "$T/out")"
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(docs) == 3, docs
+assert docs[0]['value'] == ['0x2a'] + ['0x00'] * 7
+assert sorted(e['key'][0] for e in docs[1]) == ['0x07', '0x08']
+assert [e['key'][0] for e in docs[2]] == ['0x08'] and docs[2][0]['value'][7] == '0x08'
+PY
+else
+    bad "batch: exit $?: $(cat "$T/err")"
+fi
+printf 'map dump %s legacy_hash\nmap frob\n' "$LM" >"$T/b2"
+checks=$((checks + 1))
+"$PBPF" batch "$T/b2" >"$T/out" 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "b2:2: map: unknown verb 'frob'" "$T/err" \
+    || bad "batch: failing line: exit $rc: $(cat "$T/err")"
+printf 'map dump "%s legacy_hash\n' "$LM" >"$T/b3"
+fail "batch: unterminated quote" "b3:1: unterminated quote" "$PBPF" batch "$T/b3"
+printf 'batch x\n' >"$T/b4"
+fail "batch: nesting" "do not nest" "$PBPF" batch "$T/b4"
+fail "batch: missing file" "cannot read" "$PBPF" batch "$T/none"
+fail "batch: binary file" "not a text file" "$PBPF" batch "$LM"
+
+# --- btf ------------------------------------------------------------------
+ok "btf dump raw" "STRUCT '__sk_buff' size=12 vlen=3" "$PBPF" btf dump "$SP"
+ok "btf dump raw: FUNC" "FUNC 'cls_a' type_id=[0-9]* linkage=global" "$PBPF" btf dump "$SP"
+json "btf dump --json" "any(t['kind']=='STRUCT' and t['name']=='__sk_buff' and [m['name'] for m in t['members']]==['len','pkt_type','mark'] for t in d) and [t['id'] for t in d]==list(range(1,len(d)+1))" "$PBPF" btf dump "$SP" --json
+# the C form compiles, where there is a C compiler
+for o in "$LM" "$SP" "$PROGS/btf_maps.bpf.o" "$GD"; do
+    checks=$((checks + 1))
+    "$PBPF" btf dump "$o" --format c >"$T/types.h" 2>"$T/err" || { bad "btf dump c $o: $(cat "$T/err")"; continue; }
+    if command -v cc >/dev/null 2>&1; then
+        cc -fsyntax-only -x c "$T/types.h" 2>"$T/cc" || bad "btf dump c $o does not compile: $(head -5 "$T/cc")"
+    fi
+done
+fail "btf: bad format" "unknown format 'x'" "$PBPF" btf dump "$SP" --format x
+fail "btf: c with json" "--json goes with --format raw" "$PBPF" btf dump "$SP" --format c --json
+fail "btf: not BTF" "BTF" "$PBPF" btf dump "$T/text.o"
+fail "btf: no verb" "missing verb" "$PBPF" btf
+
+echo "$checks checks, $failures failed"
+[ $failures -eq 0 ]
