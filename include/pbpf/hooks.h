@@ -39,7 +39,18 @@ struct pbpf_test_run_opts {
     /* receives a one-line reason when the call fails */
     char *err_buf;
     size_t err_size;
+    /* out: where the program asked for the packet to go (bpf_redirect,
+     * bpf_redirect_map) on its last run: PBPF_REDIRECT_* and the target */
+    uint32_t redirect_type;
+    uint32_t redirect_ifindex;  /* bpf_redirect; DEVMAP entries */
+    uint64_t redirect_flags;    /* bpf_redirect's flags (BPF_F_INGRESS ...) */
+    uint32_t redirect_map_type; /* bpf_redirect_map: Linux map type */
+    uint32_t redirect_key;      /* bpf_redirect_map: key (CPU slot, queue, ...) */
 };
+
+#define PBPF_REDIRECT_NONE 0u
+#define PBPF_REDIRECT_IFINDEX 1u /* bpf_redirect(ifindex, flags) */
+#define PBPF_REDIRECT_MAP 2u     /* bpf_redirect_map(map, key, flags) */
 
 /* Runs prog as Linux's BPF_PROG_TEST_RUN runs a program of its type
  * (bpf_prog_test_run_xdp, _skb, _raw_tp, _syscall ...): builds the

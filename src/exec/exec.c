@@ -9,6 +9,7 @@
 #include "exec/exec.h"
 #include "helpers/helpers.h"
 #include "helpers/proto.h"
+#include "hooks/ctx.h"
 #include "maps/epoch.h"
 #include "maps/map.h"
 #include "platform/platform.h"
@@ -321,6 +322,17 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     rc = check_resolved(prog, log, log_size);
     if (rc)
         goto fail;
+    /* Context accesses of a typed program move to pbpf's internal context
+     * (Linux: convert_ctx_accesses after the verifier's check). */
+    if (prog->prog_type) {
+        char msg[200] = "";
+        rc = pbpf_ctx_apply(prog->prog_type, prog->expected_attach_type, prog->insns, prog->cnt,
+                            msg, sizeof msg);
+        if (rc) {
+            log_msg(log, log_size, "%s", msg);
+            goto fail;
+        }
+    }
     if (prog->n_cb_targets)
         qsort(prog->cb_targets, prog->n_cb_targets, sizeof *prog->cb_targets, pbpf_cmp_u32);
     prog->needs_epoch = prog->map_cnt > 0;
@@ -429,6 +441,7 @@ int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r
     ctx.slot = thread_slot(prog->rt);
     ctx.pkt = mem;
     ctx.pkt_len = mem_len;
+    ctx.hook = NULL;
     ctx.tail_calls = 0;
     ctx.cb_depth = 0;
     ctx.count = 0;
@@ -466,6 +479,57 @@ int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r
     }
     if (PBPF_UNLIKELY(opts != NULL))
         run_report(&ctx, rc, executed, opts);
+    if (rc == 0 && r0)
+        *r0 = result;
+    return rc;
+}
+
+void pbpf_run_ctx_init(struct pbpf_run_ctx *ctx, struct pbpf_prog *prog, void *user)
+{
+    memset(ctx, 0, offsetof(struct pbpf_run_ctx, regions));
+    ctx->prog = prog;
+    ctx->user = user;
+    ctx->slot = thread_slot(prog->rt);
+    ctx->tail_calls = 0;
+    ctx->cb_depth = 0;
+    ctx->tail_target = NULL;
+    ctx->count = 0;
+    ctx->err = 0;
+    ctx->err_pc = (size_t)-1;
+    ctx->msg[0] = '\0';
+    /* region 0 is the stack, filled in by the engine */
+    ctx->nregions = 1;
+}
+
+int pbpf_run_ctx_exec(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
+                      uint64_t *r0)
+{
+    /* each run starts afresh (a test run repeats on one context) */
+    ctx->tail_calls = 0;
+    ctx->cb_depth = 0;
+    ctx->tail_target = NULL;
+    ctx->count = 0;
+    ctx->nbase_regions = ctx->nregions;
+    for (unsigned i = 0; i < prog->n_static_regions && ctx->nregions < PBPF_MAX_REGIONS; i++)
+        ctx->regions[ctx->nregions++] = prog->static_regions[i];
+    uint64_t result = 0, executed = 0;
+    int rc;
+    /* map elements the program can reach stay allocated until it ends */
+    pbpf_epoch_enter();
+    if (prog->engine == PBPF_ENGINE_JIT)
+        rc = pbpf_jit_run(prog, ctx, r1, r2, &result);
+    else
+        rc = pbpf_interp_run(prog, ctx, r1, r2, 0, &result, &executed);
+    pbpf_epoch_exit();
+    /* the next run starts from the same base regions */
+    ctx->nregions = ctx->nbase_regions;
+    if (rc && ctx->err_pc < prog->cnt && prog->insns[ctx->err_pc].code == PBPF_OPCODE_CALL &&
+        prog->insns[ctx->err_pc].imm == PBPF_HELPER_POISON_SLOT &&
+        PBPF_INSN_SRC(&prog->insns[ctx->err_pc]) == 0)
+        snprintf(ctx->msg, sizeof ctx->msg,
+                 "insn %zu: CO-RE relocation could not be resolved (the loader poisoned this "
+                 "instruction: call 0xbad2310)",
+                 ctx->err_pc);
     if (rc == 0 && r0)
         *r0 = result;
     return rc;

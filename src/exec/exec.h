@@ -105,6 +105,8 @@ struct pbpf_run_ctx {
     /* packet that LD_ABS/LD_IND read (RFC 9669 §5.5; Linux: the skb data) */
     const uint8_t *pkt;
     size_t pkt_len;
+    /* the hook's state (src/hooks: packet buffer, redirect result), or NULL */
+    void *hook;
     /* checked mode: what the program may touch */
     struct pbpf_region regions[PBPF_MAX_REGIONS];
     unsigned nregions;
@@ -132,6 +134,15 @@ struct pbpf_run_ctx {
 /* Records a run failure (first one wins) and returns err. */
 int pbpf_run_fail(struct pbpf_run_ctx *ctx, int err, size_t pc, const char *fmt, ...)
     PBPF_PRINTF_FMT(4, 5);
+
+/* A run context for prog with only the stack region (region 0); the
+ * caller adds the regions of its context and packet (checked runs). */
+void pbpf_run_ctx_init(struct pbpf_run_ctx *ctx, struct pbpf_prog *prog, void *user);
+/* Runs prog on the engine it was loaded for with r1, r2: the regions added
+ * so far stay for tail calls, the program's static regions follow.
+ * Returns 0 and r0 or the run's error with the reason in ctx->msg. */
+int pbpf_run_ctx_exec(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
+                      uint64_t *r0);
 
 /* Positive ctx->err of the interpreter's tail call helper: the engine
  * continues with ctx->tail_target (never seen outside the engine). */

@@ -4,6 +4,7 @@
 
 #include "helpers/helpers.h"
 #include "helpers/helper_ids.def"
+#include "hooks/hooks.h"
 #include "platform/platform.h"
 
 static const char *const helper_names[PBPF_LINUX_HELPER_MAX + 1] = {
@@ -93,4 +94,5 @@ void pbpf_helpers_register_builtin(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 208, h_ktime_get_tai_ns, NULL);
     pbpf_helpers_register_maps(rt);
     pbpf_helpers_register_calls(rt);
+    pbpf_hooks_register_helpers(rt);
 }

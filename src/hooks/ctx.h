@@ -38,7 +38,7 @@ struct pbpf_ctx_field {
     uint8_t read;          /* widths a program may load (PBPF_CTX_W*) */
     uint8_t write;         /* widths it may store (0: read-only) */
     uint8_t kind;          /* enum pbpf_ctx_field_kind */
-    uint8_t internal_size; /* of the internal field (8 for pointers) */
+    uint16_t internal_size; /* of the internal field (8 for pointers) */
     uint32_t internal_off; /* in the internal context */
 };
 
@@ -46,24 +46,80 @@ struct pbpf_ctx_desc {
     uint32_t prog_type;       /* Linux enum bpf_prog_type */
     const char *uapi_name;    /* "xdp_md" */
     uint32_t size;            /* sizeof the UAPI struct */
-    uint32_t internal_size;   /* sizeof the internal context */
+    uint32_t internal_size;   /* sizeof the internal context (its public part) */
     const struct pbpf_ctx_field *fields;
     size_t nfields;
+    /* The program type's own rule over the generic field widths (Linux:
+     * the type's is_valid_access before bpf_skb_is_valid_access), or NULL:
+     * 1 allowed, 0 refused. */
+    int (*allow)(const struct pbpf_ctx_field *f, uint32_t attach_type, int64_t off,
+                 uint32_t size, int write);
+    /* the internal context is the UAPI struct itself (tracing, sock, ...):
+     * accesses are checked but never move */
+    uint8_t identity;
 };
 
 /* The descriptor of a program type, or NULL when pbpf has no hook for it. */
 const struct pbpf_ctx_desc *pbpf_ctx_desc(uint32_t prog_type);
 
-/* Checks a context access of `size` bytes at UAPI offset `off`: returns the
- * field (and 0), or a negative errno with a Linux-shaped reason in msg
+/* Checks a context access of `size` bytes at UAPI offset `off` by a program
+ * of the descriptor's type with the given expected attach type: returns the
+ * field (and 0), or -EACCES with Linux's reason in msg
  * ("invalid bpf_context access off=76 size=4"). */
-int pbpf_ctx_access(const struct pbpf_ctx_desc *d, int64_t off, uint32_t size, int write,
-                    const struct pbpf_ctx_field **field, char *msg, size_t msg_size);
+int pbpf_ctx_access(const struct pbpf_ctx_desc *d, uint32_t attach_type, int64_t off,
+                    uint32_t size, int write, const struct pbpf_ctx_field **field, char *msg,
+                    size_t msg_size);
 
 /* Rewrites instruction `idx` (an LDX, STX or ST whose base register holds
  * the context plus `base_off`, a constant the caller proved) into the
  * access of the internal context.  0 or -EINVAL with a reason in msg. */
-int pbpf_ctx_rewrite(const struct pbpf_ctx_desc *d, struct pbpf_insn *insns, size_t cnt,
-                     size_t idx, int64_t base_off, char *msg, size_t msg_size);
+int pbpf_ctx_rewrite(const struct pbpf_ctx_desc *d, uint32_t attach_type, struct pbpf_insn *insns,
+                     size_t cnt, size_t idx, int64_t base_off, char *msg, size_t msg_size);
+
+/* Finds the context accesses of a program without the verifier: a forward
+ * data-flow pass over every path (jumps, bpf-to-bpf calls, callbacks)
+ * that tracks which registers and 8-byte stack slots hold the unmodified
+ * context pointer.  Each load or store through such a register is
+ * recorded in *out (allocated, free with pbpf_free; *n entries, ascending).
+ * An access through a register that is the context on one path and not on
+ * another, through a context pointer moved by arithmetic, or an atomic on
+ * the context is refused as Linux refuses it ("dereference of modified ctx
+ * ptr R1 off=8 disallowed").  0 or a negative errno with the reason. */
+struct pbpf_ctx_site {
+    uint32_t insn_idx;
+    int32_t base_off; /* always 0: Linux refuses modified context pointers */
+};
+int pbpf_ctx_scan(const struct pbpf_insn *insns, size_t cnt, struct pbpf_ctx_site **out,
+                  size_t *n, char *msg, size_t msg_size);
+
+/* What pbpf_prog_load does for a program with a type: scan, check every
+ * access against the type's descriptor and rewrite it.  A program type
+ * without a descriptor may be loaded only if it never touches its context
+ * (-EOPNOTSUPP otherwise).  0 or a negative errno with the reason. */
+int pbpf_ctx_apply(uint32_t prog_type, uint32_t attach_type, struct pbpf_insn *insns, size_t cnt,
+                   char *msg, size_t msg_size);
+
+/* --- internal contexts -------------------------------------------------
+ * Scalar fields stay at their UAPI offsets (a program run with a raw
+ * buffer laid out as the UAPI struct reads the same scalars); the 32-bit
+ * packet pointers get 64-bit slots after the UAPI part. */
+#define PBPF_XDP_MD_SIZE 24u
+#define PBPF_SKB_UAPI_SIZE 192u
+
+struct pbpf_xdp_ctx {
+    uint32_t uapi[PBPF_XDP_MD_SIZE / 4]; /* ingress_ifindex at 12, ... */
+    uint64_t data;                       /* 24 */
+    uint64_t data_end;                   /* 32 */
+    uint64_t data_meta;                  /* 40 */
+};
+#define PBPF_XDP_CTX_PUBLIC 48u
+
+struct pbpf_skb_ctx {
+    uint8_t uapi[PBPF_SKB_UAPI_SIZE]; /* __sk_buff's scalars at their offsets */
+    uint64_t data;                    /* 192 */
+    uint64_t data_end;                /* 200 */
+    uint64_t data_meta;               /* 208 */
+};
+#define PBPF_SKB_CTX_PUBLIC 216u
 
 #endif

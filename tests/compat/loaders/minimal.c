@@ -34,7 +34,7 @@ struct sys_enter_write {
 static int fire_write(int pid, int fd, size_t len)
 {
     struct sys_enter_write rec = {.pid = pid, .id = 1 /* __NR_write */,
-                                  .args = {(unsigned long)fd, 0, len}};
+                                  .args = {(unsigned long)fd, 0, len, 0, 0, (unsigned long)pid}};
     return pbpf_bpf_fire(BPF_PROG_TYPE_TRACEPOINT, "syscalls/sys_enter_write", &rec, sizeof rec,
                          NULL);
 }

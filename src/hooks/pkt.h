@@ -1,0 +1,77 @@
+/* The packet a hook runs a program on (XDP frame or socket buffer), as the
+ * packet helpers and the test run see it.  The run context's `hook` points
+ * here; the internal context (struct pbpf_xdp_ctx / pbpf_skb_ctx) mirrors
+ * the pointers for the program, but these copies are the ones helpers
+ * trust (a program cannot store to the context's pointer fields). */
+#ifndef PBPF_HOOKS_PKT_H
+#define PBPF_HOOKS_PKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec/exec.h"
+#include "hooks/ctx.h"
+#include "maps/map.h"
+
+/* MAX_SKB_FRAGS, and the page each fragment of a test run has */
+#define PBPF_XDP_MAX_FRAGS 17
+#define PBPF_XDP_FRAG_SIZE 4096u
+
+enum pbpf_pkt_kind { PBPF_PKT_XDP = 1, PBPF_PKT_SKB = 2 };
+
+/* Linux's struct bpf_sock as skb->sk shows it (UAPI layout, 80 bytes). */
+struct pbpf_sock_view {
+    uint32_t bound_dev_if, family, type, protocol, mark, priority;
+    uint32_t src_ip4, src_ip6[4], src_port;
+    uint16_t dst_port, pad;
+    uint32_t dst_ip4, dst_ip6[4], state;
+    int32_t rx_queue_mapping;
+};
+
+struct pbpf_pkt {
+    /* MAX_SKB_FRAGS, and the page each fragment of a test run has */
+#define PBPF_XDP_MAX_FRAGS 17
+#define PBPF_XDP_FRAG_SIZE 4096u
+
+enum pbpf_pkt_kind kind;
+    uint32_t prog_type;
+    struct pbpf_run_ctx *run;
+    /* the buffer: [head, end) */
+    uint8_t *head, *end;
+    /* the packet: [data, data_end), metadata [meta, data) */
+    uint8_t *meta, *data, *data_end;
+    /* XDP: the frame's usable end (Linux: xdp_data_hard_end), and the
+     * fragments past the linear part (multi-buffer frames): their bytes
+     * one after another, the program sees them only through data_out */
+    uint8_t *hard_end;
+    uint8_t *frags;
+    size_t frags_len;
+    unsigned nr_frags;
+    uint32_t frag_len[PBPF_XDP_MAX_FRAGS];
+    /* SKB: the MAC header offset from head, and whether the program sees
+     * the packet from its MAC header (tc: is_l2 in Linux's test run) */
+    size_t mac_off, net_off;
+    int is_l2;
+    union {
+        struct pbpf_xdp_ctx *xdp;
+        struct pbpf_skb_ctx *skb;
+    } ctx;
+    struct pbpf_sock_view *sk;
+    /* checked runs: index of the packet's region, 0 if none */
+    unsigned region;
+    /* bpf_redirect / bpf_redirect_map */
+    uint32_t redirect_type; /* PBPF_REDIRECT_* of pbpf/hooks.h */
+    uint32_t redirect_ifindex;
+    uint64_t redirect_flags;
+    struct pbpf_redirect_target redirect_target;
+};
+
+/* After the packet moved: the context's pointers, the skb's len, the
+ * LD_ABS window and the checked run's packet region follow. */
+void pbpf_pkt_sync(struct pbpf_pkt *p);
+
+/* Makes room: at least `head` bytes before data and `tail` bytes after
+ * data_end, moving the packet to a new buffer if needed.  0 or -ENOMEM. */
+int pbpf_pkt_reserve(struct pbpf_pkt *p, size_t head, size_t tail);
+
+#endif

@@ -1,0 +1,708 @@
+/* Packet helpers (Linux: net/core/filter.c) on the packet of a hook run
+ * (struct pbpf_pkt).  A program run without a hook (pbpf_prog_run's raw
+ * convention) has no packet: these helpers then stop the run. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "exec/exec.h"
+#include "helpers/helpers.h"
+#include "hooks/hooks.h"
+#include "hooks/pkt.h"
+#include "maps/map.h"
+#include "pbpf/hooks.h"
+
+#define ETH_HLEN 14
+#define ETH_ALEN 6
+#define VLAN_HLEN 4
+/* struct xdp_frame at the head of an XDP frame; xdp_metalen_invalid: the
+ * metadata length is a multiple of 4 that fits xdp_frame's 8-bit metasize */
+#define XDP_FRAME_SIZE 40
+#define XDP_META_MAX 255
+/* XDP and tc actions */
+#define XDP_ABORTED 0
+#define XDP_REDIRECT 4
+#define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
+/* flags (include/uapi/linux/bpf.h) */
+#define BPF_F_RECOMPUTE_CSUM 0x1ull
+#define BPF_F_INVALIDATE_HASH 0x2ull
+#define BPF_F_HDR_FIELD_MASK 0xfull
+#define BPF_F_PSEUDO_HDR 0x10ull
+#define BPF_F_MARK_MANGLED_0 0x20ull
+#define BPF_F_MARK_ENFORCE 0x40ull
+#define BPF_F_IPV6 0x80ull
+#define BPF_F_INGRESS 0x1ull
+#define BPF_F_BROADCAST 0x8ull
+#define BPF_F_EXCLUDE_INGRESS 0x10ull
+#define BPF_HDR_START_MAC 0
+#define BPF_HDR_START_NET 1
+#define CSUM_MANGLED_0 0xffff
+/* __bpf_skb_max_len on the loopback: mtu 65536 + hard_header_len 14 */
+#define SKB_MAX_LEN (65536u + ETH_HLEN)
+/* __sk_buff offsets */
+#define SKB_PROTOCOL 16
+#define SKB_VLAN_PRESENT 20
+#define SKB_VLAN_TCI 24
+#define SKB_VLAN_PROTO 28
+#define SKB_HASH 68
+
+#define UNUSED5(a, b, c, d, e) ((void)(a), (void)(b), (void)(c), (void)(d), (void)(e))
+
+/* The hook's packet when r1 is its context (the verifier guarantees r1 is
+ * the context for these helpers; checked runs verify it here). */
+static struct pbpf_pkt *pkt_of(struct pbpf_run_ctx *ctx, uint64_t r1, enum pbpf_pkt_kind kind,
+                               const char *helper)
+{
+    struct pbpf_pkt *p = ctx->hook;
+    char msg[128];
+    if (!p || p->kind != kind) {
+        snprintf(msg, sizeof msg, "bpf_%s: the program was not run on a %s by a hook", helper,
+                 kind == PBPF_PKT_XDP ? "XDP frame" : "socket buffer");
+        pbpf_run_ctx_abort(ctx, -EINVAL, msg);
+        return NULL;
+    }
+    void *c = kind == PBPF_PKT_XDP ? (void *)p->ctx.xdp : (void *)p->ctx.skb;
+    if ((uintptr_t)r1 != (uintptr_t)c) {
+        snprintf(msg, sizeof msg, "bpf_%s: R1 is not the context", helper);
+        pbpf_run_ctx_abort(ctx, -EFAULT, msg);
+        return NULL;
+    }
+    return p;
+}
+
+static int mem_ok(struct pbpf_run_ctx *ctx, uint64_t ptr, uint64_t len, int write,
+                  const char *helper)
+{
+    if (pbpf_run_ctx_check_mem(ctx, ptr, len, write))
+        return 1;
+    char msg[128];
+    snprintf(msg, sizeof msg, "bpf_%s: %llu bytes at 0x%llx are not %s by the program", helper,
+             (unsigned long long)len, (unsigned long long)ptr, write ? "writable" : "readable");
+    pbpf_run_ctx_abort(ctx, -EFAULT, msg);
+    return 0;
+}
+
+/* --- XDP ------------------------------------------------------------- */
+
+/* bpf_xdp_adjust_head: data moves by delta; metadata moves with it; the
+ * frame keeps room for struct xdp_frame and the packet an Ethernet header. */
+static uint64_t h_xdp_adjust_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, r3, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_head");
+    if (!p)
+        return 0;
+    int64_t delta = (int32_t)r2;
+    size_t metalen = (size_t)(p->data - p->meta);
+    uint8_t *start = p->head + XDP_FRAME_SIZE + metalen;
+    if (delta < start - p->data || delta > (p->data_end - ETH_HLEN) - p->data)
+        return (uint64_t)-EINVAL;
+    uint8_t *data = p->data + delta;
+    if (metalen)
+        memmove(p->meta + delta, p->meta, metalen);
+    p->meta += delta;
+    p->data = data;
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+/* bpf_xdp_adjust_meta */
+static uint64_t h_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, r3, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_meta");
+    if (!p)
+        return 0;
+    int64_t delta = (int32_t)r2;
+    if (delta < (p->head + XDP_FRAME_SIZE) - p->meta || delta > p->data - p->meta)
+        return (uint64_t)-EINVAL;
+    uint8_t *meta = p->meta + delta;
+    size_t metalen = (size_t)(p->data - meta);
+    if ((metalen & 3) || metalen > XDP_META_MAX)
+        return (uint64_t)-EACCES;
+    p->meta = meta;
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+/* bpf_xdp_adjust_tail: grown bytes are zeroed */
+static uint64_t h_xdp_adjust_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, r3, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_tail");
+    if (!p)
+        return 0;
+    int64_t delta = (int32_t)r2;
+    if (p->nr_frags) {
+        /* bpf_xdp_frags_increase_tail / _shrink_tail: the last fragment
+         * grows within its page; shrinking frees fragments from the end,
+         * then the linear part once none is left */
+        uint32_t *last = &p->frag_len[p->nr_frags - 1];
+        if (delta > 0) {
+            if ((uint64_t)delta > PBPF_XDP_FRAG_SIZE - *last)
+                return (uint64_t)-EINVAL;
+            memset(p->frags + p->frags_len, 0, (size_t)delta);
+            *last += (uint32_t)delta;
+            p->frags_len += (size_t)delta;
+            return 0;
+        }
+        int64_t shrink = -delta;
+        if (shrink > (int64_t)(p->data_end - p->data) + (int64_t)p->frags_len - ETH_HLEN)
+            return (uint64_t)-EINVAL;
+        while (shrink > 0 && p->nr_frags) {
+            uint32_t *f = &p->frag_len[p->nr_frags - 1];
+            uint32_t n = shrink < *f ? (uint32_t)shrink : *f;
+            *f -= n;
+            p->frags_len -= n;
+            shrink -= n;
+            if (!*f)
+                p->nr_frags--;
+        }
+        if (!p->nr_frags)
+            p->data_end -= shrink;
+        pbpf_pkt_sync(p);
+        return 0;
+    }
+    if (delta > p->hard_end - p->data_end || delta < (p->data + ETH_HLEN) - p->data_end)
+        return (uint64_t)-EINVAL;
+    if (delta > 0)
+        memset(p->data_end, 0, (size_t)delta);
+    p->data_end += delta;
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+/* bpf_redirect: XDP (bpf_xdp_redirect) and skb (bpf_redirect) forms; the
+ * hook reads the target from the run's result. */
+static uint64_t h_redirect(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                           struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, r3, r4, r5);
+    struct pbpf_pkt *p = ctx->hook;
+    if (!p) {
+        pbpf_run_ctx_abort(ctx, -EINVAL, "bpf_redirect: the program was not run by a hook");
+        return 0;
+    }
+    if (p->kind == PBPF_PKT_XDP) {
+        if (r2)
+            return XDP_ABORTED;
+    } else if (r2 & ~BPF_F_INGRESS) {
+        return TC_ACT_SHOT;
+    }
+    p->redirect_type = PBPF_REDIRECT_IFINDEX;
+    p->redirect_ifindex = (uint32_t)r1;
+    p->redirect_flags = r2;
+    return p->kind == PBPF_PKT_XDP ? XDP_REDIRECT : TC_ACT_REDIRECT;
+}
+
+/* bpf_redirect_map (XDP): the low two flag bits are the action when the
+ * key has no entry; DEVMAPs also take BPF_F_BROADCAST (the whole map, key
+ * ignored) and BPF_F_EXCLUDE_INGRESS. */
+static uint64_t h_redirect_map(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                               struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, 0, r4, r5);
+    struct pbpf_pkt *p = ctx->hook;
+    struct pbpf_map *m = (struct pbpf_map *)(uintptr_t)r1;
+    if (!p || p->kind != PBPF_PKT_XDP) {
+        pbpf_run_ctx_abort(ctx, -EINVAL, "bpf_redirect_map: the program was not run on an XDP "
+                                         "frame by a hook");
+        return 0;
+    }
+    const uint64_t actions = 3;
+    int devmap = m->type == PBPF_MAP_TYPE_DEVMAP || m->type == PBPF_MAP_TYPE_DEVMAP_HASH;
+    uint64_t allowed = actions | (devmap ? BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS : 0);
+    if (r3 & ~allowed)
+        return XDP_ABORTED;
+    struct pbpf_redirect_target t;
+    memset(&t, 0, sizeof t);
+    if (devmap && (r3 & BPF_F_BROADCAST)) {
+        t.map_type = m->type;
+    } else {
+        int rc = r2 > UINT32_MAX ? -ENOENT : pbpf_map_redirect_lookup(m, (uint32_t)r2, &t);
+        if (rc == -ENOENT)
+            return r3 & actions;
+        if (rc) {
+            pbpf_run_ctx_abort(ctx, -EINVAL, "bpf_redirect_map: not a DEVMAP, DEVMAP_HASH, "
+                                             "CPUMAP or XSKMAP");
+            return 0;
+        }
+    }
+    p->redirect_type = PBPF_REDIRECT_MAP;
+    p->redirect_target = t;
+    p->redirect_flags = r3 & ~actions;
+    return XDP_REDIRECT;
+}
+
+/* --- checksums ----------------------------------------------------------
+ * One's complement arithmetic on values as they lie in the packet (network
+ * order loaded little-endian): the sums are the same in either byte order
+ * (RFC 1071 §2(B)). */
+
+static uint32_t csum_add(uint32_t a, uint32_t b)
+{
+    uint32_t r = a + b;
+    return r + (r < b);
+}
+
+static uint32_t csum_sub(uint32_t a, uint32_t b) { return csum_add(a, ~b); }
+
+static uint16_t csum_fold(uint32_t s)
+{
+    s = (s & 0xffff) + (s >> 16);
+    s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+/* csum_partial's sum: 16-bit little-endian words (a last odd byte as the
+ * low byte), folded with end-around carry into 16 bits */
+static uint32_t csum_partial16(const uint8_t *b, uint64_t n, uint32_t seed)
+{
+    uint64_t sum = (uint64_t)(seed & 0xffff) + (seed >> 16);
+    for (uint64_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(b[i] | b[i + 1] << 8);
+    if (n & 1)
+        sum += b[n - 1];
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint32_t)sum;
+}
+
+/* csum_from32to16: a 32-bit sum folded to 16 bits */
+static uint32_t csum_from32to16(uint32_t s)
+{
+    s += (s >> 16) | (s << 16);
+    return s >> 16;
+}
+
+/* bpf_csum_diff as Linux computes it since 6.13 (net/core/filter.c, "for
+ * all archs"): the sum of `to` minus the sum of `from`, plus seed, folded
+ * to 16 bits; sizes need not be multiples of 4 any more. */
+static uint64_t h_csum_diff(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                            struct pbpf_run_ctx *ctx)
+{
+    uint64_t from_size = (uint32_t)r2, to_size = (uint32_t)r4;
+    uint32_t seed = (uint32_t)r5;
+    if (!mem_ok(ctx, r1, from_size, 0, "csum_diff") || !mem_ok(ctx, r3, to_size, 0, "csum_diff"))
+        return 0;
+    const uint8_t *f = (const uint8_t *)(uintptr_t)r1, *t = (const uint8_t *)(uintptr_t)r3;
+    if (from_size && to_size)
+        return csum_from32to16(csum_sub(csum_partial16(t, to_size, seed),
+                                        csum_partial16(f, from_size, 0)));
+    if (to_size)
+        return csum_from32to16(csum_partial16(t, to_size, seed));
+    if (from_size)
+        return csum_from32to16(~csum_partial16(f, from_size, ~seed));
+    return seed;
+}
+
+/* --- socket buffers ----------------------------------------------------- */
+
+static size_t skb_len(const struct pbpf_pkt *p) { return (size_t)(p->data_end - p->data); }
+
+/* bpf_skb_load_bytes */
+static uint64_t h_skb_load_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                 struct pbpf_run_ctx *ctx)
+{
+    (void)r5;
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_load_bytes");
+    if (!p || !mem_ok(ctx, r3, r4, 1, "skb_load_bytes"))
+        return 0;
+    uint8_t *to = (uint8_t *)(uintptr_t)r3;
+    uint32_t off = (uint32_t)r2;
+    if (off > 0xffff || off + r4 > skb_len(p)) {
+        memset(to, 0, r4);
+        return (uint64_t)-EFAULT;
+    }
+    memcpy(to, p->data + off, r4);
+    return 0;
+}
+
+/* bpf_skb_load_bytes_relative: from the MAC or the network header */
+static uint64_t h_skb_load_bytes_relative(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                          uint64_t r5, struct pbpf_run_ctx *ctx)
+{
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_load_bytes_relative");
+    if (!p || !mem_ok(ctx, r3, r4, 1, "skb_load_bytes_relative"))
+        return 0;
+    uint8_t *to = (uint8_t *)(uintptr_t)r3;
+    uint32_t off = (uint32_t)r2;
+    const uint8_t *start = r5 == BPF_HDR_START_MAC   ? p->head + p->mac_off
+                           : r5 == BPF_HDR_START_NET ? p->head + p->net_off
+                                                     : NULL;
+    if (!start || off > 0xffff || start + off + r4 > p->data_end) {
+        memset(to, 0, r4);
+        return (uint64_t)-EFAULT;
+    }
+    memcpy(to, start + off, r4);
+    return 0;
+}
+
+static void skb_clear_hash(struct pbpf_pkt *p) { memset(p->ctx.skb->uapi + SKB_HASH, 0, 4); }
+
+/* bpf_skb_store_bytes: the test run's skb has no checksum state to
+ * recompute (CHECKSUM_NONE), so BPF_F_RECOMPUTE_CSUM changes nothing. */
+static uint64_t h_skb_store_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_store_bytes");
+    if (!p || !mem_ok(ctx, r3, r4, 0, "skb_store_bytes"))
+        return 0;
+    if (r5 & ~(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH))
+        return (uint64_t)-EINVAL;
+    uint32_t off = (uint32_t)r2;
+    if (off > INT32_MAX || off + r4 > skb_len(p))
+        return (uint64_t)-EFAULT;
+    memmove(p->data + off, (const void *)(uintptr_t)r3, r4);
+    if (r5 & BPF_F_INVALIDATE_HASH)
+        skb_clear_hash(p);
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+static uint16_t ld16(const uint8_t *a)
+{
+    uint16_t v;
+    memcpy(&v, a, 2);
+    return v;
+}
+
+static void st16(uint8_t *a, uint16_t v) { memcpy(a, &v, 2); }
+
+/* bpf_l3_csum_replace: csum_replace_by_diff / csum_replace2 / 4 */
+static uint64_t h_l3_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "l3_csum_replace");
+    if (!p)
+        return 0;
+    if (r5 & ~BPF_F_HDR_FIELD_MASK)
+        return (uint64_t)-EINVAL;
+    uint32_t off = (uint32_t)r2;
+    if (off > 0xffff || off + 2 > skb_len(p))
+        return (uint64_t)-EFAULT;
+    uint8_t *ptr = p->data + off;
+    uint32_t sum = (uint16_t)~ld16(ptr);
+    switch (r5 & BPF_F_HDR_FIELD_MASK) {
+    case 0:
+        if (r3)
+            return (uint64_t)-EINVAL;
+        st16(ptr, csum_fold(csum_add((uint32_t)r4, sum)));
+        break;
+    case 2:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)r3), (uint16_t)r4)));
+        break;
+    case 4:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)r3), (uint32_t)r4)));
+        break;
+    default:
+        return (uint64_t)-EINVAL;
+    }
+    return 0;
+}
+
+/* bpf_l4_csum_replace: as l3 for the test run's CHECKSUM_NONE skb (the
+ * pseudo-header flag only changes skb->csum of CHECKSUM_COMPLETE ones);
+ * BPF_F_MARK_MANGLED_0 keeps a zero (no UDP checksum) as it is and writes
+ * a computed zero as 0xffff. */
+static uint64_t h_l4_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "l4_csum_replace");
+    if (!p)
+        return 0;
+    if (r5 & ~(BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR | BPF_F_IPV6 |
+               BPF_F_HDR_FIELD_MASK))
+        return (uint64_t)-EINVAL;
+    uint32_t off = (uint32_t)r2;
+    if (off > 0xffff || off + 2 > skb_len(p))
+        return (uint64_t)-EFAULT;
+    uint8_t *ptr = p->data + off;
+    int mmzero = (r5 & BPF_F_MARK_MANGLED_0) != 0, mforce = (r5 & BPF_F_MARK_ENFORCE) != 0;
+    if (mmzero && !mforce && !ld16(ptr))
+        return 0;
+    uint32_t sum = (uint16_t)~ld16(ptr);
+    switch (r5 & BPF_F_HDR_FIELD_MASK) {
+    case 0:
+        if (r3)
+            return (uint64_t)-EINVAL;
+        st16(ptr, csum_fold(csum_add((uint32_t)r4, sum)));
+        break;
+    case 2:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)r3), (uint16_t)r4)));
+        break;
+    case 4:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)r3), (uint32_t)r4)));
+        break;
+    default:
+        return (uint64_t)-EINVAL;
+    }
+    if (mmzero && !ld16(ptr))
+        st16(ptr, CSUM_MANGLED_0);
+    return 0;
+}
+
+/* bpf_skb_pull_data: the test run's skb is linear, so this only checks the
+ * length (Linux: pskb_may_pull fails with -ENOMEM past the end). */
+static uint64_t h_skb_pull_data(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, r3, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_pull_data");
+    if (!p)
+        return 0;
+    if ((uint32_t)r2 > skb_len(p))
+        return (uint64_t)-ENOMEM;
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+/* __bpf_skb_min_len: the network header offset (no transport header is set
+ * in a test run) */
+static size_t skb_min_len(const struct pbpf_pkt *p)
+{
+    ptrdiff_t n = (p->head + p->net_off) - p->data;
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* bpf_skb_change_tail: trims, or grows with zeros */
+static uint64_t h_skb_change_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, 0, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_change_tail");
+    if (!p)
+        return 0;
+    uint32_t new_len = (uint32_t)r2;
+    if (r3 || new_len > SKB_MAX_LEN || new_len < skb_min_len(p))
+        return (uint64_t)-EINVAL;
+    size_t len = skb_len(p);
+    if (new_len > len) {
+        if (pbpf_pkt_reserve(p, 0, new_len - len))
+            return (uint64_t)-ENOMEM;
+        memset(p->data_end, 0, new_len - len);
+    }
+    p->data_end = p->data + new_len;
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+/* bpf_skb_change_head: zeroed room before the packet, which becomes its
+ * MAC header */
+static uint64_t h_skb_change_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, 0, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_change_head");
+    if (!p)
+        return 0;
+    uint32_t room = (uint32_t)r2;
+    if (r3 || room > INT32_MAX || skb_len(p) + room > SKB_MAX_LEN)
+        return (uint64_t)-EINVAL;
+    if (pbpf_pkt_reserve(p, room, 0))
+        return (uint64_t)-ENOMEM;
+    p->data -= room;
+    p->meta = p->data;
+    memset(p->data, 0, room);
+    p->mac_off = (size_t)(p->data - p->head);
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+static uint32_t skb_get32(const struct pbpf_pkt *p, size_t off)
+{
+    uint32_t v;
+    memcpy(&v, p->ctx.skb->uapi + off, 4);
+    return v;
+}
+
+static void skb_set32(struct pbpf_pkt *p, size_t off, uint32_t v)
+{
+    memcpy(p->ctx.skb->uapi + off, &v, 4);
+}
+
+static int eth_type_vlan(uint16_t proto_be)
+{
+    return proto_be == 0x0081 || proto_be == 0xa888; /* 0x8100, 0x88a8 in network order */
+}
+
+/* bpf_skb_vlan_push: the tag goes to the skb's accelerated tag (vlan_*
+ * fields); a tag already there is first written into the packet. */
+static uint64_t h_skb_vlan_push(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, 0, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_vlan_push");
+    if (!p)
+        return 0;
+    uint16_t proto = (uint16_t)r2;
+    if (!eth_type_vlan(proto))
+        proto = 0x0081;
+    if (skb_get32(p, SKB_VLAN_PRESENT)) {
+        if (p->data != p->head + p->mac_off)
+            return (uint64_t)-EINVAL;
+        if (pbpf_pkt_reserve(p, VLAN_HLEN, 0))
+            return (uint64_t)-ENOMEM;
+        p->data -= VLAN_HLEN;
+        p->meta = p->data;
+        memmove(p->data, p->data + VLAN_HLEN, 2 * ETH_ALEN);
+        uint16_t old_proto = (uint16_t)skb_get32(p, SKB_VLAN_PROTO);
+        uint16_t tci = (uint16_t)skb_get32(p, SKB_VLAN_TCI);
+        memcpy(p->data + 2 * ETH_ALEN, &old_proto, 2);
+        p->data[14] = (uint8_t)(tci >> 8);
+        p->data[15] = (uint8_t)tci;
+        p->mac_off -= VLAN_HLEN;
+        skb_set32(p, SKB_PROTOCOL, old_proto);
+    }
+    skb_set32(p, SKB_VLAN_PRESENT, 1);
+    skb_set32(p, SKB_VLAN_PROTO, proto);
+    skb_set32(p, SKB_VLAN_TCI, (uint16_t)r3);
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+/* __skb_vlan_pop: the tag in the packet after the MAC addresses */
+static int vlan_pop_data(struct pbpf_pkt *p, uint16_t *tci)
+{
+    if (p->data != p->head + p->mac_off)
+        return -EINVAL;
+    if (skb_len(p) < ETH_HLEN + VLAN_HLEN)
+        return -ENOMEM;
+    uint8_t *v = p->data + ETH_HLEN;
+    *tci = (uint16_t)(v[0] << 8 | v[1]);
+    uint16_t encap;
+    memcpy(&encap, v + 2, 2);
+    memmove(p->data + VLAN_HLEN, p->data, 2 * ETH_ALEN);
+    p->data += VLAN_HLEN;
+    p->meta = p->data;
+    p->mac_off += VLAN_HLEN;
+    if (p->net_off < p->mac_off + ETH_HLEN)
+        p->net_off = p->mac_off + ETH_HLEN;
+    /* vlan_set_encap_proto: an 802.3 length means LLC (ETH_P_802_2) */
+    uint16_t host = (uint16_t)(encap >> 8 | encap << 8);
+    skb_set32(p, SKB_PROTOCOL, host >= 0x600 ? encap : 0x0400);
+    return 0;
+}
+
+/* bpf_skb_vlan_pop: the accelerated tag goes first; the next tag in the
+ * packet, if any, moves up into it (skb_vlan_pop). */
+static uint64_t h_skb_vlan_pop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                               struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(r2, r3, r4, r5, 0);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_vlan_pop");
+    if (!p)
+        return 0;
+    uint16_t tci;
+    int err;
+    if (skb_get32(p, SKB_VLAN_PRESENT)) {
+        skb_set32(p, SKB_VLAN_PRESENT, 0);
+        skb_set32(p, SKB_VLAN_TCI, 0);
+        skb_set32(p, SKB_VLAN_PROTO, 0);
+    } else {
+        if (!eth_type_vlan((uint16_t)skb_get32(p, SKB_PROTOCOL)))
+            return 0;
+        if ((err = vlan_pop_data(p, &tci)))
+            return (uint64_t)(int64_t)err;
+    }
+    if (eth_type_vlan((uint16_t)skb_get32(p, SKB_PROTOCOL))) {
+        uint16_t proto = (uint16_t)skb_get32(p, SKB_PROTOCOL);
+        if ((err = vlan_pop_data(p, &tci))) {
+            pbpf_pkt_sync(p);
+            return (uint64_t)(int64_t)err;
+        }
+        skb_set32(p, SKB_VLAN_PRESENT, 1);
+        skb_set32(p, SKB_VLAN_PROTO, proto);
+        skb_set32(p, SKB_VLAN_TCI, tci);
+    }
+    pbpf_pkt_sync(p);
+    return 0;
+}
+
+/* bpf_get_hash_recalc: the flow hash, computed when the skb has none.
+ * Linux hashes the flow keys with a boot-time random seed, so the value
+ * is only meaningful within one system; pbpf hashes the addresses, the
+ * protocol and the ports (FNV-1a) of IPv4 and IPv6 packets. */
+static uint64_t h_get_hash_recalc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                  struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(r2, r3, r4, r5, 0);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "get_hash_recalc");
+    if (!p)
+        return 0;
+    uint32_t h = skb_get32(p, SKB_HASH);
+    if (h)
+        return h;
+    const uint8_t *n = p->head + p->net_off;
+    size_t nlen = p->data_end > n ? (size_t)(p->data_end - n) : 0;
+    const uint8_t *key = NULL;
+    size_t klen = 0, l4 = 0;
+    uint8_t l4proto = 0;
+    if ((n[-2] << 8 | n[-1]) == 0x0800 && nlen >= 20) {
+        key = n + 12, klen = 8, l4proto = n[9], l4 = (size_t)(n[0] & 15) * 4;
+    } else if ((n[-2] << 8 | n[-1]) == 0x86dd && nlen >= 40) {
+        key = n + 8, klen = 32, l4proto = n[6], l4 = 40;
+    }
+    if (!key)
+        return 0;
+    uint32_t f = 2166136261u;
+    for (size_t i = 0; i < klen; i++)
+        f = (f ^ key[i]) * 16777619u;
+    f = (f ^ l4proto) * 16777619u;
+    if ((l4proto == 6 || l4proto == 17) && l4 + 4 <= nlen)
+        for (size_t i = 0; i < 4; i++)
+            f = (f ^ n[l4 + i]) * 16777619u;
+    if (!f)
+        f = 1;
+    skb_set32(p, SKB_HASH, f);
+    return f;
+}
+
+/* bpf_set_hash */
+static uint64_t h_set_hash(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                           struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(0, 0, r3, r4, r5);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "set_hash");
+    if (p)
+        skb_set32(p, SKB_HASH, (uint32_t)r2);
+    return 0;
+}
+
+/* bpf_set_hash_invalid */
+static uint64_t h_set_hash_invalid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                   uint64_t r5, struct pbpf_run_ctx *ctx)
+{
+    UNUSED5(r2, r3, r4, r5, 0);
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "set_hash_invalid");
+    if (p)
+        skb_clear_hash(p);
+    return 0;
+}
+
+void pbpf_hooks_register_helpers(struct pbpf_runtime *rt)
+{
+    pbpf_runtime_set_helper(rt, 9, h_skb_store_bytes, NULL);
+    pbpf_runtime_set_helper(rt, 10, h_l3_csum_replace, NULL);
+    pbpf_runtime_set_helper(rt, 11, h_l4_csum_replace, NULL);
+    pbpf_runtime_set_helper(rt, 18, h_skb_vlan_push, NULL);
+    pbpf_runtime_set_helper(rt, 19, h_skb_vlan_pop, NULL);
+    pbpf_runtime_set_helper(rt, 23, h_redirect, NULL);
+    pbpf_runtime_set_helper(rt, 26, h_skb_load_bytes, NULL);
+    pbpf_runtime_set_helper(rt, 28, h_csum_diff, NULL);
+    pbpf_runtime_set_helper(rt, 34, h_get_hash_recalc, NULL);
+    pbpf_runtime_set_helper(rt, 38, h_skb_change_tail, NULL);
+    pbpf_runtime_set_helper(rt, 39, h_skb_pull_data, NULL);
+    pbpf_runtime_set_helper(rt, 41, h_set_hash_invalid, NULL);
+    pbpf_runtime_set_helper(rt, 43, h_skb_change_head, NULL);
+    pbpf_runtime_set_helper(rt, 44, h_xdp_adjust_head, NULL);
+    pbpf_runtime_set_helper(rt, 48, h_set_hash, NULL);
+    pbpf_runtime_set_helper(rt, 51, h_redirect_map, NULL);
+    pbpf_runtime_set_helper(rt, 54, h_xdp_adjust_meta, NULL);
+    pbpf_runtime_set_helper(rt, 65, h_xdp_adjust_tail, NULL);
+    pbpf_runtime_set_helper(rt, 68, h_skb_load_bytes_relative, NULL);
+}
