@@ -99,6 +99,14 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
                            SKIP_RETURN_CODE 77)
     endif()
   endforeach()
+  # The XDP loader uses libbpf's API only: the same source, built against
+  # the real libbpf, runs in the kernel, which must pass its checks too.
+  add_test(NAME compat_skel_xdp_counter_kernel
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/skel_test.sh xdp_counter
+                   ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/compat-skel
+                   ${PBPF_BPF_CLANG} ${CMAKE_C_COMPILER} "" none none kernel)
+  set_tests_properties(compat_skel_xdp_counter_kernel PROPERTIES LABELS "compat;kernel"
+                       TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
 
 # The number of libbpf functions implemented, computed from the headers
