@@ -22,8 +22,9 @@
  *   [r12 + 4096]          the struct pbpf_run_ctx pointer
  *   [r12 .. r12 + 4096)   eight 512-byte eBPF frames; r10 of depth d is
  *                         r12 + 4096 - 512 d (the interpreter's layout)
- *   return address into the entry, then per bpf-to-bpf call: r6..r10 of the
- *   caller and a return address (48 bytes: keeps 16-byte call alignment)
+ *   return address into the entry, then per bpf-to-bpf call: the caller's
+ *   r6..r9 that the program uses, its r10 when that makes the count odd,
+ *   and a return address (keeps 16-byte call alignment)
  *
  * With bpf-to-bpf calls the entry calls the program's first instruction,
  * so `exit` is always a `ret`; without, an `exit` is the epilogue itself.
@@ -431,6 +432,18 @@ static void emit_call_r10(struct jit_state *st)
         static const uint8_t call_r10[] = {0x41, 0xff, 0xd2};
         emit_bytes(st, call_r10, sizeof call_r10);
     }
+}
+
+static void emit_push(struct jit_state *st, int r)
+{
+    emit_rex(st, 0, 0, 0, r, 0);
+    emit1(st, (uint8_t)(0x50 + (r & 7)));
+}
+
+static void emit_pop(struct jit_state *st, int r)
+{
+    emit_rex(st, 0, 0, 0, r, 0);
+    emit1(st, (uint8_t)(0x58 + (r & 7)));
 }
 
 /* Multi-byte NOPs (Intel SDM, NOP: the recommended sequences). */
@@ -1093,20 +1106,35 @@ static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size
         break;
     }
     case PBPF_FMT_CALL_LOCAL: {
-        /* RFC 9669 §4.3.2: a fresh frame, r6..r10 preserved for the caller */
-        static const uint8_t push[] = {0x53, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57, 0x55};
-        static const uint8_t pop[] = {0x5d, 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x5b};
+        /* RFC 9669 §4.3.2: a fresh frame, r6..r9 preserved for the caller
+         * (only those the program names: the others never change) and r10
+         * one frame down for the callee.  With the return address an odd
+         * number of pushes keeps the callee's stack 16-byte aligned for
+         * helper calls, so r10 is pushed too when the count is even, else
+         * restored by an add. */
+        int saved[5];
+        unsigned k = 0;
+        for (unsigned r = 6; r <= 9; r++)
+            if (st->used & 1u << r)
+                saved[k++] = jit_reg[r];
+        int push_rbp = k % 2 == 0;
+        if (push_rbp)
+            saved[k++] = RBP;
         size_t t = (size_t)((int64_t)pc + 1 + imm);
         emit_rm(st, 1, 0, 0, "\x8d", 1, R11, R12, JIT_CALL_LIMIT);
         emit_alu_rr(st, OP_CMP, 1, RBP, R11);
         emit_jump_label(st, CC_B, add_stub(st, STUB_DEPTH, pc, 0));
-        emit_bytes(st, push, sizeof push);
+        for (unsigned i = 0; i < k; i++)
+            emit_push(st, saved[i]);
         emit_alu_ri(st, EXT_SUB, 1, RBP, PBPF_STACK_SIZE);
         emit1(st, 0xe8);
         /* rel32 from the previous pass: exact once nothing moves */
         int64_t rel = (int64_t)st->prev[t] - ((int64_t)st->len + 4 - st->addrs[pc] + st->prev[pc]);
         emit4(st, st->first_pass ? 0 : (uint32_t)rel);
-        emit_bytes(st, pop, sizeof pop);
+        for (unsigned i = k; i-- > 0;)
+            emit_pop(st, saved[i]);
+        if (!push_rbp)
+            emit_alu_ri(st, EXT_ADD, 1, RBP, PBPF_STACK_SIZE);
         break;
     }
     case PBPF_FMT_EXIT:
@@ -1178,18 +1206,6 @@ static int jit_run_callback(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t 
 }
 
 /* --- the whole program ------------------------------------------------- */
-
-static void emit_push(struct jit_state *st, int r)
-{
-    emit_rex(st, 0, 0, 0, r, 0);
-    emit1(st, (uint8_t)(0x50 + (r & 7)));
-}
-
-static void emit_pop(struct jit_state *st, int r)
-{
-    emit_rex(st, 0, 0, 0, r, 0);
-    emit1(st, (uint8_t)(0x58 + (r & 7)));
-}
 
 /* What the entry must set up, so that a small program costs little to
  * call: callee-saved registers are saved only when the program uses them,

@@ -6,6 +6,8 @@
  *   harden   W^X of the code pages at every stage, constant blinding (by
  *            request and for untrusted programs), retpolines
  *   jumps    jumps of every distance around the short/long encoding limit
+ *   align    helpers called from nested bpf-to-bpf calls get a 16-byte
+ *            aligned stack (the C ABIs' rule), whatever registers are saved
  * PBPF_JIT_SEED=<n> replays another random sequence. */
 #include <errno.h>
 #include <inttypes.h>
@@ -382,6 +384,60 @@ static void test_retpoline(void)
     }
 }
 
+/* Returns the misalignment of its frame: the frame address is the call's
+ * rsp minus 16 (return address and saved frame pointer), so it is 16-byte
+ * aligned exactly when the caller's stack was, as both ABIs require. */
+static uint64_t align_helper(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+                             struct pbpf_run_ctx *ctx)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)ctx;
+    return (uint64_t)((uintptr_t)__builtin_frame_address(0) & 15);
+}
+
+static void test_align(void)
+{
+    pbpf_runtime_set_helper(rt, 1002, align_helper, "align_helper");
+    for (unsigned nregs = 0; nregs <= 4; nregs++) {
+        for (unsigned depth = 0; depth < 4; depth++) {
+            struct pbpf_insn prog[32];
+            size_t n = 0;
+            /* main names nregs of r6..r9, then calls a chain of depth
+             * functions, the last of which calls the helper */
+            for (unsigned r = 0; r < nregs; r++)
+                prog[n++] = (struct pbpf_insn)I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 6 + r, 0, 0,
+                                                (int32_t)r + 1);
+            for (unsigned f = 0; f <= depth; f++) {
+                if (f < depth)
+                    prog[n++] = (struct pbpf_insn)I(PBPF_OPCODE_CALL, 0, PBPF_PSEUDO_CALL, 0, 1);
+                else
+                    prog[n++] = (struct pbpf_insn)I(PBPF_OPCODE_CALL, 0, 0, 0, 1002);
+                if (f == 0)
+                    for (unsigned r = 0; r < nregs; r++) /* r0 += r6.. : still there */
+                        prog[n++] = (struct pbpf_insn)I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_ADD,
+                                                        0, 6 + r, 0, 0);
+                prog[n++] = (struct pbpf_insn)I(PBPF_OPCODE_EXIT, 0, 0, 0, 0);
+                if (f == 0 && nregs && depth) {
+                    /* the call at the top jumps over main's adds and exit */
+                    prog[n - 2 - nregs].imm = (int32_t)nregs + 1;
+                }
+            }
+            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+            struct pbpf_prog *p = NULL;
+            char what[64];
+            snprintf(what, sizeof what, "align: %u registers, depth %u", nregs, depth);
+            CHECK(pbpf_prog_load(rt, prog, n, &o, &p) == 0, "%s: load", what);
+            if (!p)
+                continue;
+            uint64_t r0 = ~0ull, want = 0;
+            for (unsigned r = 0; r < nregs; r++)
+                want += r + 1;
+            CHECK(pbpf_prog_run(p, NULL, 0, &r0, NULL) == 0 && r0 == want,
+                  "%s: r0 %" PRIu64 ", want %" PRIu64, what, r0, want);
+            pbpf_prog_free(p);
+        }
+    }
+}
+
 static void test_harden(void)
 {
     test_wx_stages();
@@ -536,6 +592,8 @@ int main(int argc, char **argv)
         test_errors();
     if (all || !strcmp(what, "harden"))
         test_harden();
+    if (all || !strcmp(what, "align"))
+        test_align();
     if (all || !strcmp(what, "jumps"))
         test_jumps(&s);
     pbpf_runtime_free(rt);
