@@ -217,6 +217,86 @@ int pbpf_ringbuf_area(struct pbpf_map *map, struct pbpf_ringbuf_area *area);
 typedef int (*pbpf_ringbuf_sample_fn)(void *ctx, void *data, size_t size);
 int pbpf_ringbuf_consume(struct pbpf_map *map, pbpf_ringbuf_sample_fn cb, void *ctx);
 
+/* --- perf event arrays ----------------------------------------------------
+ *
+ * A PERF_EVENT_ARRAY holds, at each index, a perf buffer: what a perf event
+ * fd opened with PERF_COUNT_SW_BPF_OUTPUT and PERF_SAMPLE_RAW, and its
+ * mmap'ed ring, are on Linux.  libbpf's perf_buffer opens one per CPU and
+ * stores it at the CPU's index; the same here means one per execution slot
+ * of the runtime (pbpf_map_max_entries() of a map sized for the runtime),
+ * put in the map with
+ *
+ *     struct pbpf_perf_buf *b;  pbpf_perf_buf_new(8, &b);
+ *     pbpf_map_update_elem(map, &slot, &b, PBPF_ANY);   (the value is a
+ *         pointer to the buffer pointer; the map takes its own reference)
+ *     pbpf_perf_buf_free(b);    (drops the caller's; the map keeps it)
+ *
+ * Programs write with bpf_perf_event_output(ctx, map, flags, data, size):
+ * flags is an index, or BPF_F_CURRENT_CPU for the index of the slot the
+ * program runs in; any other bit gives -EINVAL, an index past the map
+ * -E2BIG, an empty index -ENOENT, a sample that does not fit -ENOSPC
+ * (counted, and reported to the consumer by a PERF_RECORD_LOST record
+ * before the next sample that fits), a sample over 65,523 bytes -E2BIG.
+ * Differences from Linux: a buffer is not bound to a CPU, so a program may
+ * write to any index (Linux: -EOPNOTSUPP for another CPU's event); writers
+ * of one buffer serialise on a lock; BPF_F_PRESERVE_ELEMS is accepted and
+ * changes nothing (no fd is ever closed here).  User-space lookups give
+ * -PBPF_ENOTSUPP, as Linux; delete empties an index (-ENOENT if empty).
+ *
+ * Memory of a buffer (pbpf_perf_buf_mmap), as Linux's mmap of the event
+ * fd: page 0 is a struct perf_event_mmap_page of which data_head (byte
+ * offset 1024, u64, written by producers with release order), data_tail
+ * (1032, u64, written by the consumer), data_offset (1040: 4096) and
+ * data_size (1048) are kept; page_cnt pages of data follow.  Records are
+ * struct perf_event_header {u32 type; u16 misc; u16 size} followed by:
+ *   PERF_RECORD_SAMPLE (9): u32 size; size bytes (the program's data,
+ *       zero-padded so that the whole record is a multiple of 8 bytes);
+ *   PERF_RECORD_LOST (2): u64 id; u64 lost (samples dropped).
+ * Records wrap at the end of the data pages (no second mapping): a reader
+ * copies a wrapped record out, as libbpf's perf_event_read_simple does.
+ *
+ * A libbpf-style perf_buffer is: one buffer per index, poll to wait, then
+ * consume every buffer (libbpf's callbacks get the CPU: pass a per-buffer
+ * ctx).  One consumer per buffer at a time. */
+#define PBPF_F_INDEX_MASK 0xffffffffull
+#define PBPF_F_CURRENT_CPU PBPF_F_INDEX_MASK
+#define PBPF_PERF_RECORD_LOST 2
+#define PBPF_PERF_RECORD_SAMPLE 9
+
+struct pbpf_perf_buf;
+
+/* A buffer with page_cnt data pages of 4096 bytes (a power of two, at
+ * most 2^18): 0, -EINVAL or -ENOMEM. */
+int pbpf_perf_buf_new(size_t page_cnt, struct pbpf_perf_buf **out);
+/* Drops the caller's reference (a map holding the buffer keeps it). */
+void pbpf_perf_buf_free(struct pbpf_perf_buf *buf);
+/* The buffer's memory in Linux's layout (above): 4096 + data bytes. */
+int pbpf_perf_buf_mmap(struct pbpf_perf_buf *buf, void **base, size_t *size);
+/* Bytes written and not yet consumed (data_head - data_tail). */
+size_t pbpf_perf_buf_avail(struct pbpf_perf_buf *buf);
+
+/* Consumes every record written so far: sample(ctx, data, size) for each
+ * PERF_RECORD_SAMPLE (size is the record's u32 size: the program's size
+ * rounded so that 4 + size is a multiple of 8), lost(ctx, count) for each
+ * PERF_RECORD_LOST; either may be NULL.  A negative return from sample
+ * stops there (that record counts as consumed) and is returned.  Returns
+ * the number of records consumed, or -EINVAL on a record pbpf did not
+ * write, -ENOMEM. */
+typedef int (*pbpf_perf_sample_fn)(void *ctx, void *data, uint32_t size);
+typedef void (*pbpf_perf_lost_fn)(void *ctx, uint64_t lost);
+int pbpf_perf_buf_consume(struct pbpf_perf_buf *buf, pbpf_perf_sample_fn sample,
+                          pbpf_perf_lost_fn lost, void *ctx);
+/* Waits until at least one of the n buffers (NULL entries are skipped) has
+ * unread records, or timeout_ms passes (-1: no limit, 0: just look), as
+ * epoll_wait on the event fds.  Returns how many buffers have records (0
+ * on timeout).  Producers wake nobody: the wait looks again after a sleep
+ * that grows from 50 µs to 1 ms, so a record is seen within about 1 ms. */
+int pbpf_perf_buf_poll(struct pbpf_perf_buf *const *bufs, size_t n, int timeout_ms);
+/* The buffer at index of a PERF_EVENT_ARRAY (no reference taken: valid
+ * while it stays in the map): 0, -EINVAL (not a perf event array), -E2BIG
+ * (index past the end), -ENOENT (empty). */
+int pbpf_perf_event_array_get(struct pbpf_map *map, uint32_t index, struct pbpf_perf_buf **out);
+
 /* Pinning (BPF_OBJ_PIN / BPF_OBJ_GET within the process): a pinned path
  * holds a reference on the map until it is unpinned.  pin: 0, -EEXIST
  * (path taken), -EINVAL (empty path or longer than 4095 bytes), -ENOMEM.

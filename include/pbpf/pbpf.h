@@ -35,10 +35,20 @@ struct pbpf_run_ctx;
 /* A map (pbpf/maps.h). */
 struct pbpf_map;
 
+/* Receives the text of one bpf_trace_printk message (len bytes, no NUL;
+ * Linux appends it to the trace pipe, tracing/trace_pipe). */
+typedef void (*pbpf_print_fn)(void *ctx, const char *msg, size_t len);
+
 struct pbpf_runtime_opts {
     size_t sz;
     /* number of execution slots (per-CPU map values); 0 = host CPU count */
     unsigned slots;
+    /* where bpf_trace_printk (6) writes; NULL: nowhere — the helper still
+     * formats and returns what Linux returns, as Linux does when nobody
+     * reads the trace pipe.  Called from the thread running the program,
+     * possibly from several threads at once. */
+    pbpf_print_fn print;
+    void *print_ctx;
 };
 
 int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime **out);

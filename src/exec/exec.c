@@ -24,6 +24,10 @@ int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime *
                          ? opts->slots
                          : 0;
     rt->slots = slots ? slots : pbpf_cpu_count();
+    if (opts && opts->sz >= offsetof(struct pbpf_runtime_opts, print_ctx) + sizeof(void *)) {
+        rt->print = opts->print;
+        rt->print_ctx = opts->print_ctx;
+    }
     pbpf_helpers_register_builtin(rt);
     *out = rt;
     return 0;

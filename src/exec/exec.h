@@ -36,6 +36,8 @@ struct pbpf_helper_entry {
 struct pbpf_runtime {
     struct pbpf_helper_entry helpers[PBPF_HELPER_MAX];
     unsigned slots;
+    pbpf_print_fn print; /* bpf_trace_printk's output, or NULL */
+    void *print_ctx;
 };
 
 /* A pre-decoded instruction of the threaded interpreter: one per slot, so

@@ -93,6 +93,9 @@ void pbpf_helpers_register_builtin(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 160, h_ktime_get_coarse_ns, NULL);
     pbpf_runtime_set_helper(rt, 208, h_ktime_get_tai_ns, NULL);
     pbpf_helpers_register_maps(rt);
+    pbpf_helpers_register_fmt(rt);
+    pbpf_helpers_register_str(rt);
+    pbpf_helpers_register_task(rt);
     pbpf_helpers_register_calls(rt);
     pbpf_hooks_register_helpers(rt);
 }

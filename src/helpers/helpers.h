@@ -13,6 +13,12 @@
 void pbpf_helpers_register_builtin(struct pbpf_runtime *rt);
 /* The map helpers (helpers_maps.c). */
 void pbpf_helpers_register_maps(struct pbpf_runtime *rt);
+/* trace_printk, snprintf (helpers_fmt.c) */
+void pbpf_helpers_register_fmt(struct pbpf_runtime *rt);
+/* strncmp, strtol, strtoul (helpers_str.c) */
+void pbpf_helpers_register_str(struct pbpf_runtime *rt);
+/* probe_read*, current pid/uid/comm, jiffies64 (helpers_task.c) */
+void pbpf_helpers_register_task(struct pbpf_runtime *rt);
 /* Tail calls and callbacks (helpers_calls.c). */
 void pbpf_helpers_register_calls(struct pbpf_runtime *rt);
 

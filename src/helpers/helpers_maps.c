@@ -204,6 +204,24 @@ static uint64_t h_ringbuf_query(ARGS)
     return m ? pbpf_ringbuf_query(m, r2) : 0;
 }
 
+/* bpf_perf_event_output (25): the context is not looked at (Linux takes
+ * the registers of a tracing context from it). */
+static uint64_t h_perf_event_output(ARGS)
+{
+    struct pbpf_map *m = (struct pbpf_map *)(uintptr_t)r2;
+    if (checked(ctx) && !pbpf_map_is_live(m))
+        return fault(ctx, "perf_event_output", "argument 2 is not a map");
+    if (m->type != PBPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+        if (checked(ctx))
+            return fault(ctx, "perf_event_output", "argument 2 is not a perf event array");
+        return (uint64_t)(int64_t)-EINVAL;
+    }
+    if (r5 && !arg_mem(ctx, r4, r5, 0, "perf_event_output", "data is not readable memory"))
+        return 0;
+    return (uint64_t)(int64_t)pbpf_perf_event_output(m, r3, ctx->slot,
+                                                     (const void *)(uintptr_t)r4, r5);
+}
+
 /* bpf_spin_lock (93), bpf_spin_unlock (94): the u32 of a struct
  * bpf_spin_lock in a map value.  The verifier proves the pointer and the
  * pairing; checked mode can only check the memory. */
@@ -236,6 +254,7 @@ void pbpf_helpers_register_maps(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 1, h_map_lookup_elem, NULL);
     pbpf_runtime_set_helper(rt, 2, h_map_update_elem, NULL);
     pbpf_runtime_set_helper(rt, 3, h_map_delete_elem, NULL);
+    pbpf_runtime_set_helper(rt, 25, h_perf_event_output, NULL);
     pbpf_runtime_set_helper(rt, 87, h_map_push_elem, NULL);
     pbpf_runtime_set_helper(rt, 88, h_map_pop_elem, NULL);
     pbpf_runtime_set_helper(rt, 89, h_map_peek_elem, NULL);

@@ -30,6 +30,7 @@ static const struct pbpf_map_ops *map_ops(uint32_t type)
     case PBPF_MAP_TYPE_DEVMAP_HASH: return pbpf_map_devmap_hash_ops_get();
     case PBPF_MAP_TYPE_CPUMAP: return &pbpf_map_cpumap_ops;
     case PBPF_MAP_TYPE_XSKMAP: return &pbpf_map_xskmap_ops;
+    case PBPF_MAP_TYPE_PERF_EVENT_ARRAY: return &pbpf_map_perf_event_array_ops;
     default: return NULL;
     }
 }
@@ -296,7 +297,7 @@ size_t pbpf_map_user_value_size(const struct pbpf_map *m)
     if (pbpf_map_is_percpu(m->type))
         return (size_t)pbpf_map_round8(m->value_size) * m->slots;
     if (m->type == PBPF_MAP_TYPE_PROG_ARRAY || m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS ||
-        m->type == PBPF_MAP_TYPE_HASH_OF_MAPS)
+        m->type == PBPF_MAP_TYPE_HASH_OF_MAPS || m->type == PBPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return 4;
     return m->value_size;
 }
@@ -511,7 +512,7 @@ int pbpf_map_update_prog(struct pbpf_map *m, const void *key, const void *value,
                          unsigned slot)
 {
     if (m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == PBPF_MAP_TYPE_HASH_OF_MAPS ||
-        m->type == PBPF_MAP_TYPE_PROG_ARRAY)
+        m->type == PBPF_MAP_TYPE_PROG_ARRAY || m->type == PBPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return -EINVAL; /* the verifier refuses it; checked mode answers */
     if (is_redirect(m->type))
         return -EINVAL; /* only lookups and bpf_redirect_map (check_map_func_compatibility) */
@@ -526,7 +527,7 @@ int pbpf_map_update_prog(struct pbpf_map *m, const void *key, const void *value,
 
 int pbpf_map_delete_prog(struct pbpf_map *m, const void *key)
 {
-    if (is_redirect(m->type))
+    if (is_redirect(m->type) || m->type == PBPF_MAP_TYPE_PERF_EVENT_ARRAY)
         return -EINVAL;
     return m->ops->delete ? m->ops->delete(m, key) : -EINVAL;
 }
@@ -649,7 +650,7 @@ int pbpf_map_update_batch(struct pbpf_map *m, const void *keys, const void *valu
         return -EINVAL;
     size_t vsz = pbpf_map_user_value_size(m);
     if (m->type == PBPF_MAP_TYPE_PROG_ARRAY || m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS ||
-        m->type == PBPF_MAP_TYPE_HASH_OF_MAPS)
+        m->type == PBPF_MAP_TYPE_HASH_OF_MAPS || m->type == PBPF_MAP_TYPE_PERF_EVENT_ARRAY)
         vsz = sizeof(void *);
     uint32_t cap = *count, i;
     int rc = 0;

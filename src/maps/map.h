@@ -155,6 +155,11 @@ struct pbpf_map *pbpf_ringbuf_find_sample(const void *p);
 int pbpf_ringbuf_output(struct pbpf_map *m, const void *data, uint64_t size, uint64_t flags);
 uint64_t pbpf_ringbuf_query(struct pbpf_map *m, uint64_t flags);
 
+/* PERF_EVENT_ARRAY, program side (bpf_perf_event_output): flags are the
+ * index (or BPF_F_CURRENT_CPU, meaning slot) and nothing else. */
+int pbpf_perf_event_output(struct pbpf_map *m, uint64_t flags, unsigned slot, const void *data,
+                           uint64_t size);
+
 /* Spin lock for writers (bucket locks): short critical sections. */
 static inline void pbpf_map_lock(int *l)
 {

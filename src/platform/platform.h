@@ -48,6 +48,23 @@ int pbpf_read_file(const char *path, uint8_t **buf, size_t *len);
 
 uint64_t pbpf_process_id(void);
 uint64_t pbpf_thread_id(void);
+/* The user and group of the process: gid << 32 | uid (Linux's
+ * bpf_get_current_uid_gid).  -EOPNOTSUPP where the host has no such ids
+ * (Windows). */
+int pbpf_current_uid_gid(uint64_t *out);
+/* The name of the calling thread (Linux: the task's comm, 16 bytes with
+ * the NUL), NUL-terminated and truncated to size - 1 bytes. */
+void pbpf_current_comm(char *buf, size_t size);
+
+/* Copies len bytes of this process's memory from src to dst without
+ * crashing on an address that is not mapped or not readable: 0, or
+ * -EFAULT when any byte of [src, src+len) cannot be read (dst is then
+ * undefined).  Linux: process_vm_readv on the process itself; Windows:
+ * ReadProcessMemory. */
+int pbpf_mem_read(void *dst, const void *src, size_t len);
+
+/* Sleeps for about ns nanoseconds (waits of the poll APIs). */
+void pbpf_sleep_ns(uint64_t ns);
 
 /* Threads: yield for spin-wait back-off in map locks; start/join for
  * tests and tools (the core itself never starts threads). */

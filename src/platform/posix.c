@@ -7,9 +7,11 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__linux__)
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #endif
@@ -114,6 +116,91 @@ uint64_t pbpf_thread_id(void)
 #else
     return (uint64_t)getpid();
 #endif
+}
+
+int pbpf_current_uid_gid(uint64_t *out)
+{
+    *out = (uint64_t)getgid() << 32 | (uint32_t)getuid();
+    return 0;
+}
+
+void pbpf_current_comm(char *buf, size_t size)
+{
+    if (!size)
+        return;
+    char name[17] = "";
+#if defined(__linux__)
+    if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0)
+        name[0] = 0;
+#else
+    pthread_getname_np(pthread_self(), name, sizeof name);
+#endif
+    name[16] = 0;
+    size_t n = 0;
+    while (name[n] && n + 1 < size)
+        n++;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = name[i];
+    buf[n] = 0;
+}
+
+/* Without process_vm_readv (not Linux, or refused by a seccomp policy), a
+ * pipe does the same: write(2) fails with EFAULT on unreadable memory. */
+static int mem_read_pipe(void *dst, const void *src, size_t len)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -EFAULT;
+    int rc = 0;
+    const char *s = src;
+    char *d = dst;
+    while (len && !rc) {
+        size_t n = len < 4096 ? len : 4096;
+        ssize_t w = write(fds[1], s, n);
+        if (w <= 0) {
+            rc = -EFAULT;
+            break;
+        }
+        ssize_t r = read(fds[0], d, (size_t)w);
+        if (r != w)
+            rc = -EFAULT;
+        s += w;
+        d += w;
+        len -= (size_t)w;
+    }
+    close(fds[0]);
+    close(fds[1]);
+    return rc;
+}
+
+int pbpf_mem_read(void *dst, const void *src, size_t len)
+{
+    if (!len)
+        return 0;
+    if ((uintptr_t)src + len < (uintptr_t)src)
+        return -EFAULT;
+#if defined(__linux__)
+    static int no_vm_readv;
+    if (!__atomic_load_n(&no_vm_readv, __ATOMIC_RELAXED)) {
+        struct iovec local = {dst, len}, remote = {(void *)(uintptr_t)src, len};
+        ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+        if (n == (ssize_t)len)
+            return 0;
+        if (n >= 0 || errno == EFAULT)
+            return -EFAULT;
+        if (errno != ENOSYS && errno != EPERM)
+            return -EFAULT;
+        __atomic_store_n(&no_vm_readv, 1, __ATOMIC_RELAXED);
+    }
+#endif
+    return mem_read_pipe(dst, src, len);
+}
+
+void pbpf_sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
 }
 
 void pbpf_thread_yield(void) { sched_yield(); }

@@ -72,6 +72,47 @@ int pbpf_random_bytes(void *buf, size_t len)
 uint64_t pbpf_process_id(void) { return GetCurrentProcessId(); }
 uint64_t pbpf_thread_id(void) { return GetCurrentThreadId(); }
 
+/* Windows has SIDs, not numeric user and group ids. */
+int pbpf_current_uid_gid(uint64_t *out)
+{
+    *out = 0;
+    return -EOPNOTSUPP;
+}
+
+/* The executable's base name, as Linux's comm of a process's main thread. */
+void pbpf_current_comm(char *buf, size_t size)
+{
+    if (!size)
+        return;
+    char path[MAX_PATH];
+    DWORD n = GetModuleFileNameA(NULL, path, sizeof path);
+    if (n == 0 || n >= sizeof path)
+        n = 0;
+    path[n] = 0;
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/')
+            base = p + 1;
+    size_t i = 0;
+    while (base[i] && i < 15 && i + 1 < size) {
+        buf[i] = base[i];
+        i++;
+    }
+    buf[i] = 0;
+}
+
+int pbpf_mem_read(void *dst, const void *src, size_t len)
+{
+    SIZE_T n = 0;
+    if (!len)
+        return 0;
+    if (!ReadProcessMemory(GetCurrentProcess(), src, dst, len, &n) || n != len)
+        return -EFAULT;
+    return 0;
+}
+
+void pbpf_sleep_ns(uint64_t ns) { Sleep((DWORD)((ns + 999999u) / 1000000u)); }
+
 void pbpf_thread_yield(void) { SwitchToThread(); }
 
 struct pbpf_thread {

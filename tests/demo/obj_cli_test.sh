@@ -10,6 +10,8 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 77;
 rm -rf "$T" && mkdir -p "$T" || exit 1
 failures=0 checks=0
 LM=$PROGS/legacy_maps.bpf.o SP=$PROGS/subprogs.bpf.o GD=$PROGS/global_data.bpf.o
+# an object that does not load: it calls bpf_get_current_task
+UH=$PROGS/unavailable_helper.bpf.o
 
 bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
@@ -49,7 +51,7 @@ ok "prog list" "0: socket_filter  name count_packets  section socket  license Du
 ok "prog list maps" "maps legacy_hash,legacy_array" "$PBPF" prog list "$LM"
 json "prog list --json" "len(d)==1 and d[0]['name']=='count_packets' and d[0]['type']=='socket_filter' and d[0]['maps']==['legacy_hash','legacy_array'] and d[0]['loaded'] and d[0]['license']=='Dual BSD/GPL'" "$PBPF" prog list "$LM" --json
 json "prog show --prog" "[p['name'] for p in d]==['cls_b']" "$PBPF" prog show "$SP" --prog cls_b --json
-json "prog list: not loadable object still listed" "len(d)>=1 and not d[0]['loaded'] and d[0]['load_error']" "$PBPF" prog list "$GD" --json
+json "prog list: not loadable object still listed" "len(d)>=1 and not d[0]['loaded'] and d[0]['load_error']" "$PBPF" prog list "$UH" --json
 ok "dump xlated names maps" "r1 = map\[legacy_hash\] ll" "$PBPF" prog dump xlated "$LM"
 ok "dump xlated names helpers" "call bpf_map_lookup_elem#1" "$PBPF" prog dump xlated "$LM"
 ok "dump xlated source lines" "^; .*bpf_map_lookup_elem(&legacy_hash" "$PBPF" prog dump xlated "$LM"
@@ -71,7 +73,7 @@ echo "hello" >"$T/text.o"
 fail "prog: text file" "not a BPF object" "$PBPF" prog list "$T/text.o"
 fail "prog: several programs need --prog" "3 programs: name one with --prog" "$PBPF" prog dump xlated "$SP"
 fail "prog: unknown --prog" "no program 'nope'" "$PBPF" prog dump xlated "$SP" --prog nope
-fail "prog: dump of an object that does not load" "cannot load" "$PBPF" prog dump xlated "$GD"
+fail "prog: dump of an object that does not load" "cannot load" "$PBPF" prog dump xlated "$UH"
 ok "prog: dump jited" "call bpf_map_lookup_elem\|call 0x1" "$PBPF" prog dump jited "$LM"
 fail "prog: dump jited --json" "no --json form" "$PBPF" prog dump jited "$LM" --json
 fail "prog: dump what" "unknown dump 'x'" "$PBPF" prog dump x "$LM"

@@ -329,11 +329,11 @@ static void callx_reaches_registered_helpers_only(void)
     CHECK_EQ(o.rc, -EINVAL);
     CHECK_EQ(o.err_pc, 1);
     CHECK_STR(o.err, "insn 1: callx to unknown helper 9999");
-    /* an id in range that nobody registered (6: trace_printk) */
-    struct pbpf_insn unreg[] = {MOV64_K(3, 6), CALLX(3), EXIT()};
+    /* an id in range that nobody registered (35: get_current_task) */
+    struct pbpf_insn unreg[] = {MOV64_K(3, 35), CALLX(3), EXIT()};
     o = RUN_CHECKED(unreg, NULL, 0);
     CHECK_EQ(o.rc, -EINVAL);
-    CHECK_STR(o.err, "insn 1: callx to unknown helper 6");
+    CHECK_STR(o.err, "insn 1: callx to unknown helper 35");
     struct pbpf_insn neg[] = {MOV64_K(3, -1), CALLX(3), EXIT()};
     o = RUN_CHECKED(neg, NULL, 0);
     CHECK_EQ(o.rc, -EINVAL);
@@ -342,10 +342,10 @@ static void callx_reaches_registered_helpers_only(void)
 
 static void load_rejects_unresolved_calls_and_pseudo_lddw(void)
 {
-    struct pbpf_insn printk[] = {MOV64_K(0, 0), CALL(6), EXIT()};
+    struct pbpf_insn printk[] = {MOV64_K(0, 0), CALL(35), EXIT()};
     struct outcome o = RUN_CHECKED(printk, NULL, 0);
     CHECK_EQ(o.load_rc, -EINVAL);
-    CHECK_STR(o.log, "insn 1: helper 6 (bpf_trace_printk) is not available for this runtime");
+    CHECK_STR(o.log, "insn 1: helper 35 (bpf_get_current_task) is not available for this runtime");
     struct pbpf_insn unknown[] = {CALL(900), EXIT()};
     o = RUN_CHECKED(unknown, NULL, 0);
     CHECK_EQ(o.load_rc, -EINVAL);
