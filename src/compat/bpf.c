@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bpf/bpf.h"
+#include "bpf/pbpf_attach.h"
 #include "compat/compat.h"
 #include "pbpf/hooks.h"
 #include "pbpf/maps.h"
@@ -20,9 +21,29 @@
 static struct pbpf_runtime *runtime;
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
 
+/* bpf_trace_printk's messages go to the function the loader set with
+ * pbpf_bpf_set_trace_print, else nowhere (Linux: the trace pipe, lost when
+ * nobody reads it). */
+static void (*trace_fn)(void *ctx, const char *msg, size_t len);
+static void *trace_ctx;
+
+void pbpf_bpf_set_trace_print(void (*fn)(void *ctx, const char *msg, size_t len), void *ctx)
+{
+    __atomic_store_n(&trace_ctx, ctx, __ATOMIC_RELAXED);
+    __atomic_store_n(&trace_fn, fn, __ATOMIC_RELEASE);
+}
+
+static void trace_print(void *ctx, const char *msg, size_t len)
+{
+    void (*fn)(void *, const char *, size_t) = __atomic_load_n(&trace_fn, __ATOMIC_ACQUIRE);
+    if (fn)
+        fn(__atomic_load_n(&trace_ctx, __ATOMIC_RELAXED), msg, len);
+}
+
 static void runtime_make(void)
 {
-    if (pbpf_runtime_new(NULL, &runtime) != 0)
+    PBPF_OPTS(pbpf_runtime_opts, ro, .print = trace_print);
+    if (pbpf_runtime_new(&ro, &runtime) != 0)
         runtime = NULL;
 }
 

@@ -343,6 +343,14 @@ int bpf_object__load(struct bpf_object *obj)
         return compat_err(-ENOMEM);
     for (size_t i = 0; i < obj->map_cnt; i++) {
         struct bpf_map *m = &obj->maps[i];
+        /* libbpf sizes a perf event array without max_entries for every
+         * possible CPU (bpf_object__create_map) */
+        if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !m->max_entries) {
+            rc = pbpf_object_set_map_max_entries(obj->o, i, rt->slots);
+            if (rc)
+                return compat_err(rc);
+            m->max_entries = rt->slots;
+        }
         if (m->kind != PBPF_OBJMAP_DATA)
             continue;
         rc = pbpf_object_set_map_initial_value(obj->o, i, m->init, m->value_size);

@@ -223,6 +223,33 @@ LIBBPF_API int ring_buffer__add(struct ring_buffer *rb, int map_fd,
 LIBBPF_API int ring_buffer__poll(struct ring_buffer *rb, int timeout_ms);
 LIBBPF_API int ring_buffer__consume(struct ring_buffer *rb);
 
+/* --- perf buffers (BPF_MAP_TYPE_PERF_EVENT_ARRAY) ------------------------- */
+
+struct perf_buffer;
+
+typedef void (*perf_buffer_sample_fn)(void *ctx, int cpu, void *data, __u32 size);
+typedef void (*perf_buffer_lost_fn)(void *ctx, int cpu, __u64 cnt);
+
+struct perf_buffer_opts {
+    size_t sz;
+};
+#define perf_buffer_opts__last_field sz
+
+/* One buffer of page_cnt pages (a power of two) per possible CPU (pbpf's
+ * execution slots, at most the map's max_entries), stored in the map at
+ * the CPU's index as libbpf stores its perf event fds. */
+LIBBPF_API struct perf_buffer *perf_buffer__new(int map_fd, size_t page_cnt,
+                                                perf_buffer_sample_fn sample_cb,
+                                                perf_buffer_lost_fn lost_cb, void *ctx,
+                                                const struct perf_buffer_opts *opts);
+LIBBPF_API void perf_buffer__free(struct perf_buffer *pb);
+/* Waits up to timeout_ms (-1: for ever) for records, consumes the buffers
+ * that have some; returns how many had. */
+LIBBPF_API int perf_buffer__poll(struct perf_buffer *pb, int timeout_ms);
+LIBBPF_API int perf_buffer__consume(struct perf_buffer *pb);
+LIBBPF_API int perf_buffer__consume_buffer(struct perf_buffer *pb, size_t buf_idx);
+LIBBPF_API size_t perf_buffer__buffer_cnt(const struct perf_buffer *pb);
+
 /* --- skeletons (bpftool gen skeleton) ------------------------------------- */
 
 struct bpf_map_skeleton {
