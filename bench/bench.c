@@ -150,6 +150,26 @@ static int run_pbpf(void *state, uint64_t n, uint64_t *sink, uint64_t *self_ns)
     return 0;
 }
 
+/* The JIT's code called directly, without pbpf_prog_run: its entry takes
+ * (r1, r2, run context) (src/exec/exec.h).  Only for programs that call
+ * nothing, which never touch the run context: the fixed cost of the code
+ * itself. */
+struct raw_state {
+    uint64_t (*entry)(uint64_t r1, uint64_t r2, void *ctx);
+    uint8_t *mem;
+    size_t len;
+};
+
+static int run_raw(void *state, uint64_t n, uint64_t *sink, uint64_t *self_ns)
+{
+    (void)self_ns;
+    struct raw_state *s = state;
+    uint64_t (*volatile fn)(uint64_t, uint64_t, void *) = s->entry;
+    for (uint64_t i = 0; i < n; i++)
+        *sink += fn((uint64_t)(uintptr_t)s->mem, s->len, NULL);
+    return 0;
+}
+
 struct native_state {
     u64 (*fn)(const u8 *p, const u8 *end);
     const uint8_t *mem;
@@ -267,6 +287,8 @@ struct bench_env {
     int failures;
     /* the empty program's times: the fixed cost of a run */
     double fixed_interp, fixed_checked, fixed_native, fixed_kernel, fixed_syscall;
+    /* the JIT through pbpf_prog_run, and its code called directly */
+    double fixed_jit, fixed_raw;
     /* programs the kernel runs unchanged (but for the prologue) */
     int kernel_same, kernel_ran;
     /* per program: JIT load time (ns), instruction slots, native bytes */
@@ -506,6 +528,15 @@ static void bench_one(struct bench_env *env, const struct bench_def *d)
     }
 
     if (!strcmp(d->name, "empty")) {
+        if (jit) {
+            const void *native = NULL;
+            if (pbpf_prog_jited(jit, &native, NULL) == 0) {
+                struct raw_state rs = {NULL, mem, sizeof mem};
+                memcpy(&rs.entry, &native, sizeof native);
+                env->fixed_raw = bench_time(run_raw, &rs, &terr);
+            }
+            env->fixed_jit = t_jit;
+        }
         env->fixed_interp = t_interp;
         env->fixed_checked = t_checked;
         env->fixed_native = t_native;
@@ -605,6 +636,11 @@ int main(int argc, char **argv)
             printf(", kernel %.1f per test-run repetition, %.0f per BPF_PROG_TEST_RUN call",
                    env.fixed_kernel, env.fixed_syscall);
         printf("\n");
+        if (env.fixed_jit > 0)
+            printf("fixed cost of a JIT run, ns: %.1f through pbpf_prog_run, %.1f calling the "
+                   "JIT code directly; kernel %.1f per BPF_PROG_TEST_RUN repetition\n",
+                   env.fixed_jit, env.fixed_raw,
+                   env.fixed_kernel > 0 ? env.fixed_kernel : 0.0);
     }
     if (!env.have_kernel)
         printf("kernel: unavailable (%s)\n", env.kernel_why);

@@ -8,7 +8,13 @@
  *    HASH_OF_MAPS take, as the value of an update, a pointer to a
  *    `struct pbpf_prog *` / `struct pbpf_map *`; lookups of map-in-map
  *    entries give the inner map's id (u32) as Linux does;
- *  - per-CPU values are per execution slot of the runtime (see pbpf.h). */
+ *  - per-CPU values are per execution slot of the runtime (see pbpf.h);
+ *  - a PROG_ARRAY slot holds a reference on its program (pbpf_prog_free
+ *    only drops the caller's); the array takes programs of one program type,
+ *    engine and mode, fixed by the first one stored or loaded with a
+ *    reference to it (-EINVAL otherwise, Linux's bpf_prog_map_compatible),
+ *    and its slots are cleared when the last reference that is not a
+ *    program's goes (Linux: when the last user file descriptor closes). */
 #ifndef PBPF_MAPS_H
 #define PBPF_MAPS_H
 

@@ -125,6 +125,8 @@ struct pbpf_prog_opts {
 /* Validates and prepares insns (copied) for execution. */
 int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t insn_cnt,
                    const struct pbpf_prog_opts *opts, struct pbpf_prog **out);
+/* Drops the caller's reference; prog array slots holding the program keep
+ * it alive until they are cleared. */
 void pbpf_prog_free(struct pbpf_prog *prog);
 
 size_t pbpf_prog_insn_cnt(const struct pbpf_prog *prog);
@@ -152,7 +154,15 @@ struct pbpf_run_opts {
  * of a fresh 512-byte stack.  mem is readable and writable by the program.
  * Returns 0 and r0, or a negative errno: -EFAULT (checked mode: access
  * outside every known region), -ELOOP (budget exhausted), -EINVAL (call of
- * an unknown helper), -E2BIG (call depth over 8). */
+ * an unknown helper), -E2BIG (call depth over 8).
+ *
+ * bpf_tail_call (12) replaces the running program with a program of a prog
+ * array, keeping r1 (r2..r9 start at 0, r10 is the same frame); at most 33
+ * per run (Linux's MAX_TAIL_CALL_CNT), after which calls fall through like
+ * missing slots.  Tail calls from bpf-to-bpf subprograms and from callbacks
+ * stop the run with -EOPNOTSUPP.  bpf_loop (181) and bpf_for_each_map_elem
+ * (164) call subprograms whose address the program took with lddw src=4;
+ * a callback runs in the frame below its caller's. */
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts);
 

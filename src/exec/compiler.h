@@ -8,6 +8,7 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define PBPF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PBPF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define PBPF_NOINLINE __attribute__((noinline))
 /* PBPF_FORCE_SWITCH_DISPATCH builds the interpreter's switch fallback, the
  * path compilers without computed goto take; a test build exercises it. */
 #if !defined(PBPF_FORCE_SWITCH_DISPATCH)
@@ -19,6 +20,7 @@ static inline uint64_t pbpf_bswap64(uint64_t v) { return __builtin_bswap64(v); }
 #else
 #define PBPF_LIKELY(x) (x)
 #define PBPF_UNLIKELY(x) (x)
+#define PBPF_NOINLINE
 static inline uint16_t pbpf_bswap16(uint16_t v) { return (uint16_t)((v >> 8) | (v << 8)); }
 static inline uint32_t pbpf_bswap32(uint32_t v)
 {

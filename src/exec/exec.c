@@ -350,6 +350,8 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
         rc = pbpf_jit_compile(prog, log, log_size);
         if (rc)
             goto fail;
+        if (!prog->needs_epoch)
+            prog->fast_entry = prog->jit_entry;
     }
     *out = prog;
     return 0;
@@ -405,9 +407,16 @@ static unsigned thread_slot(const struct pbpf_runtime *rt)
 {
     static unsigned next_slot;
     static _Thread_local unsigned mine_plus_one;
+    /* the last runtime's answer: saves a division per run */
+    static _Thread_local const struct pbpf_runtime *last_rt;
+    static _Thread_local unsigned last_slot;
+    if (PBPF_LIKELY(rt == last_rt))
+        return last_slot;
     if (!mine_plus_one)
         mine_plus_one = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) + 1;
-    return (mine_plus_one - 1) % rt->slots;
+    last_slot = (mine_plus_one - 1) % rt->slots;
+    last_rt = rt;
+    return last_slot;
 }
 
 /* The run's failure report; out of line so that the common path stays short. */
@@ -436,8 +445,30 @@ static void run_report(struct pbpf_run_ctx *ctx, int rc, uint64_t executed,
  * no allocation, and only the setup the program can observe.  The regions
  * exist only for checked runs, the epoch section only for programs that
  * can reach map elements (they name a map or call a helper). */
+static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
+                    struct pbpf_run_opts *opts) PBPF_NOINLINE;
+
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts)
+{
+    if (PBPF_LIKELY(prog->fast_entry && !opts)) {
+        /* JIT code that calls nothing: besides failing (which sets err,
+         * err_pc and msg together) it can only read the packet fields */
+        struct pbpf_run_ctx ctx;
+        ctx.prog = prog;
+        ctx.pkt = mem;
+        ctx.pkt_len = mem_len;
+        ctx.err = 0;
+        uint64_t result = prog->fast_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
+        if (!ctx.err && r0)
+            *r0 = result;
+        return ctx.err;
+    }
+    return run_full(prog, mem, mem_len, r0, opts);
+}
+
+static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
+                    struct pbpf_run_opts *opts)
 {
     struct pbpf_run_ctx ctx;
     ctx.prog = prog;
@@ -468,19 +499,20 @@ int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r
     }
     uint64_t executed = 0, result = 0;
     int rc;
-    if (prog->engine == PBPF_ENGINE_JIT && !prog->needs_epoch) {
-        rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
+    /* map elements the program can reach stay allocated until it ends */
+    int epoch = prog->needs_epoch;
+    if (epoch)
+        pbpf_epoch_enter();
+    if (PBPF_LIKELY(prog->jit_entry != NULL)) {
+        result = prog->jit_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
+        rc = ctx.err;
     } else {
         int count = opts ? OPT(opts, struct pbpf_run_opts, count_insns, 0) : 0;
-        /* map elements the program can reach stay allocated until it ends */
-        pbpf_epoch_enter();
-        if (prog->engine == PBPF_ENGINE_JIT)
-            rc = pbpf_jit_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, &result);
-        else
-            rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
-                                 &executed);
-        pbpf_epoch_exit();
+        rc = pbpf_interp_run(prog, &ctx, (uint64_t)(uintptr_t)mem, mem_len, count, &result,
+                             &executed);
     }
+    if (epoch)
+        pbpf_epoch_exit();
     if (PBPF_UNLIKELY(opts != NULL))
         run_report(&ctx, rc, executed, opts);
     if (rc == 0 && r0)

@@ -70,6 +70,11 @@ struct pbpf_prog {
     struct interp_op *ops;
     /* JIT: native code and its entry point */
     struct pbpf_jit_code *jit;
+    /* its entry: r0 = jit_entry(r1, r2, ctx); NULL on the interpreter */
+    uint64_t (*jit_entry)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
+    /* jit_entry when the program calls nothing and names no map: runs
+     * need no epoch section, slot or regions (pbpf_prog_run's short path) */
+    uint64_t (*fast_entry)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
     unsigned jit_flags; /* PBPF_JIT_* */
     uint32_t prog_type, expected_attach_type;
     /* maps the program refers to (references held), and the map values

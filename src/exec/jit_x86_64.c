@@ -1505,6 +1505,7 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
         goto out;
     }
     jc->entry = (jit_entry_fn)(uintptr_t)jc->mem;
+    prog->jit_entry = jc->entry; /* pbpf_prog_run calls it directly */
     if (prog->n_cb_targets) {
         jc->cb_entry = (uint64_t(*)(const void *))(uintptr_t)((uint8_t *)jc->mem +
                                                                st.labels[LBL_CB_ENTRY]);
@@ -1543,6 +1544,7 @@ void pbpf_jit_free(struct pbpf_prog *prog)
     pbpf_free(jc->offs);
     pbpf_free(jc);
     prog->jit = NULL;
+    prog->jit_entry = NULL;
 }
 
 int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *size)
