@@ -36,14 +36,16 @@ enum {
     AT_CGROUP_INET6_GETSOCKNAME = 32, AT_XDP_DEVMAP = 33, AT_CGROUP_INET_SOCK_RELEASE = 34,
 };
 
-#define SCALAR(o, s, r, w) {(o), (s), (r), (w), PBPF_CTXF_SCALAR, (s), (o)}
+#define SCALAR(o, s, r, w) {(o), (s), (r), (w), PBPF_CTXF_SCALAR, (s), (o), 0}
+/* a field whose narrow reads must start at its first byte */
+#define SCALAR_S(o, s, r, w) {(o), (s), (r), (w), PBPF_CTXF_SCALAR, (s), (o), 1}
 
 /* --- XDP: struct xdp_md ---------------------------------------------- */
 
 static const struct pbpf_ctx_field xdp_fields[] = {
-    {0, 4, W4, 0, PBPF_CTXF_PKT_DATA, 8, offsetof(struct pbpf_xdp_ctx, data)},
-    {4, 4, W4, 0, PBPF_CTXF_PKT_END, 8, offsetof(struct pbpf_xdp_ctx, data_end)},
-    {8, 4, W4, 0, PBPF_CTXF_PKT_META, 8, offsetof(struct pbpf_xdp_ctx, data_meta)},
+    {0, 4, W4, 0, PBPF_CTXF_PKT_DATA, 8, offsetof(struct pbpf_xdp_ctx, data), 0},
+    {4, 4, W4, 0, PBPF_CTXF_PKT_END, 8, offsetof(struct pbpf_xdp_ctx, data_end), 0},
+    {8, 4, W4, 0, PBPF_CTXF_PKT_META, 8, offsetof(struct pbpf_xdp_ctx, data_meta), 0},
     SCALAR(12, 4, W4, 0), /* ingress_ifindex */
     SCALAR(16, 4, W4, 0), /* rx_queue_index */
     SCALAR(20, 4, W4, 0), /* egress_ifindex */
@@ -88,8 +90,8 @@ static const struct pbpf_ctx_field skb_fields[] = {
     SCALAR(SKB_CB, 20, ANYW, ANYW),
     SCALAR(SKB_HASH, 4, NARROW4, W4),
     SCALAR(SKB_TC_CLASSID, 4, NARROW4, W4),
-    {SKB_DATA, 4, W4, 0, PBPF_CTXF_PKT_DATA, 8, offsetof(struct pbpf_skb_ctx, data)},
-    {SKB_DATA_END, 4, W4, 0, PBPF_CTXF_PKT_END, 8, offsetof(struct pbpf_skb_ctx, data_end)},
+    {SKB_DATA, 4, W4, 0, PBPF_CTXF_PKT_DATA, 8, offsetof(struct pbpf_skb_ctx, data), 0},
+    {SKB_DATA_END, 4, W4, 0, PBPF_CTXF_PKT_END, 8, offsetof(struct pbpf_skb_ctx, data_end), 0},
     SCALAR(SKB_NAPI_ID, 4, NARROW4, W4),
     SCALAR(SKB_FAMILY, 4, NARROW4, W4),
     SCALAR(SKB_REMOTE_IP4, 4, W4, W4),
@@ -98,11 +100,11 @@ static const struct pbpf_ctx_field skb_fields[] = {
     SCALAR(SKB_LOCAL_IP6, 16, W4, W4),
     SCALAR(SKB_REMOTE_PORT, 4, NARROW4, W4),
     SCALAR(SKB_LOCAL_PORT, 4, NARROW4, W4),
-    {SKB_DATA_META, 4, W4, 0, PBPF_CTXF_PKT_META, 8, offsetof(struct pbpf_skb_ctx, data_meta)},
+    {SKB_DATA_META, 4, W4, 0, PBPF_CTXF_PKT_META, 8, offsetof(struct pbpf_skb_ctx, data_meta), 0},
     SCALAR(SKB_TSTAMP, 8, W8, W8),
     SCALAR(SKB_WIRE_LEN, 4, NARROW4, W4),
     SCALAR(SKB_GSO_SEGS, 4, NARROW4, W4),
-    {SKB_SK, 8, W8, 0, PBPF_CTXF_SOCK, 8, SKB_SK},
+    {SKB_SK, 8, W8, 0, PBPF_CTXF_SOCK, 8, SKB_SK, 0},
     SCALAR(SKB_GSO_SIZE, 4, NARROW4, W4),
     SCALAR(SKB_TSTAMP_TYPE, 1, W1, W1),
     SCALAR(SKB_HWTSTAMP, 8, W8, 0),
@@ -210,34 +212,39 @@ static const struct pbpf_ctx_field syscall_fields[] = {SCALAR(0, 65535, ANYW, AN
 
 /* --- sockets ----------------------------------------------------------- */
 
-/* struct bpf_sock (bpf_sock_is_valid_access, sock_filter_is_valid_access) */
+/* struct bpf_sock (sock_filter_is_valid_access, bpf_sock_is_valid_access):
+ * bound_dev_if, mark and priority whole and only where they can be set;
+ * the others narrow, some only from their first byte; dst_port (__be16)
+ * by byte, half or, for old programs, as a u32 at its offset. */
 static const struct pbpf_ctx_field sock_fields[] = {
-    SCALAR(0, 4, NARROW4, W4),  /* bound_dev_if */
-    SCALAR(4, 4, NARROW4, 0),   /* family */
-    SCALAR(8, 4, NARROW4, 0),   /* type */
-    SCALAR(12, 4, NARROW4, 0),  /* protocol */
-    SCALAR(16, 4, NARROW4, W4), /* mark */
-    SCALAR(20, 4, NARROW4, W4), /* priority */
-    SCALAR(24, 4, NARROW4, 0),  /* src_ip4 */
-    SCALAR(28, 16, NARROW4, 0), /* src_ip6[4] */
-    SCALAR(44, 4, NARROW4, 0),  /* src_port */
-    SCALAR(48, 4, W2 | W4, 0),  /* dst_port (__be16, 4-byte reads for old programs) */
-    SCALAR(52, 4, NARROW4, 0),  /* dst_ip4 */
-    SCALAR(56, 16, NARROW4, 0), /* dst_ip6[4] */
-    SCALAR(72, 4, NARROW4, 0),  /* state */
-    SCALAR(76, 4, NARROW4, 0),  /* rx_queue_mapping */
+    SCALAR(0, 4, W4, W4),         /* bound_dev_if */
+    SCALAR_S(4, 4, NARROW4, 0),   /* family */
+    SCALAR_S(8, 4, NARROW4, 0),   /* type */
+    SCALAR_S(12, 4, NARROW4, 0),  /* protocol */
+    SCALAR(16, 4, W4, W4),        /* mark */
+    SCALAR(20, 4, W4, W4),        /* priority */
+    SCALAR(24, 4, NARROW4, 0),    /* src_ip4 */
+    SCALAR(28, 16, NARROW4, 0),   /* src_ip6[4] */
+    SCALAR_S(44, 4, NARROW4, 0),  /* src_port */
+    SCALAR(48, 4, NARROW4, 0),    /* dst_port */
+    SCALAR(52, 4, NARROW4, 0),    /* dst_ip4 */
+    SCALAR(56, 16, NARROW4, 0),   /* dst_ip6[4] */
+    SCALAR_S(72, 4, NARROW4, 0),  /* state */
+    SCALAR_S(76, 4, NARROW4, 0),  /* rx_queue_mapping */
 };
 
-/* __sock_filter_check_attach_type: writes of bound_dev_if, mark and
- * priority at socket creation; addresses and ports after bind. */
+/* __sock_filter_check_attach_type: bound_dev_if, mark and priority exist
+ * at socket creation and release; addresses and ports after bind. */
 static int sock_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t off, uint32_t size,
                       int write)
 {
-    (void)size;
-    if (write) {
-        return (at == AT_CGROUP_INET_SOCK_CREATE || at == AT_CGROUP_INET_SOCK_RELEASE) &&
-               (f->off == 0 || f->off == 16 || f->off == 20);
-    }
+    int create = at == AT_CGROUP_INET_SOCK_CREATE || at == AT_CGROUP_INET_SOCK_RELEASE;
+    if (f->off == 0 || f->off == 16 || f->off == 20)
+        return create;
+    if (write)
+        return 0;
+    if (f->off == 48) /* dst_port: bytes 48, 49; a half or a word at 48 */
+        return size == 1 ? off < 50 : off == 48;
     if (in_range(off, 24, 28))
         return at == AT_CGROUP_INET4_POST_BIND;
     if (in_range(off, 28, 44))
@@ -249,16 +256,16 @@ static int sock_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t off, 
 
 /* struct bpf_sock_addr */
 static const struct pbpf_ctx_field sock_addr_fields[] = {
-    SCALAR(0, 4, NARROW4, 0),       /* user_family */
+    SCALAR(0, 4, W4, 0),            /* user_family */
     SCALAR(4, 4, NARROW4, W4),      /* user_ip4 */
     SCALAR(8, 16, NARROW4 | W8, W4 | W8), /* user_ip6[4] */
     SCALAR(24, 4, NARROW4, W4),     /* user_port */
-    SCALAR(28, 4, NARROW4, 0),      /* family */
-    SCALAR(32, 4, NARROW4, 0),      /* type */
-    SCALAR(36, 4, NARROW4, 0),      /* protocol */
+    SCALAR(28, 4, W4, 0),           /* family */
+    SCALAR(32, 4, W4, 0),           /* type */
+    SCALAR(36, 4, W4, 0),           /* protocol */
     SCALAR(40, 4, NARROW4, W4),     /* msg_src_ip4 */
     SCALAR(44, 16, NARROW4 | W8, W4 | W8), /* msg_src_ip6[4] */
-    {64, 8, W8, 0, PBPF_CTXF_SOCK, 8, 64}, /* sk */
+    {64, 8, W8, 0, PBPF_CTXF_SOCK, 8, 64, 0}, /* sk */
 };
 
 static int is_inet4_at(uint32_t at)
@@ -286,11 +293,11 @@ static int sock_addr_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t 
     case 4:
         return is_inet4_at(at);
     case 8:
-        return is_inet6_at(at) && (size != 8 || (off - f->off) % 8 == 0);
+        return is_inet6_at(at) && (size != 8 || off % 8 == 0);
     case 40:
         return at == AT_CGROUP_UDP4_SENDMSG;
     case 44:
-        return at == AT_CGROUP_UDP6_SENDMSG && (size != 8 || (off - f->off) % 8 == 0);
+        return at == AT_CGROUP_UDP6_SENDMSG && (size != 8 || off % 8 == 0);
     default:
         return !write || f->off == 24;
     }
@@ -302,12 +309,14 @@ static int sock_addr_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t 
 static const struct pbpf_ctx_field sock_ops_fields[] = {
     SCALAR(0, 4, W4, 0),     /* op */
     SCALAR(4, 16, W4, W4),   /* args[4] / reply / replylong[4] */
-    SCALAR(20, 148, W4, 0),  /* family .. sk_txhash, u32 each */
+    SCALAR(20, 144, W4, 0),  /* family .. sacked_out, u32 each */
+    SCALAR(164, 4, W4, W4),  /* sk_txhash */
     SCALAR(168, 16, W8, 0),  /* bytes_received, bytes_acked */
-    {184, 8, W8, 0, PBPF_CTXF_SOCK, 8, 184},
-    {192, 8, W8, 0, PBPF_CTXF_SCALAR, 8, 192}, /* skb_data: a packet pointer */
-    {200, 8, W8, 0, PBPF_CTXF_SCALAR, 8, 200}, /* skb_data_end */
-    SCALAR(208, 8, W4, 0),   /* skb_len, skb_tcp_flags */
+    {184, 8, W8, 0, PBPF_CTXF_SOCK, 8, 184, 0},
+    {192, 8, W8, 0, PBPF_CTXF_SCALAR, 8, 192, 0}, /* skb_data: a packet pointer */
+    {200, 8, W8, 0, PBPF_CTXF_SCALAR, 8, 200, 0}, /* skb_data_end */
+    SCALAR(208, 4, W4, 0),   /* skb_len */
+    SCALAR_S(212, 4, NARROW4, 0), /* skb_tcp_flags */
     SCALAR(216, 8, W8, 0),   /* skb_hwtstamp */
 };
 
@@ -316,7 +325,7 @@ static int sock_ops_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t o
 {
     (void)at, (void)size;
     if (write)
-        return f->off == 4 || off == 164; /* reply, sk_txhash */
+        return off == 4 || off == 164; /* reply, sk_txhash */
     return 1;
 }
 
@@ -386,7 +395,8 @@ int pbpf_ctx_access(const struct pbpf_ctx_desc *d, uint32_t attach_type, int64_t
     }
     if (f) {
         uint8_t widths = write ? f->write : f->read;
-        if (!(widths & size) || (d->allow && !d->allow(f, attach_type, off, size, write)))
+        if (!(widths & size) || (d->allow && !d->allow(f, attach_type, off, size, write)) ||
+            (f->narrow_at_start && size < f->size && off != f->off))
             f = NULL;
     }
     if (!f) {

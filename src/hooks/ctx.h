@@ -40,6 +40,7 @@ struct pbpf_ctx_field {
     uint8_t kind;          /* enum pbpf_ctx_field_kind */
     uint16_t internal_size; /* of the internal field (8 for pointers) */
     uint32_t internal_off; /* in the internal context */
+    uint8_t narrow_at_start; /* narrow reads only from the field's first byte */
 };
 
 struct pbpf_ctx_desc {

@@ -2,9 +2,9 @@
 # The pbpf commands on ELF objects (prog, map, btf, batch): output forms,
 # JSON that parses, maps that change in a batch, and failures (bad objects,
 # names, bytes, arguments) that exit 1 with one line on stderr.
-#   obj_cli_test.sh PBPF PROGS_DIR WORK_DIR
+#   obj_cli_test.sh PBPF PROGS_DIR WORK_DIR SRC_DIR DEMO_OBJ HAVE_PCAP
 set -u
-PBPF=$1 PROGS=$2 T=$3
+PBPF=$1 PROGS=$2 T=$3 SRC=$4 DEMO=$5 PCAP=$6
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 77; }
 [ -f "$PROGS/legacy_maps.bpf.o" ] || { echo "SKIP: no test objects (clang missing)"; exit 77; }
 rm -rf "$T" && mkdir -p "$T" || exit 1
@@ -22,13 +22,15 @@ ok() {
     if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"
     elif ! grep -q -- "$re" "$T/out"; then bad "$desc: stdout lacks '$re': $(head -5 "$T/out")"; fi
 }
-# json DESC PYEXPR CMD...: exit 0, stdout is one JSON document, PYEXPR (on d) true
+# json DESC PYEXPR CMD...: exit 0, stdout is one JSON document, PYEXPR (on d)
+# true; the documents are checked together at the end (one python3 start)
+njson=0
 json() {
     desc=$1 expr=$2; shift 2; checks=$((checks + 1))
-    "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?
-    if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"; return; fi
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($expr) else 3)" "$T/out" \
-        || bad "$desc: JSON does not parse or '$expr' is false: $(head -c 300 "$T/out")"
+    njson=$((njson + 1))
+    "$@" >"$T/json.$njson" 2>"$T/err" </dev/null; rc=$?
+    if [ $rc -ne 0 ]; then bad "$desc: exit $rc: $(cat "$T/err")"; rm -f "$T/json.$njson"; return; fi
+    printf '%s\t%s\t%s\n' "$njson" "$desc" "$expr" >>"$T/json.list"
 }
 # fail DESC REGEX CMD...: exit 1, no stdout, exactly one stderr line matching
 fail() {
@@ -151,6 +153,68 @@ fail "btf: bad format" "unknown format 'x'" "$PBPF" btf dump "$SP" --format x
 fail "btf: c with json" "--json goes with --format raw" "$PBPF" btf dump "$SP" --format c --json
 fail "btf: not BTF" "BTF" "$PBPF" btf dump "$T/text.o"
 fail "btf: no verb" "missing verb" "$PBPF" btf
+
+# --- run OBJ ----------------------------------------------------------------
+ETH="02 00 5e 00 00 10 02 00 5e 00 00 20 08 00"
+IP4="45 00 00 1c 00 01 00 00 40 11 00 00 0a 00 00 01 c0 00 02 0a"
+UDP="30 39 00 35 00 08 00 00"
+# count_packets returns 0 (its array lookup succeeds): a socket filter's "drop"
+ok "run: socket filter on bytes" "retval: 0" "$PBPF" run "$LM" --data-in "$ETH $IP4 $UDP"
+json "run --data-in --json" "d['retval']==0 and len(d['data_out'])==42 and d['repeat']==3" "$PBPF" run "$LM" --data-in "$ETH $IP4 $UDP" --repeat 3 --json
+fail "run: bad hex" "--data-in" "$PBPF" run "$LM" --data-in "zz"
+fail "run: runt frame" "Ethernet" "$PBPF" run "$LM" --data-in "00 01 02"
+fail "run: --data-in and --pcap" "exclude each other" "$PBPF" run "$LM" --data-in 00 --pcap x
+fail "run: --out without --pcap" "go with --pcap" "$PBPF" run "$LM" --out x
+fail "run: several programs" "name one with --prog" "$PBPF" run "$SP" --data-in "$ETH"
+fail "run: object that does not load" "cannot load" "$PBPF" run "$UH"
+fail "run: bad repeat" "--repeat needs" "$PBPF" run "$LM" --repeat 0
+if [ -f "$DEMO" ]; then
+    ok "run: xdp on an ARP frame" "retval: 2 (XDP_PASS)" "$PBPF" run "$DEMO" --data-in "ff ff ff ff ff ff $ETH 08 06 00 01 08 00 06 04 00 01"
+    # an echo request comes back as the reply: addresses swapped, type 0
+    ok "run: xdp rewrite" "retval: 3 (XDP_TX)" "$PBPF" run "$DEMO" --data-in "$ETH 45 00 00 1c 00 01 00 00 40 01 00 00 0a 00 00 01 c0 00 02 0a 08 00 e5 cb 12 34 00 00"
+    grep -q "data_out (42 bytes): 02 00 5e 00 00 20 02 00 5e 00 00 10 08 00 45 00 00 1c 00 01 00 00 40 01 00 00 c0 00 02 0a 0a 00 00 01 00 00 ed cb 12 34 00 00" "$T/out" \
+        || bad "run: xdp rewrite: $(cat "$T/out")"
+    json "run --engine jit --data-in" "d['verdict']=='XDP_TX'" "$PBPF" run "$DEMO" --engine jit --data-in "$ETH 45 00 00 1c 00 01 00 00 40 01 00 00 0a 00 00 01 c0 00 02 0a 08 00 e5 cb 12 34 00 00" --json
+fi
+if [ "$PCAP" = ON ] && [ -f "$DEMO" ]; then
+    python3 "$SRC/scripts/gen_demo_pcap.py" "$T/small.pcap" --count 300 --seed 3 --expect "$T/small.json" || bad "gen_demo_pcap"
+    json "run --pcap xdp" "d['packets']+d['skipped']==300 and d['passed']+d['transmitted']+d['dropped']==d['packets'] and sum(d['verdicts'].values())==d['packets'] and d['ns_per_packet']>0" "$PBPF" run "$DEMO" --pcap "$T/small.pcap" --out "$T/o.pcap" --json
+    json "run --pcap --repeat 2" "d['packets']+d['skipped']==600" "$PBPF" run "$DEMO" --pcap "$T/small.pcap" --repeat 2 --json
+    ok "run --pcap text" "speed: .* Mpps, .* ns/packet" "$PBPF" run "$DEMO" --pcap "$T/small.pcap"
+    ok "run --pcap progress when asked" "packets" "$PBPF" run "$DEMO" --pcap "$T/small.pcap" --progress
+    # socket filter (returns 0: everything dropped); tc: every packet counted
+    json "run --pcap socket filter" "d['type']=='socket_filter' and d['dropped']==d['packets']>0 and d['verdicts'].get('dropped (0)')==d['packets'] and d['packets']+d['skipped']==300" "$PBPF" run "$LM" --pcap "$T/small.pcap" --out "$T/sf.pcap" --json
+    json "run --pcap tc" "d['type']=='sched_cls' and sum(d['verdicts'].values())==d['packets']" "$PBPF" run "$SP" --prog cls_plain --pcap "$T/small.pcap" --json
+    head -c 5000 "$T/small.pcap" >"$T/cut.pcap"
+    fail "run: capture cut mid-record" "truncated" "$PBPF" run "$DEMO" --pcap "$T/cut.pcap"
+    fail "run: not a capture" "cannot read '$T/text.o'" "$PBPF" run "$DEMO" --pcap "$T/text.o"
+    fail "run: no capture" "cannot read" "$PBPF" run "$DEMO" --pcap "$T/none.pcap"
+    fail "run: unwritable output" "cannot write" "$PBPF" run "$DEMO" --pcap "$T/small.pcap" --out "$T/no/such/dir.pcap"
+    printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\161\000\000\000' >"$T/sll.pcap"
+    fail "run: not Ethernet" "only Ethernet captures" "$PBPF" run "$DEMO" --pcap "$T/sll.pcap"
+fi
+
+# the JSON documents: each parses and its expression holds
+if [ -f "$T/json.list" ]; then
+    out=$(python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+for line in open(t + "/json.list"):
+    n, desc, expr = line.rstrip("\n").split("\t", 2)
+    try:
+        d = json.load(open("%s/json.%s" % (t, n)))
+        ok = eval(expr)
+    except Exception as e:
+        ok, expr = False, "%s (%s)" % (expr, e)
+    if not ok:
+        print("FAIL: %s: '%s' is false: %s" % (desc, expr, open("%s/json.%s" % (t, n)).read()[:300]))
+PY
+)
+    if [ -n "$out" ]; then
+        echo "$out"
+        failures=$((failures + $(echo "$out" | grep -c '^FAIL')))
+    fi
+fi
 
 echo "$checks checks, $failures failed"
 [ $failures -eq 0 ]

@@ -17,6 +17,7 @@
 #include "hooks/ctx.h"
 #include "kbpf.h"
 #include "pbpf/hooks.h"
+#include "pbpf/maps.h"
 #include "pbpf/object.h"
 #include "unit.h"
 
@@ -34,6 +35,10 @@ static const struct access_type access_types[] = {
     {1, 0, "socket_filter"}, {2, 0, "kprobe"}, {3, 0, "sched_cls"}, {4, 0, "sched_act"},
     {5, 0, "tracepoint"}, {6, 0, "xdp"}, {7, 0, "perf_event"}, {8, 0, "cgroup_skb"},
     {10, 0, "lwt_in"}, {11, 0, "lwt_out"}, {12, 0, "lwt_xmit"}, {17, 0, "raw_tracepoint"},
+    {9, 2, "cgroup_sock(create)"}, {9, 12, "cgroup_sock(post_bind4)"},
+    {9, 13, "cgroup_sock(post_bind6)"}, {13, 0, "sock_ops"},
+    {18, 10, "sock_addr(connect4)"}, {18, 11, "sock_addr(connect6)"},
+    {18, 14, "sock_addr(sendmsg4)"}, {18, 15, "sock_addr(sendmsg6)"},
 };
 
 static const uint8_t size_code[9] = {[1] = 0x10, [2] = 0x08, [4] = 0x00, [8] = 0x18};
@@ -198,11 +203,58 @@ static void test_scan(void)
     }
 }
 
+/* bpf_redirect_map on a DEVMAP: an entry redirects (XDP_REDIRECT with the
+ * entry's ifindex in the result), a missing key gives the flags' action */
+static void test_redirect_map(void)
+{
+    struct pbpf_map *m = NULL;
+    PBPF_OPTS(pbpf_map_create_opts, mo, .type = PBPF_MAP_TYPE_DEVMAP, .key_size = 4,
+              .value_size = 4, .max_entries = 8);
+    CHECK_EQ(pbpf_map_create(rt, &mo, &m), 0);
+    if (!m)
+        return;
+    uint32_t key = 5, ifindex = 42;
+    CHECK_EQ(pbpf_map_update_elem(m, &key, &ifindex, 0), 0);
+    for (uint32_t k = 4; k <= 5; k++) {
+        struct pbpf_insn p[] = {
+            {0x18, 1 | PBPF_PSEUDO_MAP_FD << 4, 0, 0}, {0, 0, 0, 0}, /* r1 = map 0 */
+            {0xb7, 2, 0, (int32_t)k},                                /* r2 = key */
+            {0xb7, 3, 0, 2},                                         /* r3 = XDP_PASS */
+            {0x85, 0, 0, 51},                                        /* redirect_map */
+            {0x95, 0, 0, 0},
+        };
+        struct pbpf_prog *prog = NULL;
+        char log[200] = "";
+        PBPF_OPTS(pbpf_prog_opts, po, .prog_type = 6, .maps = &m, .map_cnt = 1, .log_buf = log,
+                  .log_size = sizeof log);
+        CHECK_EQ(pbpf_prog_load(rt, p, sizeof p / sizeof p[0], &po, &prog), 0);
+        if (!prog)
+            continue;
+        uint8_t pkt[64] = {0};
+        PBPF_OPTS(pbpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof pkt);
+        CHECK_EQ(pbpf_prog_test_run(prog, &o), 0);
+        if (k == 5) {
+            CHECK_EQ(o.retval, 4);
+            CHECK_EQ(o.redirect_type, PBPF_REDIRECT_MAP);
+            CHECK_EQ(o.redirect_map_type, PBPF_MAP_TYPE_DEVMAP);
+            CHECK_EQ(o.redirect_key, 5);
+            CHECK_EQ(o.redirect_ifindex, 42);
+        } else {
+            CHECK_EQ(o.retval, 2);
+            CHECK_EQ(o.redirect_type, PBPF_REDIRECT_NONE);
+        }
+        pbpf_prog_free(prog);
+    }
+    pbpf_map_free(m);
+}
+
 /* --- run: test runs on every engine and in the kernel -------------------- */
 
 struct result {
     int rc;
     uint32_t retval, data_size_out, ctx_size_out;
+    uint32_t redirect_type, redirect_ifindex;
+    uint64_t redirect_flags;
     uint8_t data[4096];
     uint8_t ctx[256];
 };
@@ -227,6 +279,9 @@ static void pbpf_test(struct pbpf_prog *prog, const struct input *in, struct res
               .ctx_out = in->ctx_room ? r->ctx : NULL, .ctx_size_out = in->ctx_room,
               .repeat = in->repeat, .err_buf = err, .err_size = err_size);
     r->rc = pbpf_prog_test_run(prog, &o);
+    r->redirect_type = o.redirect_type;
+    r->redirect_ifindex = o.redirect_ifindex;
+    r->redirect_flags = o.redirect_flags;
     r->retval = o.retval;
     r->data_size_out = o.data_size_out;
     r->ctx_size_out = o.ctx_size_out;
@@ -524,6 +579,19 @@ static void run_object(const char *file, size_t (*inputs)(const struct pkts *),
             CHECK(memcmp(res[0].data + 8, k->udp, k->udp_n) == 0);
             CHECK_EQ(res[0].data[0], 0xa0);
             CHECK_EQ(res[12].data_size_out, k->udp_n + 24); /* three runs, three pushes */
+        } else if (strcmp(op->name, "xdp_redirect_if") == 0) {
+            /* bpf_redirect(7, 0): XDP_REDIRECT, the target in the result */
+            CHECK_EQ(res[0].retval, 4);
+            CHECK_EQ(res[0].redirect_type, PBPF_REDIRECT_IFINDEX);
+            CHECK_EQ(res[0].redirect_ifindex, 7);
+        } else if (strcmp(op->name, "tc_redirect") == 0) {
+            /* bpf_redirect(3, BPF_F_INGRESS): TC_ACT_REDIRECT */
+            CHECK_EQ(res[0].retval, 7);
+            CHECK_EQ(res[0].redirect_type, PBPF_REDIRECT_IFINDEX);
+            CHECK_EQ(res[0].redirect_ifindex, 3);
+            CHECK_EQ(res[0].redirect_flags, 1);
+        } else if (strcmp(op->name, "xdp_ctx_fields") == 0 || strcmp(op->name, "sf_fields") == 0) {
+            CHECK_EQ(res[0].redirect_type, PBPF_REDIRECT_NONE);
         } else if (strcmp(op->name, "tc_nat") == 0) {
             /* the rewritten packet's checksums verify */
             CHECK_EQ(res[0].rc, 0);
@@ -642,6 +710,7 @@ int main(int argc, char **argv)
         UNIT_RUN(test_access);
     } else if (strcmp(argv[1], "scan") == 0) {
         UNIT_RUN(test_scan);
+        UNIT_RUN(test_redirect_map);
     } else if (strcmp(argv[1], "run") == 0 && argc > 2) {
         dir = argv[2];
         if (!have_kernel)

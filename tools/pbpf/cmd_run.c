@@ -6,6 +6,7 @@
 
 #include "cfile.h"
 #include "cli.h"
+#include "objcli.h"
 #include "platform/platform.h"
 
 static void run_usage(void)
@@ -22,7 +23,24 @@ static void run_usage(void)
            "                  verified: no checks, for trusted code only (default for jit)\n"
            "  --stats         also print the instructions executed and the time per run\n"
            "  --repeat N      run N times (each run on a fresh copy of the memory)\n"
-           "  --json          print {\"r0\", \"instructions\", \"ns_per_run\", \"runs\"}\n");
+           "  --json          print {\"r0\", \"instructions\", \"ns_per_run\", \"runs\"}\n\n"
+           "An ELF object (x.bpf.o) is run as BPF_PROG_TEST_RUN runs it, once on given\n"
+           "bytes or over a capture file: see 'pbpf run OBJ --help'.\n");
+}
+
+/* The file argument: the first word that is not an option or its value. */
+static const char *run_file_arg(int argc, char **argv)
+{
+    static const char *const with_value[] = {"--mem", "--engine", "--mode", "--repeat", "--prog",
+                                             "--data-in", "--pcap", "--out", "--tx-out"};
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-')
+            return argv[i];
+        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+            if (!strcmp(argv[i], with_value[k]))
+                i++;
+    }
+    return NULL;
 }
 
 int cli_cmd_run(int argc, char **argv)
@@ -32,6 +50,9 @@ int cli_cmd_run(int argc, char **argv)
     enum pbpf_mode mode = PBPF_MODE_CHECKED;
     int mode_given = 0, stats = 0, json = 0;
     uint64_t repeat = 1;
+    const char *file = run_file_arg(argc, argv);
+    if (file && cli_is_elf(file))
+        return cli_run_object(argc, argv);
     for (int i = 1; i < argc; i++) {
         int m;
         if (cli_is_help(argv[i])) {
