@@ -19,6 +19,7 @@ extern "C" {
 #endif
 
 struct pbpf_object_line_info; /* pbpf/object.h */
+struct pbpf_ctx_desc;         /* src/hooks/ctx.h */
 
 /* A context access the verifier proved: the load or store at insn_idx
  * reaches the context at byte base_off + insn.off (base_off: the constant
@@ -54,7 +55,19 @@ struct pbpf_verifier_opts {
      * ctx_access_cap are written; stats->ctx_access_cnt gets the total. */
     struct pbpf_verifier_ctx_access *ctx_access;
     size_t ctx_access_cap;
+    /* the loader's privileges, as Linux's verdicts depend on them:
+     * PBPF_VERIFIER_CAP_ROOT (0, default: CAP_SYS_ADMIN) or
+     * PBPF_VERIFIER_CAP_BPF (CAP_BPF + CAP_NET_ADMIN only: pointer leaks,
+     * pointer comparisons, reads of uninitialised stack and Spectre-unsafe
+     * pointer arithmetic are rejected) */
+    int caps;
+    /* the context layout of prog_type (src/hooks/ctx.h); NULL: the hooks'
+     * own, pbpf_ctx_desc(prog_type) */
+    const struct pbpf_ctx_desc *ctx_desc;
 };
+
+#define PBPF_VERIFIER_CAP_ROOT 0
+#define PBPF_VERIFIER_CAP_BPF 1
 
 struct pbpf_verifier_stats {
     uint64_t processed_insns; /* Linux's "processed N insns" */

@@ -1,0 +1,663 @@
+/* Calls and exits: helper calls checked against the prototype table
+ * (src/helpers/proto.h), bpf-to-bpf calls with their own frames,
+ * callbacks verified as calls, references and locks released on every
+ * path, and the program's return value (check_return_code). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "maps/map.h"
+#include "verifier/vstate.h"
+
+#define MAX_VAR_SIZE (1ull << 29)
+#define H_TAIL_CALL 12
+#define H_SPIN_LOCK 93
+#define H_SPIN_UNLOCK 94
+#define H_LOOP 181
+#define H_FOR_EACH_MAP_ELEM 164
+
+static const char *mem_types =
+    "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
+
+static bool is_ptr(const struct vreg *r) { return r->type != SCALAR_VALUE && r->type != NOT_INIT; }
+
+static bool is_null(const struct vreg *r) { return reg_is_const(r) && r->var_off.value == 0; }
+
+static const char *hname(uint32_t id, char *buf, size_t n)
+{
+    const char *s = pbpf_helper_name(id);
+    snprintf(buf, n, "bpf_%s", s ? s : "unknown");
+    if (!s)
+        snprintf(buf, n, "unknown");
+    return buf;
+}
+
+uint32_t acquire_reference(struct venv *e)
+{
+    struct vstate *st = e->cur;
+    if (st->nrefs == st->refs_cap) {
+        uint32_t ncap = st->refs_cap ? st->refs_cap * 2 : 4;
+        struct vref *r = vzalloc(e, ncap * sizeof *r);
+        if (!r)
+            return 0;
+        if (st->nrefs)
+            memcpy(r, st->refs, st->nrefs * sizeof *r);
+        vfree(e, st->refs, st->refs_cap * sizeof *r);
+        st->refs = r;
+        st->refs_cap = ncap;
+    }
+    uint32_t id = ++e->id_gen;
+    st->refs[st->nrefs].id = id;
+    st->refs[st->nrefs].insn = e->insn_idx;
+    st->nrefs++;
+    return id;
+}
+
+static void invalidate_reg(struct venv *e, struct vreg *r)
+{
+    /* Linux's mark_reg_invalid: unknown for root, unreadable otherwise */
+    if (e->unpriv)
+        mark_reg_not_init(r);
+    else
+        mark_reg_unknown(r);
+}
+
+int release_reference(struct venv *e, uint32_t ref)
+{
+    struct vstate *st = e->cur;
+    uint32_t i;
+    for (i = 0; i < st->nrefs; i++)
+        if (st->refs[i].id == ref)
+            break;
+    if (i == st->nrefs)
+        return verr(e, -EINVAL, "release of unknown reference id=%u", ref);
+    memmove(&st->refs[i], &st->refs[i + 1], (st->nrefs - i - 1) * sizeof *st->refs);
+    st->nrefs--;
+    for (uint32_t f = 0; f <= st->curframe; f++) {
+        struct vframe *fr = st->frame[f];
+        for (int r = 0; r < 11; r++)
+            if (fr->regs[r].ref_obj_id == ref)
+                invalidate_reg(e, &fr->regs[r]);
+        for (int s = 0; s < (int)nslots(fr); s++)
+            if (fr->stack[s].type[7] == STACK_SPILL && fr->stack[s].spilled.ref_obj_id == ref)
+                invalidate_reg(e, &fr->stack[s].spilled);
+    }
+    return 0;
+}
+
+void invalidate_packet_pointers(struct venv *e)
+{
+    struct vstate *st = e->cur;
+    for (uint32_t f = 0; f <= st->curframe; f++) {
+        struct vframe *fr = st->frame[f];
+        for (int r = 0; r < 11; r++) {
+            uint32_t t = VT_BASE(fr->regs[r].type);
+            if (t == PTR_TO_PACKET || t == PTR_TO_PACKET_META || t == PTR_TO_PACKET_END)
+                invalidate_reg(e, &fr->regs[r]);
+        }
+        for (int s = 0; s < (int)nslots(fr); s++) {
+            struct vreg *sp = &fr->stack[s].spilled;
+            uint32_t t = VT_BASE(sp->type);
+            if (fr->stack[s].type[7] == STACK_SPILL &&
+                (t == PTR_TO_PACKET || t == PTR_TO_PACKET_META || t == PTR_TO_PACKET_END))
+                invalidate_reg(e, sp);
+        }
+    }
+}
+
+/* Linux's check_map_func_compatibility, both directions */
+static int map_func_compat(struct venv *e, const struct pbpf_map *m, uint32_t fn)
+{
+    uint32_t t = pbpf_map_type(m);
+    char hb[64];
+    bool ok = true;
+    switch (t) {
+    case PBPF_MAP_TYPE_PROG_ARRAY:
+        ok = fn == H_TAIL_CALL;
+        break;
+    case PBPF_MAP_TYPE_PERF_EVENT_ARRAY:
+        ok = fn == 22 || fn == 25 || fn == 55 || fn == 111 || fn == 121;
+        break;
+    case PBPF_MAP_TYPE_RINGBUF:
+        ok = fn == 130 || fn == 131 || fn == 134 || fn == 198;
+        break;
+    case PBPF_MAP_TYPE_STACK_TRACE:
+        ok = fn == 27 || fn == 67;
+        break;
+    case PBPF_MAP_TYPE_QUEUE:
+    case PBPF_MAP_TYPE_STACK:
+        ok = fn == 87 || fn == 88 || fn == 89;
+        break;
+    case PBPF_MAP_TYPE_BLOOM_FILTER:
+        ok = fn == 87 || fn == 89;
+        break;
+    case PBPF_MAP_TYPE_DEVMAP:
+    case PBPF_MAP_TYPE_DEVMAP_HASH:
+    case PBPF_MAP_TYPE_CPUMAP:
+    case PBPF_MAP_TYPE_XSKMAP:
+        ok = fn == 51 || fn == 1;
+        break;
+    default:
+        break;
+    }
+    if (ok) {
+        switch (fn) {
+        case H_TAIL_CALL:
+            if (t != PBPF_MAP_TYPE_PROG_ARRAY)
+                return verr(e, -EINVAL, "expected prog array map for tail call");
+            break;
+        case 22: case 25: case 55: case 111: case 121:
+            ok = t == PBPF_MAP_TYPE_PERF_EVENT_ARRAY;
+            break;
+        case 130: case 131: case 134: case 198:
+            ok = t == PBPF_MAP_TYPE_RINGBUF;
+            break;
+        case 87: case 89:
+            ok = t == PBPF_MAP_TYPE_QUEUE || t == PBPF_MAP_TYPE_STACK ||
+                 t == PBPF_MAP_TYPE_BLOOM_FILTER;
+            break;
+        case 88:
+            ok = t == PBPF_MAP_TYPE_QUEUE || t == PBPF_MAP_TYPE_STACK;
+            break;
+        case 51:
+            ok = t == PBPF_MAP_TYPE_DEVMAP || t == PBPF_MAP_TYPE_DEVMAP_HASH ||
+                 t == PBPF_MAP_TYPE_CPUMAP || t == PBPF_MAP_TYPE_XSKMAP;
+            break;
+        case 27:
+            ok = t == PBPF_MAP_TYPE_STACK_TRACE;
+            break;
+        default:
+            break;
+        }
+    }
+    if (!ok)
+        return verr(e, -EINVAL, "cannot pass map_type %u into func %s#%u", t,
+                    hname(fn, hb, sizeof hb), fn);
+    return 0;
+}
+
+struct call_meta {
+    const struct pbpf_map *map;
+    int64_t alloc_size;
+    uint32_t release_ref;
+    int32_t func_subprog;
+    int32_t cb_ctx_reg;
+    int mem_regno; /* the previous PTR_TO_MEM-like argument, for its size */
+    bool mem_uninit, mem_or_null;
+};
+
+static bool is_mem_ptr_type(uint32_t t)
+{
+    switch (VT_BASE(t)) {
+    case PTR_TO_STACK:
+    case PTR_TO_PACKET:
+    case PTR_TO_PACKET_META:
+    case PTR_TO_MAP_KEY:
+    case PTR_TO_MAP_VALUE:
+    case PTR_TO_MEM:
+        return !(t & VT_OR_NULL);
+    default:
+        return false;
+    }
+}
+
+/* size bytes at the pointer in regno: readable (or writable when uninit) */
+static int helper_mem_access(struct venv *e, uint32_t regno, int64_t size, bool uninit,
+                             bool zero_ok)
+{
+    const struct vreg *r = &cur_regs(e)[regno];
+    if (VT_BASE(r->type) == PTR_TO_STACK)
+        return check_stack_read_range(e, regno, 0, (int32_t)size, uninit, zero_ok);
+    if (uninit && (r->type & VT_RDONLY))
+        return verr(e, -EACCES, "R%u cannot write into %s", regno, vtype_str(r->type));
+    return check_mem_region(e, regno, size, uninit, zero_ok, uninit);
+}
+
+static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct call_meta *m)
+{
+    uint32_t regno = (uint32_t)argi + 1;
+    struct vreg *r = &cur_regs(e)[regno];
+    if (kind == PBPF_ARG_NONE)
+        return 0;
+    if (r->type == NOT_INIT)
+        return verr(e, -EACCES, "R%u !read_ok", regno);
+    switch (kind) {
+    case PBPF_ARG_ANYTHING:
+        if (e->unpriv && is_ptr(r))
+            return verr(e, -EACCES, "R%u leaks addr into helper function", regno);
+        return 0;
+    case PBPF_ARG_CONST_MAP_PTR:
+        if (r->type != CONST_PTR_TO_MAP)
+            return verr(e, -EACCES, "R%u type=%s expected=map_ptr", regno, vtype_str(r->type));
+        m->map = r->map;
+        return map_func_compat(e, r->map, fn);
+    case PBPF_ARG_PTR_TO_MAP_KEY:
+    case PBPF_ARG_PTR_TO_MAP_VALUE:
+    case PBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
+        if (!is_mem_ptr_type(r->type))
+            return verr(e, -EACCES, "R%u type=%s expected=%s", regno, vtype_str(r->type),
+                        mem_types);
+        if (!m->map)
+            return verr(e, -EACCES, "invalid map_ptr to access map->%s",
+                        kind == PBPF_ARG_PTR_TO_MAP_KEY ? "key" : "value");
+        return helper_mem_access(e, regno,
+                                 kind == PBPF_ARG_PTR_TO_MAP_KEY ? pbpf_map_key_size(m->map)
+                                                                 : pbpf_map_value_size(m->map),
+                                 kind == PBPF_ARG_PTR_TO_UNINIT_MAP_VALUE, false);
+    case PBPF_ARG_PTR_TO_MEM:
+    case PBPF_ARG_PTR_TO_MEM_OR_NULL:
+    case PBPF_ARG_PTR_TO_UNINIT_MEM:
+    case PBPF_ARG_PTR_TO_RW_MEM_OR_NULL: {
+        bool or_null = kind == PBPF_ARG_PTR_TO_MEM_OR_NULL || kind == PBPF_ARG_PTR_TO_RW_MEM_OR_NULL;
+        m->mem_regno = (int)regno;
+        m->mem_uninit = kind == PBPF_ARG_PTR_TO_UNINIT_MEM;
+        m->mem_or_null = or_null && is_null(r);
+        if (m->mem_or_null)
+            return 0;
+        if (!is_mem_ptr_type(r->type))
+            return verr(e, -EACCES, "R%u type=%s expected=%s", regno, vtype_str(r->type),
+                        mem_types);
+        return 0;
+    }
+    case PBPF_ARG_CONST_SIZE:
+    case PBPF_ARG_CONST_SIZE_OR_ZERO: {
+        bool zero_ok = kind == PBPF_ARG_CONST_SIZE_OR_ZERO;
+        if (r->type != SCALAR_VALUE)
+            return verr(e, -EACCES, "R%u type=%s expected=scalar", regno, vtype_str(r->type));
+        if (r->smin < 0)
+            return verr(e, -EACCES, "R%u min value is negative, either use unsigned or 'var &= const'",
+                        regno);
+        if (r->umin == 0 && !zero_ok)
+            return verr(e, -EACCES, "R%u invalid zero-sized read: u64=[%llu,%llu]", regno,
+                        (unsigned long long)r->umin, (unsigned long long)r->umax);
+        if (r->umax >= MAX_VAR_SIZE)
+            return verr(e, -EACCES,
+                        "R%u unbounded memory access, use 'var &= const' or 'if (var < const)'",
+                        regno);
+        if (m->mem_regno < 0)
+            return 0;
+        if (m->mem_or_null) {
+            if (r->umax)
+                return verr(e, -EACCES, "R%d type=scalar expected=%s", m->mem_regno, mem_types);
+            return 0;
+        }
+        if (r->umax == 0)
+            return 0;
+        return helper_mem_access(e, (uint32_t)m->mem_regno, (int64_t)r->umax, m->mem_uninit,
+                                 zero_ok);
+    }
+    case PBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+        if (!reg_is_const(r))
+            return verr(e, -EACCES, "R%u is not a known constant'", regno);
+        m->alloc_size = (int64_t)r->var_off.value;
+        return 0;
+    case PBPF_ARG_PTR_TO_CTX:
+    case PBPF_ARG_PTR_TO_CTX_OR_NULL:
+        if (kind == PBPF_ARG_PTR_TO_CTX_OR_NULL && is_null(r))
+            return 0;
+        if (r->type != PTR_TO_CTX)
+            return verr(e, -EACCES, "R%u type=%s expected=ctx", regno, vtype_str(r->type));
+        if (r->off || !tnum_equals_const(r->var_off, 0))
+            return verr(e, -EACCES, "dereference of modified ctx ptr R%u off=%d disallowed", regno,
+                        r->off);
+        return 0;
+    case PBPF_ARG_PTR_TO_FUNC:
+        if (r->type != PTR_TO_FUNC)
+            return verr(e, -EACCES, "R%u type=%s expected=func", regno, vtype_str(r->type));
+        m->func_subprog = (int32_t)r->range;
+        return 0;
+    case PBPF_ARG_PTR_TO_STACK_OR_NULL:
+        if (is_null(r)) {
+            m->cb_ctx_reg = (int32_t)regno;
+            return 0;
+        }
+        if (VT_BASE(r->type) != PTR_TO_STACK)
+            return verr(e, -EACCES, "R%u type=%s expected=fp", regno, vtype_str(r->type));
+        m->cb_ctx_reg = (int32_t)regno;
+        return 0;
+    case PBPF_ARG_PTR_TO_ALLOC_MEM:
+        if (r->type != (PTR_TO_MEM | VT_RINGBUF))
+            return verr(e, -EACCES, "R%u type=%s expected=ringbuf_mem", regno, vtype_str(r->type));
+        if (r->off || !tnum_equals_const(r->var_off, 0))
+            return verr(e, -EACCES,
+                        "R%u must have zero offset when passed to release func or trusted arg to kfunc",
+                        regno);
+        if (!r->ref_obj_id)
+            return verr(e, -EINVAL, "R%u must be referenced when passed to release function", regno);
+        m->release_ref = r->ref_obj_id;
+        return 0;
+    case PBPF_ARG_PTR_TO_LONG:
+    case PBPF_ARG_PTR_TO_INT:
+        if (!is_mem_ptr_type(r->type) || VT_BASE(r->type) == PTR_TO_MEM)
+            return verr(e, -EACCES, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
+                        regno, vtype_str(r->type));
+        return helper_mem_access(e, regno, kind == PBPF_ARG_PTR_TO_LONG ? 8 : 4, true, false);
+    case PBPF_ARG_PTR_TO_CONST_STR:
+        if (VT_BASE(r->type) != PTR_TO_MAP_VALUE || (r->type & VT_OR_NULL))
+            return verr(e, -EACCES, "R%u type=%s expected=map_value", regno, vtype_str(r->type));
+        if (!tnum_is_const(r->var_off))
+            return verr(e, -EACCES, "R%u doesn't have constant offset. bpf_spin_lock has to be at the constant offset",
+                        regno);
+        return helper_mem_access(e, regno, 1, false, false);
+    case PBPF_ARG_PTR_TO_SPIN_LOCK: {
+        if (VT_BASE(r->type) != PTR_TO_MAP_VALUE || (r->type & VT_OR_NULL))
+            return verr(e, -EACCES, "R%u type=%s expected=map_value, ptr_", regno,
+                        vtype_str(r->type));
+        const struct pbpf_map *mp = r->map;
+        if (!tnum_is_const(r->var_off))
+            return verr(e, -EINVAL,
+                        "R%u doesn't have constant offset. bpf_spin_lock has to be at the constant offset",
+                        regno);
+        if (mp->spin_lock_off < 0)
+            return verr(e, -EINVAL, "map '%s' has no valid bpf_spin_lock", pbpf_map_name(mp));
+        int64_t off = r->off + (int64_t)r->var_off.value;
+        if (off != mp->spin_lock_off)
+            return verr(e, -EINVAL, "off %lld doesn't point to 'struct bpf_spin_lock' that is at %d",
+                        (long long)off, mp->spin_lock_off);
+        struct vstate *st = e->cur;
+        /* the lock is identified by the map value pointer's id (0: a
+         * global value) and the map */
+        uint32_t lock_id = r->id ? r->id : 0xffffffffu;
+        if (fn == H_SPIN_LOCK) {
+            if (st->active_lock_id)
+                return verr(e, -EINVAL, "Locking two bpf_spin_locks are not allowed");
+            st->active_lock_id = lock_id;
+            st->active_lock_map = mp;
+        } else {
+            if (!st->active_lock_id)
+                return verr(e, -EINVAL, "bpf_spin_unlock without taking a lock");
+            if (st->active_lock_id != lock_id || st->active_lock_map != mp)
+                return verr(e, -EINVAL, "bpf_spin_unlock of different lock");
+            st->active_lock_id = 0;
+            st->active_lock_map = NULL;
+        }
+        return 0;
+    }
+    default: {
+        char hb[64];
+        return verr(e, -EINVAL, "argument %d of %s#%u is not supported by pbpf", argi + 1,
+                    hname(fn, hb, sizeof hb), fn);
+    }
+    }
+}
+
+static int setup_callback_frame(struct venv *e, uint32_t fn, const struct call_meta *m,
+                                uint32_t callsite);
+static bool is_cgroup_ret01(uint32_t pt);
+
+int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next_idx)
+{
+    uint32_t fn = (uint32_t)in->imm;
+    char hb[64];
+    const struct pbpf_helper_proto *p = pbpf_helper_proto(fn);
+    if (!p) {
+        if (!pbpf_helper_name(fn))
+            return verr(e, -EINVAL, "invalid func unknown#%d", in->imm);
+        return verr(e, -EINVAL, "helper %s#%u is not supported by pbpf", hname(fn, hb, sizeof hb),
+                    fn);
+    }
+    if (!pbpf_helper_allowed(p, e->prog_type))
+        return verr(e, -EINVAL, "program of this type cannot use helper %s#%u",
+                    hname(fn, hb, sizeof hb), fn);
+    if ((p->flags & PBPF_PROTO_GPL_ONLY) && !(e->opts && e->opts->gpl))
+        return verr(e, -EINVAL, "cannot call GPL-restricted function from non-GPL compatible program");
+    if (p->flags & PBPF_PROTO_SLEEPABLE)
+        return verr(e, -EINVAL, "helper call might sleep in a non-sleepable prog");
+    struct call_meta m;
+    memset(&m, 0, sizeof m);
+    m.mem_regno = -1;
+    m.func_subprog = -1;
+    m.cb_ctx_reg = -1;
+    m.alloc_size = -1;
+    for (int i = 0; i < 5; i++) {
+        int rc = check_arg(e, fn, i, p->args[i], &m);
+        if (rc)
+            return rc;
+        if (p->args[i] != PBPF_ARG_PTR_TO_MEM && p->args[i] != PBPF_ARG_PTR_TO_MEM_OR_NULL &&
+            p->args[i] != PBPF_ARG_PTR_TO_UNINIT_MEM && p->args[i] != PBPF_ARG_PTR_TO_RW_MEM_OR_NULL)
+            m.mem_regno = -1;
+    }
+    if (fn == H_TAIL_CALL && e->cur->nrefs)
+        return verr(e, -EINVAL, "tail_call would lead to reference leak");
+    if (m.release_ref) {
+        int rc = release_reference(e, m.release_ref);
+        if (rc)
+            return rc;
+    }
+    struct vreg *regs = cur_regs(e);
+    if ((p->flags & PBPF_PROTO_CALLBACK) && m.func_subprog >= 0) {
+        /* the callback runs as a call from here; its exit returns to
+         * the instruction after the helper (check_exit) */
+        int rc = setup_callback_frame(e, fn, &m, e->insn_idx);
+        if (rc)
+            return rc;
+        *next_idx = e->subprogs[m.func_subprog].start;
+        return 0;
+    }
+    for (int i = 1; i <= 5; i++)
+        mark_reg_not_init(&regs[i]);
+    struct vreg *r0 = &regs[0];
+    switch (p->ret) {
+    case PBPF_RET_INTEGER:
+        mark_reg_unknown(r0);
+        break;
+    case PBPF_RET_VOID:
+        mark_reg_not_init(r0);
+        break;
+    case PBPF_RET_PTR_TO_MAP_VALUE_OR_NULL:
+        if (!m.map)
+            return verr(e, -EINVAL, "kernel subsystem misconfigured verifier");
+        mark_reg_known(r0, 0);
+        r0->type = PTR_TO_MAP_VALUE | VT_OR_NULL;
+        r0->map = m.map;
+        r0->id = ++e->id_gen;
+        break;
+    case PBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL: {
+        if (m.alloc_size < 0)
+            return verr(e, -EINVAL, "kernel subsystem misconfigured verifier");
+        mark_reg_known(r0, 0);
+        r0->type = PTR_TO_MEM | VT_RINGBUF | VT_OR_NULL;
+        r0->range = (uint32_t)m.alloc_size;
+        r0->id = ++e->id_gen;
+        uint32_t ref = acquire_reference(e);
+        if (!ref)
+            return -ENOMEM;
+        r0->ref_obj_id = ref;
+        break;
+    }
+    default:
+        return verr(e, -EINVAL, "return type of %s#%u is not supported by pbpf",
+                    hname(fn, hb, sizeof hb), fn);
+    }
+    if (p->flags & PBPF_PROTO_PKT_CHANGE)
+        invalidate_packet_pointers(e);
+    (*next_idx)++;
+    return 0;
+}
+
+int push_frame(struct venv *e, uint32_t callsite, uint32_t subprog)
+{
+    struct vstate *st = e->cur;
+    if (st->curframe + 1 >= PBPF_MAX_CALL_DEPTH)
+        return verr(e, -E2BIG, "the call stack of %u frames is too deep", st->curframe + 2);
+    uint32_t fno = st->curframe + 1;
+    frame_release(e, st->frame[fno]);
+    st->frame[fno] = frame_alloc(e);
+    if (!st->frame[fno])
+        return -ENOMEM;
+    struct vframe *f = st->frame[fno];
+    f->callsite = (int32_t)callsite;
+    f->subprog = subprog;
+    f->frameno = fno;
+    for (int i = 0; i < 11; i++)
+        mark_reg_not_init(&f->regs[i]);
+    mark_reg_known(&f->regs[10], 0);
+    f->regs[10].type = PTR_TO_STACK;
+    f->regs[10].frameno = (uint8_t)fno;
+    st->curframe = fno;
+    return 0;
+}
+
+int check_subprog_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next_idx)
+{
+    uint32_t target = (uint32_t)((int64_t)e->insn_idx + 1 + in->imm);
+    int sp = find_subprog(e, target);
+    if (sp < 0)
+        return verr(e, -EFAULT, "verifier bug. No program starts at insn %u", target);
+    struct vframe *caller = cur_frame(e);
+    int rc = push_frame(e, e->insn_idx, (uint32_t)sp);
+    if (rc)
+        return rc;
+    struct vframe *callee = cur_frame(e);
+    for (int i = 1; i <= 5; i++)
+        callee->regs[i] = caller->regs[i];
+    for (int i = 0; i <= 5; i++)
+        mark_reg_not_init(&caller->regs[i]);
+    *next_idx = target;
+    return 0;
+}
+
+static int setup_callback_frame(struct venv *e, uint32_t fn, const struct call_meta *m,
+                                uint32_t callsite)
+{
+    struct vframe *caller = cur_frame(e);
+    struct vreg ctx;
+    if (m->cb_ctx_reg >= 0)
+        ctx = caller->regs[m->cb_ctx_reg];
+    else
+        mark_reg_not_init(&ctx);
+    int rc = push_frame(e, callsite, (uint32_t)m->func_subprog);
+    if (rc)
+        return rc;
+    struct vframe *cb = cur_frame(e);
+    cb->in_callback = true;
+    cb->cb_ret_min = 0;
+    cb->cb_ret_max = 1;
+    if (fn == H_LOOP) {
+        /* long (*callback)(u64 index, void *ctx) */
+        mark_reg_unknown(&cb->regs[1]);
+        cb->regs[2] = ctx;
+    } else if (fn == H_FOR_EACH_MAP_ELEM) {
+        /* long (*callback)(map, key, value, ctx) */
+        mark_reg_known(&cb->regs[1], 0);
+        cb->regs[1].type = CONST_PTR_TO_MAP;
+        cb->regs[1].map = m->map;
+        mark_reg_known(&cb->regs[2], 0);
+        cb->regs[2].type = PTR_TO_MAP_KEY;
+        cb->regs[2].map = m->map;
+        mark_reg_known(&cb->regs[3], 0);
+        cb->regs[3].type = PTR_TO_MAP_VALUE;
+        cb->regs[3].map = m->map;
+        cb->regs[4] = ctx;
+    } else {
+        char hb[64];
+        return verr(e, -EINVAL, "callbacks of %s#%u are not supported by pbpf",
+                    hname(fn, hb, sizeof hb), fn);
+    }
+    memcpy(cb->cb_args, &cb->regs[1], sizeof cb->cb_args);
+    e->cb_entry[e->subprogs[m->func_subprog].start] = 1;
+    return 0;
+}
+
+bool prog_ret_checked(uint32_t pt) { return is_cgroup_ret01(pt); }
+
+static bool is_cgroup_ret01(uint32_t pt)
+{
+    switch (pt) {
+    case PT_CGROUP_SKB:
+    case PT_CGROUP_SOCK:
+    case PT_CGROUP_SOCK_ADDR:
+    case PT_CGROUP_DEVICE:
+    case PT_CGROUP_SYSCTL:
+    case PT_CGROUP_SOCKOPT:
+    case PT_SK_LOOKUP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int check_return_range(struct venv *e, const struct vreg *r0, const char *where,
+                              int64_t lo, int64_t hi)
+{
+    if (r0->type != SCALAR_VALUE)
+        return verr(e, -EINVAL, "At %s the register R0 is not a known value (%s)", where,
+                    vtype_str(r0->type));
+    if (r0->smin >= lo && r0->smax <= hi)
+        return 0;
+    if (r0->smin == INT64_MIN && r0->smax == INT64_MAX && tnum_is_unknown(r0->var_off))
+        return verr(e, -EINVAL,
+                    "At %s the register R0 has unknown scalar value should have been in [%lld, %lld]",
+                    where, (long long)lo, (long long)hi);
+    return verr(e, -EINVAL, "At %s the register R0 has smin=%lld smax=%lld should have been in [%lld, %lld]",
+                where, (long long)r0->smin, (long long)r0->smax, (long long)lo, (long long)hi);
+}
+
+int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
+{
+    struct vstate *st = e->cur;
+    struct vframe *f = cur_frame(e);
+    struct vreg *r0 = &f->regs[0];
+    if (st->active_lock_id)
+        return verr(e, -EINVAL, "BPF_EXIT instruction in %s cannot be used inside bpf_spin_lock-ed region",
+                    st->curframe ? "subprog" : "main prog");
+    if (r0->type == NOT_INIT)
+        return verr(e, -EACCES, "R0 !read_ok");
+    if (st->curframe) {
+        /* return to the caller */
+        if (VT_BASE(r0->type) == PTR_TO_STACK && r0->frameno == st->curframe)
+            return verr(e, -EINVAL, "cannot return stack pointer to the caller");
+        uint32_t callsite = (uint32_t)f->callsite;
+        struct vframe *caller = st->frame[st->curframe - 1];
+        if (f->in_callback) {
+            int rc = check_return_range(e, r0, "callback return", f->cb_ret_min, f->cb_ret_max);
+            if (rc)
+                return rc;
+            /* the helper may call the callback again: re-enter it with
+             * the caller's state as the callback left it */
+            struct vreg args[5];
+            memcpy(args, f->cb_args, sizeof args);
+            uint32_t sp = f->subprog;
+            st->curframe--;
+            for (int i = 0; i <= 5; i++)
+                mark_reg_not_init(&caller->regs[i]);
+            mark_reg_unknown(&caller->regs[0]);
+            struct vstate *again = push_stack(e, e->subprogs[sp].start, e->insn_idx);
+            if (!again)
+                return -ENOMEM;
+            e->cur = again;
+            rc = push_frame(e, callsite, sp);
+            if (!rc) {
+                struct vframe *cb = cur_frame(e);
+                cb->in_callback = true;
+                cb->cb_ret_min = 0;
+                cb->cb_ret_max = 1;
+                memcpy(cb->cb_args, args, sizeof args);
+                memcpy(&cb->regs[1], args, sizeof args);
+            }
+            e->cur = st;
+            if (rc)
+                return rc;
+            *next_idx = callsite + 1;
+            return 0;
+        }
+        caller->regs[0] = *r0;
+        for (int i = 1; i <= 5; i++)
+            mark_reg_not_init(&caller->regs[i]);
+        st->curframe--;
+        *next_idx = callsite + 1;
+        return 0;
+    }
+    if (st->nrefs)
+        return verr(e, -EINVAL, "Unreleased reference id=%u alloc_insn=%u", st->refs[0].id,
+                    st->refs[0].insn);
+    if (is_cgroup_ret01(e->prog_type)) {
+        int rc = check_return_range(e, r0, "program exit", 0, 1);
+        if (rc)
+            return rc;
+    } else if (e->unpriv && r0->type != SCALAR_VALUE) {
+        return verr(e, -EACCES, "R0 leaks addr as return value");
+    }
+    *path_done = true;
+    return 0;
+}

@@ -1,0 +1,428 @@
+/* Verifier states: copies for pending branches, the explored states at
+ * pruning points, and Linux's subsumption test (a new state is safe when an
+ * explored one is at least as general where it matters). */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "verifier/vstate.h"
+
+/* Linux's BPF_COMPLEXITY_LIMIT_JMP_SEQ */
+#define MAX_PENDING 8192
+
+const struct vslot vslot_invalid;
+
+/* Frames keep only the stack depth in use; released frames are recycled. */
+struct vframe *frame_alloc(struct venv *e)
+{
+    struct vframe *f = e->frame_pool;
+    if (f) {
+        e->frame_pool = *(struct vframe **)f;
+        memset(f, 0, sizeof *f);
+        return f;
+    }
+    return vzalloc(e, sizeof(struct vframe));
+}
+
+void frame_release(struct venv *e, struct vframe *f)
+{
+    if (!f)
+        return;
+    vfree(e, f->stack, f->stack_cap * sizeof(struct vslot));
+    f->stack = NULL;
+    f->stack_cap = 0;
+    *(struct vframe **)f = e->frame_pool;
+    e->frame_pool = f;
+}
+
+/* the stack reaches depth bytes (a multiple of 8): new slots are invalid */
+int frame_grow(struct venv *e, struct vframe *f, uint32_t depth)
+{
+    uint32_t n = depth / 8, old = f->allocated / 8;
+    if (n <= old)
+        return 0;
+    if (n > f->stack_cap) {
+        uint32_t cap = n < 4 ? 4 : n;
+        struct vslot *ns = vzalloc(e, cap * sizeof *ns);
+        if (!ns)
+            return -ENOMEM;
+        if (old)
+            memcpy(ns, f->stack, old * sizeof *ns);
+        vfree(e, f->stack, f->stack_cap * sizeof *ns);
+        f->stack = ns;
+        f->stack_cap = cap;
+    } else {
+        memset(&f->stack[old], 0, (n - old) * sizeof *f->stack);
+    }
+    f->allocated = depth;
+    return 0;
+}
+
+static int frame_copy(struct venv *e, struct vframe *dst, const struct vframe *src)
+{
+    struct vslot *keep = dst->stack;
+    uint32_t cap = dst->stack_cap, n = src->allocated / 8;
+    memcpy(dst, src, sizeof *dst);
+    dst->stack = keep;
+    dst->stack_cap = cap;
+    if (n > cap) {
+        struct vslot *ns = vzalloc(e, n * sizeof *ns);
+        if (!ns)
+            return -ENOMEM;
+        vfree(e, keep, cap * sizeof *ns);
+        dst->stack = ns;
+        dst->stack_cap = n;
+    }
+    if (n)
+        memcpy(dst->stack, src->stack, n * sizeof *src->stack);
+    return 0;
+}
+
+struct vstate *state_new(struct venv *e)
+{
+    struct vstate *st = vzalloc(e, sizeof *st);
+    if (!st)
+        return NULL;
+    st->frame[0] = frame_alloc(e);
+    if (!st->frame[0]) {
+        vfree(e, st, sizeof *st);
+        return NULL;
+    }
+    return st;
+}
+
+void state_free(struct venv *e, struct vstate *st)
+{
+    if (!st)
+        return;
+    for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++)
+        frame_release(e, st->frame[i]);
+    vfree(e, st->refs, st->refs_cap * sizeof *st->refs);
+    vfree(e, st, sizeof *st);
+}
+
+int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
+{
+    for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++) {
+        if (i <= src->curframe) {
+            if (!dst->frame[i]) {
+                dst->frame[i] = frame_alloc(e);
+                if (!dst->frame[i])
+                    return -ENOMEM;
+            }
+            if (frame_copy(e, dst->frame[i], src->frame[i]))
+                return -ENOMEM;
+        } else if (dst->frame[i]) {
+            frame_release(e, dst->frame[i]);
+            dst->frame[i] = NULL;
+        }
+    }
+    dst->curframe = src->curframe;
+    if (src->nrefs > dst->refs_cap) {
+        struct vref *r = vzalloc(e, src->nrefs * sizeof *r);
+        if (!r)
+            return -ENOMEM;
+        vfree(e, dst->refs, dst->refs_cap * sizeof *dst->refs);
+        dst->refs = r;
+        dst->refs_cap = src->nrefs;
+    }
+    if (src->nrefs)
+        memcpy(dst->refs, src->refs, src->nrefs * sizeof *src->refs);
+    dst->nrefs = src->nrefs;
+    dst->active_lock_id = src->active_lock_id;
+    dst->active_lock_map = src->active_lock_map;
+    dst->parent = src->parent;
+    dst->branches = src->branches;
+    dst->insn_idx = src->insn_idx;
+    if (src->npath)
+        memcpy(dst->path, src->path, sizeof dst->path);
+    dst->npath = src->npath;
+    return 0;
+}
+
+/* the branch decisions of a path, for the log (level >= 1) */
+int path_push(struct venv *e, struct vstate *st, uint32_t insn, bool taken)
+{
+    if (e->log_level < 1)
+        return 0;
+    st->path[st->npath++ % PATH_LOG] = insn << 1 | (taken ? 1u : 0u);
+    return 0;
+}
+
+struct vstate *push_stack(struct venv *e, uint32_t insn_idx, uint32_t prev_idx)
+{
+    struct vstack_elem *el = vzalloc(e, sizeof *el);
+    if (!el)
+        return NULL;
+    el->st = vzalloc(e, sizeof *el->st);
+    if (!el->st || state_copy(e, el->st, e->cur)) {
+        state_free(e, el->st);
+        vfree(e, el, sizeof *el);
+        return NULL;
+    }
+    el->insn_idx = insn_idx;
+    el->prev_idx = prev_idx;
+    el->next = e->head;
+    e->head = el;
+    e->stack_size++;
+    if (el->st->parent)
+        el->st->parent->branches++;
+    return el->st;
+}
+
+/* Replaces the current state with the next pending one: 0, or -ENOENT when
+ * none is left. */
+int pop_stack(struct venv *e, uint32_t *insn_idx)
+{
+    struct vstack_elem *el = e->head;
+    if (!el)
+        return -ENOENT;
+    int rc = state_copy(e, e->cur, el->st);
+    if (rc)
+        return rc;
+    *insn_idx = el->insn_idx;
+    e->prev_insn_idx = el->prev_idx;
+    e->head = el->next;
+    e->stack_size--;
+    state_free(e, el->st);
+    vfree(e, el, sizeof *el);
+    return 0;
+}
+
+/* a path ended (exit or pruned): explored states with no path left below
+ * them are complete */
+void update_branch_counts(struct venv *e, struct vstate *st)
+{
+    (void)e;
+    while (st) {
+        if (--st->branches)
+            break;
+        st = st->parent;
+    }
+}
+
+/* ---- subsumption ---- */
+
+#define IDMAP_SIZE 64
+
+struct idmap {
+    uint32_t old[IDMAP_SIZE], cur[IDMAP_SIZE];
+    uint32_t n;
+};
+
+/* the ids of old and cur must correspond one to one */
+static bool check_ids(struct idmap *m, uint32_t old, uint32_t cur)
+{
+    if (!old && !cur)
+        return true;
+    if (!old || !cur)
+        return false;
+    for (uint32_t i = 0; i < m->n; i++) {
+        if (m->old[i] == old)
+            return m->cur[i] == cur;
+        if (m->cur[i] == cur)
+            return false;
+    }
+    if (m->n == IDMAP_SIZE)
+        return false;
+    m->old[m->n] = old;
+    m->cur[m->n++] = cur;
+    return true;
+}
+
+static bool regs_exact(const struct vreg *a, const struct vreg *b)
+{
+    return a->type == b->type && a->off == b->off && a->var_off.value == b->var_off.value &&
+           a->var_off.mask == b->var_off.mask && a->smin == b->smin && a->smax == b->smax &&
+           a->umin == b->umin && a->umax == b->umax && a->s32_min == b->s32_min &&
+           a->s32_max == b->s32_max && a->u32_min == b->u32_min && a->u32_max == b->u32_max &&
+           a->id == b->id && a->ref_obj_id == b->ref_obj_id && a->range == b->range &&
+           a->map == b->map && a->frameno == b->frameno;
+}
+
+static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap *m, bool precise)
+{
+    if (old->type == NOT_INIT)
+        return true;
+    if (!precise && old->type == SCALAR_VALUE && cur->type == SCALAR_VALUE)
+        return true;
+    if (cur->type != old->type)
+        return false;
+    switch (VT_BASE(old->type)) {
+    case SCALAR_VALUE:
+        return reg_range_within(old, cur) && tnum_in(old->var_off, cur->var_off);
+    case PTR_TO_PACKET:
+    case PTR_TO_PACKET_META:
+        /* the old path proved less range: what it did is safe here */
+        if (old->range > cur->range)
+            return false;
+        if (old->off != cur->off)
+            return false;
+        if (!check_ids(m, old->id, cur->id))
+            return false;
+        return reg_range_within(old, cur) && tnum_in(old->var_off, cur->var_off);
+    default:
+        if (old->off != cur->off || old->map != cur->map || old->range != cur->range ||
+            old->frameno != cur->frameno)
+            return false;
+        if (!check_ids(m, old->id, cur->id) || !check_ids(m, old->ref_obj_id, cur->ref_obj_id))
+            return false;
+        return reg_range_within(old, cur) && tnum_in(old->var_off, cur->var_off);
+    }
+}
+
+static bool is_spilled_zero(const struct vslot *s)
+{
+    return s->type[7] == STACK_SPILL && s->spilled.type == SCALAR_VALUE &&
+           tnum_equals_const(s->spilled.var_off, 0);
+}
+
+static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m)
+{
+    /* slots past the old state's depth are invalid there: anything goes */
+    uint32_t n = old->allocated / 8;
+    for (uint32_t spi = 0; spi < n; spi++) {
+        const struct vslot *o = &old->stack[spi], *c = slot_r(cur, spi);
+        bool spill_o = o->type[7] == STACK_SPILL, spill_c = c->type[7] == STACK_SPILL;
+        if (spill_o) {
+            /* a whole-register spill (or a 32-bit one in the low half) */
+            if (!spill_c)
+                return false;
+            for (int i = 0; i < 8; i++)
+                if (o->type[i] != c->type[i] && o->type[i] != STACK_INVALID)
+                    return false;
+            if (!regsafe(&o->spilled, &c->spilled, m, true))
+                return false;
+            continue;
+        }
+        for (int i = 0; i < 8; i++) {
+            uint8_t ot = o->type[i], ct = c->type[i];
+            if (ot == STACK_INVALID || ot == ct)
+                continue;
+            if (ot == STACK_MISC && (ct == STACK_ZERO || (ct == STACK_SPILL && spill_c &&
+                                                           c->spilled.type == SCALAR_VALUE)))
+                continue;
+            if (ot == STACK_ZERO && spill_c && is_spilled_zero(c))
+                continue;
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool refsafe(const struct vstate *old, const struct vstate *cur, struct idmap *m)
+{
+    if (old->nrefs != cur->nrefs)
+        return false;
+    for (uint32_t i = 0; i < old->nrefs; i++)
+        if (!check_ids(m, old->refs[i].id, cur->refs[i].id))
+            return false;
+    return true;
+}
+
+static bool states_equal(struct venv *e, const struct vstate *old, const struct vstate *cur,
+                         uint32_t insn)
+{
+    struct idmap m;
+    m.n = 0;
+    if (old->curframe != cur->curframe)
+        return false;
+    if (!!old->active_lock_id != !!cur->active_lock_id ||
+        old->active_lock_map != cur->active_lock_map)
+        return false;
+    if (old->active_lock_id && !check_ids(&m, old->active_lock_id, cur->active_lock_id))
+        return false;
+    for (uint32_t f = 0; f <= old->curframe; f++) {
+        const struct vframe *of = old->frame[f], *cf = cur->frame[f];
+        if (of->callsite != cf->callsite)
+            return false;
+        uint16_t live = f == old->curframe ? e->live_regs[insn] : 0x7ff;
+        uint16_t prec = f == old->curframe ? e->precise_regs[insn] : 0x7ff;
+        for (int r = 0; r < 11; r++)
+            if ((live >> r & 1) && !regsafe(&of->regs[r], &cf->regs[r], &m, prec >> r & 1))
+                return false;
+        if (!stacksafe(of, cf, &m))
+            return false;
+    }
+    return refsafe(old, cur, &m);
+}
+
+static bool states_maybe_looping(const struct vstate *old, const struct vstate *cur)
+{
+    if (old->curframe != cur->curframe)
+        return false;
+    const struct vframe *of = old->frame[old->curframe], *cf = cur->frame[cur->curframe];
+    for (int r = 0; r < 11; r++)
+        if (!regs_exact(&of->regs[r], &cf->regs[r]))
+            return false;
+    return true;
+}
+
+/* At a pruning point: 1 when an explored state subsumes the current one
+ * (the path is done), 0 when the current state was added to the explored
+ * ones, or a negative errno. */
+int is_state_visited(struct venv *e, uint32_t insn)
+{
+    struct vstate *cur = e->cur;
+    /* Linux adds a checkpoint only after a few jumps and instructions
+     * since the last one, and forgets states that keep missing */
+    bool add = e->jmps_processed - e->prev_jmps >= 2 &&
+               e->stats.processed_insns - e->prev_insns >= 8;
+    struct vexplored **pp = &e->explored[insn];
+    while (*pp) {
+        struct vexplored *x = *pp;
+        if (x->st->branches && !e->cb_entry[insn] && states_maybe_looping(x->st, cur) &&
+            states_equal(e, x->st, cur, insn))
+            return verr(e, -EINVAL, "infinite loop detected at insn %u", insn);
+        if (states_equal(e, x->st, cur, insn)) {
+            x->hit++;
+            update_branch_counts(e, cur->parent);
+            return 1;
+        }
+        /* as Linux: misses count only when a new state would be added,
+         * so that loop iterations do not push out the states recorded
+         * before them */
+        if (add)
+            x->miss++;
+        uint32_t n = x->st->branches ? 64 : 3;
+        if (x->miss > x->hit * n + n) {
+            *pp = x->next;
+            e->cur_states--;
+            if (x->st->branches) {
+                /* still a parent of live paths: keep it until the end */
+                x->next = e->retired;
+                e->retired = x;
+            } else {
+                state_free(e, x->st);
+                vfree(e, x, sizeof *x);
+            }
+            continue;
+        }
+        pp = &x->next;
+    }
+    if (!add)
+        return 0;
+    e->prev_jmps = e->jmps_processed;
+    e->prev_insns = e->stats.processed_insns;
+    struct vexplored *x = vzalloc(e, sizeof *x);
+    if (!x)
+        return -ENOMEM;
+    x->st = vzalloc(e, sizeof *x->st);
+    if (!x->st || state_copy(e, x->st, cur)) {
+        state_free(e, x->st);
+        vfree(e, x, sizeof *x);
+        return -ENOMEM;
+    }
+    x->st->npath = 0;
+    x->st->branches = 1;
+    x->st->insn_idx = insn;
+    x->st->parent = cur->parent;
+    cur->parent = x->st;
+    x->next = e->explored[insn];
+    e->explored[insn] = x;
+    e->total_states++;
+    e->cur_states++;
+    if (e->cur_states > e->peak_states)
+        e->peak_states = e->cur_states;
+    return 0;
+}

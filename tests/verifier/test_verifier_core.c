@@ -1,0 +1,178 @@
+/* The verifier's core rules on small assembled programs: every case checks
+ * the verdict and the message (Linux's words, as its verifier logs them). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pbpf/maps.h"
+#include "pbpf/pbpf.h"
+#include "pbpf/verifier.h"
+
+static int fails, runs;
+static struct pbpf_map *maps[4];
+
+struct vcase {
+    const char *name;
+    uint32_t prog_type; /* 0: r1 = 64 bytes of memory */
+    int caps;
+    int want_rc;
+    const char *want_msg; /* substring of the log's last line */
+    const char *text;
+};
+
+static void run(const struct vcase *c)
+{
+    struct pbpf_insn *p = NULL;
+    size_t n = 0;
+    char err[256], log[8192];
+    runs++;
+    if (pbpf_asm(c->text, &p, &n, err, sizeof err)) {
+        printf("FAIL %s: asm: %s\n", c->name, err);
+        fails++;
+        return;
+    }
+    PBPF_OPTS(pbpf_verifier_opts, o, .prog_type = c->prog_type, .mem_size = 64, .maps = maps,
+              .map_cnt = 4, .log_buf = log, .log_size = sizeof log, .caps = c->caps, .gpl = 1);
+    struct pbpf_verifier_stats st;
+    int rc = pbpf_verify(p, n, &o, &st);
+    const char *last = log;
+    for (const char *q = log; *q; q++)
+        if (q[0] == '\n' && q[1])
+            last = q + 1;
+    if (rc != c->want_rc || (c->want_msg && !strstr(last, c->want_msg))) {
+        printf("FAIL %s: rc %d (want %d), log:\n%s\n", c->name, rc, c->want_rc, log);
+        fails++;
+    }
+    free(p);
+}
+
+#define ACC(name, text) {name, 0, 0, 0, NULL, text}
+#define REJ(name, msg, text) {name, 0, 0, -EACCES, msg, text}
+#define REJ_INVAL(name, msg, text) {name, 0, 0, -EINVAL, msg, text}
+
+static const struct vcase cases[] = {
+    /* control flow */
+    ACC("straight line", "r0 = 1\nr0 += 2\nexit\n"),
+    REJ_INVAL("unreachable insn", "unreachable insn 2", "r0 = 0\nexit\nr0 = 1\nexit\n"),
+    REJ_INVAL("jump out of range", "jump out of range from insn 1 to 5",
+              "r0 = 0\nif r0 > 1 goto +3\nexit\n"),
+    REJ_INVAL("last insn", "last insn is not an exit or jmp", "r0 = 0\nexit\nr0 = 1\n"),
+    ACC("bounded loop", "r0 = 0\nr1 = 0\nl: r1 += 1\nr0 += r1\nif r1 < 100 goto l\nexit\n"),
+    REJ_INVAL("infinite loop", "infinite loop detected at insn 1",
+              "r0 = 0\nl: r1 = 0\nif r0 == 0 goto l\nexit\n"),
+    {"unbounded loop", 0, 0, -E2BIG, "BPF program is too large. Processed 1000001 insn",
+     "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nl: r0 += 1\nif r0 != r1 goto l\nexit\n"},
+    /* registers */
+    REJ("uninit r0", "R0 !read_ok", "exit\n"),
+    REJ("uninit src", "R3 !read_ok", "r0 = r3\nexit\n"),
+    REJ("one branch init", "R6 !read_ok",
+        "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nif r1 > 3 goto +1\nr6 = 1\nr0 = r6\nexit\n"),
+    ACC("both branches init",
+        "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nif r1 > 3 goto +2\nr6 = 1\ngoto +1\nr6 = 2\nr0 = r6\nexit\n"),
+    REJ("write r10", "frame pointer is read only", "r10 = 0\nr0 = 0\nexit\n"),
+    REJ("caller-saved after call", "R1 !read_ok", "call 5\nr0 = r1\nexit\n"),
+    /* ALU rules */
+    REJ_INVAL("shift imm out of range", "invalid shift 64", "r0 = 1\nr0 <<= 64\nexit\n"),
+    REJ_INVAL("shift32 imm out of range", "invalid shift 32", "w0 = 1\nw0 >>= 32\nexit\n"),
+    REJ_INVAL("div by zero imm", "div by zero", "r0 = 1\nr0 /= 0\nexit\n"),
+    ACC("div by reg may be zero", "r0 = 1\nr2 = *(u64 *)(r1 + 0)\nr0 /= r2\nexit\n"),
+    ACC("shift by reg", "r0 = 1\nr2 = *(u64 *)(r1 + 0)\nr0 <<= r2\nexit\n"),
+    /* bounds from branches make the access safe (64-byte memory) */
+    ACC("bounded index",
+        "r2 = *(u64 *)(r1 + 0)\nif r2 > 56 goto +3\nr1 += r2\nr0 = *(u64 *)(r1 + 0)\nexit\n"
+        "r0 = 0\nexit\n"),
+    REJ("index one too far", "invalid access to memory, mem_size=64 off=57 size=8",
+        "r2 = *(u64 *)(r1 + 0)\nif r2 > 57 goto +3\nr1 += r2\nr0 = *(u64 *)(r1 + 0)\nexit\n"
+        "r0 = 0\nexit\n"),
+    ACC("and mask bounds",
+        "r2 = *(u64 *)(r1 + 0)\nr2 &= 31\nr1 += r2\nr0 = *(u32 *)(r1 + 0)\nexit\n"),
+    REJ("signed check missing",
+        "math between mem pointer and register with unbounded min value is not allowed",
+        "r2 = *(u64 *)(r1 + 0)\nif r2 s> 56 goto +3\nr1 += r2\nr0 = *(u64 *)(r1 + 0)\nexit\n"
+        "r0 = 0\nexit\n"),
+    ACC("jmp32 bounds",
+        "r2 = *(u32 *)(r1 + 0)\nif w2 > 7 goto +3\nr1 += r2\nr0 = *(u8 *)(r1 + 0)\nexit\n"
+        "r0 = 0\nexit\n"),
+    ACC("jset clears bits",
+        "r2 = *(u64 *)(r1 + 0)\nr2 &= 63\nif r2 & 32 goto +3\nr1 += r2\nr0 = *(u64 *)(r1 + 24)\nexit\n"
+        "r0 = 0\nexit\n"),
+    ACC("dead branch not explored",
+        "r0 = 0\nr2 = 5\nif r2 > 10 goto +1\nexit\nr0 = *(u64 *)(r2 + 0)\nexit\n"),
+    REJ("scalar deref", "R2 invalid mem access 'scalar'",
+        "r2 = 5\nr0 = *(u64 *)(r2 + 0)\nexit\n"),
+    /* stack */
+    ACC("stack spill fill", "r0 = 7\n*(u64 *)(r10 - 8) = r0\nr0 = *(u64 *)(r10 - 8)\nexit\n"),
+    REJ("stack out of range", "invalid write to stack R10 off=-520 size=8",
+        "r0 = 0\n*(u64 *)(r10 - 520) = r0\nexit\n"),
+    REJ("stack above fp", "invalid write to stack R10 off=0 size=8",
+        "r0 = 0\n*(u64 *)(r10 + 0) = r0\nexit\n"),
+    REJ("stack misaligned", "misaligned stack access off 0+0+-12 size 8",
+        "r0 = 0\n*(u64 *)(r10 - 12) = r0\nexit\n"),
+    {"stack uninit read (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES,
+     "invalid read from stack R10 off=-8 size=8", "r0 = *(u64 *)(r10 - 8)\nexit\n"},
+    ACC("stack uninit read (root)", "r0 = *(u64 *)(r10 - 8)\nexit\n"),
+    REJ("register fill size", "invalid size of register fill",
+        "*(u64 *)(r10 - 8) = r1\nr0 = *(u32 *)(r10 - 8)\nexit\n"),
+    ACC("spilled pointer keeps its type",
+        "*(u64 *)(r10 - 8) = r1\nr2 = *(u64 *)(r10 - 8)\nr0 = *(u64 *)(r2 + 0)\nexit\n"),
+    /* pointers */
+    REJ("pointer bitwise", "R1 bitwise operator &= on pointer prohibited", "r1 &= 7\nr0 = 0\nexit\n"),
+    REJ("pointer mul", "R1 pointer arithmetic with *= operator prohibited",
+        "r1 *= 2\nr0 = 0\nexit\n"),
+    REJ("pointer 32-bit", "R1 32-bit pointer arithmetic prohibited", "w1 += 2\nr0 = 0\nexit\n"),
+    REJ("pointer plus pointer", "R1 pointer += pointer prohibited", "r1 += r10\nr0 = 0\nexit\n"),
+    {"pointer leak (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES, "R0 leaks addr as return value",
+     "r0 = r10\nexit\n"},
+    /* maps: map 0 is a hash map, key 4 bytes, value 8 bytes */
+    ACC("map lookup null checked",
+        "r1 = map_fd(0) ll\nr2 = 0\n*(u32 *)(r10 - 4) = r2\nr2 = r10\nr2 += -4\ncall 1\n"
+        "if r0 == 0 goto +1\nr0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n"),
+    REJ("map value unchecked", "R0 invalid mem access 'map_value_or_null'",
+        "r1 = map_fd(0) ll\nr2 = 0\n*(u32 *)(r10 - 4) = r2\nr2 = r10\nr2 += -4\ncall 1\n"
+        "r0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n"),
+    REJ("map value past end", "invalid access to map value, value_size=8 off=8 size=4",
+        "r1 = map_fd(0) ll\nr2 = 0\n*(u32 *)(r10 - 4) = r2\nr2 = r10\nr2 += -4\ncall 1\n"
+        "if r0 == 0 goto +1\nr0 = *(u32 *)(r0 + 8)\nr0 = 0\nexit\n"),
+    {"map key uninit (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES, "invalid read from stack",
+     "r1 = map_fd(0) ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n"},
+    REJ("map arg not a map", "R1 type=scalar expected=map_ptr",
+        "r1 = 0\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n"),
+    REJ_INVAL("unknown helper", "invalid func unknown#100000", "call 100000\nr0 = 0\nexit\n"),
+    /* ring buffer (map 1): reserve must be submitted or discarded */
+    ACC("ringbuf submit",
+        "r1 = map_fd(1) ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto +4\nr1 = r0\nr2 = 0\n"
+        "call 132\nr0 = 0\nexit\n"),
+    REJ_INVAL("ringbuf leak", "Unreleased reference",
+              "r1 = map_fd(1) ll\nr2 = 8\nr3 = 0\ncall 131\nr0 = 0\nexit\n"),
+    REJ("ringbuf record past size", "invalid access to memory, mem_size=8 off=8 size=8",
+        "r1 = map_fd(1) ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto +5\nr1 = 0\n"
+        "*(u64 *)(r0 + 8) = r1\nr1 = r0\nr2 = 0\ncall 132\nr0 = 0\nexit\n"),
+    /* bpf-to-bpf calls */
+    ACC("subprog call", "r1 = 1\ncall pc+2\nr0 += 1\nexit\nr0 = r1\nexit\n"),
+    REJ_INVAL("subprog returns stack pointer", "cannot return stack pointer to the caller",
+              "call pc+2\nr0 = 0\nexit\nr0 = r10\nexit\n"),
+};
+
+int main(void)
+{
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt)) {
+        printf("FAIL runtime\n");
+        return 1;
+    }
+    PBPF_OPTS(pbpf_map_create_opts, h, .type = PBPF_MAP_TYPE_HASH, .key_size = 4,
+              .value_size = 8, .max_entries = 4);
+    PBPF_OPTS(pbpf_map_create_opts, rb, .type = PBPF_MAP_TYPE_RINGBUF, .max_entries = 4096);
+    if (pbpf_map_create(rt, &h, &maps[0]) || pbpf_map_create(rt, &rb, &maps[1])) {
+        printf("FAIL map create\n");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run(&cases[i]);
+    pbpf_map_free(maps[0]);
+    pbpf_map_free(maps[1]);
+    pbpf_runtime_free(rt);
+    printf("%d/%d %s\n", runs - fails, runs, fails ? "FAILED" : "ok");
+    return fails != 0;
+}
