@@ -350,7 +350,7 @@ static int test_str(const char *dir)
 /* --- task ---------------------------------------------------------------------- */
 
 struct task_ctx {
-    uint64_t good, bad, str, empty;
+    uint64_t common, good, bad, str, empty;
 };
 struct task_res {
     long long pid_tgid, uid_gid, comm_rc, jiffies;
@@ -422,7 +422,7 @@ static int test_task(const char *dir)
     munmap(hole, 4096);
     static const char good[16] = "0123456789abcde";
     static const char str[] = "pbpf-str";
-    struct task_ctx c = {(uintptr_t)good, (uintptr_t)hole, (uintptr_t)str, 5};
+    struct task_ctx c = {0, (uintptr_t)good, (uintptr_t)hole, (uintptr_t)str, 5};
     uint64_t before = (uint64_t)time(NULL);
     struct timespec bt0, bt1;
     clock_gettime(CLOCK_BOOTTIME, &bt0);

@@ -27,7 +27,8 @@ struct {
 
 /* What the test passes as the context: addresses in its own memory. */
 struct task_ctx {
-    __u64 good;  /* 16 readable bytes */
+    __u64 common; /* a tracepoint's common fields: programs may not read them */
+    __u64 good;   /* 16 readable bytes */
     __u64 bad;   /* an unmapped address */
     __u64 str;   /* "pbpf-str" */
     __u64 empty; /* index with no perf buffer */
