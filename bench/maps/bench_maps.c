@@ -23,6 +23,8 @@
 #endif
 
 #define OPS_PER_RUN 16
+/* bytes of each bpf_ringbuf_output record */
+#define RB_RECORD 64
 
 #define INSN(c, d, s, o, i)                                                                        \
     ((struct pbpf_insn){.code = (uint8_t)(c), .regs = PBPF_INSN_REGS(d, s), .off = (int16_t)(o),   \
@@ -63,8 +65,9 @@ enum op { OP_LOOKUP, OP_UPDATE, OP_DEL_UPD, OP_LPM, OP_RINGBUF };
 static void build(struct prog *p, enum op op, uint32_t mask, int spread)
 {
     memset(p, 0, sizeof *p);
-    emit(p, STDW(10, -16, 0));
-    emit(p, STDW(10, -24, 0));
+    /* -88..-9: the record of OP_RINGBUF, the value and LPM key of others */
+    for (int off = -88; off <= -16; off += 8)
+        emit(p, STDW(10, off, 0));
     emit(p, STW(10, -4, 0));
     emit(p, MOVR(2, 10));
     emit(p, ALU64I(PBPF_ALU_ADD, 2, -4));
@@ -116,8 +119,8 @@ static void build(struct prog *p, enum op op, uint32_t mask, int spread)
         emit(p, CALL(2));
         break;
     case OP_RINGBUF:
-        emit(p, ALU64I(PBPF_ALU_ADD, 2, -24));
-        emit(p, MOVI(3, 16));
+        emit(p, ALU64I(PBPF_ALU_ADD, 2, -88));
+        emit(p, MOVI(3, RB_RECORD));
         emit(p, MOVI(4, 0));
         emit(p, CALL(130));
         break;
@@ -200,7 +203,7 @@ static int k_update(int fd, const void *k, const void *v)
     return (int)sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
 }
 
-static double kernel_ns_per_op(const struct prog *p, int fds[2], uint64_t runs)
+static int kernel_load(const struct prog *p, int fds[2])
 {
     struct pbpf_insn in[128];
     memcpy(in, p->in, p->n * sizeof in[0]);
@@ -220,10 +223,16 @@ static double kernel_ns_per_op(const struct prog *p, int fds[2], uint64_t runs)
     a.log_size = sizeof log;
     a.log_level = 1;
     int pfd = (int)sys_bpf(BPF_PROG_LOAD, &a);
-    if (pfd < 0) {
+    if (pfd < 0)
         fprintf(stderr, "kernel refused the program: %s\n%.2000s\n", strerror(errno), log);
-        return -1;
-    }
+    return pfd;
+}
+
+/* BPF_PROG_TEST_RUN in chunks of 1000 runs: the kernel's average ns per
+ * run times the runs, or -1 */
+static double kernel_run(int pfd, uint64_t runs)
+{
+    union bpf_attr a;
     uint8_t pkt[64] = {0};
     double total = 0;
     uint64_t done = 0;
@@ -236,14 +245,22 @@ static double kernel_ns_per_op(const struct prog *p, int fds[2], uint64_t runs)
         a.test.repeat = (uint32_t)chunk;
         if (sys_bpf(BPF_PROG_TEST_RUN, &a) < 0) {
             fprintf(stderr, "BPF_PROG_TEST_RUN: %s\n", strerror(errno));
-            close(pfd);
             return -1;
         }
         total += (double)a.test.duration * (double)chunk;
         done += chunk;
     }
+    return total;
+}
+
+static double kernel_ns_per_op(const struct prog *p, int fds[2], uint64_t runs)
+{
+    int pfd = kernel_load(p, fds);
+    if (pfd < 0)
+        return -1;
+    double total = kernel_run(pfd, runs);
     close(pfd);
-    return total / (double)(runs * OPS_PER_RUN);
+    return total < 0 ? -1 : total / (double)(runs * OPS_PER_RUN);
 }
 #endif
 
@@ -269,9 +286,124 @@ static const struct bcase cases[] = {
     {"lru hash miss (evict)", PBPF_MAP_TYPE_LRU_HASH, 4, 8, 4096, 0, 0, UINT32_MAX, OP_UPDATE, 0},
     {"lpm 1K prefixes lookup", PBPF_MAP_TYPE_LPM_TRIE, 8, 8, 1024, PBPF_F_NO_PREALLOC, 1024,
      UINT32_MAX, OP_LPM, 1},
-    {"ringbuf output 16B", PBPF_MAP_TYPE_RINGBUF, 0, 0, 1u << 24, 0, 0, UINT32_MAX, OP_RINGBUF,
+    {"ringbuf output 64B", PBPF_MAP_TYPE_RINGBUF, 0, 0, 1u << 26, 0, 0, UINT32_MAX, OP_RINGBUF,
      0},
 };
+
+/* --- two threads updating one hash map ----------------------------------- */
+
+struct worker {
+    struct pbpf_prog *prog;
+    int pfd;
+    uint64_t runs;
+};
+
+static void *pbpf_worker(void *arg)
+{
+    struct worker *w = arg;
+    uint64_t r0;
+    for (uint64_t r = 0; r < w->runs; r++)
+        pbpf_prog_run(w->prog, NULL, 0, &r0, NULL);
+    return NULL;
+}
+
+#ifdef HAVE_KERNEL
+static void *kernel_worker(void *arg)
+{
+    struct worker *w = arg;
+    return kernel_run(w->pfd, w->runs) < 0 ? (void *)1 : NULL;
+}
+#endif
+
+/* Wall time of two threads each making `runs` runs; ns, or -1. */
+static double two_threads(struct worker w[2], void *(*fn)(void *))
+{
+    struct pbpf_thread *t[2];
+    uint64_t t0 = pbpf_time_mono_ns();
+    if (pbpf_thread_start(&t[0], fn, &w[0]))
+        return -1;
+    if (pbpf_thread_start(&t[1], fn, &w[1])) {
+        pbpf_thread_join(t[0]);
+        return -1;
+    }
+    void *e0 = pbpf_thread_join(t[0]), *e1 = pbpf_thread_join(t[1]);
+    double ns = (double)(pbpf_time_mono_ns() - t0);
+    return e0 || e1 ? -1 : ns;
+}
+
+/* Update throughput of a 1K-entry HASH with two threads at once (wall
+ * time: the host must have two CPUs free for it to mean much). */
+static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t runs)
+{
+    struct pbpf_map *maps[2];
+    PBPF_OPTS(pbpf_map_create_opts, co, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+              .value_size = 8, .max_entries = 1);
+    PBPF_OPTS(pbpf_map_create_opts, mo, .type = PBPF_MAP_TYPE_HASH, .key_size = 4,
+              .value_size = 8, .max_entries = 1024);
+    if (pbpf_map_create(rt, &co, &maps[0]) || pbpf_map_create(rt, &mo, &maps[1]))
+        return;
+    uint64_t zero = 0;
+    for (uint32_t i = 0; i < 1024; i++)
+        pbpf_map_update_elem(maps[1], &i, &zero, 0);
+    struct prog p;
+    build(&p, OP_UPDATE, 1023, 1);
+    struct pbpf_insn in[128];
+    memcpy(in, p.in, p.n * sizeof in[0]);
+    for (size_t i = 0; i < p.n; i++) {
+        if (p.ref[i]) {
+            uint64_t v = (uint64_t)(uintptr_t)maps[p.ref[i] - 1];
+            in[i].imm = (int32_t)(uint32_t)v;
+            in[i + 1].imm = (int32_t)(uint32_t)(v >> 32);
+        }
+    }
+    double ops = 2.0 * (double)runs * OPS_PER_RUN;
+    double mine = -1, theirs = -1;
+    const char *engine = "jit";
+    struct pbpf_prog *prog = NULL;
+    PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+    if (pbpf_prog_load(rt, in, p.n, &po, &prog)) {
+        po.engine = PBPF_ENGINE_INTERP;
+        engine = "interp";
+        if (pbpf_prog_load(rt, in, p.n, &po, &prog))
+            prog = NULL;
+    }
+    if (prog) {
+        struct worker w[2] = {{prog, -1, runs}, {prog, -1, runs}};
+        mine = two_threads(w, pbpf_worker);
+        pbpf_prog_free(prog);
+    }
+#ifdef HAVE_KERNEL
+    if (have_kernel) {
+        int fds[2] = {k_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0),
+                      k_map(BPF_MAP_TYPE_HASH, 4, 8, 1024, 0)};
+        static uint8_t kv[8];
+        for (uint32_t i = 0; fds[1] >= 0 && i < 1024; i++)
+            k_update(fds[1], &i, kv);
+        int pfd = fds[0] >= 0 && fds[1] >= 0 ? kernel_load(&p, fds) : -1;
+        if (pfd >= 0) {
+            struct worker w[2] = {{NULL, pfd, runs}, {NULL, pfd, runs}};
+            theirs = two_threads(w, kernel_worker);
+            close(pfd);
+        }
+        for (int i = 0; i < 2; i++)
+            if (fds[i] >= 0)
+                close(fds[i]);
+    }
+#else
+    (void)have_kernel;
+#endif
+    printf("\n2 threads, hash 1K update (wall time, %.0f updates):\n", ops);
+    if (mine > 0)
+        printf("  pbpf %-6s %8.2f M updates/s  (%.1f ns per update per thread)\n", engine,
+               ops / mine * 1e3, mine * 2 / ops);
+    if (theirs > 0)
+        printf("  linux       %8.2f M updates/s  (%.1f ns per update per thread)\n",
+               ops / theirs * 1e3, theirs * 2 / ops);
+    if (mine > 0 && theirs > 0)
+        printf("  throughput ratio pbpf / linux: %.2f (above 1 is faster)\n", theirs / mine);
+    pbpf_map_free(maps[0]);
+    pbpf_map_free(maps[1]);
+}
 
 /* LPM: 1K /24 prefixes spread over the address space */
 static void lpm_key(uint32_t i, uint8_t k[8])
@@ -296,8 +428,10 @@ int main(int argc, char **argv)
         close(probe);
     }
 #endif
-    printf("%-24s %10s %10s %10s   (ns per map operation, %d per program run)\n", "case",
-           "interp", "jit", "linux", OPS_PER_RUN);
+    printf("%-24s %10s %10s %10s %9s %9s   (ns per map operation, %d per program run;\n"
+           "%-24s %10s %10s %10s %9s %9s    ratio = pbpf / linux, below 1 is faster)\n",
+           "case", "interp", "jit", "linux", "interp/l", "jit/l", OPS_PER_RUN, "", "", "", "",
+           "", "");
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const struct bcase *b = &cases[c];
         struct pbpf_map *maps[2];
@@ -350,15 +484,18 @@ int main(int argc, char **argv)
         if (fds[1] >= 0)
             close(fds[1]);
 #endif
-        char si[16], sj[16], sk[16];
+        char si[16], sj[16], sk[16], ri[16], rj[16];
         snprintf(si, sizeof si, ti < 0 ? "-" : "%.1f", ti);
         snprintf(sj, sizeof sj, tj < 0 ? "-" : "%.1f", tj);
         snprintf(sk, sizeof sk, tk < 0 ? "-" : "%.1f", tk);
-        printf("%-24s %10s %10s %10s\n", b->name, si, sj, sk);
+        snprintf(ri, sizeof ri, ti < 0 || tk <= 0 ? "-" : "%.2f", ti / tk);
+        snprintf(rj, sizeof rj, tj < 0 || tk <= 0 ? "-" : "%.2f", tj / tk);
+        printf("%-24s %10s %10s %10s %9s %9s\n", b->name, si, sj, sk, ri, rj);
         fflush(stdout);
         pbpf_map_free(maps[0]);
         pbpf_map_free(maps[1]);
     }
+    bench_two_threads(rt, have_kernel, runs);
     pbpf_maps_reclaim();
     pbpf_runtime_free(rt);
     return 0;
