@@ -159,7 +159,7 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
             n++;
             continue;
         } else if (fmt[i] == 's') {
-        str:
+        str:; /* a declaration follows: C11 wants a statement after a label */
             int nx = (unsigned char)fmt[i + 1];
             if (nx != 0 && !k_isspace(nx) && !k_ispunct(nx))
                 return -EINVAL;
