@@ -71,7 +71,12 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
                      $<TARGET_FILE:compat_dump_pbpf> $<TARGET_FILE:compat_dump_libbpf>
                      ${CMAKE_CURRENT_BINARY_DIR}/compat-dump-named --name a_long_object_name
                      ${PBPF_COMPAT_DUMP_OBJS})
-    set_tests_properties(compat_object_vs_libbpf compat_object_vs_libbpf_named PROPERTIES
+    add_test(NAME compat_names_vs_libbpf
+             COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/diff_dump.sh
+                     $<TARGET_FILE:compat_dump_pbpf> $<TARGET_FILE:compat_dump_libbpf>
+                     ${CMAKE_CURRENT_BINARY_DIR}/compat-dump-names --names)
+    set_tests_properties(compat_object_vs_libbpf compat_object_vs_libbpf_named
+                         compat_names_vs_libbpf PROPERTIES
                          LABELS compat TIMEOUT 60)
   endif()
 endif()
@@ -83,7 +88,7 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
   if(PBPF_SANITIZE)
     set(PBPF_COMPAT_CFLAGS "-fsanitize=address,undefined -fno-sanitize-recover=all")
   endif()
-  foreach(loader minimal bootstrap xdp_counter)
+  foreach(loader minimal bootstrap xdp_counter perf_events)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/loaders/${loader}.c)
       add_test(NAME compat_skel_${loader}
                COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/skel_test.sh ${loader}
@@ -94,6 +99,14 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
                            SKIP_RETURN_CODE 77)
     endif()
   endforeach()
+  # The XDP loader uses libbpf's API only: the same source, built against
+  # the real libbpf, runs in the kernel, which must pass its checks too.
+  add_test(NAME compat_skel_xdp_counter_kernel
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/skel_test.sh xdp_counter
+                   ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/compat-skel
+                   ${PBPF_BPF_CLANG} ${CMAKE_C_COMPILER} "" none none kernel)
+  set_tests_properties(compat_skel_xdp_counter_kernel PROPERTIES LABELS "compat;kernel"
+                       TIMEOUT 120 SKIP_RETURN_CODE 77)
 endif()
 
 # The number of libbpf functions implemented, computed from the headers

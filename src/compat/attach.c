@@ -10,6 +10,7 @@
  * raw_tp/raw_tracepoint (RAW_TRACEPOINT[_WRITABLE]), fentry/fexit/fmod_ret
  * /tp_btf/iter (TRACING). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,24 +52,29 @@ static int attachable(const struct bpf_program *prog)
     return prog->prog ? 1 : -EINVAL;
 }
 
-struct bpf_link *bpf_program__attach(const struct bpf_program *prog)
+static int is_prefix(const char *s, const char *pfx) { return strncmp(s, pfx, strlen(pfx)) == 0; }
+
+/* A link of prog at (its type, target). */
+static struct bpf_link *attach_at(const struct bpf_program *prog, const char *target,
+                                  int retprobe)
 {
-    if (!prog)
-        return compat_err_ptr(-EINVAL);
-    int rc = attachable(prog);
-    if (rc <= 0) {
+    if (!prog->prog) {
         compat_print(COMPAT_WARN,
-                     rc ? "libbpf: prog '%s': can't attach BPF program without FD (was it "
-                          "loaded?)\n"
-                        : "libbpf: prog '%s': no auto-attach for section '%s' in pbpf\n",
-                     prog->name, prog->sec);
-        return compat_err_ptr(rc ? rc : -EOPNOTSUPP);
+                     "libbpf: prog '%s': can't attach BPF program without FD (was it loaded?)\n",
+                     prog->name);
+        return compat_err_ptr(-EINVAL);
     }
+    if (!target || !target[0])
+        return compat_err_ptr(-EINVAL);
     struct bpf_link *l = calloc(1, sizeof *l);
-    if (!l || !(l->target = strdup(prog->target))) {
+    size_t n = strlen(target);
+    if (!l || !(l->target = malloc(n + sizeof "%return"))) {
         free(l);
         return compat_err_ptr(-ENOMEM);
     }
+    memcpy(l->target, target, n + 1);
+    if (retprobe)
+        memcpy(l->target + n, "%return", sizeof "%return");
     l->prog = prog;
     l->p = prog->prog;
     l->type = prog->type;
@@ -77,6 +83,58 @@ struct bpf_link *bpf_program__attach(const struct bpf_program *prog)
     links_tail = &l->next;
     pthread_rwlock_unlock(&links_lock);
     return l;
+}
+
+struct bpf_link *bpf_program__attach(const struct bpf_program *prog)
+{
+    if (!prog)
+        return compat_err_ptr(-EINVAL);
+    int rc = attachable(prog);
+    if (rc == 0) {
+        compat_print(COMPAT_WARN, "libbpf: prog '%s': no auto-attach for section '%s' in pbpf\n",
+                     prog->name, prog->sec);
+        return compat_err_ptr(-EOPNOTSUPP);
+    }
+    /* return probes have their own attach point: "func%return" */
+    int ret = prog->type == BPF_PROG_TYPE_KPROBE &&
+              (is_prefix(prog->sec, "kretprobe") || is_prefix(prog->sec, "uretprobe"));
+    return attach_at(prog, prog->target, ret);
+}
+
+static struct bpf_link *attach_typed(const struct bpf_program *prog, uint32_t t1, uint32_t t2,
+                                     const char *target, int retprobe)
+{
+    if (!prog)
+        return compat_err_ptr(-EINVAL);
+    if (prog->type != t1 && prog->type != t2) {
+        compat_print(COMPAT_WARN, "libbpf: prog '%s': wrong program type %u for this attach\n",
+                     prog->name, prog->type);
+        return compat_err_ptr(-EINVAL);
+    }
+    return attach_at(prog, target, retprobe);
+}
+
+struct bpf_link *bpf_program__attach_tracepoint(const struct bpf_program *prog,
+                                                const char *tp_category, const char *tp_name)
+{
+    char target[256];
+    if (!tp_category || !tp_name ||
+        (size_t)snprintf(target, sizeof target, "%s/%s", tp_category, tp_name) >= sizeof target)
+        return compat_err_ptr(-EINVAL);
+    return attach_typed(prog, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_TRACEPOINT, target, 0);
+}
+
+struct bpf_link *bpf_program__attach_raw_tracepoint(const struct bpf_program *prog,
+                                                    const char *tp_name)
+{
+    return attach_typed(prog, BPF_PROG_TYPE_RAW_TRACEPOINT,
+                        BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE, tp_name, 0);
+}
+
+struct bpf_link *bpf_program__attach_kprobe(const struct bpf_program *prog, bool retprobe,
+                                            const char *func_name)
+{
+    return attach_typed(prog, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_KPROBE, func_name, retprobe);
 }
 
 int compat_auto_attachable(const struct bpf_program *prog);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bpf/bpf.h"
+#include "bpf/pbpf_attach.h"
 #include "compat/compat.h"
 #include "pbpf/hooks.h"
 #include "pbpf/maps.h"
@@ -20,9 +21,29 @@
 static struct pbpf_runtime *runtime;
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
 
+/* bpf_trace_printk's messages go to the function the loader set with
+ * pbpf_bpf_set_trace_print, else nowhere (Linux: the trace pipe, lost when
+ * nobody reads it). */
+static void (*trace_fn)(void *ctx, const char *msg, size_t len);
+static void *trace_ctx;
+
+void pbpf_bpf_set_trace_print(void (*fn)(void *ctx, const char *msg, size_t len), void *ctx)
+{
+    __atomic_store_n(&trace_ctx, ctx, __ATOMIC_RELAXED);
+    __atomic_store_n(&trace_fn, fn, __ATOMIC_RELEASE);
+}
+
+static void trace_print(void *ctx, const char *msg, size_t len)
+{
+    void (*fn)(void *, const char *, size_t) = __atomic_load_n(&trace_fn, __ATOMIC_ACQUIRE);
+    if (fn)
+        fn(__atomic_load_n(&trace_ctx, __ATOMIC_RELAXED), msg, len);
+}
+
 static void runtime_make(void)
 {
-    if (pbpf_runtime_new(NULL, &runtime) != 0)
+    PBPF_OPTS(pbpf_runtime_opts, ro, .print = trace_print);
+    if (pbpf_runtime_new(&ro, &runtime) != 0)
         runtime = NULL;
 }
 
@@ -332,7 +353,29 @@ int bpf_prog_test_run_opts(int prog_fd, struct bpf_test_run_opts *opts)
         return compat_err(err);
     if (!opts || opts->sz < sizeof(size_t))
         return compat_err(-EINVAL);
-    /* pbpf_prog_test_run (pbpf/hooks.h) is not implemented yet */
-    compat_print(COMPAT_WARN, "libbpf: test run is not available in this pbpf build\n");
-    return compat_err(-EOPNOTSUPP);
+    char msg[256] = "";
+#define IN(f, def) COMPAT_OPT(opts, struct bpf_test_run_opts, f, def)
+    PBPF_OPTS(pbpf_test_run_opts, t, .data_in = IN(data_in, NULL), .data_out = IN(data_out, NULL),
+              .data_size_in = IN(data_size_in, 0), .data_size_out = IN(data_size_out, 0),
+              .ctx_in = IN(ctx_in, NULL), .ctx_out = IN(ctx_out, NULL),
+              .ctx_size_in = IN(ctx_size_in, 0), .ctx_size_out = IN(ctx_size_out, 0),
+              .repeat = IN(repeat, 0), .flags = IN(flags, 0), .cpu = IN(cpu, 0),
+              .batch_size = IN(batch_size, 0), .err_buf = msg, .err_size = sizeof msg);
+#undef IN
+    int rc = pbpf_prog_test_run(prog, &t);
+    /* the out fields, as BPF_PROG_TEST_RUN writes them back (also with
+     * -ENOSPC, where data_size_out tells the size needed) */
+#define OUT(f)                                                                                     \
+    if (opts->sz >= offsetof(struct bpf_test_run_opts, f) + sizeof(opts->f))                       \
+        opts->f = t.f;
+    if (rc == 0 || rc == -ENOSPC) {
+        OUT(data_size_out);
+        OUT(ctx_size_out);
+        OUT(retval);
+        OUT(duration);
+    }
+#undef OUT
+    if (rc)
+        compat_print(COMPAT_DEBUG, "libbpf: test run of fd %d: %s\n", prog_fd, msg);
+    return compat_err(rc);
 }

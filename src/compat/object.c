@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "bpf/libbpf.h"
 #include "compat/compat.h"
@@ -107,6 +108,39 @@ int libbpf_prog_type_by_name(const char *name, enum bpf_prog_type *prog_type,
     if (expected_attach_type)
         *expected_attach_type = (enum bpf_attach_type)a;
     return 0;
+}
+
+__u32 libbpf_major_version(void) { return LIBBPF_MAJOR_VERSION; }
+__u32 libbpf_minor_version(void) { return LIBBPF_MINOR_VERSION; }
+const char *libbpf_version_string(void) { return "v1.1"; }
+
+/* Linux's enum bpf_map_type, by value, without the BPF_MAP_TYPE_ prefix. */
+static const char *const map_type_names[] = {
+    "unspec",       "hash",          "array",          "prog_array",
+    "perf_event_array", "percpu_hash", "percpu_array", "stack_trace",
+    "cgroup_array", "lru_hash",      "lru_percpu_hash", "lpm_trie",
+    "array_of_maps", "hash_of_maps", "devmap",         "sockmap",
+    "cpumap",       "xskmap",        "sockhash",       "cgroup_storage",
+    "reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack",
+    "sk_storage",   "devmap_hash",   "struct_ops",     "ringbuf",
+    "inode_storage", "task_storage", "bloom_filter",   "user_ringbuf",
+    "cgrp_storage", "arena",
+};
+
+const char *libbpf_bpf_map_type_str(enum bpf_map_type t)
+{
+    return (unsigned)t < sizeof map_type_names / sizeof *map_type_names ? map_type_names[t]
+                                                                        : NULL;
+}
+
+const char *libbpf_bpf_prog_type_str(enum bpf_prog_type t)
+{
+    return pbpf_prog_type_name((uint32_t)t);
+}
+
+const char *libbpf_bpf_attach_type_str(enum bpf_attach_type t)
+{
+    return pbpf_attach_type_name((uint32_t)t);
 }
 
 /* --- objects ------------------------------------------------------------------- */
@@ -309,6 +343,14 @@ int bpf_object__load(struct bpf_object *obj)
         return compat_err(-ENOMEM);
     for (size_t i = 0; i < obj->map_cnt; i++) {
         struct bpf_map *m = &obj->maps[i];
+        /* libbpf sizes a perf event array without max_entries for every
+         * possible CPU (bpf_object__create_map) */
+        if (m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && !m->max_entries) {
+            rc = pbpf_object_set_map_max_entries(obj->o, i, rt->slots);
+            if (rc)
+                return compat_err(rc);
+            m->max_entries = rt->slots;
+        }
         if (m->kind != PBPF_OBJMAP_DATA)
             continue;
         rc = pbpf_object_set_map_initial_value(obj->o, i, m->init, m->value_size);
@@ -375,6 +417,22 @@ const char *bpf_object__name(const struct bpf_object *obj)
     return obj ? obj->name : compat_err_ptr(-EINVAL);
 }
 
+/* The object's SEC("version"), else, as libbpf fills it in when opening,
+ * the running kernel's KERNEL_VERSION(a, b, c) from uname (c capped at
+ * 255). */
+unsigned int bpf_object__kversion(const struct bpf_object *obj)
+{
+    struct utsname u;
+    unsigned a, b, c;
+    if (!obj)
+        return 0;
+    if (pbpf_object_kern_version(obj->o))
+        return pbpf_object_kern_version(obj->o);
+    if (uname(&u) != 0 || sscanf(u.release, "%u.%u.%u", &a, &b, &c) != 3)
+        return 0;
+    return (a << 16) + (b << 8) + (c > 255 ? 255 : c);
+}
+
 struct bpf_program *bpf_object__find_program_by_name(const struct bpf_object *obj,
                                                      const char *name)
 {
@@ -393,6 +451,15 @@ struct bpf_program *bpf_object__next_program(const struct bpf_object *obj,
         return NULL;
     size_t i = prog ? prog->idx + 1 : 0;
     return i < obj->prog_cnt ? &obj->progs[i] : NULL;
+}
+
+struct bpf_program *bpf_object__prev_program(const struct bpf_object *obj,
+                                             struct bpf_program *prog)
+{
+    if (!obj)
+        return NULL;
+    size_t i = prog ? prog->idx : obj->prog_cnt;
+    return i > 0 && i <= obj->prog_cnt ? &obj->progs[i - 1] : NULL;
 }
 
 struct bpf_map *bpf_object__find_map_by_name(const struct bpf_object *obj, const char *name)
@@ -421,6 +488,14 @@ struct bpf_map *bpf_object__next_map(const struct bpf_object *obj, const struct 
         return NULL;
     size_t i = map ? map->idx + 1 : 0;
     return i < obj->map_cnt ? &obj->maps[i] : NULL;
+}
+
+struct bpf_map *bpf_object__prev_map(const struct bpf_object *obj, const struct bpf_map *map)
+{
+    if (!obj)
+        return NULL;
+    size_t i = map ? map->idx : obj->map_cnt;
+    return i > 0 && i <= obj->map_cnt ? &obj->maps[i - 1] : NULL;
 }
 
 /* --- programs ------------------------------------------------------------------ */
@@ -522,6 +597,29 @@ __u32 bpf_map__key_size(const struct bpf_map *map) { return map->key_size; }
 __u32 bpf_map__value_size(const struct bpf_map *map) { return map->value_size; }
 bool bpf_map__is_internal(const struct bpf_map *map) { return is_data_map(map); }
 
+static const struct pbpf_object_map *map_def(const struct bpf_map *map)
+{
+    return pbpf_object_map(map->obj->o, map->idx);
+}
+__u32 bpf_map__numa_node(const struct bpf_map *map) { return map_def(map)->numa_node; }
+__u64 bpf_map__map_extra(const struct bpf_map *map) { return map_def(map)->map_extra; }
+__u32 bpf_map__btf_key_type_id(const struct bpf_map *map) { return map_def(map)->btf_key_type_id; }
+__u32 bpf_map__btf_value_type_id(const struct bpf_map *map)
+{
+    return map_def(map)->btf_value_type_id;
+}
+
+int bpf_map__reuse_fd(struct bpf_map *map, int fd)
+{
+    int err = 0;
+    if (map->obj->loaded)
+        return compat_err(-EBUSY);
+    struct pbpf_map *m = compat_fd_map(fd, &err);
+    if (!m)
+        return compat_err(err);
+    return compat_err(pbpf_object_reuse_map(map->obj->o, map->idx, m));
+}
+
 int bpf_map__set_max_entries(struct bpf_map *map, __u32 max_entries)
 {
     if (map->obj->loaded)
@@ -617,6 +715,15 @@ int bpf_map__update_elem(const struct bpf_map *map, const void *key, size_t key_
 {
     int rc = check_sizes(map, key_sz, &value_sz);
     return compat_err(rc ? rc : compat_map_update(map->map, key, value, flags));
+}
+
+int bpf_map__lookup_and_delete_elem(const struct bpf_map *map, const void *key, size_t key_sz,
+                                    void *value, size_t value_sz, __u64 flags)
+{
+    int rc = check_sizes(map, key_sz, &value_sz);
+    if (!rc && flags)
+        rc = -EINVAL; /* pbpf_map_lookup_and_delete_elem takes no BPF_F_LOCK */
+    return compat_err(rc ? rc : pbpf_map_lookup_and_delete_elem(map->map, key, value));
 }
 
 int bpf_map__delete_elem(const struct bpf_map *map, const void *key, size_t key_sz, __u64 flags)

@@ -37,7 +37,8 @@ static void dump(const char *path, const char *name)
         printf("%s: open failed: %d\n", base, -errno);
         return;
     }
-    printf("object %s: name %s\n", base, bpf_object__name(obj));
+    printf("object %s: name %s kversion %u\n", base, bpf_object__name(obj),
+           bpf_object__kversion(obj));
     struct bpf_program *p;
     bpf_object__for_each_program(p, obj)
     {
@@ -60,10 +61,20 @@ static void dump(const char *path, const char *name)
                bpf_map__max_entries(m), bpf_map__map_flags(m), (int)bpf_map__is_internal(m));
         if (init)
             printf(" init %zu bytes hash %llx", sz, hash(init, sz));
-        printf("\n");
+        printf(" numa %u extra %llu btf key %u value %u\n", bpf_map__numa_node(m),
+               (unsigned long long)bpf_map__map_extra(m), bpf_map__btf_key_type_id(m),
+               bpf_map__btf_value_type_id(m));
         if (bpf_object__find_map_by_name(obj, bpf_map__name(m)) != m)
             printf("  find_map_by_name(%s) is another map\n", bpf_map__name(m));
     }
+    /* backwards */
+    printf("  programs backwards:");
+    for (p = bpf_object__prev_program(obj, NULL); p; p = bpf_object__prev_program(obj, p))
+        printf(" %s", bpf_program__name(p));
+    printf("\n  maps backwards:");
+    for (m = bpf_object__prev_map(obj, NULL); m; m = bpf_object__prev_map(obj, m))
+        printf(" %s", bpf_map__name(m));
+    printf("\n");
     static const char *const sections[] = {".bss", ".data", ".rodata", ".kconfig"};
     for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
         m = bpf_object__find_map_by_name(obj, sections[i]);
@@ -78,11 +89,29 @@ static void dump(const char *path, const char *name)
     bpf_object__close(obj);
 }
 
+/* the names of every value the UAPI header knows (Linux 6.1's header
+ * ends the map and program types here) */
+static void dump_names(void)
+{
+    printf("version %u.%u %s\n", libbpf_major_version(), libbpf_minor_version(),
+           libbpf_version_string());
+    for (int t = 0; t <= BPF_MAP_TYPE_USER_RINGBUF; t++)
+        printf("map type %d: %s\n", t, libbpf_bpf_map_type_str((enum bpf_map_type)t));
+    for (int t = 0; t <= BPF_PROG_TYPE_SYSCALL; t++)
+        printf("prog type %d: %s\n", t, libbpf_bpf_prog_type_str((enum bpf_prog_type)t));
+    for (int t = 0; t < __MAX_BPF_ATTACH_TYPE; t++)
+        printf("attach type %d: %s\n", t, libbpf_bpf_attach_type_str((enum bpf_attach_type)t));
+}
+
 int main(int argc, char **argv)
 {
     const char *name = NULL;
     int i = 1;
     libbpf_set_print(quiet);
+    if (argc == 2 && strcmp(argv[1], "--names") == 0) {
+        dump_names();
+        return 0;
+    }
     if (argc > 2 && strcmp(argv[1], "--name") == 0) {
         name = argv[2];
         i = 3;

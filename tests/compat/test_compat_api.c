@@ -198,6 +198,28 @@ static void test_prog_load(void)
     CHECK_ERR(bpf_map_lookup_elem(p, &k, &v), EINVAL);
     LIBBPF_OPTS(bpf_test_run_opts, to);
     CHECK_ERR(bpf_prog_test_run_opts(m, &to), EINVAL);
+    /* the program runs: socket filter over a packet, r0 = 0 */
+    unsigned char pkt[64] = {0};
+    LIBBPF_OPTS(bpf_test_run_opts, tr, .data_in = pkt, .data_size_in = sizeof pkt, .repeat = 3);
+    tr.retval = 12345;
+    CHECK(bpf_prog_test_run_opts(p, &tr) == 0 && tr.retval == 0, "test run: errno %d retval %u",
+          errno, tr.retval);
+    /* a program that returns a map value's byte: r0 = *(u8 *)(map value + 0) */
+    struct bpf_insn val[] = {
+        {.code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 1, .src_reg = BPF_PSEUDO_MAP_VALUE,
+         .imm = m},
+        {.imm = 0},
+        {.code = BPF_LDX | BPF_MEM | BPF_B, .dst_reg = 0, .src_reg = 1, .off = 0},
+        {.code = BPF_JMP | BPF_EXIT},
+    };
+    int pv = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "v", "GPL", val, 4, &po);
+    CHECK(pv >= 0, "prog_load map value: %d %s", pv, log);
+    __u64 seven = 7;
+    CHECK(bpf_map_update_elem(m, &k, &seven, BPF_ANY) == 0, "update");
+    LIBBPF_OPTS(bpf_test_run_opts, tv, .data_in = pkt, .data_size_in = sizeof pkt);
+    CHECK(bpf_prog_test_run_opts(pv, &tv) == 0 && tv.retval == 7, "map value run: %u",
+          tv.retval);
+    close(pv);
     /* a prog array takes program fds */
     int pa = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 2, NULL);
     CHECK(bpf_map_update_elem(pa, &k, &p, BPF_ANY) == 0, "prog array update");

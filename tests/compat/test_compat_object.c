@@ -158,6 +158,45 @@ static void test_loaded(void)
     CHECK(runs && sz == sizeof(__u64) && *runs == 4, "runs %llu", runs ? (unsigned long long)*runs
                                                                        : 0ull);
 
+    /* attach points given by the caller; a return probe has its own */
+    struct bpf_program *ret = bpf_object__find_program_by_name(obj, "on_return");
+    struct bpf_program *sw = bpf_object__find_program_by_name(obj, "on_switch");
+    struct bpf_link *l_auto = bpf_program__attach(ret);
+    struct bpf_link *l_kp = bpf_program__attach_kprobe(ret, false, "vfs_read");
+    struct bpf_link *l_tp = bpf_program__attach_tracepoint(sw, "sched", "sched_wakeup");
+    struct bpf_link *l_raw = bpf_program__attach_raw_tracepoint(raw, "sched_switch");
+    CHECK(l_auto && l_kp && l_tp && l_raw, "explicit attaches");
+    r0 = 0;
+    CHECK(pbpf_bpf_fire(BPF_PROG_TYPE_KPROBE, "do_nanosleep%return", ctx, sizeof ctx, &r0) == 1 &&
+              r0 == 2,
+          "kretprobe fired: r0 %llu", (unsigned long long)r0);
+    CHECK(pbpf_bpf_fire(BPF_PROG_TYPE_KPROBE, "do_nanosleep", ctx, sizeof ctx, NULL) == 0,
+          "the entry of do_nanosleep has no program");
+    CHECK(pbpf_bpf_fire(BPF_PROG_TYPE_KPROBE, "vfs_read", ctx, sizeof ctx, NULL) == 1, "kprobe");
+    CHECK(pbpf_bpf_fire(BPF_PROG_TYPE_TRACEPOINT, "sched/sched_wakeup", ctx, sizeof ctx, &r0) ==
+                  1 &&
+              r0 == 4,
+          "tracepoint");
+    CHECK(pbpf_bpf_fire(BPF_PROG_TYPE_RAW_TRACEPOINT, "sched_switch", ctx, sizeof ctx, NULL) == 1,
+          "raw tracepoint");
+    errno = 0;
+    CHECK(bpf_program__attach_tracepoint(raw, "sched", "x") == NULL && errno == EINVAL,
+          "a raw_tp program at a tracepoint: errno %d", errno);
+    bpf_link__destroy(l_auto);
+    bpf_link__destroy(l_kp);
+    bpf_link__destroy(l_tp);
+    bpf_link__destroy(l_raw);
+
+    /* lookup_and_delete on a hash map of the object */
+    struct bpf_map *pairs = bpf_object__find_map_by_name(obj, "pairs");
+    __u32 pk = 3;
+    __u64 pv = 33, got = 0;
+    CHECK(bpf_map__update_elem(pairs, &pk, sizeof pk, &pv, sizeof pv, BPF_NOEXIST) == 0, "add");
+    CHECK(bpf_map__lookup_and_delete_elem(pairs, &pk, sizeof pk, &got, sizeof got, 0) == 0 &&
+              got == 33,
+          "lookup_and_delete %llu", (unsigned long long)got);
+    CHECK_ERR(bpf_map__lookup_elem(pairs, &pk, sizeof pk, &got, sizeof got, 0), ENOENT);
+
     /* detached: nothing runs */
     CHECK(bpf_link__destroy(link) == 0, "destroy");
     CHECK(pbpf_bpf_fire(BPF_PROG_TYPE_RAW_TRACEPOINT, "sys_enter", ctx, sizeof ctx, NULL) == 0,
@@ -178,6 +217,32 @@ out:
     /* the object's handles went with it */
     if (fd >= 0)
         CHECK_ERR(bpf_map_lookup_elem(fd, &k, &v), EBADF);
+}
+
+/* bpf_map__reuse_fd: a second object uses the first one's map */
+static void test_reuse_fd(void)
+{
+    LIBBPF_OPTS(bpf_object_open_opts, opts, .kconfig = "CONFIG_PBPF_TEST_NUMBER=2\n");
+    struct bpf_object *a = bpf_object__open_file(path("object_api.bpf.o"), &opts);
+    struct bpf_object *b = bpf_object__open_file(path("object_api.bpf.o"), &opts);
+    CHECK(a && b, "open twice");
+    if (!a || !b)
+        goto out;
+    CHECK(bpf_object__load(a) == 0, "load a");
+    int fd = bpf_object__find_map_fd_by_name(a, "values");
+    struct bpf_map *bm = bpf_object__find_map_by_name(b, "values");
+    CHECK(bpf_map__reuse_fd(bm, fd) == 0, "reuse_fd");
+    CHECK(bpf_object__load(b) == 0, "load b");
+    CHECK(bpf_map__fd(bm) != fd, "b has its own handle");
+    __u32 k = 1;
+    __u64 v = 77, got = 0;
+    CHECK(bpf_map_update_elem(fd, &k, &v, BPF_ANY) == 0, "update through a");
+    CHECK(bpf_map__lookup_elem(bm, &k, sizeof k, &got, sizeof got, 0) == 0 && got == 77,
+          "b sees it: %llu", (unsigned long long)got);
+    CHECK_ERR(bpf_map__reuse_fd(bm, fd), EBUSY);
+out:
+    bpf_object__close(a);
+    bpf_object__close(b);
 }
 
 static void test_open_mem_and_btf_path(void)
@@ -220,6 +285,7 @@ int main(int argc, char **argv)
     libbpf_set_print(collect);
     test_kconfig_missing();
     test_loaded();
+    test_reuse_fd();
     test_open_mem_and_btf_path();
     if (failures) {
         fprintf(stderr, "%d checks failed\n", failures);

@@ -23,6 +23,17 @@ extern "C" {
 #endif
 
 /* libbpf's own error codes, beyond errno values. */
+/* The libbpf version whose interface these headers follow. */
+LIBBPF_API __u32 libbpf_major_version(void);
+LIBBPF_API __u32 libbpf_minor_version(void);
+LIBBPF_API const char *libbpf_version_string(void);
+
+/* Linux's names of the values, lower case without prefix ("array",
+ * "sched_cls", "cgroup_inet_ingress"), or NULL for unknown values. */
+LIBBPF_API const char *libbpf_bpf_attach_type_str(enum bpf_attach_type t);
+LIBBPF_API const char *libbpf_bpf_map_type_str(enum bpf_map_type t);
+LIBBPF_API const char *libbpf_bpf_prog_type_str(enum bpf_prog_type t);
+
 enum libbpf_errno {
     __LIBBPF_ERRNO__START = 4000,
     LIBBPF_ERRNO__LIBELF = __LIBBPF_ERRNO__START,
@@ -94,10 +105,13 @@ LIBBPF_API struct bpf_object *bpf_object__open_mem(const void *obj_buf, size_t o
 LIBBPF_API int bpf_object__load(struct bpf_object *obj);
 LIBBPF_API void bpf_object__close(struct bpf_object *object);
 LIBBPF_API const char *bpf_object__name(const struct bpf_object *obj);
+LIBBPF_API unsigned int bpf_object__kversion(const struct bpf_object *obj);
 
 LIBBPF_API struct bpf_program *bpf_object__find_program_by_name(const struct bpf_object *obj,
                                                                 const char *name);
 LIBBPF_API struct bpf_program *bpf_object__next_program(const struct bpf_object *obj,
+                                                        struct bpf_program *prog);
+LIBBPF_API struct bpf_program *bpf_object__prev_program(const struct bpf_object *obj,
                                                         struct bpf_program *prog);
 #define bpf_object__for_each_program(pos, obj)                                                     \
     for ((pos) = bpf_object__next_program((obj), NULL); (pos) != NULL;                            \
@@ -107,6 +121,8 @@ LIBBPF_API struct bpf_map *bpf_object__find_map_by_name(const struct bpf_object 
                                                         const char *name);
 LIBBPF_API int bpf_object__find_map_fd_by_name(const struct bpf_object *obj, const char *name);
 LIBBPF_API struct bpf_map *bpf_object__next_map(const struct bpf_object *obj,
+                                                const struct bpf_map *map);
+LIBBPF_API struct bpf_map *bpf_object__prev_map(const struct bpf_object *obj,
                                                 const struct bpf_map *map);
 #define bpf_object__for_each_map(pos, obj)                                                         \
     for ((pos) = bpf_object__next_map((obj), NULL); (pos) != NULL;                                \
@@ -141,14 +157,30 @@ LIBBPF_API int bpf_program__set_expected_attach_type(struct bpf_program *prog,
  * section has no automatic attach point (xdp, tc, socket filters...)
  * give -EOPNOTSUPP, as libbpf's bpf_program__attach does for them. */
 LIBBPF_API struct bpf_link *bpf_program__attach(const struct bpf_program *prog);
+/* The same with the attach point given: tracepoints "category/name"; raw
+ * tracepoints "name"; kprobes "func", return probes "func%return". */
+LIBBPF_API struct bpf_link *bpf_program__attach_tracepoint(const struct bpf_program *prog,
+                                                           const char *tp_category,
+                                                           const char *tp_name);
+LIBBPF_API struct bpf_link *bpf_program__attach_raw_tracepoint(const struct bpf_program *prog,
+                                                               const char *tp_name);
+LIBBPF_API struct bpf_link *bpf_program__attach_kprobe(const struct bpf_program *prog,
+                                                       bool retprobe, const char *func_name);
 LIBBPF_API int bpf_link__destroy(struct bpf_link *link);
 
 LIBBPF_API int bpf_map__fd(const struct bpf_map *map);
+/* Before load: use the map behind fd instead of creating one (type, sizes,
+ * max_entries and flags must match at load). */
+LIBBPF_API int bpf_map__reuse_fd(struct bpf_map *map, int fd);
 LIBBPF_API const char *bpf_map__name(const struct bpf_map *map);
 LIBBPF_API enum bpf_map_type bpf_map__type(const struct bpf_map *map);
 LIBBPF_API __u32 bpf_map__max_entries(const struct bpf_map *map);
 LIBBPF_API int bpf_map__set_max_entries(struct bpf_map *map, __u32 max_entries);
 LIBBPF_API __u32 bpf_map__map_flags(const struct bpf_map *map);
+LIBBPF_API __u32 bpf_map__numa_node(const struct bpf_map *map);
+LIBBPF_API __u64 bpf_map__map_extra(const struct bpf_map *map);
+LIBBPF_API __u32 bpf_map__btf_key_type_id(const struct bpf_map *map);
+LIBBPF_API __u32 bpf_map__btf_value_type_id(const struct bpf_map *map);
 LIBBPF_API __u32 bpf_map__key_size(const struct bpf_map *map);
 LIBBPF_API __u32 bpf_map__value_size(const struct bpf_map *map);
 LIBBPF_API int bpf_map__set_value_size(struct bpf_map *map, __u32 size);
@@ -162,6 +194,9 @@ LIBBPF_API int bpf_map__lookup_elem(const struct bpf_map *map, const void *key, 
                                     void *value, size_t value_sz, __u64 flags);
 LIBBPF_API int bpf_map__update_elem(const struct bpf_map *map, const void *key, size_t key_sz,
                                     const void *value, size_t value_sz, __u64 flags);
+LIBBPF_API int bpf_map__lookup_and_delete_elem(const struct bpf_map *map, const void *key,
+                                               size_t key_sz, void *value, size_t value_sz,
+                                               __u64 flags);
 LIBBPF_API int bpf_map__delete_elem(const struct bpf_map *map, const void *key, size_t key_sz,
                                     __u64 flags);
 LIBBPF_API int bpf_map__get_next_key(const struct bpf_map *map, const void *cur_key,
@@ -187,6 +222,33 @@ LIBBPF_API int ring_buffer__add(struct ring_buffer *rb, int map_fd,
  * for ever) for a record.  Returns the number of records consumed. */
 LIBBPF_API int ring_buffer__poll(struct ring_buffer *rb, int timeout_ms);
 LIBBPF_API int ring_buffer__consume(struct ring_buffer *rb);
+
+/* --- perf buffers (BPF_MAP_TYPE_PERF_EVENT_ARRAY) ------------------------- */
+
+struct perf_buffer;
+
+typedef void (*perf_buffer_sample_fn)(void *ctx, int cpu, void *data, __u32 size);
+typedef void (*perf_buffer_lost_fn)(void *ctx, int cpu, __u64 cnt);
+
+struct perf_buffer_opts {
+    size_t sz;
+};
+#define perf_buffer_opts__last_field sz
+
+/* One buffer of page_cnt pages (a power of two) per possible CPU (pbpf's
+ * execution slots, at most the map's max_entries), stored in the map at
+ * the CPU's index as libbpf stores its perf event fds. */
+LIBBPF_API struct perf_buffer *perf_buffer__new(int map_fd, size_t page_cnt,
+                                                perf_buffer_sample_fn sample_cb,
+                                                perf_buffer_lost_fn lost_cb, void *ctx,
+                                                const struct perf_buffer_opts *opts);
+LIBBPF_API void perf_buffer__free(struct perf_buffer *pb);
+/* Waits up to timeout_ms (-1: for ever) for records, consumes the buffers
+ * that have some; returns how many had. */
+LIBBPF_API int perf_buffer__poll(struct perf_buffer *pb, int timeout_ms);
+LIBBPF_API int perf_buffer__consume(struct perf_buffer *pb);
+LIBBPF_API int perf_buffer__consume_buffer(struct perf_buffer *pb, size_t buf_idx);
+LIBBPF_API size_t perf_buffer__buffer_cnt(const struct perf_buffer *pb);
 
 /* --- skeletons (bpftool gen skeleton) ------------------------------------- */
 

@@ -1,8 +1,11 @@
-/* pbpf extension to the libbpf-compatible API: firing attach points.
+/* pbpf extensions to the libbpf-compatible API: what Linux does in the
+ * kernel and a pbpf embedder does itself.
  *
  * bpf_program__attach() records a link from an attach point to a program
  * (libbpf.h).  Where Linux fires the program from a kernel event, a pbpf
- * embedder fires the attach point itself when the event happens. */
+ * embedder fires the attach point itself when the event happens.  Where
+ * Linux appends bpf_printk()/bpf_trace_printk() messages to the trace pipe,
+ * pbpf hands them to a function the embedder sets. */
 #ifndef PBPF_COMPAT_PBPF_ATTACH_H
 #define PBPF_COMPAT_PBPF_ATTACH_H
 
@@ -23,6 +26,12 @@ extern "C" {
  * fails; *last_ret (if not NULL) receives the r0 of the last one. */
 LIBBPF_API int pbpf_bpf_fire(enum bpf_prog_type prog_type, const char *target, void *ctx,
                              size_t ctx_size, __u64 *last_ret);
+
+/* Where bpf_trace_printk messages go (len bytes, no NUL); NULL (the
+ * default): nowhere, as Linux's when nobody reads the trace pipe.  Called
+ * from the thread running the program. */
+LIBBPF_API void pbpf_bpf_set_trace_print(void (*fn)(void *ctx, const char *msg, size_t len),
+                                         void *ctx);
 
 #ifdef __cplusplus
 }

@@ -3,9 +3,10 @@
  * the program keeps in .bss.  Built against pbpf's headers (include/compat)
  * and the skeleton `bpftool gen skeleton` makes from minimal.bpf.o.
  *
- * With Linux, write(2) fires the tracepoint; in pbpf the loader fires the
- * attach point with the record the kernel would pass
- * (pbpf_bpf_fire), for writes of its own and of another process. */
+ * With Linux, write(2) fires the tracepoint and bpf_printk writes to the
+ * trace pipe; in pbpf the loader fires the attach point with the record
+ * the kernel would pass (pbpf_bpf_fire) and collects the printed lines
+ * (pbpf_bpf_set_trace_print). */
 #include <bpf/libbpf.h>
 #include <bpf/pbpf_attach.h>
 #include <errno.h>
@@ -22,6 +23,18 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *format, va
     return vfprintf(stderr, format, args);
 }
 
+/* The trace lines, one after the other. */
+static char trace[8192];
+static size_t trace_len;
+
+static void collect_trace(void *ctx, const char *msg, size_t len)
+{
+    if (trace_len + len < sizeof trace) {
+        memcpy(trace + trace_len, msg, len);
+        trace_len += len;
+    }
+}
+
 /* What the kernel passes to syscalls/sys_enter_write programs. */
 struct sys_enter_write {
     unsigned short type;
@@ -31,10 +44,10 @@ struct sys_enter_write {
     unsigned long args[6];
 };
 
-static int fire_write(int pid, int fd, size_t len)
+static int fire_write(int fd, size_t len)
 {
-    struct sys_enter_write rec = {.pid = pid, .id = 1 /* __NR_write */,
-                                  .args = {(unsigned long)fd, 0, len, 0, 0, (unsigned long)pid}};
+    struct sys_enter_write rec = {.pid = getpid(), .id = 1 /* __NR_write */,
+                                  .args = {(unsigned long)fd, 0, len}};
     return pbpf_bpf_fire(BPF_PROG_TYPE_TRACEPOINT, "syscalls/sys_enter_write", &rec, sizeof rec,
                          NULL);
 }
@@ -45,6 +58,7 @@ int main(void)
     int err, failed = 0;
 
     libbpf_set_print(libbpf_print_fn);
+    pbpf_bpf_set_trace_print(collect_trace, NULL);
 
     skel = minimal_bpf__open();
     if (!skel) {
@@ -68,22 +82,33 @@ int main(void)
     }
     printf("Successfully started!\n");
 
-    /* the writes: which count is decided here, from the program's rules */
+    /* the writes: which count is decided here, from the program's rules;
+     * the first five come while my_pid names another process */
     long want_count = 0;
     unsigned long want_bytes = 0;
+    char want_trace[8192] = "";
+    skel->bss->my_pid = getpid() + 1;
     for (int i = 0; i < 20; i++) {
-        int pid = i % 5 == 4 ? getpid() + 1 : getpid();
         int fd = i % 3 == 2 ? 2 : 1;
         size_t len = 10u + (size_t)i;
-        if (fire_write(pid, fd, len) != 1) {
+        if (i == 5)
+            skel->bss->my_pid = getpid();
+        if (fire_write(fd, len) != 1) {
             fprintf(stderr, "firing the tracepoint did not run one program\n");
             err = -1;
             goto cleanup;
         }
-        if (pid == getpid() && fd == 1) {
+        if (i >= 5 && fd == 1) {
             want_count++;
             want_bytes += len;
+            snprintf(want_trace + strlen(want_trace), sizeof want_trace - strlen(want_trace),
+                     "BPF triggered from PID %d.\n", getpid());
         }
+    }
+    trace[trace_len] = 0;
+    if (strcmp(trace, want_trace) != 0) {
+        fprintf(stderr, "trace:\n%s\nexpected:\n%s\n", trace, want_trace);
+        failed = 1;
     }
     printf("counter %ld bytes %lu (expected %ld, %lu)\n", skel->bss->counter, skel->bss->bytes,
            want_count, want_bytes);
@@ -101,7 +126,7 @@ int main(void)
 
     /* detached, the program no longer runs */
     minimal_bpf__detach(skel);
-    if (fire_write(getpid(), 1, 5) != 0 || skel->bss->counter != want_count) {
+    if (fire_write(1, 5) != 0 || skel->bss->counter != want_count) {
         fprintf(stderr, "a detached program ran\n");
         failed = 1;
     }

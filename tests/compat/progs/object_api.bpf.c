@@ -13,6 +13,13 @@ struct {
     __type(value, __u64);
 } values SEC(".maps");
 
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4);
+    __type(key, __u32);
+    __type(value, __u64);
+} pairs SEC(".maps");
+
 __u64 runs;
 
 SEC("raw_tp/sys_enter")
@@ -36,6 +43,18 @@ SEC("kprobe/do_nanosleep")
 int not_loaded(void *ctx)
 {
     return 1;
+}
+
+SEC("kretprobe/do_nanosleep")
+int on_return(void *ctx)
+{
+    return 2;
+}
+
+SEC("tp/sched/sched_switch")
+int on_switch(void *ctx)
+{
+    return 4;
 }
 
 char LICENSE[] SEC("license") = "GPL";
