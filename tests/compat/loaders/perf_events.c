@@ -39,7 +39,8 @@ struct state {
 static void handle_event(void *ctx, int cpu, void *data, __u32 data_sz)
 {
     struct state *s = ctx;
-    const struct event *e = data;
+    struct event ev;
+    const struct event *e = &ev;
     char want[24];
     /* the record is the event, zero-padded up to a multiple of 8 with its
      * 4-byte size (Linux's PERF_SAMPLE_RAW) */
@@ -47,6 +48,9 @@ static void handle_event(void *ctx, int cpu, void *data, __u32 data_sz)
         s->bad++;
         return;
     }
+    /* a sample starts 4 bytes into an 8-aligned record (after its u32
+     * size), on Linux as here: copy it out before reading u64 fields */
+    memcpy(&ev, data, sizeof ev);
     for (int i = 0; i < 23; i++)
         want[i] = (char)('a' + (e->seq + (unsigned)i) % 26);
     want[23] = 0;
