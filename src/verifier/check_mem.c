@@ -594,6 +594,18 @@ static int check_atomic(struct venv *e, const struct pbpf_insn *in)
         bt == PTR_TO_FLOW_KEYS || bt == PTR_TO_SOCKET || bt == PTR_TO_SOCK_COMMON)
         return verr(e, -EACCES, "BPF_ATOMIC stores into R%u %s is not allowed", dreg,
                     vtype_str(regs[dreg].type));
+    /* Atomics need natural alignment whatever the CPU allows for plain
+     * accesses (Linux's check_atomic asks check_mem_access for strict
+     * alignment; check_generic_ptr_alignment words the message). */
+    if (bt != PTR_TO_STACK) {
+        const struct vreg *p = &regs[dreg];
+        uint64_t v = p->var_off.value + (uint64_t)(int64_t)p->off + (uint64_t)(int64_t)in->off;
+        if ((v | p->var_off.mask) & (uint64_t)(size - 1))
+            return verr(e, -EACCES, "misaligned %saccess off (0x%llx; 0x%llx)+%d+%d size %d",
+                        bt == PTR_TO_MAP_VALUE ? "value " : "",
+                        (unsigned long long)p->var_off.value,
+                        (unsigned long long)p->var_off.mask, p->off, in->off, size);
+    }
     int load_reg = (op & PBPF_ATOMIC_FETCH) ? (op == PBPF_ATOMIC_CMPXCHG ? 0 : (int)sreg) : -1;
     int rc;
     if (bt == PTR_TO_STACK) {

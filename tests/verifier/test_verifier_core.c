@@ -72,6 +72,13 @@ static const struct vcase cases[] = {
         "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nif r1 > 3 goto +2\nr6 = 1\ngoto +1\nr6 = 2\nr0 = r6\nexit\n"),
     REJ("write r10", "frame pointer is read only", "r10 = 0\nr0 = 0\nexit\n"),
     REJ("caller-saved after call", "R1 !read_ok", "call 5\nr0 = r1\nexit\n"),
+    /* atomics need natural alignment (found by fuzz_verifier: a misaligned
+     * atomic_fetch_or that the checked interpreter refuses) */
+    REJ("misaligned atomic", "misaligned access off (0x0; 0x0)+0+10 size 4",
+        "r2 = 1\nw2 = atomic_fetch_or((u32 *)(r1 + 0xa), w2)\nr0 = 0\nexit\n"),
+    REJ("misaligned atomic 8", "misaligned access off (0x0; 0x0)+0+4 size 8",
+        "r2 = 1\nlock *(u64 *)(r1 + 4) += r2\nr0 = 0\nexit\n"),
+    ACC("aligned atomic", "r2 = 1\nlock *(u64 *)(r1 + 8) += r2\nw2 = atomic_fetch_or((u32 *)(r1 + 4), w2)\nr0 = 0\nexit\n"),
     /* ALU rules */
     REJ_INVAL("shift imm out of range", "invalid shift 64", "r0 = 1\nr0 <<= 64\nexit\n"),
     REJ_INVAL("shift32 imm out of range", "invalid shift 32", "w0 = 1\nw0 >>= 32\nexit\n"),
