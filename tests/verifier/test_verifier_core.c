@@ -63,6 +63,10 @@ static const struct vcase cases[] = {
               "r0 = 0\nl: r1 = 0\nif r0 == 0 goto l\nexit\n"),
     {"unbounded loop", 0, 0, -E2BIG, "BPF program is too large. Processed 1000001 insn",
      "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nl: r0 += 1\nif r0 != r1 goto l\nexit\n"},
+    /* a loop whose state repeats must not be pruned against its own head
+     * (found by fuzz_verifier) */
+    REJ_INVAL("repeating loop state", "infinite loop detected",
+              "r1 -= 2\nr0 = -4\nr0 = 2\nw1 -= 0\nif r1 s> -5 goto -3\nw0 <<= 0\nexit\n"),
     /* registers */
     REJ("uninit r0", "R0 !read_ok", "exit\n"),
     REJ("uninit src", "R3 !read_ok", "r0 = r3\nexit\n"),
