@@ -230,6 +230,16 @@ static uint64_t spin(struct pbpf_run_ctx *ctx, uint64_t r1, int lock, const char
     if (checked(ctx) && ((r1 & 3) || !arg_mem(ctx, r1, 4, 1, helper, "argument 1 is not a "
                                                                       "writable, aligned lock")))
         return (r1 & 3) ? fault(ctx, helper, "argument 1 is not a writable, aligned lock") : 0;
+    if (lock && checked(ctx)) {
+        /* unverified code may lock a word that is never released (its own
+         * input, or a lock an earlier run kept): wait a bounded time, then
+         * fault instead of spinning forever (found by fuzz_interp) */
+        const int *w = (const int *)(uintptr_t)r1;
+        unsigned long spins = 0;
+        while (__atomic_load_n(w, __ATOMIC_ACQUIRE) != 0)
+            if (++spins > (1ul << 24))
+                return fault(ctx, helper, "the lock stays held (checked mode does not wait forever)");
+    }
     if (lock)
         pbpf_map_spin_lock((void *)(uintptr_t)r1);
     else
