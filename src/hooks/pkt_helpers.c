@@ -47,10 +47,9 @@
 #define SKB_VLAN_PROTO 28
 #define SKB_HASH 68
 
-#define UNUSED5(a, b, c, d, e) ((void)(a), (void)(b), (void)(c), (void)(d), (void)(e))
-
-/* The hook's packet when r1 is its context (the verifier guarantees r1 is
- * the context for these helpers; checked runs verify it here). */
+/* The packet of the hook run whose context is r1, or NULL after stopping
+ * the run (the verifier guarantees r1 is the context for these helpers;
+ * checked runs verify it here). */
 static struct pbpf_pkt *pkt_of(struct pbpf_run_ctx *ctx, uint64_t r1, enum pbpf_pkt_kind kind,
                                const char *helper)
 {
@@ -71,6 +70,24 @@ static struct pbpf_pkt *pkt_of(struct pbpf_run_ctx *ctx, uint64_t r1, enum pbpf_
     return p;
 }
 
+/* A helper whose first argument is the context of an XDP frame or of a
+ * socket buffer: XDP_HELPER(name) or SKB_HELPER(name) { body } defines
+ * h_<name>, which finds the packet (or stops the run) and runs the body
+ * with it as p and the other arguments as r2..r5. */
+#define PKT_HELPER(name, kind)                                                                     \
+    static uint64_t name##_pkt(struct pbpf_pkt *p, uint64_t r2, uint64_t r3, uint64_t r4,         \
+                               uint64_t r5, struct pbpf_run_ctx *ctx);                            \
+    static uint64_t h_##name(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,     \
+                             struct pbpf_run_ctx *ctx)                                            \
+    {                                                                                              \
+        struct pbpf_pkt *p = pkt_of(ctx, r1, kind, #name);                                         \
+        return p ? name##_pkt(p, r2, r3, r4, r5, ctx) : 0;                                         \
+    }                                                                                              \
+    static uint64_t name##_pkt(struct pbpf_pkt *p, uint64_t r2, uint64_t r3, uint64_t r4,         \
+                               uint64_t r5, struct pbpf_run_ctx *ctx)
+#define XDP_HELPER(name) PKT_HELPER(name, PBPF_PKT_XDP)
+#define SKB_HELPER(name) PKT_HELPER(name, PBPF_PKT_SKB)
+
 static int mem_ok(struct pbpf_run_ctx *ctx, uint64_t ptr, uint64_t len, int write,
                   const char *helper)
 {
@@ -87,13 +104,8 @@ static int mem_ok(struct pbpf_run_ctx *ctx, uint64_t ptr, uint64_t len, int writ
 
 /* bpf_xdp_adjust_head: data moves by delta; metadata moves with it; the
  * frame keeps room for struct xdp_frame and the packet an Ethernet header. */
-static uint64_t h_xdp_adjust_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+XDP_HELPER(xdp_adjust_head)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_head");
-    if (!p)
-        return 0;
     int64_t delta = (int32_t)r2;
     size_t metalen = (size_t)(p->data - p->meta);
     uint8_t *start = p->head + XDP_FRAME_SIZE + metalen;
@@ -109,13 +121,8 @@ static uint64_t h_xdp_adjust_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 }
 
 /* bpf_xdp_adjust_meta */
-static uint64_t h_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+XDP_HELPER(xdp_adjust_meta)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_meta");
-    if (!p)
-        return 0;
     int64_t delta = (int32_t)r2;
     if (delta < (p->head + XDP_FRAME_SIZE) - p->meta || delta > p->data - p->meta)
         return (uint64_t)-EINVAL;
@@ -129,13 +136,8 @@ static uint64_t h_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 }
 
 /* bpf_xdp_adjust_tail: grown bytes are zeroed */
-static uint64_t h_xdp_adjust_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+XDP_HELPER(xdp_adjust_tail)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_tail");
-    if (!p)
-        return 0;
     int64_t delta = (int32_t)r2;
     if (p->nr_frags) {
         /* bpf_xdp_frags_increase_tail / _shrink_tail: the last fragment
@@ -181,7 +183,6 @@ static uint64_t h_xdp_adjust_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 static uint64_t h_redirect(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
                            struct pbpf_run_ctx *ctx)
 {
-    UNUSED5(0, 0, r3, r4, r5);
     struct pbpf_pkt *p = ctx->hook;
     if (!p) {
         pbpf_run_ctx_abort(ctx, -EINVAL, "bpf_redirect: the program was not run by a hook");
@@ -205,7 +206,6 @@ static uint64_t h_redirect(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, u
 static uint64_t h_redirect_map(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
                                struct pbpf_run_ctx *ctx)
 {
-    UNUSED5(0, 0, 0, r4, r5);
     struct pbpf_pkt *p = ctx->hook;
     struct pbpf_map *m = (struct pbpf_map *)(uintptr_t)r1;
     if (!p || p->kind != PBPF_PKT_XDP) {
@@ -304,30 +304,33 @@ static uint64_t h_csum_diff(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 
 static size_t skb_len(const struct pbpf_pkt *p) { return (size_t)(p->data_end - p->data); }
 
-/* bpf_skb_load_bytes */
-static uint64_t h_skb_load_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                 struct pbpf_run_ctx *ctx)
+/* The n bytes at off in the skb's data, or NULL when they are not all in
+ * the packet or off is over the helper's limit (Linux checks offsets
+ * against 0xffff or INT_MAX before the packet's length). */
+static uint8_t *skb_bytes(const struct pbpf_pkt *p, uint32_t off, uint64_t n, uint32_t off_max)
 {
-    (void)r5;
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_load_bytes");
-    if (!p || !mem_ok(ctx, r3, r4, 1, "skb_load_bytes"))
+    return off <= off_max && off + n <= skb_len(p) ? p->data + off : NULL;
+}
+
+/* bpf_skb_load_bytes */
+SKB_HELPER(skb_load_bytes)
+{
+    if (!mem_ok(ctx, r3, r4, 1, "skb_load_bytes"))
         return 0;
     uint8_t *to = (uint8_t *)(uintptr_t)r3;
-    uint32_t off = (uint32_t)r2;
-    if (off > 0xffff || off + r4 > skb_len(p)) {
+    const uint8_t *from = skb_bytes(p, (uint32_t)r2, r4, 0xffff);
+    if (!from) {
         memset(to, 0, r4);
         return (uint64_t)-EFAULT;
     }
-    memcpy(to, p->data + off, r4);
+    memcpy(to, from, r4);
     return 0;
 }
 
 /* bpf_skb_load_bytes_relative: from the MAC or the network header */
-static uint64_t h_skb_load_bytes_relative(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                                          uint64_t r5, struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_load_bytes_relative)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_load_bytes_relative");
-    if (!p || !mem_ok(ctx, r3, r4, 1, "skb_load_bytes_relative"))
+    if (!mem_ok(ctx, r3, r4, 1, "skb_load_bytes_relative"))
         return 0;
     uint8_t *to = (uint8_t *)(uintptr_t)r3;
     uint32_t off = (uint32_t)r2;
@@ -346,18 +349,16 @@ static void skb_clear_hash(struct pbpf_pkt *p) { memset(p->ctx.skb->uapi + SKB_H
 
 /* bpf_skb_store_bytes: the test run's skb has no checksum state to
  * recompute (CHECKSUM_NONE), so BPF_F_RECOMPUTE_CSUM changes nothing. */
-static uint64_t h_skb_store_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_store_bytes)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_store_bytes");
-    if (!p || !mem_ok(ctx, r3, r4, 0, "skb_store_bytes"))
+    if (!mem_ok(ctx, r3, r4, 0, "skb_store_bytes"))
         return 0;
     if (r5 & ~(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH))
         return (uint64_t)-EINVAL;
-    uint32_t off = (uint32_t)r2;
-    if (off > INT32_MAX || off + r4 > skb_len(p))
+    uint8_t *to = skb_bytes(p, (uint32_t)r2, r4, INT32_MAX);
+    if (!to)
         return (uint64_t)-EFAULT;
-    memmove(p->data + off, (const void *)(uintptr_t)r3, r4);
+    memmove(to, (const void *)(uintptr_t)r3, r4);
     if (r5 & BPF_F_INVALIDATE_HASH)
         skb_clear_hash(p);
     pbpf_pkt_sync(p);
@@ -373,35 +374,40 @@ static uint16_t ld16(const uint8_t *a)
 
 static void st16(uint8_t *a, uint16_t v) { memcpy(a, &v, 2); }
 
-/* bpf_l3_csum_replace: csum_replace_by_diff / csum_replace2 / 4 */
-static uint64_t h_l3_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+/* The checksum at ptr after a field changed from `from` to `to`: a 2- or
+ * 4-byte field (csum_replace2/4), or size 0 with `to` a checksum
+ * difference (csum_replace_by_diff, `from` must be 0).  -EINVAL for other
+ * sizes. */
+static int csum_replace(uint8_t *ptr, uint64_t size, uint64_t from, uint64_t to)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "l3_csum_replace");
-    if (!p)
+    uint32_t sum = (uint16_t)~ld16(ptr);
+    switch (size) {
+    case 0:
+        if (from)
+            return -EINVAL;
+        st16(ptr, csum_fold(csum_add((uint32_t)to, sum)));
         return 0;
+    case 2:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)from), (uint16_t)to)));
+        return 0;
+    case 4:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)from), (uint32_t)to)));
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* bpf_l3_csum_replace: csum_replace_by_diff / csum_replace2 / 4 */
+SKB_HELPER(l3_csum_replace)
+{
     if (r5 & ~BPF_F_HDR_FIELD_MASK)
         return (uint64_t)-EINVAL;
-    uint32_t off = (uint32_t)r2;
-    if (off > 0xffff || off + 2 > skb_len(p))
+    uint8_t *ptr = skb_bytes(p, (uint32_t)r2, 2, 0xffff);
+    if (!ptr)
         return (uint64_t)-EFAULT;
-    uint8_t *ptr = p->data + off;
-    uint32_t sum = (uint16_t)~ld16(ptr);
-    switch (r5 & BPF_F_HDR_FIELD_MASK) {
-    case 0:
-        if (r3)
-            return (uint64_t)-EINVAL;
-        st16(ptr, csum_fold(csum_add((uint32_t)r4, sum)));
-        break;
-    case 2:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)r3), (uint16_t)r4)));
-        break;
-    case 4:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)r3), (uint32_t)r4)));
-        break;
-    default:
+    if (csum_replace(ptr, r5 & BPF_F_HDR_FIELD_MASK, r3, r4))
         return (uint64_t)-EINVAL;
-    }
     return 0;
 }
 
@@ -409,38 +415,19 @@ static uint64_t h_l3_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
  * pseudo-header flag only changes skb->csum of CHECKSUM_COMPLETE ones);
  * BPF_F_MARK_MANGLED_0 keeps a zero (no UDP checksum) as it is and writes
  * a computed zero as 0xffff. */
-static uint64_t h_l4_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(l4_csum_replace)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "l4_csum_replace");
-    if (!p)
-        return 0;
     if (r5 & ~(BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR | BPF_F_IPV6 |
                BPF_F_HDR_FIELD_MASK))
         return (uint64_t)-EINVAL;
-    uint32_t off = (uint32_t)r2;
-    if (off > 0xffff || off + 2 > skb_len(p))
+    uint8_t *ptr = skb_bytes(p, (uint32_t)r2, 2, 0xffff);
+    if (!ptr)
         return (uint64_t)-EFAULT;
-    uint8_t *ptr = p->data + off;
     int mmzero = (r5 & BPF_F_MARK_MANGLED_0) != 0, mforce = (r5 & BPF_F_MARK_ENFORCE) != 0;
     if (mmzero && !mforce && !ld16(ptr))
         return 0;
-    uint32_t sum = (uint16_t)~ld16(ptr);
-    switch (r5 & BPF_F_HDR_FIELD_MASK) {
-    case 0:
-        if (r3)
-            return (uint64_t)-EINVAL;
-        st16(ptr, csum_fold(csum_add((uint32_t)r4, sum)));
-        break;
-    case 2:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)r3), (uint16_t)r4)));
-        break;
-    case 4:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)r3), (uint32_t)r4)));
-        break;
-    default:
+    if (csum_replace(ptr, r5 & BPF_F_HDR_FIELD_MASK, r3, r4))
         return (uint64_t)-EINVAL;
-    }
     if (mmzero && !ld16(ptr))
         st16(ptr, CSUM_MANGLED_0);
     return 0;
@@ -448,13 +435,8 @@ static uint64_t h_l4_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 
 /* bpf_skb_pull_data: the test run's skb is linear, so this only checks the
  * length (Linux: pskb_may_pull fails with -ENOMEM past the end). */
-static uint64_t h_skb_pull_data(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_pull_data)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_pull_data");
-    if (!p)
-        return 0;
     if ((uint32_t)r2 > skb_len(p))
         return (uint64_t)-ENOMEM;
     pbpf_pkt_sync(p);
@@ -470,13 +452,8 @@ static size_t skb_min_len(const struct pbpf_pkt *p)
 }
 
 /* bpf_skb_change_tail: trims, or grows with zeros */
-static uint64_t h_skb_change_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_change_tail)
 {
-    UNUSED5(0, 0, 0, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_change_tail");
-    if (!p)
-        return 0;
     uint32_t new_len = (uint32_t)r2;
     if (r3 || new_len > SKB_MAX_LEN || new_len < skb_min_len(p))
         return (uint64_t)-EINVAL;
@@ -493,13 +470,8 @@ static uint64_t h_skb_change_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 
 /* bpf_skb_change_head: zeroed room before the packet, which becomes its
  * MAC header */
-static uint64_t h_skb_change_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_change_head)
 {
-    UNUSED5(0, 0, 0, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_change_head");
-    if (!p)
-        return 0;
     uint32_t room = (uint32_t)r2;
     if (r3 || room > INT32_MAX || skb_len(p) + room > SKB_MAX_LEN)
         return (uint64_t)-EINVAL;
@@ -532,13 +504,8 @@ static int eth_type_vlan(uint16_t proto_be)
 
 /* bpf_skb_vlan_push: the tag goes to the skb's accelerated tag (vlan_*
  * fields); a tag already there is first written into the packet. */
-static uint64_t h_skb_vlan_push(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_vlan_push)
 {
-    UNUSED5(0, 0, 0, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_vlan_push");
-    if (!p)
-        return 0;
     uint16_t proto = (uint16_t)r2;
     if (!eth_type_vlan(proto))
         proto = 0x0081;
@@ -590,13 +557,8 @@ static int vlan_pop_data(struct pbpf_pkt *p, uint16_t *tci)
 
 /* bpf_skb_vlan_pop: the accelerated tag goes first; the next tag in the
  * packet, if any, moves up into it (skb_vlan_pop). */
-static uint64_t h_skb_vlan_pop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                               struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_vlan_pop)
 {
-    UNUSED5(r2, r3, r4, r5, 0);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_vlan_pop");
-    if (!p)
-        return 0;
     uint16_t tci;
     int err;
     if (skb_get32(p, SKB_VLAN_PRESENT)) {
@@ -627,13 +589,8 @@ static uint64_t h_skb_vlan_pop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r
  * Linux hashes the flow keys with a boot-time random seed, so the value
  * is only meaningful within one system; pbpf hashes the addresses, the
  * protocol and the ports (FNV-1a) of IPv4 and IPv6 packets. */
-static uint64_t h_get_hash_recalc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(get_hash_recalc)
 {
-    UNUSED5(r2, r3, r4, r5, 0);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "get_hash_recalc");
-    if (!p)
-        return 0;
     uint32_t h = skb_get32(p, SKB_HASH);
     if (h)
         return h;
@@ -663,24 +620,16 @@ static uint64_t h_get_hash_recalc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 }
 
 /* bpf_set_hash */
-static uint64_t h_set_hash(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                           struct pbpf_run_ctx *ctx)
+SKB_HELPER(set_hash)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "set_hash");
-    if (p)
-        skb_set32(p, SKB_HASH, (uint32_t)r2);
+    skb_set32(p, SKB_HASH, (uint32_t)r2);
     return 0;
 }
 
 /* bpf_set_hash_invalid */
-static uint64_t h_set_hash_invalid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                                   uint64_t r5, struct pbpf_run_ctx *ctx)
+SKB_HELPER(set_hash_invalid)
 {
-    UNUSED5(r2, r3, r4, r5, 0);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "set_hash_invalid");
-    if (p)
-        skb_clear_hash(p);
+    skb_clear_hash(p);
     return 0;
 }
 
