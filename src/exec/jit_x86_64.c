@@ -57,6 +57,8 @@ struct pbpf_jit_code {
     uint32_t *offs; /* native offset of each instruction slot, [cnt] = end */
     /* callbacks: enters the subprogram of a struct jit_cb_args */
     uint64_t (*cb_entry)(const void *args);
+    /* callbacks with no run in progress (timers): the same, as a run */
+    uint64_t (*async_entry)(const void *args, struct pbpf_run_ctx *ctx);
 };
 
 /* What the callback entry loads: r1..r5, the code to call, and the frame
@@ -104,12 +106,12 @@ enum {
     LBL_FAIL_CALLX,
     LBL_FAIL_HELPER,
     LBL_RETPOLINE,
-    LBL_FAIL_TAIL,
     LBL_CB_ENTRY,
+    LBL_ASYNC_ENTRY,
     LBL_FIXED_COUNT,
 };
 
-enum stub_kind { STUB_DEPTH, STUB_CALLX, STUB_HELPER, STUB_TAIL };
+enum stub_kind { STUB_DEPTH, STUB_CALLX, STUB_HELPER };
 
 struct jit_stub {
     uint8_t kind;
@@ -846,6 +848,7 @@ static int jcc_of(uint8_t op)
 }
 
 static void emit_epilogue(struct jit_state *st);
+static uint64_t jit_tail_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, uint64_t r1);
 static void emit_unwind(struct jit_state *st);
 static void emit_push(struct jit_state *st, int r);
 static void emit_pop(struct jit_state *st, int r);
@@ -881,13 +884,40 @@ static void emit_tail_call(struct jit_state *st, size_t pc)
     emit1(st, 0);
     emit_jump_label(st, CC_NE, add_stub(st, STUB_HELPER, pc, 0));
     emit_alu_rr(st, OP_TEST, 1, RAX, RAX);
-    emit1(st, 0x74); /* jz fall through, patched below */
+    emit1(st, 0x0f); /* jz rel32: fall through, patched below */
+    emit1(st, 0x84);
     size_t jz = st->len;
-    emit1(st, 0);
-    /* from a subprogram's frame the jump would lose its caller */
-    emit_rm(st, 1, 0, 0, "\x8d", 1, R11, R12, JIT_STACK);
-    emit_alu_rr(st, OP_CMP, 1, RBP, R11);
-    emit_jump_label(st, CC_NE, add_stub(st, STUB_TAIL, pc, 0));
+    emit4(st, 0);
+    if (st->local_calls) {
+        /* from a subprogram's frame the jump would lose its caller: the
+         * target runs nested and the subprogram returns its r0 */
+        emit_rm(st, 1, 0, 0, "\x8d", 1, R11, R12, JIT_STACK);
+        emit_alu_rr(st, OP_CMP, 1, RBP, R11);
+        emit1(st, 0x0f); /* je rel32: the outermost frame, patched below */
+        emit1(st, 0x84);
+        size_t je = st->len;
+        emit4(st, 0);
+        emit_mov_rr(st, 1, ARG3, RDI); /* r1 */
+        emit_rm(st, 1, 0, 0, "\x8b", 1, ARG1, R12, JIT_CTX_OFF);
+        emit_mov_abs64(st, ARG2, (uint64_t)(uintptr_t)st->prog);
+#ifdef _WIN32
+        emit_alu_ri(st, EXT_SUB, 1, RSP, 32);
+#endif
+        emit_mov_abs64(st, R10, (uint64_t)(uintptr_t)jit_tail_nested);
+        emit_call_r10(st);
+#ifdef _WIN32
+        emit_alu_ri(st, EXT_ADD, 1, RSP, 32);
+#endif
+        emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+        emit_rm(st, 0, 0, 0, "\x83", 1, EXT_CMP, R11, (int32_t)offsetof(struct pbpf_run_ctx, err));
+        emit1(st, 0);
+        emit_jump_label(st, CC_NE, add_stub(st, STUB_HELPER, pc, 0));
+        emit1(st, 0xc3); /* the subprogram's exit */
+        if (!st->oom) {
+            uint32_t rel = (uint32_t)(st->len - (je + 4));
+            memcpy(st->buf + je, &rel, 4);
+        }
+    }
     emit_rm(st, 1, 0, 0, "\x8b", 1, R10, RAX, (int32_t)offsetof(struct pbpf_prog, jit));
     emit_rm(st, 1, 0, 0, "\x8b", 1, R10, R10, (int32_t)offsetof(struct pbpf_jit_code, entry));
 #ifdef _WIN32
@@ -905,8 +935,10 @@ static void emit_tail_call(struct jit_state *st, size_t pc)
         static const uint8_t jmp_r10[] = {0x41, 0xff, 0xe2};
         emit_bytes(st, jmp_r10, sizeof jmp_r10);
     }
-    if (!st->oom)
-        st->buf[jz] = (uint8_t)(st->len - (jz + 1));
+    if (!st->oom) {
+        uint32_t rel = (uint32_t)(st->len - (jz + 4));
+        memcpy(st->buf + jz, &rel, 4);
+    }
     emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
 }
 
@@ -1177,10 +1209,12 @@ static void jit_fail_callx(struct pbpf_run_ctx *ctx, uint64_t pc, uint64_t id)
                   (unsigned long long)id);
 }
 
-static void jit_fail_tail(struct pbpf_run_ctx *ctx, uint64_t pc)
+/* A tail call from a subprogram (calls.c: pbpf_tail_call_nested). */
+static uint64_t jit_tail_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, uint64_t r1)
 {
-    pbpf_run_fail(ctx, -EOPNOTSUPP, (size_t)pc,
-                  "bpf_tail_call from a bpf-to-bpf subprogram is not supported");
+    uint64_t r0 = 0;
+    pbpf_tail_call_nested(ctx, caller, r1, 0, &r0);
+    return r0;
 }
 
 static void jit_fail_helper(struct pbpf_run_ctx *ctx, uint64_t pc)
@@ -1208,6 +1242,21 @@ static int jit_run_callback(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t 
     uint64_t saved = ctx->jit_rbp;
     *r0 = jc->cb_entry(&a);
     ctx->jit_rbp = saved;
+    return ctx->err;
+}
+
+/* A callback with no run in progress (bpf_timer): it is the run, entered
+ * like the program, so that a failure inside unwinds through the
+ * epilogue. */
+static int jit_run_async(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5],
+                         uint64_t *r0)
+{
+    const struct pbpf_jit_code *jc = ctx->prog->jit;
+    struct jit_cb_args a;
+    memset(&a, 0, sizeof a);
+    memcpy(a.r, args, sizeof a.r);
+    a.target = (const uint8_t *)jc->mem + jc->offs[pc];
+    *r0 = jc->async_entry(&a, ctx);
     return ctx->err;
 }
 
@@ -1343,6 +1392,40 @@ static void emit_cb_entry(struct jit_state *st)
     emit1(st, 0xc3);
 }
 
+/* Entry of callbacks with no run in progress (bpf_timer), called from C
+ * with a struct jit_cb_args and the run context: the program's prologue
+ * (the same saved registers and frame area, so that the epilogue unwinds
+ * it), then r1..r5 from the arguments and a call of the subprogram. */
+static void emit_async_entry(struct jit_state *st)
+{
+    st->labels[LBL_ASYNC_ENTRY] = (uint32_t)st->len;
+    for (unsigned i = 0; i < st->nsaved; i++)
+        emit_push(st, st->saved[i]);
+#ifdef _WIN32
+    emit_alu_ri(st, EXT_SUB, 1, RSP, JIT_STACK);
+    emit_rm(st, 0, 0, 0, "\x83", 1, EXT_OR, RSP, 0);
+    emit1(st, 0);
+    emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)(st->frame_size - JIT_STACK));
+#else
+    emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)st->frame_size);
+#endif
+    emit_mov_rr(st, 1, R12, RSP);
+    emit_rm(st, 1, 0, 0, "\x89", 1, ARG2, R12, JIT_CTX_OFF);
+    emit_rm(st, 1, 0, 0, "\x8d", 1, RBP, R12, JIT_STACK);
+    emit_mov_rr(st, 1, R11, ARG1);
+    emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
+    for (unsigned r = 6; r <= 9; r++)
+        if (st->used & 1u << r)
+            emit_alu_rr(st, OP_XOR, 0, jit_reg[r], jit_reg[r]);
+    for (unsigned r = 1; r <= 5; r++)
+        emit_rm(st, 1, 0, 0, "\x8b", 1, jit_reg[r], R11,
+                (int32_t)(offsetof(struct jit_cb_args, r) + 8 * (r - 1)));
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R10, R11, (int32_t)offsetof(struct jit_cb_args, target));
+    emit_alu_ri(st, EXT_SUB, 1, RSP, 8); /* 16-byte aligned inside the body */
+    emit_call_r10(st);
+    emit_jump_label(st, -1, LBL_EPILOGUE);
+}
+
 /* A C function called when a run fails: arg2 (pc) and arg3 are set by the
  * stub; the stack is realigned below the frame area. */
 static void emit_fail_block(struct jit_state *st, uint32_t label, uint64_t fn)
@@ -1368,7 +1451,6 @@ static void emit_tail(struct jit_state *st)
         emit_jump_label(st, -1,
                         s->kind == STUB_DEPTH   ? LBL_FAIL_DEPTH
                         : s->kind == STUB_CALLX ? LBL_FAIL_CALLX
-                        : s->kind == STUB_TAIL  ? LBL_FAIL_TAIL
                                                 : LBL_FAIL_HELPER);
         st->stubs[i].pc = here; /* from now on: the stub's offset */
     }
@@ -1384,9 +1466,10 @@ static void emit_tail(struct jit_state *st)
     emit_fail_block(st, LBL_FAIL_DEPTH, (uint64_t)(uintptr_t)jit_fail_depth);
     emit_fail_block(st, LBL_FAIL_CALLX, (uint64_t)(uintptr_t)jit_fail_callx);
     emit_fail_block(st, LBL_FAIL_HELPER, (uint64_t)(uintptr_t)jit_fail_helper);
-    emit_fail_block(st, LBL_FAIL_TAIL, (uint64_t)(uintptr_t)jit_fail_tail);
-    if (st->prog->n_cb_targets)
+    if (st->prog->n_cb_targets) {
         emit_cb_entry(st);
+        emit_async_entry(st);
+    }
     if (st->flags & PBPF_JIT_RETPOLINE) {
         /* retpoline: the return predictor speculates into the pause loop,
          * the architectural path returns to the target in r10 */
@@ -1516,6 +1599,9 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
         jc->cb_entry = (uint64_t(*)(const void *))(uintptr_t)((uint8_t *)jc->mem +
                                                                st.labels[LBL_CB_ENTRY]);
         prog->run_callback = jit_run_callback;
+        jc->async_entry = (uint64_t(*)(const void *, struct pbpf_run_ctx *))(uintptr_t)(
+            (uint8_t *)jc->mem + st.labels[LBL_ASYNC_ENTRY]);
+        prog->run_async = jit_run_async;
     }
     jc->offs = st.addrs; /* the last pass's layout, for pbpf_prog_jited_offsets */
     st.addrs = NULL;
