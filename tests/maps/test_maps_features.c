@@ -414,6 +414,12 @@ static void test_spin_lock(void)
         CHECK_EQ(RUN(PBPF_MODE_CHECKED, &r0, I_MOV64_REG(1, 10), I_ADD64_IMM(1, -6),
                      I_CALL(H_SPIN_LOCK), I_EXIT()),
                  -EFAULT);
+        /* nor does it wait forever for a lock nobody will release: here a
+         * stack word the program set to 1 itself (found by fuzz_interp,
+         * which hung on such a program) */
+        CHECK_EQ(RUN(PBPF_MODE_CHECKED, &r0, I_ST_W(10, -8, 1), I_MOV64_REG(1, 10),
+                     I_ADD64_IMM(1, -8), I_CALL(H_SPIN_LOCK), I_MOV64_IMM(0, 0), I_EXIT()),
+                 -EFAULT);
         pbpf_map_free(m);
     }
 }
