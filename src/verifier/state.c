@@ -12,25 +12,35 @@
 
 const struct vslot vslot_invalid;
 
-/* Frames keep only the stack depth in use; released frames are recycled. */
-struct vframe *frame_alloc(struct venv *e)
+/* Frames keep only the stack depth in use; released frames are recycled
+ * with their stack buffers. */
+static struct vframe *frame_alloc_dirty(struct venv *e)
 {
     struct vframe *f = e->frame_pool;
     if (f) {
         e->frame_pool = *(struct vframe **)f;
-        memset(f, 0, sizeof *f);
-        return f;
+        return f; /* keeps its stack buffer (stack, stack_cap) */
     }
     return vzalloc(e, sizeof(struct vframe));
+}
+
+struct vframe *frame_alloc(struct venv *e)
+{
+    struct vframe *f = frame_alloc_dirty(e);
+    if (f) {
+        struct vslot *stack = f->stack;
+        uint32_t cap = f->stack_cap;
+        memset(f, 0, sizeof *f);
+        f->stack = stack;
+        f->stack_cap = cap;
+    }
+    return f;
 }
 
 void frame_release(struct venv *e, struct vframe *f)
 {
     if (!f)
         return;
-    vfree(e, f->stack, f->stack_cap * sizeof(struct vslot));
-    f->stack = NULL;
-    f->stack_cap = 0;
     *(struct vframe **)f = e->frame_pool;
     e->frame_pool = f;
 }
@@ -106,7 +116,8 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++) {
         if (i <= src->curframe) {
             if (!dst->frame[i]) {
-                dst->frame[i] = frame_alloc(e);
+                /* frame_copy overwrites the whole frame */
+                dst->frame[i] = frame_alloc_dirty(e);
                 if (!dst->frame[i])
                     return -ENOMEM;
             }
@@ -177,27 +188,44 @@ int pop_stack(struct venv *e, uint32_t *insn_idx)
     struct vstack_elem *el = e->head;
     if (!el)
         return -ENOENT;
-    int rc = state_copy(e, e->cur, el->st);
-    if (rc)
-        return rc;
+    /* the pending state becomes the current one (no copy) */
+    struct vstate *old = e->cur;
+    e->cur = el->st;
     *insn_idx = el->insn_idx;
     e->prev_insn_idx = el->prev_idx;
     e->head = el->next;
     e->stack_size--;
-    state_free(e, el->st);
+    state_free(e, old);
     vfree(e, el, sizeof *el);
     return 0;
 }
 
+static void explored_free(struct venv *e, struct vexplored *x)
+{
+    state_free(e, x->st);
+    vfree(e, x, sizeof *x);
+}
+
 /* a path ended (exit or pruned): explored states with no path left below
- * them are complete */
+ * them are complete; an evicted one is no longer needed and is freed (as
+ * Linux frees the states on its free list when their branches reach 0) */
 void update_branch_counts(struct venv *e, struct vstate *st)
 {
-    (void)e;
     while (st) {
         if (--st->branches)
             break;
-        st = st->parent;
+        struct vstate *parent = st->parent;
+        struct vexplored *x = st->retired;
+        if (x) {
+            if (x->prev)
+                x->prev->next = x->next;
+            else
+                e->retired = x->next;
+            if (x->next)
+                x->next->prev = x->prev;
+            explored_free(e, x);
+        }
+        st = parent;
     }
 }
 
@@ -347,6 +375,25 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
     return refsafe(old, cur, &m);
 }
 
+/* A hash of part of what states_maybe_looping() compares (the current
+ * frame's registers): identical registers give identical hashes. */
+static uint64_t state_regs_hash(const struct vstate *st)
+{
+    const struct vframe *f = st->frame[st->curframe];
+    uint64_t h = st->curframe;
+    for (int r = 0; r < 11; r++) {
+        const struct vreg *g = &f->regs[r];
+        uint64_t v = (uint64_t)g->type << 48 ^ (uint64_t)(uint32_t)g->off << 16 ^ g->id;
+        if (g->type != NOT_INIT)
+            v ^= g->var_off.value ^ g->var_off.mask << 7 ^ (uint64_t)g->smin << 13 ^
+                 g->umax << 29;
+        h = (h ^ v) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* Linux's states_maybe_looping: the current frames' registers are
+ * identical (the cheap test before states_equal for a loop). */
 static bool states_maybe_looping(const struct vstate *old, const struct vstate *cur)
 {
     if (old->curframe != cur->curframe)
@@ -360,14 +407,28 @@ static bool states_maybe_looping(const struct vstate *old, const struct vstate *
 
 /* At a pruning point: 1 when an explored state subsumes the current one
  * (the path is done), 0 when the current state was added to the explored
- * ones, or a negative errno. */
+ * ones (or not added), or a negative errno.
+ *
+ * The explored states are kept per instruction, as Linux's explored_states
+ * lists, and the lists are kept short the way Linux keeps them:
+ *  - a checkpoint is added only after 2 jumps and 8 instructions since the
+ *    last one, and, while a loop is being walked (a state at this
+ *    instruction is still in progress), only after 20 jumps or 100
+ *    instructions: each iteration of a loop has a state of its own that
+ *    is rarely useful for pruning;
+ *  - a state that keeps missing (miss > 3 * hit + 3, misses counted only
+ *    when a new state is added) is evicted; one that is still the parent
+ *    of live paths is freed when the last of them ends;
+ *  - the loop test (an in-progress state identical to the current one)
+ *    first compares a hash of the registers taken when the state was
+ *    stored. */
 int is_state_visited(struct venv *e, uint32_t insn)
 {
     struct vstate *cur = e->cur;
-    /* Linux adds a checkpoint only after a few jumps and instructions
-     * since the last one, and forgets states that keep missing */
     bool add = e->jmps_processed - e->prev_jmps >= 2 &&
                e->stats.processed_insns - e->prev_insns >= 8;
+    bool have_hash = false;
+    uint64_t hash = 0;
     struct vexplored **pp = &e->explored[insn];
     while (*pp) {
         struct vexplored *x = *pp;
@@ -377,9 +438,20 @@ int is_state_visited(struct venv *e, uint32_t insn)
          * then counts as a miss (found by fuzz_verifier: a loop whose state
          * repeats was pruned against its own head and accepted). */
         bool in_progress = x->st->branches && !e->cb_entry[insn];
-        if (in_progress && states_maybe_looping(x->st, cur) && states_equal(e, x->st, cur, insn))
-            return verr(e, -EINVAL, "infinite loop detected at insn %u", insn);
-        if (!in_progress && states_equal(e, x->st, cur, insn)) {
+        if (in_progress) {
+            if (!have_hash) {
+                hash = state_regs_hash(cur);
+                have_hash = true;
+            }
+            if (x->regs_hash == hash && states_maybe_looping(x->st, cur) &&
+                states_equal(e, x->st, cur, insn))
+                return verr(e, -EINVAL, "infinite loop detected at insn %u", insn);
+            /* Linux: inside a loop, a new state only every 20 jumps or
+             * 100 instructions */
+            if (e->jmps_processed - e->prev_jmps < 20 &&
+                e->stats.processed_insns - e->prev_insns < 100)
+                add = false;
+        } else if (states_equal(e, x->st, cur, insn)) {
             x->hit++;
             update_branch_counts(e, cur->parent);
             return 1;
@@ -389,17 +461,19 @@ int is_state_visited(struct venv *e, uint32_t insn)
          * before them */
         if (add)
             x->miss++;
-        uint32_t n = x->st->branches ? 64 : 3;
-        if (x->miss > x->hit * n + n) {
+        if (x->miss > x->hit * 3 + 3) {
             *pp = x->next;
             e->cur_states--;
             if (x->st->branches) {
-                /* still a parent of live paths: keep it until the end */
+                /* still a parent of live paths: kept until they end */
+                x->prev = NULL;
                 x->next = e->retired;
+                if (x->next)
+                    x->next->prev = x;
                 e->retired = x;
+                x->st->retired = x;
             } else {
-                state_free(e, x->st);
-                vfree(e, x, sizeof *x);
+                explored_free(e, x);
             }
             continue;
         }
@@ -414,10 +488,10 @@ int is_state_visited(struct venv *e, uint32_t insn)
         return -ENOMEM;
     x->st = vzalloc(e, sizeof *x->st);
     if (!x->st || state_copy(e, x->st, cur)) {
-        state_free(e, x->st);
-        vfree(e, x, sizeof *x);
+        explored_free(e, x);
         return -ENOMEM;
     }
+    x->regs_hash = have_hash ? hash : state_regs_hash(cur);
     x->st->npath = 0;
     x->st->branches = 1;
     x->st->insn_idx = insn;

@@ -597,6 +597,7 @@ static void free_env(struct venv *e)
     while (e->frame_pool) {
         struct vframe *f = e->frame_pool;
         e->frame_pool = *(struct vframe **)f;
+        vfree(e, f->stack, f->stack_cap * sizeof *f->stack);
         vfree(e, f, sizeof *f);
     }
     pbpf_free(e->explored);

@@ -140,6 +140,10 @@ struct vstate {
     struct vstate *parent; /* the explored state this path descends from */
     uint32_t branches;     /* paths still being explored below this state */
     uint32_t insn_idx;
+    /* an explored state evicted from its instruction's list while paths
+     * below it were still being explored: its node is on venv.retired and
+     * is freed when the last of those paths ends */
+    struct vexplored *retired;
     /* the last branch decisions on the path, for the log: insn << 1 |
      * taken, a ring of PATH_LOG entries (npath counts them all) */
     uint32_t npath;
@@ -160,7 +164,12 @@ struct vstack_elem {
 struct vexplored {
     struct vstate *st;
     struct vexplored *next;
+    struct vexplored *prev; /* on the retired list only */
     uint32_t miss, hit;
+    /* state_regs_hash() of the state when it was stored: the registers of
+     * an explored state never change, and two states whose current
+     * frames' registers are identical have the same hash */
+    uint64_t regs_hash;
 };
 
 struct venv {

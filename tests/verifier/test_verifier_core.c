@@ -165,6 +165,45 @@ static const struct vcase cases[] = {
               "call pc+2\nr0 = 0\nexit\nr0 = r10\nexit\n"),
 };
 
+/* Linux's BPF_COMPLEXITY_LIMIT_INSNS: the verifier's budget of processed
+ * instructions */
+#define BUDGET 1000000u
+
+/* A loop the budget ends (its exit condition compares with a value read
+ * from memory, so no iteration count is ever proven): the verdict is
+ * -E2BIG once the budget is used up, with Linux's count (the instruction
+ * past the budget is counted, as Linux's "Processed 1000001 insn").  Each
+ * iteration has a state of its own, so the explored states must stay few
+ * (Linux's checkpoint spacing inside loops and eviction of states that do
+ * not prune) for this to take a fraction of a second: before, the loop
+ * head kept 64 states and a run took seconds under ASan. */
+static void budget_loop(const char *name, const char *text)
+{
+    struct pbpf_insn *p = NULL;
+    size_t n = 0;
+    char err[256], log[4096];
+    runs++;
+    if (pbpf_asm(text, &p, &n, err, sizeof err)) {
+        printf("FAIL %s: asm: %s\n", name, err);
+        fails++;
+        return;
+    }
+    PBPF_OPTS(pbpf_verifier_opts, o, .mem_size = 64, .log_buf = log, .log_size = sizeof log);
+    struct pbpf_verifier_stats st;
+    int rc = pbpf_verify(p, n, &o, &st);
+    const char *m = strstr(log, "BPF program is too large. Processed ");
+    unsigned long logged = m ? strtoul(m + 36, NULL, 10) : 0;
+    if (rc != -E2BIG || st.processed_insns != BUDGET + 1 || logged != st.processed_insns ||
+        st.peak_states >= 64 || st.peak_mem >= (64u << 20)) {
+        printf("FAIL %s: rc %d (want %d), processed %llu (want %u, log says %lu), peak states "
+               "%u, peak mem %zu, log:\n%s\n",
+               name, rc, -E2BIG, (unsigned long long)st.processed_insns, BUDGET + 1, logged,
+               st.peak_states, st.peak_mem, log);
+        fails++;
+    }
+    free(p);
+}
+
 int main(void)
 {
     struct pbpf_runtime *rt;
@@ -181,6 +220,11 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run(&cases[i]);
+    /* 40 bytes: 5 instructions, as the fuzzer generates them */
+    budget_loop("budget loop", "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nl: r0 += 1\nif r0 != r1 goto l\n"
+                               "exit\n");
+    budget_loop("budget loop jmp32", "w0 = 0\nr2 = *(u32 *)(r1 + 4)\nl: w0 += 3\n"
+                                     "if w0 != w2 goto l\nexit\n");
     pbpf_map_free(maps[0]);
     pbpf_map_free(maps[1]);
     pbpf_runtime_free(rt);
