@@ -375,23 +375,6 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
     return refsafe(old, cur, &m);
 }
 
-/* A hash of part of what states_maybe_looping() compares (the current
- * frame's registers): identical registers give identical hashes. */
-static uint64_t state_regs_hash(const struct vstate *st)
-{
-    const struct vframe *f = st->frame[st->curframe];
-    uint64_t h = st->curframe;
-    for (int r = 0; r < 11; r++) {
-        const struct vreg *g = &f->regs[r];
-        uint64_t v = (uint64_t)g->type << 48 ^ (uint64_t)(uint32_t)g->off << 16 ^ g->id;
-        if (g->type != NOT_INIT)
-            v ^= g->var_off.value ^ g->var_off.mask << 7 ^ (uint64_t)g->smin << 13 ^
-                 g->umax << 29;
-        h = (h ^ v) * 0x100000001b3ull;
-    }
-    return h;
-}
-
 /* Linux's states_maybe_looping: the current frames' registers are
  * identical (the cheap test before states_equal for a loop). */
 static bool states_maybe_looping(const struct vstate *old, const struct vstate *cur)
@@ -420,15 +403,15 @@ static bool states_maybe_looping(const struct vstate *old, const struct vstate *
  *    when a new state is added) is evicted; one that is still the parent
  *    of live paths is freed when the last of them ends;
  *  - the loop test (an in-progress state identical to the current one)
- *    first compares a hash of the registers taken when the state was
- *    stored. */
+ *    runs states_equal only when the current frame's registers are
+ *    identical, which the first differing register ends.  (A hash of the
+ *    registers stored with each state did not pay: with the lists this
+ *    short, computing it cost as much as the comparisons it saved.) */
 int is_state_visited(struct venv *e, uint32_t insn)
 {
     struct vstate *cur = e->cur;
     bool add = e->jmps_processed - e->prev_jmps >= 2 &&
                e->stats.processed_insns - e->prev_insns >= 8;
-    bool have_hash = false;
-    uint64_t hash = 0;
     struct vexplored **pp = &e->explored[insn];
     while (*pp) {
         struct vexplored *x = *pp;
@@ -439,11 +422,7 @@ int is_state_visited(struct venv *e, uint32_t insn)
          * repeats was pruned against its own head and accepted). */
         bool in_progress = x->st->branches && !e->cb_entry[insn];
         if (in_progress) {
-            if (!have_hash) {
-                hash = state_regs_hash(cur);
-                have_hash = true;
-            }
-            if (x->regs_hash == hash && states_maybe_looping(x->st, cur) &&
+            if (states_maybe_looping(x->st, cur) &&
                 states_equal(e, x->st, cur, insn))
                 return verr(e, -EINVAL, "infinite loop detected at insn %u", insn);
             /* Linux: inside a loop, a new state only every 20 jumps or
@@ -465,7 +444,13 @@ int is_state_visited(struct venv *e, uint32_t insn)
             *pp = x->next;
             e->cur_states--;
             if (x->st->branches) {
-                /* still a parent of live paths: kept until they end */
+                /* still a parent of live paths: kept until they end, for
+                 * its branch count only (its registers and stack are not
+                 * looked at again) */
+                for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++) {
+                    frame_release(e, x->st->frame[i]);
+                    x->st->frame[i] = NULL;
+                }
                 x->prev = NULL;
                 x->next = e->retired;
                 if (x->next)
@@ -491,7 +476,6 @@ int is_state_visited(struct venv *e, uint32_t insn)
         explored_free(e, x);
         return -ENOMEM;
     }
-    x->regs_hash = have_hash ? hash : state_regs_hash(cur);
     x->st->npath = 0;
     x->st->branches = 1;
     x->st->insn_idx = insn;

@@ -166,10 +166,6 @@ struct vexplored {
     struct vexplored *next;
     struct vexplored *prev; /* on the retired list only */
     uint32_t miss, hit;
-    /* state_regs_hash() of the state when it was stored: the registers of
-     * an explored state never change, and two states whose current
-     * frames' registers are identical have the same hash */
-    uint64_t regs_hash;
 };
 
 struct venv {
