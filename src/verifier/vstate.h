@@ -182,10 +182,13 @@ struct venv {
     size_t log_size, log_len;
     int log_level;
     char msg[320];   /* the reason of a rejection */
+    int64_t err_insn; /* the instruction of that reason, -1: none */
 
     struct vstate *cur;
     struct vstack_elem *head;
     uint32_t stack_size;
+    /* the instruction being checked (the walk) or examined (the CFG
+     * checks): rejections name it; UINT32_MAX outside of those */
     uint32_t insn_idx, prev_insn_idx;
     uint32_t id_gen;
 
