@@ -88,14 +88,26 @@ static int frame_copy(struct venv *e, struct vframe *dst, const struct vframe *s
     return 0;
 }
 
+/* States are recycled too (a loop pushes and pops one at each branch):
+ * a zeroed state without frames. */
+static struct vstate *state_alloc(struct venv *e)
+{
+    struct vstate *st = e->state_pool;
+    if (!st)
+        return vzalloc(e, sizeof *st);
+    e->state_pool = st->parent;
+    memset(st, 0, sizeof *st);
+    return st;
+}
+
 struct vstate *state_new(struct venv *e)
 {
-    struct vstate *st = vzalloc(e, sizeof *st);
+    struct vstate *st = state_alloc(e);
     if (!st)
         return NULL;
     st->frame[0] = frame_alloc(e);
     if (!st->frame[0]) {
-        vfree(e, st, sizeof *st);
+        state_free(e, st);
         return NULL;
     }
     return st;
@@ -108,7 +120,8 @@ void state_free(struct venv *e, struct vstate *st)
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++)
         frame_release(e, st->frame[i]);
     vfree(e, st->refs, st->refs_cap * sizeof *st->refs);
-    vfree(e, st, sizeof *st);
+    st->parent = e->state_pool;
+    e->state_pool = st;
 }
 
 int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
@@ -165,7 +178,7 @@ struct vstate *push_stack(struct venv *e, uint32_t insn_idx, uint32_t prev_idx)
     struct vstack_elem *el = vzalloc(e, sizeof *el);
     if (!el)
         return NULL;
-    el->st = vzalloc(e, sizeof *el->st);
+    el->st = state_alloc(e);
     if (!el->st || state_copy(e, el->st, e->cur)) {
         state_free(e, el->st);
         vfree(e, el, sizeof *el);
@@ -258,14 +271,22 @@ static bool check_ids(struct idmap *m, uint32_t old, uint32_t cur)
     return true;
 }
 
+/* Every field but precise is equal.  The differences are or-ed together
+ * and tested once: this runs for each in-progress state at every pruning
+ * point of a loop, and branches per field cost the most under coverage
+ * instrumentation (the fuzzer's build). */
 static bool regs_exact(const struct vreg *a, const struct vreg *b)
 {
-    return a->type == b->type && a->off == b->off && a->var_off.value == b->var_off.value &&
-           a->var_off.mask == b->var_off.mask && a->smin == b->smin && a->smax == b->smax &&
-           a->umin == b->umin && a->umax == b->umax && a->s32_min == b->s32_min &&
-           a->s32_max == b->s32_max && a->u32_min == b->u32_min && a->u32_max == b->u32_max &&
-           a->id == b->id && a->ref_obj_id == b->ref_obj_id && a->range == b->range &&
-           a->map == b->map && a->frameno == b->frameno;
+    uint64_t d = (uint64_t)(a->type ^ b->type) | (uint64_t)(a->frameno ^ b->frameno) |
+                 (uint64_t)(uint32_t)(a->off ^ b->off) |
+                 (a->var_off.value ^ b->var_off.value) | (a->var_off.mask ^ b->var_off.mask) |
+                 (uint64_t)(a->smin ^ b->smin) | (uint64_t)(a->smax ^ b->smax) |
+                 (a->umin ^ b->umin) | (a->umax ^ b->umax) |
+                 (uint64_t)(uint32_t)(a->s32_min ^ b->s32_min) |
+                 (uint64_t)(uint32_t)(a->s32_max ^ b->s32_max) | (a->u32_min ^ b->u32_min) |
+                 (a->u32_max ^ b->u32_max) | (a->id ^ b->id) | (a->ref_obj_id ^ b->ref_obj_id) |
+                 (a->range ^ b->range) | ((uintptr_t)a->map ^ (uintptr_t)b->map);
+    return d == 0;
 }
 
 static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap *m, bool precise)
@@ -471,7 +492,7 @@ int is_state_visited(struct venv *e, uint32_t insn)
     struct vexplored *x = vzalloc(e, sizeof *x);
     if (!x)
         return -ENOMEM;
-    x->st = vzalloc(e, sizeof *x->st);
+    x->st = state_alloc(e);
     if (!x->st || state_copy(e, x->st, cur)) {
         explored_free(e, x);
         return -ENOMEM;

@@ -596,6 +596,11 @@ static void free_env(struct venv *e)
         vfree(e, x, sizeof *x);
     }
     state_free(e, e->cur);
+    while (e->state_pool) {
+        struct vstate *st = e->state_pool;
+        e->state_pool = st->parent;
+        vfree(e, st, sizeof *st);
+    }
     while (e->frame_pool) {
         struct vframe *f = e->frame_pool;
         e->frame_pool = *(struct vframe **)f;

@@ -204,6 +204,7 @@ struct venv {
     uint16_t *precise_regs; /* per insn: scalars whose value may matter */
     uint32_t peak_states, total_states, cur_states;
     struct vframe *frame_pool;
+    struct vstate *state_pool; /* freed states, linked by parent */
     size_t mem, peak_mem;
 
     /* ctx accesses found (insn index -> base offset + 1, 0: none) */
