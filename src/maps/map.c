@@ -506,6 +506,50 @@ int pbpf_map_freeze(struct pbpf_map *m)
     return 0;
 }
 
+int pbpf_map_is_rdonly(const struct pbpf_map *m)
+{
+    return (m->map_flags & PBPF_F_RDONLY_PROG) && __atomic_load_n(&m->frozen, __ATOMIC_ACQUIRE);
+}
+
+int pbpf_map_direct_read(const struct pbpf_map *m, uint32_t off, int size, int sx, uint64_t *val)
+{
+    /* array_map_direct_value_addr(): only an ARRAY of one element has a
+     * value address the verifier can use */
+    if (m->type != PBPF_MAP_TYPE_ARRAY || m->max_entries != 1)
+        return -PBPF_ENOTSUPP;
+    if (off >= m->value_size || size > (int)(m->value_size - off))
+        return -EINVAL;
+    uint32_t zero = 0;
+    const uint8_t *p = m->ops->lookup((struct pbpf_map *)m, &zero, 0);
+    if (!p)
+        return -EINVAL;
+    p += off;
+    switch (size) {
+    case 1: {
+        uint8_t v = p[0];
+        *val = sx ? (uint64_t)(int64_t)(int8_t)v : v;
+        return 0;
+    }
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        *val = sx ? (uint64_t)(int64_t)(int16_t)v : v;
+        return 0;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        *val = sx ? (uint64_t)(int64_t)(int32_t)v : v;
+        return 0;
+    }
+    case 8:
+        memcpy(val, p, 8);
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
 /* --- program side -------------------------------------------------------- */
 
 int pbpf_map_update_prog(struct pbpf_map *m, const void *key, const void *value, uint64_t flags,

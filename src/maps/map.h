@@ -112,6 +112,16 @@ int pbpf_map_is_live(const void *p);
 /* Map-in-map: whether inner fits the outer map's template. */
 int pbpf_map_inner_ok(const struct pbpf_map *outer, const struct pbpf_map *inner);
 
+/* Linux's bpf_map_is_rdonly(): the map was created BPF_F_RDONLY_PROG and
+ * has been frozen, so neither programs nor user space can change a value
+ * again and the verifier may read values as constants. */
+int pbpf_map_is_rdonly(const struct pbpf_map *m);
+/* Linux's bpf_map_direct_read() (map_direct_value_addr: single-element
+ * ARRAY maps only): the size-byte value (1, 2, 4 or 8; sign-extended when
+ * sx) at byte off of the map's value.  0, -EINVAL (off or size out of the
+ * value) or -PBPF_ENOTSUPP (another map type or more than one element). */
+int pbpf_map_direct_read(const struct pbpf_map *m, uint32_t off, int size, int sx, uint64_t *val);
+
 /* Program side (helpers).  Callers are inside an epoch section. */
 static inline void *pbpf_map_lookup_prog(struct pbpf_map *m, const void *key, unsigned slot)
 {

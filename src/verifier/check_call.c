@@ -10,7 +10,11 @@
 #include "verifier/vstate.h"
 
 #define MAX_VAR_SIZE (1ull << 29)
+#define H_MAP_UPDATE_ELEM 2
+#define H_MAP_DELETE_ELEM 3
 #define H_TAIL_CALL 12
+#define H_MAP_PUSH_ELEM 87
+#define H_MAP_POP_ELEM 88
 #define H_SPIN_LOCK 93
 #define H_SPIN_UNLOCK 94
 #define H_LOOP 181
@@ -183,7 +187,7 @@ struct call_meta {
     int32_t func_subprog;
     int32_t cb_ctx_reg;
     int mem_regno; /* the previous PTR_TO_MEM-like argument, for its size */
-    bool mem_uninit, mem_or_null;
+    bool mem_uninit, mem_write, mem_or_null;
 };
 
 static bool is_mem_ptr_type(uint32_t t)
@@ -203,14 +207,43 @@ static bool is_mem_ptr_type(uint32_t t)
 
 /* size bytes at the pointer in regno: readable (or writable when uninit) */
 static int helper_mem_access(struct venv *e, uint32_t regno, int64_t size, bool uninit,
-                             bool zero_ok)
+                             bool write, bool zero_ok)
 {
     const struct vreg *r = &cur_regs(e)[regno];
     if (VT_BASE(r->type) == PTR_TO_STACK)
         return check_stack_read_range(e, regno, 0, (int32_t)size, uninit, zero_ok);
-    if (uninit && (r->type & VT_RDONLY))
+    if (write && (r->type & VT_RDONLY))
         return verr(e, -EACCES, "R%u cannot write into %s", regno, vtype_str(r->type));
-    return check_mem_region(e, regno, size, uninit, zero_ok, uninit);
+    return check_mem_region(e, regno, size, write, zero_ok, uninit);
+}
+
+/* Linux's check_reg_const_str: a constant string is in a frozen read-only
+ * map (so it cannot change after verification), at a constant offset of a
+ * map with direct value access, and ends within the value. */
+static int check_reg_const_str(struct venv *e, uint32_t regno)
+{
+    const struct vreg *r = &cur_regs(e)[regno];
+    const struct pbpf_map *mp = r->map;
+    if (!pbpf_map_is_rdonly(mp))
+        return verr(e, -EACCES, "R%u does not point to a readonly map'", regno);
+    if (!tnum_is_const(r->var_off))
+        return verr(e, -EACCES, "R%u is not a constant address'", regno);
+    if (pbpf_map_type(mp) != PBPF_MAP_TYPE_ARRAY)
+        return verr(e, -EACCES, "no direct value access support for this map type");
+    int rc = check_mem_region(e, regno, (int64_t)pbpf_map_value_size(mp) - r->off, false, false,
+                              false);
+    if (rc)
+        return rc;
+    uint64_t off = (uint64_t)(int64_t)r->off + r->var_off.value;
+    uint64_t c = 1;
+    for (; off < pbpf_map_value_size(mp); off++) {
+        rc = pbpf_map_direct_read(mp, (uint32_t)off, 1, 0, &c);
+        if (rc)
+            return verr(e, rc, "direct value access on string failed");
+        if (!c)
+            return 0;
+    }
+    return verr(e, -EINVAL, "string is not zero-terminated");
 }
 
 static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct call_meta *m)
@@ -243,6 +276,7 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
         return helper_mem_access(e, regno,
                                  kind == PBPF_ARG_PTR_TO_MAP_KEY ? pbpf_map_key_size(m->map)
                                                                  : pbpf_map_value_size(m->map),
+                                 kind == PBPF_ARG_PTR_TO_UNINIT_MAP_VALUE,
                                  kind == PBPF_ARG_PTR_TO_UNINIT_MAP_VALUE, false);
     case PBPF_ARG_PTR_TO_MEM:
     case PBPF_ARG_PTR_TO_MEM_OR_NULL:
@@ -251,6 +285,8 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
         bool or_null = kind == PBPF_ARG_PTR_TO_MEM_OR_NULL || kind == PBPF_ARG_PTR_TO_RW_MEM_OR_NULL;
         m->mem_regno = (int)regno;
         m->mem_uninit = kind == PBPF_ARG_PTR_TO_UNINIT_MEM;
+        /* Linux's MEM_WRITE: the helper writes the memory */
+        m->mem_write = m->mem_uninit || kind == PBPF_ARG_PTR_TO_RW_MEM_OR_NULL;
         m->mem_or_null = or_null && is_null(r);
         if (m->mem_or_null)
             return 0;
@@ -284,6 +320,7 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
         if (r->umax == 0)
             return 0;
         return helper_mem_access(e, (uint32_t)m->mem_regno, (int64_t)r->umax, m->mem_uninit,
+                                 m->mem_write,
                                  zero_ok);
     }
     case PBPF_ARG_CONST_ALLOC_SIZE_OR_ZERO:
@@ -331,14 +368,12 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
         if (!is_mem_ptr_type(r->type) || VT_BASE(r->type) == PTR_TO_MEM)
             return verr(e, -EACCES, "R%u type=%s expected=fp, pkt, pkt_meta, map_key, map_value",
                         regno, vtype_str(r->type));
-        return helper_mem_access(e, regno, kind == PBPF_ARG_PTR_TO_LONG ? 8 : 4, true, false);
+        return helper_mem_access(e, regno, kind == PBPF_ARG_PTR_TO_LONG ? 8 : 4, true, true,
+                                 false);
     case PBPF_ARG_PTR_TO_CONST_STR:
         if (VT_BASE(r->type) != PTR_TO_MAP_VALUE || (r->type & VT_OR_NULL))
             return verr(e, -EACCES, "R%u type=%s expected=map_value", regno, vtype_str(r->type));
-        if (!tnum_is_const(r->var_off))
-            return verr(e, -EACCES, "R%u doesn't have constant offset. bpf_spin_lock has to be at the constant offset",
-                        regno);
-        return helper_mem_access(e, regno, 1, false, false);
+        return check_reg_const_str(e, regno);
     case PBPF_ARG_PTR_TO_SPIN_LOCK: {
         if (VT_BASE(r->type) != PTR_TO_MAP_VALUE || (r->type & VT_OR_NULL))
             return verr(e, -EACCES, "R%u type=%s expected=map_value, ptr_", regno,
@@ -417,6 +452,11 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
             p->args[i] != PBPF_ARG_PTR_TO_UNINIT_MEM && p->args[i] != PBPF_ARG_PTR_TO_RW_MEM_OR_NULL)
             m.mem_regno = -1;
     }
+    /* record_func_map: helpers that change a map refuse read-only ones */
+    if (m.map && (pbpf_map_flags(m.map) & PBPF_F_RDONLY_PROG) &&
+        (fn == H_MAP_UPDATE_ELEM || fn == H_MAP_DELETE_ELEM || fn == H_MAP_PUSH_ELEM ||
+         fn == H_MAP_POP_ELEM))
+        return verr(e, -EACCES, "write into map forbidden");
     if (fn == H_TAIL_CALL && e->cur->nrefs)
         return verr(e, -EINVAL, "tail_call would lead to reference leak");
     if (m.release_ref) {

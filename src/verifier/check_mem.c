@@ -284,14 +284,33 @@ static int mem_region(struct venv *e, uint32_t regno, const struct vreg *r, int6
     return 0;
 }
 
+/* Linux's check_map_access_type: programs may not write a map created
+ * BPF_F_RDONLY_PROG nor read one created BPF_F_WRONLY_PROG
+ * (bpf_map_flags_to_cap).  off is the access's fixed offset. */
+static int check_map_access_type(struct venv *e, const struct vreg *r, int64_t off, int64_t size,
+                                 bool write)
+{
+    uint32_t flags = pbpf_map_flags(r->map);
+    if (write && (flags & PBPF_F_RDONLY_PROG))
+        return verr(e, -EACCES, "write into map forbidden, value_size=%u off=%lld size=%lld",
+                    pbpf_map_value_size(r->map), (long long)off, (long long)size);
+    if (!write && (flags & PBPF_F_WRONLY_PROG))
+        return verr(e, -EACCES, "read from map forbidden, value_size=%u off=%lld size=%lld",
+                    pbpf_map_value_size(r->map), (long long)off, (long long)size);
+    return 0;
+}
+
 int check_mem_region(struct venv *e, uint32_t regno, int64_t size, bool write, bool zero_ok,
                      bool allow_uninit)
 {
-    (void)write;
     (void)allow_uninit;
     const struct vreg *r = &cur_regs(e)[regno];
     switch (VT_BASE(r->type)) {
     case PTR_TO_MAP_VALUE:
+        /* check_helper_mem_access: the helper reads, or writes (its
+         * argument is MEM_WRITE), the map value */
+        if (check_map_access_type(e, r, r->off, size, write))
+            return -EACCES;
         return mem_region(e, regno, r, r->off, (int)size, pbpf_map_value_size(r->map), zero_ok);
     case PTR_TO_MAP_KEY:
         return mem_region(e, regno, r, r->off, (int)size, pbpf_map_key_size(r->map), zero_ok);
@@ -465,7 +484,7 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
     struct vreg *r = &regs[regno];
     struct vreg result;
     mark_reg_unknown(&result);
-    bool have_result = false;
+    bool have_result = false, known_const = false;
     const struct vreg *val = value_regno >= 0 && t == ACC_WRITE ? &regs[value_regno] : NULL;
     int rc = 0;
     switch (r->type) {
@@ -478,9 +497,28 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
     case PTR_TO_MAP_VALUE:
         if (t == ACC_WRITE && val && is_ptr(val) && e->unpriv)
             return verr(e, -EACCES, "R%d leaks addr into map", value_regno);
-        rc = mem_region(e, regno, r, r->off + off, size, pbpf_map_value_size(r->map), false);
+        rc = check_map_access_type(e, r, r->off + off, size, t == ACC_WRITE);
+        if (!rc)
+            rc = mem_region(e, regno, r, r->off + off, size, pbpf_map_value_size(r->map), false);
         if (!rc)
             rc = check_spin_lock_overlap(e, r, off, size);
+        if (!rc && t == ACC_READ && value_regno >= 0 && tnum_is_const(r->var_off) &&
+            pbpf_map_is_rdonly(r->map) && pbpf_map_type(r->map) == PBPF_MAP_TYPE_ARRAY) {
+            /* A frozen read-only map's values never change: Linux reads
+             * them at verification time (bpf_map_direct_read) so that
+             * branches on `const volatile` globals in .rodata are decided
+             * and their dead side is not explored.  Only ARRAY has
+             * map_direct_value_addr, which refuses more than one element
+             * (the read then fails the load, as on Linux). */
+            uint64_t v;
+            int64_t moff = r->off + off + (int64_t)r->var_off.value;
+            rc = pbpf_map_direct_read(r->map, (uint32_t)moff, size, sx, &v);
+            if (rc)
+                return verr(e, rc, "R%u direct read of read-only map '%s' at off=%lld failed",
+                            regno, pbpf_map_name(r->map), (long long)moff);
+            mark_reg_known(&result, v);
+            known_const = true;
+        }
         have_result = true;
         break;
     case PTR_TO_MAP_KEY:
@@ -543,7 +581,7 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
     if (rc)
         return rc;
     if (t == ACC_READ && value_regno >= 0 && have_result) {
-        if (result.type == SCALAR_VALUE) {
+        if (result.type == SCALAR_VALUE && !known_const) {
             if (r->type != PTR_TO_STACK && r->type != PTR_TO_CTX) {
                 mark_reg_unknown(&result);
                 coerce_reg_to_size(&result, (unsigned)size);
@@ -705,6 +743,15 @@ int check_ld_imm64(struct venv *e, const struct pbpf_insn *in)
             return 0;
         }
         uint32_t off = (uint32_t)in[1].imm;
+        /* resolve_pseudo_ldimm64: only maps with map_direct_value_addr
+         * (ARRAY) have a value address, and an array only when it has a
+         * single element */
+        if (pbpf_map_type(m) != PBPF_MAP_TYPE_ARRAY)
+            return verr(e, -EINVAL, "no direct value access support for this map type");
+        if (pbpf_map_max_entries(m) != 1)
+            return verr(e, -PBPF_ENOTSUPP,
+                        "invalid access to map value pointer, value_size=%u off=%u",
+                        pbpf_map_value_size(m), off);
         if (off >= pbpf_map_value_size(m))
             return verr(e, -EINVAL, "invalid access to map value pointer, value_size=%u off=%u",
                         pbpf_map_value_size(m), off);

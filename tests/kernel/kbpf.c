@@ -195,6 +195,15 @@ int kbpf_map_get_next_key(int fd, const void *key, void *next_key)
     return err < 0 ? err : 0;
 }
 
+int kbpf_map_freeze(int fd)
+{
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.map_fd = (uint32_t)fd;
+    int err = sys_bpf(BPF_MAP_FREEZE, &a);
+    return err < 0 ? err : 0;
+}
+
 void kbpf_close(int fd)
 {
     if (fd >= 0)
@@ -276,6 +285,12 @@ int kbpf_map_delete(int fd, const void *key)
 
 int kbpf_map_get_next_key(int fd, const void *key, void *next_key)
 {
+    return -ENOSYS;
+}
+
+int kbpf_map_freeze(int fd)
+{
+    (void)fd;
     return -ENOSYS;
 }
 

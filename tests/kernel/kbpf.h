@@ -76,6 +76,9 @@ int kbpf_map_delete(int map_fd, const void *key);
 /* key NULL: the first key.  -ENOENT after the last one. */
 int kbpf_map_get_next_key(int map_fd, const void *key, void *next_key);
 
+/* BPF_MAP_FREEZE: no more writes from user space. */
+int kbpf_map_freeze(int map_fd);
+
 /* Closes an fd returned by this library (ignores negative values). */
 void kbpf_close(int fd);
 
