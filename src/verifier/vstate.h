@@ -235,6 +235,10 @@ void zext_32_to_64(struct vreg *r);
 bool reg_is_const(const struct vreg *r);
 bool reg_is_const32(const struct vreg *r);
 int scalar_alu(struct venv *e, uint8_t op, bool alu32, struct vreg *dst, const struct vreg *src);
+/* the signed and unsigned ranges of one width (32-bit: the s32/u32 ones)
+ * of dst + src, dst - src; unbounded where they may overflow */
+void bounds_add(struct vreg *dst, const struct vreg *src, bool alu32);
+void bounds_sub(struct vreg *dst, const struct vreg *src, bool alu32);
 int branch_taken(const struct vreg *a, const struct vreg *b, uint8_t op, bool is32);
 void reg_set_min_max(struct vreg *t1, struct vreg *t2, struct vreg *f1, struct vreg *f2,
                      uint8_t op, bool is32);
