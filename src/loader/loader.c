@@ -536,10 +536,12 @@ static int map_pinned_by_name(const struct pbpf_object_map *d)
     return 0;
 }
 
-/* Linux's btf_parse_fields for the field pbpf takes from BTF: the
- * struct bpf_timer among the members of the value's struct (its offset in
- * bytes, -1 for none).  Two timers: -E2BIG, as Linux refuses them. */
-static int btf_timer_off(const struct pbpf_btf *btf, uint32_t value_type_id, int32_t *off)
+/* Linux's btf_parse_fields for the fields pbpf takes from BTF: the
+ * struct `name` (bpf_timer, bpf_spin_lock) among the members of the
+ * value's struct (its offset in bytes, -1 for none).  Two of one kind:
+ * -E2BIG, as Linux refuses them. */
+static int btf_field_off(const struct pbpf_btf *btf, uint32_t value_type_id, const char *field,
+                         int32_t *off)
 {
     *off = -1;
     if (!btf || !value_type_id)
@@ -552,8 +554,7 @@ static int btf_timer_off(const struct pbpf_btf *btf, uint32_t value_type_id, int
         const struct pbpf_btf_type *mt =
             pbpf_btf_type_by_id(btf, pbpf_btf_skip_mods(btf, mem[i].type));
         const char *name = mt ? pbpf_btf_name(btf, mt) : NULL;
-        if (!mt || pbpf_btf_kind(mt) != PBPF_BTF_KIND_STRUCT || !name ||
-            strcmp(name, "bpf_timer") != 0)
+        if (!mt || pbpf_btf_kind(mt) != PBPF_BTF_KIND_STRUCT || !name || strcmp(name, field) != 0)
             continue;
         uint32_t bit = pbpf_btf_member_bit_offset(t, &mem[i]);
         if (*off >= 0)
@@ -583,20 +584,25 @@ static int create_from_def(struct ld *l, const struct pbpf_object_map *d, const 
             return rc;
     }
     map_name(d->name ? d->name : "", name);
-    int32_t timer_off;
-    rc = btf_timer_off(l->obj->btf, d->btf_value_type_id, &timer_off);
+    int32_t timer_off, lock_off;
+    const char *field = "bpf_timer";
+    rc = btf_field_off(l->obj->btf, d->btf_value_type_id, field, &timer_off);
+    if (!rc) {
+        field = "bpf_spin_lock";
+        rc = btf_field_off(l->obj->btf, d->btf_value_type_id, field, &lock_off);
+    }
     if (rc) {
         if (inner)
             pbpf_map_free(inner);
-        return ld_err(l->log, l->log_size, rc, "map '%s': %s", what,
-                      rc == -E2BIG ? "more than one struct bpf_timer in the value"
-                                   : "struct bpf_timer is not at a byte offset");
+        return ld_err(l->log, l->log_size, rc, "map '%s': %s struct %s", what,
+                      rc == -E2BIG ? "more than one" : "a misaligned", field);
     }
     PBPF_OPTS(pbpf_map_create_opts, co, .type = d->type, .key_size = d->key_size,
               .value_size = d->value_size, .max_entries = d->max_entries,
               .map_flags = d->map_flags, .inner_map = inner, .map_extra = d->map_extra,
               .name = name[0] ? name : NULL, .timer_off = timer_off,
-              .has_timer = timer_off >= 0,
+              .has_timer = timer_off >= 0, .spin_lock_off = lock_off,
+              .has_spin_lock = lock_off >= 0,
               .btf_value_type_id = l->obj->btf ? d->btf_value_type_id : 0);
     rc = pbpf_map_create(l->rt, &co, out);
     if (inner)
