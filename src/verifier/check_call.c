@@ -10,6 +10,7 @@
 #include "verifier/vstate.h"
 
 #define MAX_VAR_SIZE (1ull << 29)
+#define H_MAP_LOOKUP_ELEM 1
 #define H_MAP_UPDATE_ELEM 2
 #define H_MAP_DELETE_ELEM 3
 #define H_TAIL_CALL 12
@@ -185,12 +186,47 @@ static int map_func_compat(struct venv *e, const struct pbpf_map *m, uint32_t fn
 struct call_meta {
     const struct pbpf_map *map;
     int64_t alloc_size;
+    /* array lookups: the key, when the stack holds a constant there */
+    bool const_key_known;
+    uint64_t const_key;
     uint32_t release_ref;
     int32_t func_subprog;
     int32_t cb_ctx_reg;
     int mem_regno; /* the previous PTR_TO_MEM-like argument, for its size */
     bool mem_uninit, mem_write, mem_or_null;
 };
+
+/* Linux's get_constant_map_key: the key of an array map lookup is a
+ * constant when the stack bytes it points to are all known zero, or hold a
+ * spilled constant scalar of exactly the key's size.  A lookup with such a
+ * key below max_entries cannot fail, and Linux (6.13+) does not ask for a
+ * NULL check then. */
+static bool const_map_key(struct venv *e, const struct vreg *key, uint32_t key_size,
+                          uint64_t *value)
+{
+    if (key->type != PTR_TO_STACK || !tnum_is_const(key->var_off) || !key_size || key_size > 8)
+        return false;
+    int64_t off = key->off + (int64_t)key->var_off.value;
+    if (off >= 0 || off < -PBPF_STACK_SIZE || key->frameno > e->cur->curframe)
+        return false;
+    const struct vslot *s = slot_r(e->cur->frame[key->frameno], (-off - 1) / 8);
+    int idx = (int)((-off - 1) % 8);
+    uint32_t zeros = 0, spilled = 0;
+    for (int i = idx; i >= 0 && s->type[i] == STACK_ZERO; i--)
+        zeros++;
+    if (zeros >= key_size) {
+        *value = 0;
+        return true;
+    }
+    if (s->type[7] != STACK_SPILL || s->spilled.type != SCALAR_VALUE)
+        return false;
+    for (int i = idx; i >= 0 && s->type[i] == STACK_SPILL; i--)
+        spilled++;
+    if (spilled != key_size || !tnum_is_const(s->spilled.var_off))
+        return false;
+    *value = s->spilled.var_off.value;
+    return true;
+}
 
 static bool is_mem_ptr_type(uint32_t t)
 {
@@ -274,6 +310,8 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
     case PBPF_ARG_PTR_TO_MAP_KEY:
     case PBPF_ARG_PTR_TO_MAP_VALUE:
     case PBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
+        if (kind == PBPF_ARG_PTR_TO_MAP_KEY && m->map)
+            m->const_key_known = const_map_key(e, r, pbpf_map_key_size(m->map), &m->const_key);
         if (!is_mem_ptr_type(r->type))
             return verr(e, -EACCES, "R%u type=%s expected=%s", regno, vtype_str(r->type),
                         mem_types);
@@ -525,6 +563,16 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
         r0->type = PTR_TO_MAP_VALUE | VT_OR_NULL;
         r0->map = m.map;
         r0->id = ++e->id_gen;
+        if (fn == H_MAP_LOOKUP_ELEM && m.const_key_known &&
+            (pbpf_map_type(m.map) == PBPF_MAP_TYPE_ARRAY ||
+             pbpf_map_type(m.map) == PBPF_MAP_TYPE_PERCPU_ARRAY) &&
+            m.const_key < pbpf_map_max_entries(m.map) &&
+            /* an inner map's template may differ from the map in the
+             * slot in max_entries (BPF_F_INNER_MAP): keep the check */
+            !(pbpf_map_flags(m.map) & PBPF_F_INNER_MAP)) {
+            r0->type = PTR_TO_MAP_VALUE;
+            r0->id = 0;
+        }
         break;
     case PBPF_RET_PTR_TO_ALLOC_MEM_OR_NULL: {
         if (m.alloc_size < 0)
@@ -723,8 +771,14 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
     if (st->active_lock_id)
         return verr(e, -EINVAL, "BPF_EXIT instruction in %s cannot be used inside bpf_spin_lock-ed region",
                     st->curframe ? "subprog" : "main prog");
-    if (r0->type == NOT_INIT)
+    /* A subprogram may return nothing (a void function): the caller's r0
+     * is then uninitialised, and only reading it is an error.  The main
+     * program and callbacks must return a value (Linux: check_return_code
+     * runs only at the main exit, prepare_func_exit checks callbacks). */
+    if (r0->type == NOT_INIT && !st->curframe)
         return verr(e, -EACCES, "R0 !read_ok");
+    if (r0->type == NOT_INIT && f->in_callback)
+        return verr(e, -EACCES, "R0 not a scalar value");
     if (st->curframe) {
         /* return to the caller */
         if (VT_BASE(r0->type) == PTR_TO_STACK && r0->frameno == st->curframe)

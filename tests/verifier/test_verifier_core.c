@@ -185,6 +185,25 @@ static const struct vcase cases[] = {
         "if r0 == 0 goto +1\nr0 = *(u32 *)(r0 + 8)\nr0 = 0\nexit\n"),
     {"map key uninit (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES, "invalid read from stack",
      "r1 = map_fd(0) ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n", 0},
+    /* a subprogram may return nothing; only reading its r0 is an error */
+    ACC("void subprogram", "call pc+2\nr0 = 0\nexit\nr1 = 1\nexit\n"),
+    REJ("void subprogram's r0 read", "R0 !read_ok", "call pc+1\nexit\nr1 = 1\nexit\n"),
+    REJ("callback without r0", "R0 not a scalar value",
+        "r1 = 4\nr2 = func(6) ll\nr3 = 0\nr4 = 0\ncall 181\nr0 = 0\nexit\nr1 = 1\nexit\n"),
+    /* map 2 is an array of 4: a lookup with a constant key below 4
+     * cannot fail, and Linux (6.13+, get_constant_map_key) needs no check */
+    ACC("array lookup, constant key",
+        "r1 = map_fd(2) ll\nr2 = 3\n*(u32 *)(r10 - 8) = r2\nr2 = r10\nr2 += -8\ncall 1\n"
+        "r0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n"),
+    ACC("array lookup, zero key",
+        "r1 = map_fd(2) ll\n*(u32 *)(r10 - 4) = 0\nr2 = r10\nr2 += -4\ncall 1\n"
+        "r0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n"),
+    REJ("array lookup, key = max_entries", "R0 invalid mem access 'map_value_or_null'",
+        "r1 = map_fd(2) ll\nr2 = 4\n*(u32 *)(r10 - 8) = r2\nr2 = r10\nr2 += -8\ncall 1\n"
+        "r0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n"),
+    REJ("array lookup, unknown key", "R0 invalid mem access 'map_value_or_null'",
+        "r6 = r1\nr1 = map_fd(2) ll\nr2 = *(u32 *)(r6 + 0)\n*(u32 *)(r10 - 8) = r2\nr2 = r10\n"
+        "r2 += -8\ncall 1\nr0 = *(u64 *)(r0 + 0)\nr0 = 0\nexit\n"),
     REJ("map arg not a map", "R1 type=scalar expected=map_ptr",
         "r1 = 0\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n"),
     REJ_INVAL("unknown helper", "invalid func unknown#100000", "call 100000\nr0 = 0\nexit\n"),
@@ -252,7 +271,10 @@ int main(void)
     PBPF_OPTS(pbpf_map_create_opts, h, .type = PBPF_MAP_TYPE_HASH, .key_size = 4,
               .value_size = 8, .max_entries = 4);
     PBPF_OPTS(pbpf_map_create_opts, rb, .type = PBPF_MAP_TYPE_RINGBUF, .max_entries = 4096);
-    if (pbpf_map_create(rt, &h, &maps[0]) || pbpf_map_create(rt, &rb, &maps[1])) {
+    PBPF_OPTS(pbpf_map_create_opts, ar, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+              .value_size = 8, .max_entries = 4);
+    if (pbpf_map_create(rt, &h, &maps[0]) || pbpf_map_create(rt, &rb, &maps[1]) ||
+        pbpf_map_create(rt, &ar, &maps[2])) {
         printf("FAIL map create\n");
         return 1;
     }
@@ -265,6 +287,7 @@ int main(void)
                                      "if w0 != w2 goto l\nexit\n");
     pbpf_map_free(maps[0]);
     pbpf_map_free(maps[1]);
+    pbpf_map_free(maps[2]);
     pbpf_runtime_free(rt);
     printf("%d/%d %s\n", runs - fails, runs, fails ? "FAILED" : "ok");
     return fails != 0;
