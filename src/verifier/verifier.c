@@ -222,7 +222,10 @@ static void find_good_pkt_pointers(struct vstate *st, const struct vreg *dst, bo
     /* Linux's MAX_PACKET_OFF */
     if (dst->umax > 0xffff || dst->umax + (uint64_t)dst->off > 0xffff)
         return;
-    uint32_t range = (uint32_t)dst->off - (right_open ? 1u : 0u);
+    /* pkt + off < pkt_end (right open): bytes [0, off] exist, off + 1 of
+     * them (Linux since "bpf: Fix the off-by-two error in range markings";
+     * off - 1 before it) */
+    uint32_t range = (uint32_t)dst->off + (right_open ? 1u : 0u);
     uint32_t type = dst->type, id = dst->id;
     for (uint32_t f = 0; f <= st->curframe; f++) {
         struct vframe *fr = st->frame[f];

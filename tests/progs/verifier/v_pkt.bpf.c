@@ -28,6 +28,12 @@
     ASM_PROG(S, P##_check_gt_strict_ok,                                                         \
              LOAD "r4 = r2; r4 += 4; r0 = 0; if r3 > r4 goto l0_%=; exit;"                      \
                   "l0_%=: r0 = *(u8 *)(r2 + 4); r0 = 0; exit;")                                 \
+    ASM_PROG(S, P##_check_gt_strict_past,                                                      \
+             LOAD "r4 = r2; r4 += 4; r0 = 0; if r3 > r4 goto l0_%=; exit;"                      \
+                  "l0_%=: r0 = *(u8 *)(r2 + 5); r0 = 0; exit;")                                 \
+    ASM_PROG(S, P##_check_lt_strict_ok,                                                         \
+             LOAD "r4 = r2; r4 += 6; r0 = 0; if r4 < r3 goto l0_%=; exit;"                      \
+                  "l0_%=: r0 = *(u8 *)(r2 + 6); r0 = 0; exit;")                                 \
     ASM_PROG(S, P##_write_ok,                                                                   \
              LOAD "r4 = r2; r4 += 4; r0 = 0; if r4 > r3 goto l0_%=; r5 = 0;"                    \
                   "*(u32 *)(r2 + 0) = r5; l0_%=: exit;")                                        \
