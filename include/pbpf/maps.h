@@ -304,10 +304,11 @@ int pbpf_perf_buf_poll(struct pbpf_perf_buf *const *bufs, size_t n, int timeout_
 int pbpf_perf_event_array_get(struct pbpf_map *map, uint32_t index, struct pbpf_perf_buf **out);
 
 /* Pinning (BPF_OBJ_PIN / BPF_OBJ_GET within the process): a pinned path
- * holds a reference on the map until it is unpinned.  pin: 0, -EEXIST
- * (path taken), -EINVAL (empty path or longer than 4095 bytes), -ENOMEM.
- * get_pinned: 0 and a new reference the caller drops with pbpf_map_free(),
- * or -ENOENT.  unpin: 0 or -ENOENT. */
+ * holds a reference on the map until it is unpinned.  The object loader's
+ * pinning by name (pbpf_loader_opts.pin_root_path) uses the same name
+ * space.  pin: 0, -EEXIST (path taken), -EINVAL (empty path or longer than
+ * 4095 bytes), -ENOMEM.  get_pinned: 0 and a new reference the caller
+ * drops with pbpf_map_free(), or -ENOENT.  unpin: 0 or -ENOENT. */
 int pbpf_map_pin(struct pbpf_map *map, const char *path);
 int pbpf_map_get_pinned(const char *path, struct pbpf_map **out);
 int pbpf_map_unpin(const char *path);
