@@ -714,7 +714,11 @@ static int create_map(struct ld *l, size_t idx)
     if (pinned) {
         snprintf(path, sizeof path, "%s/%s", l->pin_root, d->name);
         struct pbpf_map *m;
-        if (!pbpf_map_get_pinned(path, &m)) {
+        rc = pbpf_map_get_pinned(path, &m);
+        if (rc == -EINVAL)
+            return ld_err(l->log, l->log_size, rc, "map '%s': %s is pinned, but not as a map",
+                          d->name, path);
+        if (!rc) {
             if (!def_matches(m, d) || m->slots != l->rt->slots) {
                 pbpf_map_free(m);
                 return ld_err(l->log, l->log_size, -EINVAL,
