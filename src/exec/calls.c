@@ -38,6 +38,8 @@ struct pbpf_prog *pbpf_tail_call_target(struct pbpf_run_ctx *ctx, uint64_t map, 
         return NULL;
     }
     if (PBPF_UNLIKELY(ctx->cb_depth)) {
+        /* Linux's verifier refuses a tail call in a callback (bpf_loop's,
+         * bpf_for_each_map_elem's): checked runs of unverified code stop */
         pbpf_run_ctx_abort(ctx, -EOPNOTSUPP, "bpf_tail_call inside a callback is not supported");
         return NULL;
     }
@@ -73,6 +75,38 @@ uint64_t pbpf_helper_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r
     /* a call that falls through: r0 is unreadable after it (the verifier
      * marks it so for a void helper); 0 keeps engines alike */
     return 0;
+}
+
+/* Linux allows tail calls from bpf-to-bpf subprograms since 5.10 (the
+ * x86-64 JIT unwinds the subprogram's frame and jumps to the target, whose
+ * exit then returns to the subprogram's caller).  A tail call passes only
+ * r1, so the target may as well run on a stack of its own: it runs nested
+ * here, and the subprogram returns its r0.  The run's tail call count is
+ * shared (MAX_TAIL_CALL_CNT bounds the nesting). */
+int pbpf_tail_call_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, uint64_t r1,
+                          int count, uint64_t *r0)
+{
+    struct pbpf_prog *t = ctx->prog;
+    struct pbpf_region stack = ctx->regions[0];
+    uint64_t jit_r12 = ctx->jit_r12, jit_rbp = ctx->jit_rbp;
+    int rc;
+    if (t->jit_entry) {
+        *r0 = t->jit_entry(r1, 0, ctx);
+        rc = ctx->err;
+    } else {
+        rc = pbpf_interp_run(t, ctx, r1, 0, count, r0, NULL);
+    }
+    ctx->prog = caller;
+    ctx->jit_r12 = jit_r12;
+    ctx->jit_rbp = jit_rbp;
+    if (caller->mode == PBPF_MODE_CHECKED) {
+        /* the caller's stack window and global data again */
+        ctx->regions[0] = stack;
+        ctx->nregions = ctx->nbase_regions;
+        for (unsigned r = 0; r < caller->n_static_regions; r++)
+            ctx->regions[ctx->nregions++] = caller->static_regions[r];
+    }
+    return rc;
 }
 
 int pbpf_call_callback(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5],

@@ -197,6 +197,13 @@ uint64_t pbpf_helper_tail_call(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r
  * the run's limit and made current (ctx->prog, regions), or NULL: the call
  * falls through. */
 struct pbpf_prog *pbpf_tail_call_target(struct pbpf_run_ctx *ctx, uint64_t map, uint64_t index);
+/* A tail call below the run's outermost frame: the target (ctx->prog,
+ * made current by pbpf_tail_call_target) runs nested on a stack of its
+ * own with r1; its r0 is what the calling subprogram returns.  caller is
+ * the program that made the call, current again afterwards; count: the
+ * interpreter counts instructions.  0 or the run's error. */
+int pbpf_tail_call_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, uint64_t r1,
+                          int count, uint64_t *r0);
 /* Calls the callback at address fn (a value of lddw src=4) with r1..r5;
  * 0 and its r0, or a negative errno with the run failed. */
 int pbpf_call_callback(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5],

@@ -427,8 +427,31 @@ out_helper:
         /* bpf_tail_call: the target replaces the program in the same frame
          * (r1 kept, r10 the frame's top) and does not return here */
         ctx->err = 0;
-        if (PBPF_UNLIKELY(depth != 0))
-            goto out_tail_depth;
+        if (PBPF_UNLIKELY(depth != 0)) {
+            /* from a subprogram: the target replaces the subprogram, whose
+             * caller gets the target's r0 (calls.c) */
+#if INTERP_COUNT
+            ctx->count = count;
+#endif
+            int rc = pbpf_tail_call_nested(ctx, prog, reg[1], INTERP_COUNT && !INTERP_CHECKED,
+                                           &reg[0]);
+#if INTERP_COUNT
+            count = ctx->count;
+#endif
+            if (PBPF_UNLIKELY(rc)) {
+                if (executed)
+                    *executed = count;
+                return rc;
+            }
+            depth--;
+            memcpy(&reg[6], frames[depth].saved, sizeof frames[depth].saved);
+#if INTERP_CHECKED
+            ctx->regions[0].start += PBPF_STACK_SIZE;
+#endif
+            op = frames[depth].ret;
+            CHARGE();
+            DISPATCH();
+        }
         prog = ctx->tail_target;
         ops = prog->ops + (INTERP_DIRECT ? prog->cnt : 0);
         helpers = prog->helpers;
@@ -448,11 +471,6 @@ out_callx:
         *executed = count;
     return pbpf_run_fail(ctx, -EINVAL, (size_t)(op - ops), "callx to unknown helper %llu",
                          (unsigned long long)reg[op->dst]);
-out_tail_depth:
-    if (executed)
-        *executed = count;
-    return pbpf_run_fail(ctx, -EOPNOTSUPP, (size_t)(op - ops),
-                         "bpf_tail_call from a bpf-to-bpf subprogram is not supported");
 out_depth:
     if (executed)
         *executed = count;

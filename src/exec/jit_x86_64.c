@@ -104,12 +104,11 @@ enum {
     LBL_FAIL_CALLX,
     LBL_FAIL_HELPER,
     LBL_RETPOLINE,
-    LBL_FAIL_TAIL,
     LBL_CB_ENTRY,
     LBL_FIXED_COUNT,
 };
 
-enum stub_kind { STUB_DEPTH, STUB_CALLX, STUB_HELPER, STUB_TAIL };
+enum stub_kind { STUB_DEPTH, STUB_CALLX, STUB_HELPER };
 
 struct jit_stub {
     uint8_t kind;
@@ -846,6 +845,7 @@ static int jcc_of(uint8_t op)
 }
 
 static void emit_epilogue(struct jit_state *st);
+static uint64_t jit_tail_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, uint64_t r1);
 static void emit_unwind(struct jit_state *st);
 static void emit_push(struct jit_state *st, int r);
 static void emit_pop(struct jit_state *st, int r);
@@ -881,13 +881,40 @@ static void emit_tail_call(struct jit_state *st, size_t pc)
     emit1(st, 0);
     emit_jump_label(st, CC_NE, add_stub(st, STUB_HELPER, pc, 0));
     emit_alu_rr(st, OP_TEST, 1, RAX, RAX);
-    emit1(st, 0x74); /* jz fall through, patched below */
+    emit1(st, 0x0f); /* jz rel32: fall through, patched below */
+    emit1(st, 0x84);
     size_t jz = st->len;
-    emit1(st, 0);
-    /* from a subprogram's frame the jump would lose its caller */
-    emit_rm(st, 1, 0, 0, "\x8d", 1, R11, R12, JIT_STACK);
-    emit_alu_rr(st, OP_CMP, 1, RBP, R11);
-    emit_jump_label(st, CC_NE, add_stub(st, STUB_TAIL, pc, 0));
+    emit4(st, 0);
+    if (st->local_calls) {
+        /* from a subprogram's frame the jump would lose its caller: the
+         * target runs nested and the subprogram returns its r0 */
+        emit_rm(st, 1, 0, 0, "\x8d", 1, R11, R12, JIT_STACK);
+        emit_alu_rr(st, OP_CMP, 1, RBP, R11);
+        emit1(st, 0x0f); /* je rel32: the outermost frame, patched below */
+        emit1(st, 0x84);
+        size_t je = st->len;
+        emit4(st, 0);
+        emit_mov_rr(st, 1, ARG3, RDI); /* r1 */
+        emit_rm(st, 1, 0, 0, "\x8b", 1, ARG1, R12, JIT_CTX_OFF);
+        emit_mov_abs64(st, ARG2, (uint64_t)(uintptr_t)st->prog);
+#ifdef _WIN32
+        emit_alu_ri(st, EXT_SUB, 1, RSP, 32);
+#endif
+        emit_mov_abs64(st, R10, (uint64_t)(uintptr_t)jit_tail_nested);
+        emit_call_r10(st);
+#ifdef _WIN32
+        emit_alu_ri(st, EXT_ADD, 1, RSP, 32);
+#endif
+        emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+        emit_rm(st, 0, 0, 0, "\x83", 1, EXT_CMP, R11, (int32_t)offsetof(struct pbpf_run_ctx, err));
+        emit1(st, 0);
+        emit_jump_label(st, CC_NE, add_stub(st, STUB_HELPER, pc, 0));
+        emit1(st, 0xc3); /* the subprogram's exit */
+        if (!st->oom) {
+            uint32_t rel = (uint32_t)(st->len - (je + 4));
+            memcpy(st->buf + je, &rel, 4);
+        }
+    }
     emit_rm(st, 1, 0, 0, "\x8b", 1, R10, RAX, (int32_t)offsetof(struct pbpf_prog, jit));
     emit_rm(st, 1, 0, 0, "\x8b", 1, R10, R10, (int32_t)offsetof(struct pbpf_jit_code, entry));
 #ifdef _WIN32
@@ -905,8 +932,10 @@ static void emit_tail_call(struct jit_state *st, size_t pc)
         static const uint8_t jmp_r10[] = {0x41, 0xff, 0xe2};
         emit_bytes(st, jmp_r10, sizeof jmp_r10);
     }
-    if (!st->oom)
-        st->buf[jz] = (uint8_t)(st->len - (jz + 1));
+    if (!st->oom) {
+        uint32_t rel = (uint32_t)(st->len - (jz + 4));
+        memcpy(st->buf + jz, &rel, 4);
+    }
     emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
 }
 
@@ -1177,10 +1206,12 @@ static void jit_fail_callx(struct pbpf_run_ctx *ctx, uint64_t pc, uint64_t id)
                   (unsigned long long)id);
 }
 
-static void jit_fail_tail(struct pbpf_run_ctx *ctx, uint64_t pc)
+/* A tail call from a subprogram (calls.c: pbpf_tail_call_nested). */
+static uint64_t jit_tail_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, uint64_t r1)
 {
-    pbpf_run_fail(ctx, -EOPNOTSUPP, (size_t)pc,
-                  "bpf_tail_call from a bpf-to-bpf subprogram is not supported");
+    uint64_t r0 = 0;
+    pbpf_tail_call_nested(ctx, caller, r1, 0, &r0);
+    return r0;
 }
 
 static void jit_fail_helper(struct pbpf_run_ctx *ctx, uint64_t pc)
@@ -1368,7 +1399,6 @@ static void emit_tail(struct jit_state *st)
         emit_jump_label(st, -1,
                         s->kind == STUB_DEPTH   ? LBL_FAIL_DEPTH
                         : s->kind == STUB_CALLX ? LBL_FAIL_CALLX
-                        : s->kind == STUB_TAIL  ? LBL_FAIL_TAIL
                                                 : LBL_FAIL_HELPER);
         st->stubs[i].pc = here; /* from now on: the stub's offset */
     }
@@ -1384,7 +1414,6 @@ static void emit_tail(struct jit_state *st)
     emit_fail_block(st, LBL_FAIL_DEPTH, (uint64_t)(uintptr_t)jit_fail_depth);
     emit_fail_block(st, LBL_FAIL_CALLX, (uint64_t)(uintptr_t)jit_fail_callx);
     emit_fail_block(st, LBL_FAIL_HELPER, (uint64_t)(uintptr_t)jit_fail_helper);
-    emit_fail_block(st, LBL_FAIL_TAIL, (uint64_t)(uintptr_t)jit_fail_tail);
     if (st->prog->n_cb_targets)
         emit_cb_entry(st);
     if (st->flags & PBPF_JIT_RETPOLINE) {

@@ -235,6 +235,21 @@ static const struct script scripts[] = {
       {END, 0, NULL, 0}}},
     {"for_each over a per-CPU array", {{RUN, 0, "each_percpu", 0}, {END, 0, NULL, 0}}},
     {"nested callbacks", {{RUN, 0, "nested_loops", 0}, {END, 0, NULL, 0}}},
+    {"tail calls from subprograms",
+     {{VAL, 0, NULL, 1},
+      {SLOT, 1, "chain_c", 0},
+      {RUN, 0, "sub_caller", 0},
+      {DEL, 1, NULL, 0},
+      {RUN, 0, "sub_caller", 0},
+      {SLOT, 1, "chain_b", 0},
+      {SLOT, 3, "sub_caller", 0},
+      {RUN, 0, "sub_caller", 0},
+      {SLOT, 1, "chain_c", 0},
+      {RUN, 0, "sub_deep", 0},
+      {END, 0, NULL, 0}}},
+    {"tail call limit through subprograms",
+     {{SLOT, 0, "sub_self", 0}, {RUN, 0, "sub_self", 0}, {SLOT, 0, "chain_self", 0},
+      {RUN, 0, "sub_self", 0}, {END, 0, NULL, 0}}},
 };
 #define NSCRIPTS (sizeof scripts / sizeof scripts[0])
 
@@ -367,6 +382,29 @@ static void check_semantics(const struct script *s, const struct transcript *t)
                 want += j;
         CHECK(t->v[0] == want, "nested: r0 %llu, want %llu", (unsigned long long)t->v[0],
               (unsigned long long)want);
+    } else if (strcmp(s->name, "tail calls from subprograms") == 0) {
+        /* run 1: sub_caller → sub_tail → chain_c (40 + 2 entered), + 10000.
+         * run 2: slot 1 empty, sub_tail falls through: 600 + 1.
+         * run 3: sub_tail → chain_b → sub_caller → sub_tail → ...: the 33
+         * calls that succeed enter 17 sub_callers, the 34th (chain_b's)
+         * falls through with 3, and each sub_caller adds 10000.
+         * run 4: sub_deep → sub_outer → sub_tail → chain_c, the last
+         * program entered (state[0] after the runs): (40 + n) * 2 + 3. */
+        CHECK(t->v[0] == 10000 + 40 + 2, "sub_caller: r0 %llu", (unsigned long long)t->v[0]);
+        CHECK(t->v[1] == 10000 + 600 + 1, "fall through: r0 %llu", (unsigned long long)t->v[1]);
+        CHECK(t->v[2] == 3 + 10000 * (1 + (LINUX_MAX_TAIL_CALL_CNT - 1) / 2), "cycle: r0 %llu",
+              (unsigned long long)t->v[2]);
+        CHECK(t->v[3] == (40 + t->v[4]) * 2 + 3, "sub_deep: r0 %llu, %llu entered",
+              (unsigned long long)t->v[3], (unsigned long long)t->v[4]);
+    } else if (strcmp(s->name, "tail call limit through subprograms") == 0) {
+        /* sub_self nests once per tail call; the last sub_tail falls
+         * through with 600 + 0 and each of the 34 levels adds 1.  Then
+         * sub_self → sub_tail → chain_self, which loops until the limit
+         * and returns 1000 + entered (the last one): + 1. */
+        CHECK(t->v[0] == 600 + 1 + LINUX_MAX_TAIL_CALL_CNT, "limit: r0 %llu",
+              (unsigned long long)t->v[0]);
+        CHECK(t->v[1] == 1000 + t->v[2] + 1, "chain_self below: r0 %llu, %llu entered",
+              (unsigned long long)t->v[1], (unsigned long long)t->v[2]);
     } else if (strcmp(s->name, "bpf_loop") == 0) {
         /* 20 full iterations, 7 until i == 6, -EINVAL, -E2BIG */
         CHECK(t->v[0] == 20 * 1000 + 7 * 10 + 1 + 2, "loops: r0 %llu",
@@ -400,7 +438,7 @@ static int test_engines(void)
             if (!rc)
                 compare("engines", &scripts[i], &ref, eng[0].name, &t, eng[e].name);
         }
-        printf("%-32s %zu engines agree\n", scripts[i].name, n);
+        printf("%-36s %zu engines agree\n", scripts[i].name, n);
     }
     pbpf_runtime_free(rt);
     return test_failures ? 1 : 0;
@@ -443,7 +481,7 @@ static int test_kernel(void)
         CHECK(rc == 0, "%s on pbpf: %d %s", scripts[i].name, rc, pt.err);
         if (!rc)
             compare("kernel", &scripts[i], &kt, "kernel", &pt, p.name);
-        printf("%-32s kernel and pbpf (%s) compared\n", scripts[i].name,
+        printf("%-36s kernel and pbpf (%s) compared\n", scripts[i].name,
                p.engine == PBPF_ENGINE_JIT ? "JIT" : "interpreter");
     }
     pbpf_runtime_free(rt);

@@ -107,11 +107,14 @@ static void slot_keeps_program_alive(enum pbpf_engine e)
     pbpf_prog_free(c);
 }
 
-/* main: call sub; exit.  sub: bpf_tail_call(r1, map, 0); exit */
-static void tail_call_from_subprogram_is_refused(enum pbpf_engine e)
+/* main: r6 = 5; call sub; r0 += r6; exit.  sub: r6 = 9;
+ * bpf_tail_call(r1, map, 0); r0 = 1; exit.  The target replaces sub: main
+ * gets its r0 and its own r6 back. */
+static void tail_call_from_subprogram_returns_to_the_caller(enum pbpf_engine e)
 {
     static const struct pbpf_insn sub[] = {
-        CALL_LOCAL(1), EXIT, LD_MAP(2, 0), MOV_K(3, 0), CALL(12), MOV_K(0, 1), EXIT,
+        MOV_K(6, 5), CALL_LOCAL(2), INSN(0x0f, 0, 6, 0, 0), EXIT,
+        MOV_K(6, 9), LD_MAP(2, 0), MOV_K(3, 0), CALL(12), MOV_K(0, 1), EXIT,
     };
     struct pbpf_map *m = prog_array();
     struct pbpf_prog *a = load(target, N(target), PROG_TYPE_XDP, e, NULL, NULL, NULL, 0);
@@ -122,7 +125,39 @@ static void tail_call_from_subprogram_is_refused(enum pbpf_engine e)
     PBPF_OPTS(pbpf_run_opts, ro, .err_buf = err, .err_size = sizeof err);
     uint64_t r0 = 0;
     int rc = pbpf_prog_run(p, NULL, 0, &r0, &ro);
-    CHECK(rc == -EOPNOTSUPP && strstr(err, "subprogram"), "engine %d: %d %s", e, rc, err);
+    CHECK(rc == 0 && r0 == 42 + 5, "engine %d: %d r0 %llu %s", e, rc, (unsigned long long)r0,
+          err);
+    CHECK(pbpf_map_delete_elem(m, &k) == 0, "delete");
+    rc = pbpf_prog_run(p, NULL, 0, &r0, &ro);
+    CHECK(rc == 0 && r0 == 1 + 5, "engine %d, falls through: %d r0 %llu %s", e, rc,
+          (unsigned long long)r0, err);
+    pbpf_prog_free(a);
+    pbpf_prog_free(p);
+    pbpf_map_free(m);
+}
+
+/* bpf_loop(1, cb, 0, 0) whose callback tail-calls: Linux's verifier
+ * refuses it, a checked run stops. */
+static void tail_call_in_a_callback_stops_the_run(void)
+{
+    static const struct pbpf_insn prog[] = {
+        MOV_X(6, 1), MOV_K(1, 1), LD_FUNC(2, 5), MOV_K(3, 0), MOV_K(4, 0), CALL(181), EXIT,
+        MOV_X(1, 6), LD_MAP(2, 0), MOV_K(3, 0), CALL(12), MOV_K(0, 0), EXIT,
+    };
+    struct pbpf_map *m = prog_array();
+    struct pbpf_prog *a = load(target, N(target), PROG_TYPE_XDP, PBPF_ENGINE_INTERP, NULL, NULL,
+                               NULL, 0);
+    char log[256] = "";
+    struct pbpf_prog *p = load(prog, N(prog), PROG_TYPE_XDP, PBPF_ENGINE_INTERP, m, NULL, log,
+                               sizeof log);
+    CHECK(p != NULL, "load: %s", log);
+    uint32_t k = 0;
+    CHECK(pbpf_map_update_elem(m, &k, &a, 0) == 0, "insert");
+    char err[160] = "";
+    PBPF_OPTS(pbpf_run_opts, ro, .err_buf = err, .err_size = sizeof err);
+    uint64_t r0 = 0;
+    int rc = p ? pbpf_prog_run(p, NULL, 0, &r0, &ro) : -1;
+    CHECK(rc == -EOPNOTSUPP && strstr(err, "callback"), "%d %s", rc, err);
     pbpf_prog_free(a);
     pbpf_prog_free(p);
     pbpf_map_free(m);
@@ -186,10 +221,11 @@ int test_calls_unit(void)
     int jit = jit_available();
     prog_array_takes_one_type_and_engine(jit);
     bad_callback_pointer_stops_the_run();
+    tail_call_in_a_callback_stops_the_run();
     func_reference_outside_the_program_is_refused();
     for (int e = 0; e <= jit; e++) {
         slot_keeps_program_alive((enum pbpf_engine)e);
-        tail_call_from_subprogram_is_refused((enum pbpf_engine)e);
+        tail_call_from_subprogram_returns_to_the_caller((enum pbpf_engine)e);
         loop_counts_calls((enum pbpf_engine)e);
     }
     pbpf_runtime_free(rt);

@@ -239,4 +239,51 @@ int nested_loops(struct xdp_md *ctx)
     return (int)total;
 }
 
+/* --- tail calls from subprograms and callbacks ---------------------------- */
+
+/* A tail call from a subprogram replaces the subprogram: the target's r0 is
+ * what the subprogram's caller gets back (Linux since 5.10, x86-64 JIT). */
+static __noinline int sub_tail(struct xdp_md *ctx, __u32 idx)
+{
+    enter(6);
+    bpf_tail_call(ctx, &jmp_table, idx);
+    /* not a constant: clang would fold a constant return into the callers */
+    return 600 + (int)idx;
+}
+
+/* Calls sub_tail with the slot in values[0]; what it returns comes back
+ * here, and this program goes on. */
+SEC("xdp")
+int sub_caller(struct xdp_md *ctx)
+{
+    __u32 k = 0;
+    __u64 *v = bpf_map_lookup_elem(&values, &k);
+    __u32 next = v ? (__u32)*v : 7;
+    int r = sub_tail(ctx, next);
+    enter(7);
+    return r + 10000;
+}
+
+/* Puts itself in slot 0: every level adds 1 on its way back, so r0 counts
+ * the programs entered until the limit makes the call fall through. */
+SEC("xdp")
+int sub_self(struct xdp_md *ctx)
+{
+    enter(8);
+    return sub_tail(ctx, 0) + 1;
+}
+
+/* A tail call two subprogram levels down. */
+static __noinline int sub_outer(struct xdp_md *ctx, __u32 idx)
+{
+    return sub_tail(ctx, idx) * 2;
+}
+
+SEC("xdp")
+int sub_deep(struct xdp_md *ctx)
+{
+    enter(9);
+    return sub_outer(ctx, 1) + 3;
+}
+
 char LICENSE[] SEC("license") = "GPL";
