@@ -268,36 +268,40 @@ static int prog_pin(const char *path, const char *name, const char *pin)
     return 0;
 }
 
+struct prog_args {
+    const char *verb, *what, *path, *extra;
+};
+
+/* VERB [what, for dump] OBJ [PATH, for pin and `show pinned PATH`] */
+static int prog_positional(void *ctx, const char *w)
+{
+    struct prog_args *a = ctx;
+    if (!a->verb)
+        a->verb = w;
+    else if (!strcmp(a->verb, "dump") && !a->what)
+        a->what = w;
+    else if (!a->path)
+        a->path = w;
+    else if (!a->extra && (!strcmp(a->verb, "pin") || !strcmp(a->path, "pinned")))
+        a->extra = w;
+    else
+        return 1;
+    return 0;
+}
+
 int cli_cmd_prog(int argc, char **argv)
 {
-    const char *verb = NULL, *what = NULL, *path = NULL, *name = NULL, *extra = NULL, *v;
+    const char *name = NULL;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if (cli_is_help(argv[i])) {
-            prog_usage();
-            return 0;
-        }
-        if ((m = cli_opt(argc, argv, &i, "--prog", &v))) {
-            if (m < 0)
-                return 1;
-            name = v;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (argv[i][0] == '-') {
-            return cli_bad_arg(argv[i]);
-        } else if (!verb) {
-            verb = argv[i];
-        } else if (!strcmp(verb, "dump") && !what) {
-            what = argv[i];
-        } else if (!path) {
-            path = argv[i];
-        } else if (!extra && (!strcmp(verb, "pin") || !strcmp(path, "pinned"))) {
-            extra = argv[i];
-        } else {
-            return cli_bad_arg(argv[i]);
-        }
-    }
+    struct prog_args a = {0};
+    const struct cli_optspec opts[] = {
+        {"--prog", NULL, &name, NULL, NULL},
+        {"--json", &json, NULL, NULL, NULL},
+    };
+    int pr = cli_parse_args(argc, argv, opts, 2, prog_positional, &a, prog_usage);
+    if (pr)
+        return pr == 2 ? 0 : 1;
+    const char *verb = a.verb, *what = a.what, *path = a.path, *extra = a.extra;
     if (!verb)
         return cli_error("missing verb: list, show, dump or pin (see 'pbpf prog --help')");
     if (!strcmp(verb, "pin")) {
