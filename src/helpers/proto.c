@@ -74,6 +74,8 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
         return is_tracing_type(prog_type);
     case PBPF_SCOPE_NOT_TRACING:
         return !is_tracing_type(prog_type);
+    case PBPF_SCOPE_TC_XMIT:
+        return prog_type == PT_SCHED_CLS || prog_type == PT_SCHED_ACT || prog_type == PT_LWT_XMIT;
     default:
         return 0;
     }

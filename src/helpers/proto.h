@@ -67,6 +67,7 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_TRACING,  /* kprobe, tracepoint, raw_tp, perf_event, tracing */
     PBPF_SCOPE_CUSTOM,   /* a list in proto.c */
     PBPF_SCOPE_NOT_TRACING, /* every type but the TRACING ones */
+    PBPF_SCOPE_TC_XMIT,  /* SCHED_CLS, SCHED_ACT, LWT_XMIT */
 };
 
 /* The name is pbpf_helper_name(id). */

@@ -52,6 +52,12 @@ enum pbpf_pkt_kind kind;
      * the packet from its MAC header (tc: is_l2 in Linux's test run) */
     size_t mac_off, net_off;
     int is_l2;
+    /* SKB: the checksum state as Linux keeps it in ip_summed/csum_level.
+     * A test run's skb starts CHECKSUM_NONE; bpf_csum_level can make it
+     * CHECKSUM_UNNECESSARY (csum_unnecessary 1, csum_level 0..3), the
+     * only other state a program can reach.  encapsulation: a tunnel
+     * header was pushed by bpf_skb_adjust_room (skb->encapsulation). */
+    uint8_t csum_unnecessary, csum_level, encapsulation;
     union {
         struct pbpf_xdp_ctx *xdp;
         struct pbpf_skb_ctx *skb;

@@ -38,19 +38,54 @@
 #define BPF_HDR_START_MAC 0
 #define BPF_HDR_START_NET 1
 #define CSUM_MANGLED_0 0xffff
-/* __bpf_skb_max_len on the loopback: mtu 65536 + hard_header_len 14 */
-#define SKB_MAX_LEN (65536u + ETH_HLEN)
+#define BPF_ADJ_ROOM_NET 0
+#define BPF_ADJ_ROOM_MAC 1
+#define BPF_F_ADJ_ROOM_FIXED_GSO (1ull << 0)
+#define BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 (1ull << 1)
+#define BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 (1ull << 2)
+#define BPF_F_ADJ_ROOM_ENCAP_L4_GRE (1ull << 3)
+#define BPF_F_ADJ_ROOM_ENCAP_L4_UDP (1ull << 4)
+#define BPF_F_ADJ_ROOM_NO_CSUM_RESET (1ull << 5)
+#define BPF_F_ADJ_ROOM_ENCAP_L2_ETH (1ull << 6)
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ull << 7)
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV6 (1ull << 8)
+#define BPF_ADJ_ROOM_ENCAP_L2_SHIFT 56
+#define ADJ_ROOM_ENCAP_L3 (BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L3_IPV6)
+#define ADJ_ROOM_ENCAP_L4 (BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L4_UDP)
+#define ADJ_ROOM_DECAP_L3 (BPF_F_ADJ_ROOM_DECAP_L3_IPV4 | BPF_F_ADJ_ROOM_DECAP_L3_IPV6)
+/* BPF_F_ADJ_ROOM_MASK of net/core/filter.c (Linux 6.18, with the DECAP
+ * flags), and what a shrink accepts */
+#define ADJ_ROOM_FLAGS                                                                             \
+    (BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_ENCAP_L3 | ADJ_ROOM_ENCAP_L4 |                           \
+     BPF_F_ADJ_ROOM_ENCAP_L2_ETH | 0xffull << BPF_ADJ_ROOM_ENCAP_L2_SHIFT | ADJ_ROOM_DECAP_L3 |    \
+     BPF_F_ADJ_ROOM_NO_CSUM_RESET)
+#define ADJ_ROOM_SHRINK_FLAGS                                                                      \
+    (BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_DECAP_L3 | BPF_F_ADJ_ROOM_NO_CSUM_RESET)
+enum { BPF_CSUM_LEVEL_QUERY, BPF_CSUM_LEVEL_INC, BPF_CSUM_LEVEL_DEC, BPF_CSUM_LEVEL_RESET };
+#define SKB_MAX_CSUM_LEVEL 3
+/* include/linux/if_packet.h: the pkt_type values bpf_skb_change_type
+ * accepts, PACKET_HOST .. PACKET_OTHERHOST */
+#define PACKET_OTHERHOST 3
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86dd
+#define IPV4_HLEN 20
+#define IPV6_HLEN 40
+/* BPF_SKB_MAX_LEN of net/core/filter.c: SKB_MAX_ALLOC, four 4 KiB pages
+ * less the 320-byte skb_shared_info of x86-64 */
+#define BPF_SKB_MAX_LEN (16384u - 320u)
 /* __sk_buff offsets */
 #define SKB_PROTOCOL 16
 #define SKB_VLAN_PRESENT 20
 #define SKB_VLAN_TCI 24
 #define SKB_VLAN_PROTO 28
+#define SKB_PKT_TYPE 4
+#define SKB_GSO_SEGS 164
+#define SKB_GSO_SIZE 176
 #define SKB_HASH 68
 
-#define UNUSED5(a, b, c, d, e) ((void)(a), (void)(b), (void)(c), (void)(d), (void)(e))
-
-/* The hook's packet when r1 is its context (the verifier guarantees r1 is
- * the context for these helpers; checked runs verify it here). */
+/* The packet of the hook run whose context is r1, or NULL after stopping
+ * the run (the verifier guarantees r1 is the context for these helpers;
+ * checked runs verify it here). */
 static struct pbpf_pkt *pkt_of(struct pbpf_run_ctx *ctx, uint64_t r1, enum pbpf_pkt_kind kind,
                                const char *helper)
 {
@@ -71,6 +106,24 @@ static struct pbpf_pkt *pkt_of(struct pbpf_run_ctx *ctx, uint64_t r1, enum pbpf_
     return p;
 }
 
+/* A helper whose first argument is the context of an XDP frame or of a
+ * socket buffer: XDP_HELPER(name) or SKB_HELPER(name) { body } defines
+ * h_<name>, which finds the packet (or stops the run) and runs the body
+ * with it as p and the other arguments as r2..r5. */
+#define PKT_HELPER(name, kind)                                                                     \
+    static uint64_t name##_pkt(struct pbpf_pkt *p, uint64_t r2, uint64_t r3, uint64_t r4,         \
+                               uint64_t r5, struct pbpf_run_ctx *ctx);                            \
+    static uint64_t h_##name(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,     \
+                             struct pbpf_run_ctx *ctx)                                            \
+    {                                                                                              \
+        struct pbpf_pkt *p = pkt_of(ctx, r1, kind, #name);                                         \
+        return p ? name##_pkt(p, r2, r3, r4, r5, ctx) : 0;                                         \
+    }                                                                                              \
+    static uint64_t name##_pkt(struct pbpf_pkt *p, uint64_t r2, uint64_t r3, uint64_t r4,         \
+                               uint64_t r5, struct pbpf_run_ctx *ctx)
+#define XDP_HELPER(name) PKT_HELPER(name, PBPF_PKT_XDP)
+#define SKB_HELPER(name) PKT_HELPER(name, PBPF_PKT_SKB)
+
 static int mem_ok(struct pbpf_run_ctx *ctx, uint64_t ptr, uint64_t len, int write,
                   const char *helper)
 {
@@ -87,13 +140,8 @@ static int mem_ok(struct pbpf_run_ctx *ctx, uint64_t ptr, uint64_t len, int writ
 
 /* bpf_xdp_adjust_head: data moves by delta; metadata moves with it; the
  * frame keeps room for struct xdp_frame and the packet an Ethernet header. */
-static uint64_t h_xdp_adjust_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+XDP_HELPER(xdp_adjust_head)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_head");
-    if (!p)
-        return 0;
     int64_t delta = (int32_t)r2;
     size_t metalen = (size_t)(p->data - p->meta);
     uint8_t *start = p->head + XDP_FRAME_SIZE + metalen;
@@ -109,13 +157,8 @@ static uint64_t h_xdp_adjust_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 }
 
 /* bpf_xdp_adjust_meta */
-static uint64_t h_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+XDP_HELPER(xdp_adjust_meta)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_meta");
-    if (!p)
-        return 0;
     int64_t delta = (int32_t)r2;
     if (delta < (p->head + XDP_FRAME_SIZE) - p->meta || delta > p->data - p->meta)
         return (uint64_t)-EINVAL;
@@ -129,13 +172,8 @@ static uint64_t h_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 }
 
 /* bpf_xdp_adjust_tail: grown bytes are zeroed */
-static uint64_t h_xdp_adjust_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+XDP_HELPER(xdp_adjust_tail)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_XDP, "xdp_adjust_tail");
-    if (!p)
-        return 0;
     int64_t delta = (int32_t)r2;
     if (p->nr_frags) {
         /* bpf_xdp_frags_increase_tail / _shrink_tail: the last fragment
@@ -181,7 +219,6 @@ static uint64_t h_xdp_adjust_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 static uint64_t h_redirect(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
                            struct pbpf_run_ctx *ctx)
 {
-    UNUSED5(0, 0, r3, r4, r5);
     struct pbpf_pkt *p = ctx->hook;
     if (!p) {
         pbpf_run_ctx_abort(ctx, -EINVAL, "bpf_redirect: the program was not run by a hook");
@@ -205,7 +242,6 @@ static uint64_t h_redirect(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, u
 static uint64_t h_redirect_map(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
                                struct pbpf_run_ctx *ctx)
 {
-    UNUSED5(0, 0, 0, r4, r5);
     struct pbpf_pkt *p = ctx->hook;
     struct pbpf_map *m = (struct pbpf_map *)(uintptr_t)r1;
     if (!p || p->kind != PBPF_PKT_XDP) {
@@ -304,30 +340,51 @@ static uint64_t h_csum_diff(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, 
 
 static size_t skb_len(const struct pbpf_pkt *p) { return (size_t)(p->data_end - p->data); }
 
-/* bpf_skb_load_bytes */
-static uint64_t h_skb_load_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                 struct pbpf_run_ctx *ctx)
+static uint32_t skb_get32(const struct pbpf_pkt *p, size_t off)
 {
-    (void)r5;
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_load_bytes");
-    if (!p || !mem_ok(ctx, r3, r4, 1, "skb_load_bytes"))
+    uint32_t v;
+    memcpy(&v, p->ctx.skb->uapi + off, 4);
+    return v;
+}
+
+static void skb_set32(struct pbpf_pkt *p, size_t off, uint32_t v)
+{
+    memcpy(p->ctx.skb->uapi + off, &v, 4);
+}
+
+/* skb_is_gso: a test run's skb is GSO when the caller gave it a gso_size
+ * (programs cannot write the field).  Its gso_type is then 0, neither TCP
+ * nor UDP_L4, so the room helpers refuse it as Linux does. */
+static int skb_is_gso(const struct pbpf_pkt *p) { return skb_get32(p, SKB_GSO_SIZE) != 0; }
+
+
+/* The n bytes at off in the skb's data, or NULL when they are not all in
+ * the packet or off is over the helper's limit (Linux checks offsets
+ * against 0xffff or INT_MAX before the packet's length). */
+static uint8_t *skb_bytes(const struct pbpf_pkt *p, uint32_t off, uint64_t n, uint32_t off_max)
+{
+    return off <= off_max && off + n <= skb_len(p) ? p->data + off : NULL;
+}
+
+/* bpf_skb_load_bytes */
+SKB_HELPER(skb_load_bytes)
+{
+    if (!mem_ok(ctx, r3, r4, 1, "skb_load_bytes"))
         return 0;
     uint8_t *to = (uint8_t *)(uintptr_t)r3;
-    uint32_t off = (uint32_t)r2;
-    if (off > 0xffff || off + r4 > skb_len(p)) {
+    const uint8_t *from = skb_bytes(p, (uint32_t)r2, r4, 0xffff);
+    if (!from) {
         memset(to, 0, r4);
         return (uint64_t)-EFAULT;
     }
-    memcpy(to, p->data + off, r4);
+    memcpy(to, from, r4);
     return 0;
 }
 
 /* bpf_skb_load_bytes_relative: from the MAC or the network header */
-static uint64_t h_skb_load_bytes_relative(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                                          uint64_t r5, struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_load_bytes_relative)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_load_bytes_relative");
-    if (!p || !mem_ok(ctx, r3, r4, 1, "skb_load_bytes_relative"))
+    if (!mem_ok(ctx, r3, r4, 1, "skb_load_bytes_relative"))
         return 0;
     uint8_t *to = (uint8_t *)(uintptr_t)r3;
     uint32_t off = (uint32_t)r2;
@@ -346,18 +403,16 @@ static void skb_clear_hash(struct pbpf_pkt *p) { memset(p->ctx.skb->uapi + SKB_H
 
 /* bpf_skb_store_bytes: the test run's skb has no checksum state to
  * recompute (CHECKSUM_NONE), so BPF_F_RECOMPUTE_CSUM changes nothing. */
-static uint64_t h_skb_store_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_store_bytes)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_store_bytes");
-    if (!p || !mem_ok(ctx, r3, r4, 0, "skb_store_bytes"))
+    if (!mem_ok(ctx, r3, r4, 0, "skb_store_bytes"))
         return 0;
     if (r5 & ~(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH))
         return (uint64_t)-EINVAL;
-    uint32_t off = (uint32_t)r2;
-    if (off > INT32_MAX || off + r4 > skb_len(p))
+    uint8_t *to = skb_bytes(p, (uint32_t)r2, r4, INT32_MAX);
+    if (!to)
         return (uint64_t)-EFAULT;
-    memmove(p->data + off, (const void *)(uintptr_t)r3, r4);
+    memmove(to, (const void *)(uintptr_t)r3, r4);
     if (r5 & BPF_F_INVALIDATE_HASH)
         skb_clear_hash(p);
     pbpf_pkt_sync(p);
@@ -373,35 +428,48 @@ static uint16_t ld16(const uint8_t *a)
 
 static void st16(uint8_t *a, uint16_t v) { memcpy(a, &v, 2); }
 
-/* bpf_l3_csum_replace: csum_replace_by_diff / csum_replace2 / 4 */
-static uint64_t h_l3_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+/* The checksum at ptr after a field changed from `from` to `to`: a 2- or
+ * 4-byte field (csum_replace2/4), or size 0 with `to` a checksum
+ * difference (csum_replace_by_diff, `from` must be 0).  -EINVAL for other
+ * sizes. */
+static int csum_replace(uint8_t *ptr, uint64_t size, uint64_t from, uint64_t to)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "l3_csum_replace");
-    if (!p)
+    uint32_t sum = (uint16_t)~ld16(ptr);
+    switch (size) {
+    case 0:
+        if (from)
+            return -EINVAL;
+        st16(ptr, csum_fold(csum_add((uint32_t)to, sum)));
         return 0;
+    case 2:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)from), (uint16_t)to)));
+        return 0;
+    case 4:
+        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)from), (uint32_t)to)));
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* The 16-bit checksum at off for bpf_l3/l4_csum_replace: off at most
+ * 0xffff and even (Linux 6.18: a __sum16 is 2-aligned), then in
+ * the packet; NULL otherwise (-EFAULT for the helpers). */
+static uint8_t *skb_csum_field(const struct pbpf_pkt *p, uint32_t off)
+{
+    return off & 1 ? NULL : skb_bytes(p, off, 2, 0xffff);
+}
+
+/* bpf_l3_csum_replace: csum_replace_by_diff / csum_replace2 / 4 */
+SKB_HELPER(l3_csum_replace)
+{
     if (r5 & ~BPF_F_HDR_FIELD_MASK)
         return (uint64_t)-EINVAL;
-    uint32_t off = (uint32_t)r2;
-    if (off > 0xffff || off + 2 > skb_len(p))
+    uint8_t *ptr = skb_csum_field(p, (uint32_t)r2);
+    if (!ptr)
         return (uint64_t)-EFAULT;
-    uint8_t *ptr = p->data + off;
-    uint32_t sum = (uint16_t)~ld16(ptr);
-    switch (r5 & BPF_F_HDR_FIELD_MASK) {
-    case 0:
-        if (r3)
-            return (uint64_t)-EINVAL;
-        st16(ptr, csum_fold(csum_add((uint32_t)r4, sum)));
-        break;
-    case 2:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)r3), (uint16_t)r4)));
-        break;
-    case 4:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)r3), (uint32_t)r4)));
-        break;
-    default:
+    if (csum_replace(ptr, r5 & BPF_F_HDR_FIELD_MASK, r3, r4))
         return (uint64_t)-EINVAL;
-    }
     return 0;
 }
 
@@ -409,38 +477,19 @@ static uint64_t h_l3_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
  * pseudo-header flag only changes skb->csum of CHECKSUM_COMPLETE ones);
  * BPF_F_MARK_MANGLED_0 keeps a zero (no UDP checksum) as it is and writes
  * a computed zero as 0xffff. */
-static uint64_t h_l4_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(l4_csum_replace)
 {
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "l4_csum_replace");
-    if (!p)
-        return 0;
     if (r5 & ~(BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR | BPF_F_IPV6 |
                BPF_F_HDR_FIELD_MASK))
         return (uint64_t)-EINVAL;
-    uint32_t off = (uint32_t)r2;
-    if (off > 0xffff || off + 2 > skb_len(p))
+    uint8_t *ptr = skb_csum_field(p, (uint32_t)r2);
+    if (!ptr)
         return (uint64_t)-EFAULT;
-    uint8_t *ptr = p->data + off;
     int mmzero = (r5 & BPF_F_MARK_MANGLED_0) != 0, mforce = (r5 & BPF_F_MARK_ENFORCE) != 0;
     if (mmzero && !mforce && !ld16(ptr))
         return 0;
-    uint32_t sum = (uint16_t)~ld16(ptr);
-    switch (r5 & BPF_F_HDR_FIELD_MASK) {
-    case 0:
-        if (r3)
-            return (uint64_t)-EINVAL;
-        st16(ptr, csum_fold(csum_add((uint32_t)r4, sum)));
-        break;
-    case 2:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint16_t)r3), (uint16_t)r4)));
-        break;
-    case 4:
-        st16(ptr, csum_fold(csum_add(csum_sub(sum, (uint32_t)r3), (uint32_t)r4)));
-        break;
-    default:
+    if (csum_replace(ptr, r5 & BPF_F_HDR_FIELD_MASK, r3, r4))
         return (uint64_t)-EINVAL;
-    }
     if (mmzero && !ld16(ptr))
         st16(ptr, CSUM_MANGLED_0);
     return 0;
@@ -448,13 +497,8 @@ static uint64_t h_l4_csum_replace(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 
 /* bpf_skb_pull_data: the test run's skb is linear, so this only checks the
  * length (Linux: pskb_may_pull fails with -ENOMEM past the end). */
-static uint64_t h_skb_pull_data(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_pull_data)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_pull_data");
-    if (!p)
-        return 0;
     if ((uint32_t)r2 > skb_len(p))
         return (uint64_t)-ENOMEM;
     pbpf_pkt_sync(p);
@@ -469,17 +513,15 @@ static size_t skb_min_len(const struct pbpf_pkt *p)
     return n > 0 ? (size_t)n : 0;
 }
 
-/* bpf_skb_change_tail: trims, or grows with zeros */
-static uint64_t h_skb_change_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+/* bpf_skb_change_tail: trims, or grows with zeros; refused once a tunnel
+ * header was pushed; a GSO skb stops being one (skb_gso_reset) */
+SKB_HELPER(skb_change_tail)
 {
-    UNUSED5(0, 0, 0, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_change_tail");
-    if (!p)
-        return 0;
     uint32_t new_len = (uint32_t)r2;
-    if (r3 || new_len > SKB_MAX_LEN || new_len < skb_min_len(p))
+    if (r3 || new_len > BPF_SKB_MAX_LEN || new_len < skb_min_len(p))
         return (uint64_t)-EINVAL;
+    if (p->encapsulation)
+        return (uint64_t)-PBPF_ENOTSUPP;
     size_t len = skb_len(p);
     if (new_len > len) {
         if (pbpf_pkt_reserve(p, 0, new_len - len))
@@ -487,21 +529,21 @@ static uint64_t h_skb_change_tail(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
         memset(p->data_end, 0, new_len - len);
     }
     p->data_end = p->data + new_len;
+    if (skb_is_gso(p)) {
+        /* skb_gso_reset */
+        skb_set32(p, SKB_GSO_SIZE, 0);
+        skb_set32(p, SKB_GSO_SEGS, 0);
+    }
     pbpf_pkt_sync(p);
     return 0;
 }
 
 /* bpf_skb_change_head: zeroed room before the packet, which becomes its
  * MAC header */
-static uint64_t h_skb_change_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_change_head)
 {
-    UNUSED5(0, 0, 0, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_change_head");
-    if (!p)
-        return 0;
     uint32_t room = (uint32_t)r2;
-    if (r3 || room > INT32_MAX || skb_len(p) + room > SKB_MAX_LEN)
+    if (r3 || room > INT32_MAX || (!skb_is_gso(p) && skb_len(p) + room > BPF_SKB_MAX_LEN))
         return (uint64_t)-EINVAL;
     if (pbpf_pkt_reserve(p, room, 0))
         return (uint64_t)-ENOMEM;
@@ -513,18 +555,6 @@ static uint64_t h_skb_change_head(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
     return 0;
 }
 
-static uint32_t skb_get32(const struct pbpf_pkt *p, size_t off)
-{
-    uint32_t v;
-    memcpy(&v, p->ctx.skb->uapi + off, 4);
-    return v;
-}
-
-static void skb_set32(struct pbpf_pkt *p, size_t off, uint32_t v)
-{
-    memcpy(p->ctx.skb->uapi + off, &v, 4);
-}
-
 static int eth_type_vlan(uint16_t proto_be)
 {
     return proto_be == 0x0081 || proto_be == 0xa888; /* 0x8100, 0x88a8 in network order */
@@ -532,13 +562,8 @@ static int eth_type_vlan(uint16_t proto_be)
 
 /* bpf_skb_vlan_push: the tag goes to the skb's accelerated tag (vlan_*
  * fields); a tag already there is first written into the packet. */
-static uint64_t h_skb_vlan_push(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_vlan_push)
 {
-    UNUSED5(0, 0, 0, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_vlan_push");
-    if (!p)
-        return 0;
     uint16_t proto = (uint16_t)r2;
     if (!eth_type_vlan(proto))
         proto = 0x0081;
@@ -590,13 +615,8 @@ static int vlan_pop_data(struct pbpf_pkt *p, uint16_t *tci)
 
 /* bpf_skb_vlan_pop: the accelerated tag goes first; the next tag in the
  * packet, if any, moves up into it (skb_vlan_pop). */
-static uint64_t h_skb_vlan_pop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                               struct pbpf_run_ctx *ctx)
+SKB_HELPER(skb_vlan_pop)
 {
-    UNUSED5(r2, r3, r4, r5, 0);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_vlan_pop");
-    if (!p)
-        return 0;
     uint16_t tci;
     int err;
     if (skb_get32(p, SKB_VLAN_PRESENT)) {
@@ -627,13 +647,8 @@ static uint64_t h_skb_vlan_pop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r
  * Linux hashes the flow keys with a boot-time random seed, so the value
  * is only meaningful within one system; pbpf hashes the addresses, the
  * protocol and the ports (FNV-1a) of IPv4 and IPv6 packets. */
-static uint64_t h_get_hash_recalc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                                  struct pbpf_run_ctx *ctx)
+SKB_HELPER(get_hash_recalc)
 {
-    UNUSED5(r2, r3, r4, r5, 0);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "get_hash_recalc");
-    if (!p)
-        return 0;
     uint32_t h = skb_get32(p, SKB_HASH);
     if (h)
         return h;
@@ -663,24 +678,264 @@ static uint64_t h_get_hash_recalc(uint64_t r1, uint64_t r2, uint64_t r3, uint64_
 }
 
 /* bpf_set_hash */
-static uint64_t h_set_hash(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-                           struct pbpf_run_ctx *ctx)
+SKB_HELPER(set_hash)
 {
-    UNUSED5(0, 0, r3, r4, r5);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "set_hash");
-    if (p)
-        skb_set32(p, SKB_HASH, (uint32_t)r2);
+    skb_set32(p, SKB_HASH, (uint32_t)r2);
     return 0;
 }
 
 /* bpf_set_hash_invalid */
-static uint64_t h_set_hash_invalid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                                   uint64_t r5, struct pbpf_run_ctx *ctx)
+SKB_HELPER(set_hash_invalid)
 {
-    UNUSED5(r2, r3, r4, r5, 0);
-    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "set_hash_invalid");
-    if (p)
+    skb_clear_hash(p);
+    return 0;
+}
+
+/* --- protocol and header room (net/core/filter.c) ------------------------ */
+
+/* skb->protocol in host order */
+static uint16_t skb_proto(const struct pbpf_pkt *p)
+{
+    uint16_t be = (uint16_t)skb_get32(p, SKB_PROTOCOL);
+    return (uint16_t)(be >> 8 | be << 8);
+}
+
+/* bpf_skb_change_protocol: skb->protocol from a host-order value */
+static void skb_set_proto(struct pbpf_pkt *p, uint16_t proto)
+{
+    skb_set32(p, SKB_PROTOCOL, (uint16_t)(proto >> 8 | proto << 8));
+}
+
+/* skb_mac_header_len */
+static size_t skb_mac_len(const struct pbpf_pkt *p) { return p->net_off - p->mac_off; }
+
+/* bpf_skb_net_base_len: the IPv4 or IPv6 header without options */
+static uint32_t skb_net_base_len(const struct pbpf_pkt *p)
+{
+    uint16_t proto = skb_proto(p);
+    return proto == ETH_P_IP ? IPV4_HLEN : proto == ETH_P_IPV6 ? IPV6_HLEN : UINT32_MAX;
+}
+
+/* bpf_skb_net_hdr_push: len zeroed bytes inserted off bytes into the
+ * packet; the bytes before them, and the MAC and network headers, move to
+ * the front.  tc programs see the packet from its MAC header, so off
+ * counts from there.  An off past the packet's end (a packet trimmed below
+ * its IP header, then grown at BPF_ADJ_ROOM_NET) is refused with -ENOMEM,
+ * as the Linux 6.18 kernel does (pskb_may_pull of the bytes to move). */
+static int skb_hdr_push(struct pbpf_pkt *p, size_t off, size_t len)
+{
+    if (off > skb_len(p))
+        return -ENOMEM;
+    if (pbpf_pkt_reserve(p, len, 0))
+        return -ENOMEM;
+    p->data -= len;
+    p->meta = p->data;
+    memmove(p->data, p->data + len, off);
+    memset(p->data + off, 0, len);
+    p->mac_off -= len;
+    p->net_off -= len;
+    return 0;
+}
+
+/* bpf_skb_net_hdr_pop: the len bytes at off removed; pskb_may_pull fails
+ * with -ENOMEM when the packet has fewer than off + len bytes. */
+static int skb_hdr_pop(struct pbpf_pkt *p, size_t off, size_t len)
+{
+    if (off + len > skb_len(p))
+        return -ENOMEM;
+    memmove(p->data + len, p->data, off);
+    p->data += len;
+    p->meta = p->data;
+    p->mac_off += len;
+    p->net_off += len;
+    return 0;
+}
+
+/* bpf_skb_change_proto: IPv4 <-> IPv6 only; the network header room
+ * grows or shrinks by the 20 bytes the two headers differ in, right after
+ * the MAC header, and the program writes the new header itself.  The hash
+ * is cleared (skb_clear_hash). */
+SKB_HELPER(skb_change_proto)
+{
+    uint16_t to_be = (uint16_t)r2, to = (uint16_t)(to_be >> 8 | to_be << 8);
+    uint16_t from = skb_proto(p);
+    const size_t diff = IPV6_HLEN - IPV4_HLEN;
+    int err;
+    if (r3)
+        return (uint64_t)-EINVAL;
+    if (from == ETH_P_IP && to == ETH_P_IPV6)
+        err = skb_hdr_push(p, skb_mac_len(p), diff);
+    else if (from == ETH_P_IPV6 && to == ETH_P_IP)
+        err = skb_hdr_pop(p, skb_mac_len(p), diff);
+    else
+        return (uint64_t)-PBPF_ENOTSUPP;
+    if (!err) {
+        skb_set_proto(p, to);
         skb_clear_hash(p);
+    }
+    pbpf_pkt_sync(p);
+    return (uint64_t)(int64_t)err;
+}
+
+/* bpf_skb_change_type: only between PACKET_HOST, _BROADCAST, _MULTICAST
+ * and _OTHERHOST (skb_pkt_type_ok) */
+SKB_HELPER(skb_change_type)
+{
+    if (skb_get32(p, SKB_PKT_TYPE) > PACKET_OTHERHOST || (uint32_t)r2 > PACKET_OTHERHOST)
+        return (uint64_t)-EINVAL;
+    skb_set32(p, SKB_PKT_TYPE, (uint32_t)r2);
+    return 0;
+}
+
+/* bpf_skb_net_grow: room after the MAC header (or after the network
+ * header), optionally marking the packet as encapsulated.  The inner
+ * header offsets Linux records are not visible to programs; the network
+ * header stays after the MAC header, which is now the outer one. */
+static int skb_net_grow(struct pbpf_pkt *p, size_t off, uint32_t len, uint64_t flags)
+{
+    uint8_t inner_mac_len = (uint8_t)(flags >> BPF_ADJ_ROOM_ENCAP_L2_SHIFT);
+    int encap = (flags & ADJ_ROOM_ENCAP_L3) != 0;
+    if (skb_is_gso(p))
+        return -PBPF_ENOTSUPP;
+    if (encap) {
+        if ((flags & ADJ_ROOM_ENCAP_L3) == ADJ_ROOM_ENCAP_L3 ||
+            (flags & ADJ_ROOM_ENCAP_L4) == ADJ_ROOM_ENCAP_L4 ||
+            ((flags & BPF_F_ADJ_ROOM_ENCAP_L2_ETH) && inner_mac_len < ETH_HLEN))
+            return -EINVAL;
+        if (p->encapsulation)
+            return -EALREADY;
+        if (inner_mac_len > len)
+            return -EINVAL;
+    }
+    int err = skb_hdr_push(p, off, len);
+    if (err || !encap)
+        return err;
+    p->encapsulation = 1;
+    /* the outer L3 protocol */
+    if (skb_proto(p) == ETH_P_IP && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
+        skb_set_proto(p, ETH_P_IPV6);
+    else if (skb_proto(p) == ETH_P_IPV6 && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
+        skb_set_proto(p, ETH_P_IP);
+    return 0;
+}
+
+/* bpf_skb_net_shrink: the DECAP flags name the inner L3 protocol */
+static int skb_net_shrink(struct pbpf_pkt *p, size_t off, uint32_t len, uint64_t flags)
+{
+    if (flags & ~ADJ_ROOM_SHRINK_FLAGS)
+        return -EINVAL;
+    if (skb_is_gso(p))
+        return -PBPF_ENOTSUPP;
+    int err = skb_hdr_pop(p, off, len);
+    if (err)
+        return err;
+    if (skb_proto(p) == ETH_P_IP && (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV6))
+        skb_set_proto(p, ETH_P_IPV6);
+    else if (skb_proto(p) == ETH_P_IPV6 && (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
+        skb_set_proto(p, ETH_P_IP);
+    return 0;
+}
+
+/* __skb_reset_checksum_unnecessary */
+static void skb_csum_reset(struct pbpf_pkt *p)
+{
+    p->csum_unnecessary = 0;
+    p->csum_level = 0;
+}
+
+/* bpf_skb_adjust_room(skb, len_diff, mode, flags): len_diff bytes of room
+ * at the MAC header's end (BPF_ADJ_ROOM_MAC) or the IP header's end
+ * (BPF_ADJ_ROOM_NET) of an IPv4 or IPv6 packet, added or removed; the
+ * checks and their order are Linux 6.18's. */
+SKB_HELPER(skb_adjust_room)
+{
+    int32_t len_diff = (int32_t)r2;
+    uint32_t mode = (uint32_t)r3;
+    uint32_t len_abs = len_diff < 0 ? 0u - (uint32_t)len_diff : (uint32_t)len_diff;
+    uint64_t flags = r4;
+    uint32_t len_min = skb_net_base_len(p);
+    int shrink = len_diff < 0;
+    if (flags & ~ADJ_ROOM_FLAGS)
+        return (uint64_t)-EINVAL;
+    if (len_abs > 0xfff)
+        return (uint64_t)-EFAULT;
+    if (skb_proto(p) != ETH_P_IP && skb_proto(p) != ETH_P_IPV6)
+        return (uint64_t)-PBPF_ENOTSUPP;
+    size_t off = skb_mac_len(p);
+    if (mode == BPF_ADJ_ROOM_NET)
+        off += skb_net_base_len(p);
+    else if (mode != BPF_ADJ_ROOM_MAC)
+        return (uint64_t)-PBPF_ENOTSUPP;
+    if (flags & ADJ_ROOM_DECAP_L3) {
+        if (!shrink)
+            return (uint64_t)-EINVAL;
+        switch (flags & ADJ_ROOM_DECAP_L3) {
+        case BPF_F_ADJ_ROOM_DECAP_L3_IPV4: len_min = IPV4_HLEN; break;
+        case BPF_F_ADJ_ROOM_DECAP_L3_IPV6: len_min = IPV6_HLEN; break;
+        default: return (uint64_t)-EINVAL;
+        }
+    }
+    /* skb->len less the network header's offset, in u32 as Linux counts */
+    uint32_t len = (uint32_t)skb_len(p);
+    uint32_t len_cur = len - (uint32_t)((p->head + p->net_off) - p->data);
+    if ((shrink && (len_abs >= len_cur || len_cur - len_abs < len_min)) ||
+        (!shrink && len + len_abs > BPF_SKB_MAX_LEN && !skb_is_gso(p)))
+        return (uint64_t)-PBPF_ENOTSUPP;
+    int err = shrink ? skb_net_shrink(p, off, len_abs, flags)
+                     : skb_net_grow(p, off, len_abs, flags);
+    if (!err && !(flags & BPF_F_ADJ_ROOM_NO_CSUM_RESET))
+        skb_csum_reset(p);
+    pbpf_pkt_sync(p);
+    return (uint64_t)(int64_t)err;
+}
+
+/* --- checksum state and classid ----------------------------------------- */
+
+/* bpf_csum_update adds to skb->csum of a CHECKSUM_COMPLETE skb; a test
+ * run's skb never is one (see struct pbpf_pkt), so Linux answers
+ * -ENOTSUPP, as here. */
+SKB_HELPER(csum_update) { return (uint64_t)-PBPF_ENOTSUPP; }
+
+/* bpf_csum_level: __skb_incr/decr/reset_checksum_unnecessary, or the
+ * level of a CHECKSUM_UNNECESSARY skb (-EACCES for any other) */
+SKB_HELPER(csum_level)
+{
+    switch (r2) {
+    case BPF_CSUM_LEVEL_INC:
+        if (!p->csum_unnecessary) {
+            p->csum_unnecessary = 1;
+            p->csum_level = 0;
+        } else if (p->csum_level < SKB_MAX_CSUM_LEVEL) {
+            p->csum_level++;
+        }
+        return 0;
+    case BPF_CSUM_LEVEL_DEC:
+        if (p->csum_unnecessary) {
+            if (p->csum_level)
+                p->csum_level--;
+            else
+                p->csum_unnecessary = 0;
+        }
+        return 0;
+    case BPF_CSUM_LEVEL_RESET:
+        skb_csum_reset(p);
+        return 0;
+    case BPF_CSUM_LEVEL_QUERY:
+        return p->csum_unnecessary ? p->csum_level : (uint64_t)-EACCES;
+    default:
+        return (uint64_t)-EINVAL;
+    }
+}
+
+/* bpf_get_cgroup_classid: the net_cls classid of the current task (tc and
+ * lwt programs: of the skb, which in process context such as a test run
+ * is also the current task's; other types get bpf_get_cgroup_classid_curr
+ * from bpf_base_func_proto).  pbpf has no cgroups: the answer is the one
+ * Linux gives a task in no net_cls cgroup with a classid, 0, which is
+ * also what a kernel without CONFIG_CGROUP_NET_CLASSID returns. */
+static uint64_t h_get_cgroup_classid(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                     uint64_t r5, struct pbpf_run_ctx *ctx)
+{
     return 0;
 }
 
@@ -689,20 +944,26 @@ void pbpf_hooks_register_helpers(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 9, h_skb_store_bytes, NULL);
     pbpf_runtime_set_helper(rt, 10, h_l3_csum_replace, NULL);
     pbpf_runtime_set_helper(rt, 11, h_l4_csum_replace, NULL);
+    pbpf_runtime_set_helper(rt, 17, h_get_cgroup_classid, NULL);
     pbpf_runtime_set_helper(rt, 18, h_skb_vlan_push, NULL);
     pbpf_runtime_set_helper(rt, 19, h_skb_vlan_pop, NULL);
     pbpf_runtime_set_helper(rt, 23, h_redirect, NULL);
     pbpf_runtime_set_helper(rt, 26, h_skb_load_bytes, NULL);
     pbpf_runtime_set_helper(rt, 28, h_csum_diff, NULL);
+    pbpf_runtime_set_helper(rt, 31, h_skb_change_proto, NULL);
+    pbpf_runtime_set_helper(rt, 32, h_skb_change_type, NULL);
     pbpf_runtime_set_helper(rt, 34, h_get_hash_recalc, NULL);
     pbpf_runtime_set_helper(rt, 38, h_skb_change_tail, NULL);
     pbpf_runtime_set_helper(rt, 39, h_skb_pull_data, NULL);
+    pbpf_runtime_set_helper(rt, 40, h_csum_update, NULL);
     pbpf_runtime_set_helper(rt, 41, h_set_hash_invalid, NULL);
     pbpf_runtime_set_helper(rt, 43, h_skb_change_head, NULL);
     pbpf_runtime_set_helper(rt, 44, h_xdp_adjust_head, NULL);
     pbpf_runtime_set_helper(rt, 48, h_set_hash, NULL);
+    pbpf_runtime_set_helper(rt, 50, h_skb_adjust_room, NULL);
     pbpf_runtime_set_helper(rt, 51, h_redirect_map, NULL);
     pbpf_runtime_set_helper(rt, 54, h_xdp_adjust_meta, NULL);
     pbpf_runtime_set_helper(rt, 65, h_xdp_adjust_tail, NULL);
     pbpf_runtime_set_helper(rt, 68, h_skb_load_bytes_relative, NULL);
+    pbpf_runtime_set_helper(rt, 135, h_csum_level, NULL);
 }

@@ -534,6 +534,9 @@ static int test_run_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
         memcpy(out + 152, u + 152, 8);
         wr32(out, 160, rd32(u, 160));
         wr32(out, 164, rd32(u, 164));
+        /* convert_skb_to___skb writes into the copy of ctx_in, and not
+         * gso_size: that comes back as it went in */
+        wr32(out, 176, rd32(c, 176));
         memcpy(out + 184, u + 184, 8);
         err = ctx_finish(o, out, sizeof out);
     }
