@@ -634,6 +634,148 @@ static void fuzz_redirect(uint32_t type, const uint8_t *d, size_t n)
     pbpf_map_free(m);
 }
 
+
+/* RINGBUF: reserve / submit / discard / output from the program side and
+ * the consumer, against a list of records with their positions (Linux
+ * kernel/bpf/ringbuf.c: a reservation fails when the new producer
+ * position would be more than size - 1 past the consumer). */
+#define RB_SIZE 4096u
+#define RB_MAXREC 1024
+
+struct rb_rec {
+    uint64_t pos;
+    uint32_t size;
+    uint8_t seed;
+    uint8_t state; /* 0 busy, 1 submitted, 2 discarded */
+    uint8_t *p;
+};
+
+struct rb_model {
+    struct rb_rec rec[RB_MAXREC];
+    int head, len; /* records past the consumer position */
+    uint64_t prod, cons;
+};
+
+static struct rb_rec *rb_at(struct rb_model *rm, int i) { return &rm->rec[(rm->head + i) % RB_MAXREC]; }
+
+static int rb_sample(void *ctx, void *data, size_t size)
+{
+    struct rb_model *rm = ctx;
+    /* skip what the consumer passes over: discarded records */
+    while (rm->len && rb_at(rm, 0)->state == 2) {
+        rm->head = (rm->head + 1) % RB_MAXREC;
+        rm->len--;
+    }
+    EXPECT(rm->len > 0);
+    struct rb_rec *r = rb_at(rm, 0);
+    EXPECT(r->state == 1 && size == r->size && data == r->p);
+    for (size_t i = 0; i < size; i++)
+        EXPECT(((uint8_t *)data)[i] == (uint8_t)(r->seed + i));
+    rm->head = (rm->head + 1) % RB_MAXREC;
+    rm->len--;
+    return 0;
+}
+
+static uint32_t rb_len(uint32_t size) { return (size + PBPF_RINGBUF_HDR_SZ + 7) & ~7u; }
+
+static void rb_reserve_one(struct pbpf_map *m, struct rb_model *rm, uint32_t size, uint8_t seed,
+                           int output)
+{
+    uint64_t len = rb_len(size);
+    int fits = len <= RB_SIZE && rm->prod + len - rm->cons <= RB_SIZE - 1 && rm->len < RB_MAXREC;
+    uint8_t *p = NULL;
+    static uint8_t src[2 * RB_SIZE];
+    if (output) {
+        for (uint32_t j = 0; j < size && j < sizeof src; j++)
+            src[j] = (uint8_t)(seed + j);
+        int rc = pbpf_ringbuf_output(m, src, size, 0);
+        EXPECT(rc == (fits ? 0 : -EAGAIN));
+        if (rc)
+            return;
+    } else {
+        p = pbpf_ringbuf_reserve(m, size, 0);
+        EXPECT(!p == !fits);
+        if (!p)
+            return;
+        EXPECT(pbpf_ringbuf_is_reserved(m, p));
+        for (uint32_t j = 0; j < size; j++)
+            p[j] = (uint8_t)(seed + j);
+    }
+    struct rb_rec *r = rb_at(rm, rm->len++);
+    *r = (struct rb_rec){rm->prod, size, seed, output ? 1 : 0, p};
+    if (output) {
+        struct pbpf_ringbuf_area a;
+        EXPECT(pbpf_ringbuf_area(m, &a) == 0);
+        r->p = (uint8_t *)a.data + (rm->prod & (RB_SIZE - 1)) + PBPF_RINGBUF_HDR_SZ;
+    }
+    rm->prod += len;
+}
+
+static void fuzz_ringbuf(const uint8_t *d, size_t n)
+{
+    PBPF_OPTS(pbpf_map_create_opts, o, .type = PBPF_MAP_TYPE_RINGBUF, .max_entries = RB_SIZE);
+    struct pbpf_map *m = NULL;
+    EXPECT(pbpf_map_create(rt, &o, &m) == 0);
+    static struct rb_model rm;
+    memset(&rm, 0, sizeof rm);
+    for (size_t i = 1; i + 3 <= n; i += 3) {
+        uint8_t b = d[i + 1], c = d[i + 2];
+        uint32_t size = (c & 0xc0) == 0xc0 ? RB_SIZE - (b & 15) * 4 : (uint32_t)b * (c & 7);
+        switch (d[i] % 6) {
+        case 0: /* bpf_ringbuf_reserve */
+            rb_reserve_one(m, &rm, size, (uint8_t)(b ^ c), 0);
+            break;
+        case 1: /* bpf_ringbuf_output */
+            rb_reserve_one(m, &rm, size, (uint8_t)(b ^ c), 1);
+            break;
+        case 2:
+        case 3: { /* submit or discard the k-th reservation still busy */
+            int k = b % 4, j;
+            for (j = 0; j < rm.len; j++)
+                if (rb_at(&rm, j)->state == 0 && k-- == 0)
+                    break;
+            if (j == rm.len)
+                break;
+            struct rb_rec *r = rb_at(&rm, j);
+            int discard = d[i] % 6 == 3;
+            pbpf_ringbuf_commit(r->p, discard);
+            EXPECT(!pbpf_ringbuf_is_reserved(m, r->p));
+            r->state = discard ? 2 : 1;
+            break;
+        }
+        case 4: { /* the consumer: every record up to the first busy one */
+            int want = 0, j;
+            uint64_t cons = rm.cons;
+            for (j = 0; j < rm.len && rb_at(&rm, j)->state; j++) {
+                want += rb_at(&rm, j)->state == 1;
+                cons = rb_at(&rm, j)->pos + rb_len(rb_at(&rm, j)->size);
+            }
+            int rc = pbpf_ringbuf_consume(m, rb_sample, &rm);
+            EXPECT(rc == want);
+            while (rm.len && rb_at(&rm, 0)->state == 2) { /* trailing discards */
+                rm.head = (rm.head + 1) % RB_MAXREC;
+                rm.len--;
+            }
+            rm.cons = cons;
+            EXPECT(rm.len == 0 || rb_at(&rm, 0)->state == 0);
+            break;
+        }
+        case 5: /* bpf_ringbuf_query, and bad output flags */
+            EXPECT(pbpf_ringbuf_query(m, PBPF_RB_AVAIL_DATA) == rm.prod - rm.cons);
+            EXPECT(pbpf_ringbuf_query(m, PBPF_RB_RING_SIZE) == RB_SIZE);
+            EXPECT(pbpf_ringbuf_query(m, PBPF_RB_CONS_POS) == rm.cons);
+            EXPECT(pbpf_ringbuf_query(m, PBPF_RB_PROD_POS) == rm.prod);
+            EXPECT(pbpf_ringbuf_output(m, &c, 1, 4u << (b & 7)) == -EINVAL);
+            break;
+        }
+    }
+    /* a program never ends with a reservation held */
+    for (int j = 0; j < rm.len; j++)
+        if (rb_at(&rm, j)->state == 0)
+            pbpf_ringbuf_commit(rb_at(&rm, j)->p, 1);
+    pbpf_map_free(m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -656,7 +798,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 8: fuzz_redirect(PBPF_MAP_TYPE_DEVMAP_HASH, data, size); break;
     case 9: fuzz_redirect(PBPF_MAP_TYPE_CPUMAP, data, size); break;
     case 10: fuzz_redirect(PBPF_MAP_TYPE_XSKMAP, data, size); break;
-    default: fuzz_keyed(PBPF_MAP_TYPE_HASH, data, size); break;
+    default: fuzz_ringbuf(data, size); break;
     }
     pbpf_maps_reclaim();
     return 0;
