@@ -9,6 +9,7 @@
 #include "bpf/bpf.h"
 #include "bpf/pbpf_attach.h"
 #include "compat/compat.h"
+#include "exec/exec.h"
 #include "pbpf/hooks.h"
 #include "pbpf/maps.h"
 
@@ -221,25 +222,45 @@ int bpf_obj_pin(int fd, const char *pathname)
 {
     int err = 0;
     struct pbpf_map *m = compat_fd_map(fd, &err);
-    if (!m) {
-        if (err == -EINVAL) {
-            compat_print(COMPAT_WARN, "libbpf: fd %d: only maps can be pinned in pbpf\n", fd);
-            err = -EOPNOTSUPP;
-        }
+    if (m)
+        return compat_err(pbpf_map_pin(m, pathname));
+    if (err != -EINVAL)
         return compat_err(err);
-    }
-    return compat_err(pbpf_map_pin(m, pathname));
+    struct pbpf_prog *p = compat_fd_prog(fd, NULL, &err);
+    if (!p)
+        return compat_err(err);
+    return compat_err(pbpf_prog_pin(p, pathname));
 }
 
 int bpf_obj_get(const char *pathname)
 {
-    struct pbpf_map *m;
-    int rc = pbpf_map_get_pinned(pathname, &m);
-    if (rc)
-        return compat_err(rc);
-    int fd = compat_fd_new_map(m);
-    pbpf_map_free(m);
-    return compat_err(fd);
+    int kind = pbpf_pinned_kind(pathname);
+    if (kind == PBPF_PIN_MAP) {
+        struct pbpf_map *m;
+        int rc = pbpf_map_get_pinned(pathname, &m);
+        if (rc)
+            return compat_err(rc);
+        int fd = compat_fd_new_map(m);
+        pbpf_map_free(m);
+        return compat_err(fd);
+    }
+    if (kind == PBPF_PIN_PROG) {
+        struct pbpf_prog *p;
+        int rc = pbpf_prog_get_pinned(pathname, &p);
+        if (rc)
+            return compat_err(rc);
+        /* the handle owns the reference the pin gave */
+        int fd = compat_fd_new_prog(p, p->prog_type, 1);
+        if (fd < 0)
+            pbpf_prog_free(p);
+        return compat_err(fd);
+    }
+    if (kind > 0 && compat_link_pinned(pathname)) {
+        compat_print(COMPAT_WARN, "libbpf: %s: links have no fd in pbpf: open it with "
+                                  "bpf_link__open()\n", pathname);
+        return compat_err(-EOPNOTSUPP);
+    }
+    return compat_err(kind < 0 ? kind : -EINVAL);
 }
 
 /* --- programs ------------------------------------------------------------ */
@@ -266,7 +287,7 @@ int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const cha
     struct pbpf_map **maps = NULL;
     size_t map_cnt = 0;
     struct pbpf_prog *prog = NULL;
-    char own_log[256] = "";
+    char own_log[1024] = "";
     int rc = 0;
 
     if (!rt)
@@ -280,7 +301,6 @@ int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const cha
         log_buf = own_log;
         log_size = sizeof own_log;
     }
-    (void)license; /* pbpf has no GPL-only helpers */
 
     struct pbpf_insn *copy = malloc(insn_cnt * sizeof *copy);
     if (!copy)
@@ -323,9 +343,11 @@ int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const cha
             i++;
         }
     }
-    /* checked mode: pbpf_prog_load does not run a verifier, so every
-     * access of the program is bounds-checked when it runs */
-    PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_INTERP, .mode = PBPF_MODE_CHECKED,
+    /* as BPF_PROG_LOAD: the verifier decides (verified mode), with the
+     * license for GPL-only helpers and the caller's log level */
+    PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_INTERP, .mode = PBPF_MODE_VERIFIED,
+              .license = license,
+              .log_level = (int)COMPAT_OPT(opts, struct bpf_prog_load_opts, log_level, 0),
               .name = prog_name, .log_buf = log_buf, .log_size = log_size, .maps = maps,
               .map_cnt = map_cnt, .prog_type = prog_type,
               .expected_attach_type =

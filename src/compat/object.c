@@ -329,7 +329,7 @@ struct bpf_object *bpf_object__open(const char *path)
 int bpf_object__load(struct bpf_object *obj)
 {
     struct pbpf_runtime *rt = compat_runtime();
-    char log[512] = "";
+    char log[2048] = "";
     int rc;
 
     if (!obj)
@@ -357,7 +357,9 @@ int bpf_object__load(struct bpf_object *obj)
         if (rc)
             return compat_err(rc);
     }
-    PBPF_OPTS(pbpf_object_load_opts, lo, .btf_custom_path = obj->btf_custom_path,
+    /* as libbpf on Linux: every program passes the verifier at load */
+    PBPF_OPTS(pbpf_object_load_opts, lo, .mode = PBPF_MODE_VERIFIED,
+              .btf_custom_path = obj->btf_custom_path,
               .kconfig = obj->kconfig, .pin_root_path = obj->pin_root_path, .log_buf = log,
               .log_size = sizeof log);
     rc = pbpf_object_load(obj->o, rt, &lo);
@@ -667,6 +669,36 @@ const void *bpf_map__initial_value(struct bpf_map *map, size_t *psize)
     if (psize)
         *psize = map->value_size;
     return map->mmaped;
+}
+
+int bpf_program__pin(struct bpf_program *prog, const char *path)
+{
+    if (!prog || !path)
+        return compat_err(-EINVAL);
+    if (!prog->prog) {
+        compat_print(COMPAT_WARN, "libbpf: prog '%s': can't pin program that wasn't loaded\n",
+                     prog->name);
+        return compat_err(-EINVAL);
+    }
+    return compat_err(pbpf_prog_pin(prog->prog, path));
+}
+
+int bpf_program__unpin(struct bpf_program *prog, const char *path)
+{
+    if (!prog || !path)
+        return compat_err(-EINVAL);
+    if (!prog->prog) {
+        compat_print(COMPAT_WARN, "libbpf: prog '%s': can't unpin program that wasn't loaded\n",
+                     prog->name);
+        return compat_err(-EINVAL);
+    }
+    /* libbpf unlinks the path: whatever a program pinned there */
+    struct pbpf_prog *p;
+    int rc = pbpf_prog_get_pinned(path, &p);
+    if (rc)
+        return compat_err(rc);
+    pbpf_prog_free(p);
+    return compat_err(pbpf_unpin(path));
 }
 
 int bpf_map__pin(struct bpf_map *map, const char *path)

@@ -136,6 +136,10 @@ struct vstate {
     uint32_t nrefs, refs_cap;
     uint32_t active_lock_id;       /* id of the map value whose lock is held */
     const struct pbpf_map *active_lock_map;
+    /* callback visits on this path (Linux's callback_unroll_depth): a
+     * state that repeats in a later visit of a callback body is the next
+     * call of the callback, not an infinite loop */
+    uint32_t cb_unroll;
     /* pruning bookkeeping */
     struct vstate *parent; /* the explored state this path descends from */
     uint32_t branches;     /* paths still being explored below this state */
@@ -222,6 +226,7 @@ void vfree(struct venv *e, void *p, size_t n);
 
 /* bounds.c */
 void mark_reg_unknown(struct vreg *r);
+void widen_callback_scalars(struct vstate *cur, uint32_t cb_start);
 void mark_reg_known(struct vreg *r, uint64_t v);
 void mark_reg_not_init(struct vreg *r);
 void reg_bounds_sync(struct vreg *r);
