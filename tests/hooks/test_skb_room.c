@@ -346,9 +346,10 @@ static void check_semantics(const char *prog, const struct args *a, const struct
             check_grown(r, p, at, (uint32_t)diff, "adjust_room");
             CHECK_EQ(cb_out(r, 0), p->n + (uint32_t)diff); /* skb->len */
             CHECK_EQ(cb_out(r, 3), 0x5a5a);                 /* the hash stays */
-        } else if (diff < 0 && a->cb[1] <= MAC && (uint32_t)-diff + (v4 ? 20u : 40u) <= p->n - 14) {
+        } else if (diff < 0 && diff >= -0xfff && a->cb[1] <= MAC &&
+                   0u - (uint32_t)diff + (v4 ? 20u : 40u) <= p->n - 14) {
             CHECK_EQ(rv, 0);
-            check_shrunk(r, p, at, (uint32_t)-diff, "adjust_room");
+            check_shrunk(r, p, at, 0u - (uint32_t)diff, "adjust_room");
         } else if (diff < 0 && diff >= -0xfff && a->cb[1] <= MAC) {
             CHECK_EQ(rv, -524); /* -ENOTSUPP: the IP header would not fit */
         }
