@@ -18,6 +18,7 @@
 #include "kbpf.h"
 #include "pbpf/hooks.h"
 #include "pbpf/object.h"
+#include "pbpf/verifier.h"
 #include "unit.h"
 
 static struct pbpf_runtime *rt;
@@ -431,6 +432,13 @@ static void run_cases(const struct pbpf_object_prog *op, const struct args *args
         if (rc)
             unit_fail(__FILE__, __LINE__, "%s on %s: load: %s", op->name, engines[e].name, log);
     }
+    /* the verifier that PBPF_MODE_VERIFIED loads will run accepts what
+     * Linux accepts */
+    char vlog[512] = "";
+    PBPF_OPTS(pbpf_verifier_opts, vo, .prog_type = op->prog_type, .gpl = 1, .log_buf = vlog,
+              .log_size = sizeof vlog);
+    if (pbpf_verify(op->insns, op->insn_cnt, &vo, NULL))
+        unit_fail(__FILE__, __LINE__, "%s: pbpf's verifier refuses it: %s", op->name, vlog);
     int kfd = -1;
     if (have_kernel) {
         struct kbpf_load_opts lo = {.prog_type = op->prog_type, .insns = op->insns,
@@ -549,18 +557,29 @@ static void test_scope(void)
                                         .insn_cnt = n};
             int kfd = kbpf_prog_load(&lo);
             kbpf_close(kfd);
-            for (size_t e = 0; e < 2; e++) {
+            /* the loader in each mode, and the verifier itself */
+            for (size_t e = 0; e < 3; e++) {
                 char log[256] = "";
-                struct pbpf_prog *prog = NULL;
-                PBPF_OPTS(pbpf_prog_opts, po, .mode = engines[e].m, .prog_type = types[t].type,
-                          .expected_attach_type = types[t].attach, .log_buf = log,
-                          .log_size = sizeof log);
-                int rc = pbpf_prog_load(rt, p, n, &po, &prog);
-                pbpf_prog_free(prog);
+                int rc;
+                if (e < 2) {
+                    struct pbpf_prog *prog = NULL;
+                    PBPF_OPTS(pbpf_prog_opts, po, .mode = engines[e].m,
+                              .prog_type = types[t].type,
+                              .expected_attach_type = types[t].attach, .log_buf = log,
+                              .log_size = sizeof log);
+                    rc = pbpf_prog_load(rt, p, n, &po, &prog);
+                    pbpf_prog_free(prog);
+                } else {
+                    PBPF_OPTS(pbpf_verifier_opts, vo, .prog_type = types[t].type,
+                              .expected_attach_type = types[t].attach, .gpl = 1,
+                              .log_buf = log, .log_size = sizeof log);
+                    rc = pbpf_verify(p, n, &vo, NULL);
+                }
+                const char *who = e < 2 ? engines[e].name : "pbpf_verify";
                 checked++;
                 if ((kfd >= 0) != (rc == 0)) {
                     unit_fail(__FILE__, __LINE__, "helper %u in %s (%s): kernel %s (%s), pbpf %s "
-                              "(%s)", helpers[h], types[t].name, engines[e].name,
+                              "(%s)", helpers[h], types[t].name, who,
                               kfd >= 0 ? "accepts" : "refuses", lo.reason,
                               rc == 0 ? "accepts" : "refuses", log);
                 } else if (kfd < 0) {
@@ -568,7 +587,7 @@ static void test_scope(void)
                     CHECK_EQ(rc, kfd);
                     if (!strstr(log, lo.reason))
                         unit_fail(__FILE__, __LINE__, "helper %u in %s (%s): Linux says \"%s\", "
-                                  "pbpf \"%s\"", helpers[h], types[t].name, engines[e].name,
+                                  "pbpf \"%s\"", helpers[h], types[t].name, who,
                                   lo.reason, log);
                 }
             }
