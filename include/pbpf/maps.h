@@ -125,6 +125,16 @@ struct pbpf_map_create_opts {
      * (others: -EOPNOTSUPP, as Linux's map_check_btf). */
     int32_t spin_lock_off;
     int32_t has_spin_lock;
+    /* The value's struct bpf_timer (16 bytes, 8-aligned), found in BTF by
+     * the loader like the lock: needed by the bpf_timer_* helpers; copies
+     * of values skip it.  Same convention: timer_off counts when positive
+     * or with has_timer set.  HASH, LRU_HASH and ARRAY only (Linux's
+     * map_check_btf: -EOPNOTSUPP for others). */
+    int32_t timer_off;
+    int32_t has_timer;
+    /* The BTF type of the value, 0 for none (Linux: btf_value_type_id; the
+     * verifier names a missing BTF when a program uses a timer). */
+    uint32_t btf_value_type_id;
 };
 
 /* Values of DEVMAP / DEVMAP_HASH (value_size 4: ifindex only) and CPUMAP

@@ -49,10 +49,20 @@ struct pbpf_runtime_opts {
      * possibly from several threads at once. */
     pbpf_print_fn print;
     void *print_ctx;
+    /* bpf_timer callbacks: 0 = a service thread of the runtime, started
+     * by the first bpf_timer_start, fires them at their deadlines;
+     * 1 = no thread, the embedder calls pbpf_runtime_run_timers */
+    int manual_timers;
 };
 
 int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime **out);
+/* Stops the timer service: armed timers no longer fire. */
 void pbpf_runtime_free(struct pbpf_runtime *rt);
+/* With manual_timers: fires, on the calling thread, every timer whose
+ * deadline (CLOCK_MONOTONIC, pbpf's bpf_ktime_get_ns clock) is at or
+ * before now_ns.  The number fired, or -EBUSY when the runtime has a
+ * service thread. */
+int pbpf_runtime_run_timers(struct pbpf_runtime *rt, uint64_t now_ns);
 
 /* A helper gets r1..r5 and the run context; its result becomes r0. */
 typedef uint64_t (*pbpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,

@@ -109,8 +109,8 @@ int pbpf_tail_call_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, ui
     return rc;
 }
 
-int pbpf_call_callback(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5],
-                       uint64_t *r0)
+/* The pc of the callback at address fn, or (size_t)-1 with the run failed. */
+static size_t callback_pc(struct pbpf_run_ctx *ctx, uint64_t fn)
 {
     const struct pbpf_prog *prog = ctx->prog;
     uintptr_t base = (uintptr_t)prog->insns, a = (uintptr_t)fn;
@@ -119,8 +119,29 @@ int pbpf_call_callback(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t arg
     if (a < base || (a - base) % sizeof *prog->insns || pc >= prog->cnt ||
         !bsearch(&key, prog->cb_targets, prog->n_cb_targets, sizeof key, pbpf_cmp_u32)) {
         pbpf_run_ctx_abort(ctx, -EINVAL, "callback is not a function of the program (lddw src=4)");
-        return ctx->err;
+        return (size_t)-1;
     }
+    return pc;
+}
+
+int pbpf_call_async(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5], uint64_t *r0)
+{
+    size_t pc = callback_pc(ctx, fn);
+    if (pc == (size_t)-1)
+        return ctx->err;
+    /* a callback all the same: no tail calls (Linux's verifier refuses
+     * them in async callbacks too) */
+    ctx->cb_depth = 1;
+    return ctx->prog->run_async(ctx, pc, args, r0);
+}
+
+int pbpf_call_callback(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5],
+                       uint64_t *r0)
+{
+    const struct pbpf_prog *prog = ctx->prog;
+    size_t pc = callback_pc(ctx, fn);
+    if (pc == (size_t)-1)
+        return ctx->err;
     if (ctx->cb_depth + 1 >= PBPF_MAX_CALL_DEPTH) {
         pbpf_run_ctx_abort(ctx, -E2BIG, "callbacks nested too deep");
         return ctx->err;

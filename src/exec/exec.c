@@ -28,12 +28,20 @@ int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime *
         rt->print = opts->print;
         rt->print_ctx = opts->print_ctx;
     }
+    if (opts && opts->sz >= offsetof(struct pbpf_runtime_opts, manual_timers) + sizeof(int))
+        rt->manual_timers = opts->manual_timers;
     pbpf_helpers_register_builtin(rt);
     *out = rt;
     return 0;
 }
 
-void pbpf_runtime_free(struct pbpf_runtime *rt) { pbpf_free(rt); }
+void pbpf_runtime_free(struct pbpf_runtime *rt)
+{
+    if (!rt)
+        return;
+    pbpf_timer_service_stop(rt);
+    pbpf_free(rt);
+}
 
 int pbpf_runtime_set_helper(struct pbpf_runtime *rt, uint32_t id, pbpf_helper_fn fn,
                             const char *name)
@@ -114,8 +122,7 @@ static int resolve_maps(struct pbpf_prog *prog, struct pbpf_map *const *maps, si
                 return -EINVAL;
             }
             pbpf_map_get(maps[i]);
-            if (maps[i]->type == PBPF_MAP_TYPE_PROG_ARRAY)
-                __atomic_add_fetch(&maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
             prog->maps[prog->map_cnt++] = maps[i];
         }
     }
@@ -367,8 +374,7 @@ static void prog_destroy(struct pbpf_prog *prog)
     pbpf_free(prog->ops);
     pbpf_free(prog->insns);
     for (size_t i = 0; i < prog->map_cnt; i++) {
-        if (prog->maps[i]->type == PBPF_MAP_TYPE_PROG_ARRAY)
-            __atomic_sub_fetch(&prog->maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&prog->maps[i]->prog_holders, 1, __ATOMIC_RELAXED);
         pbpf_map_put_deferred(prog->maps[i]);
     }
     pbpf_free(prog->maps);

@@ -38,6 +38,11 @@ struct pbpf_runtime {
     unsigned slots;
     pbpf_print_fn print; /* bpf_trace_printk's output, or NULL */
     void *print_ctx;
+    /* bpf_timer: the service (timer.c), created by the first
+     * bpf_timer_init; manual: the embedder fires timers itself
+     * (pbpf_runtime_run_timers), no thread is started */
+    struct pbpf_timer_service *timers;
+    int manual_timers;
 };
 
 /* A pre-decoded instruction of the threaded interpreter: one per slot, so
@@ -93,6 +98,9 @@ struct pbpf_prog {
     /* engine entry of a callback: runs the subprogram at pc with r1..r5 */
     int (*run_callback)(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5],
                         uint64_t *r0);
+    /* the same with no run of the program in progress (bpf_timer
+     * callbacks): the callback is the run */
+    int (*run_async)(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5], uint64_t *r0);
     /* references: the loader or embedder's, and one per prog array slot
      * holding it (Linux: a prog array holds its programs) */
     uint32_t refcnt;
@@ -208,6 +216,12 @@ int pbpf_tail_call_nested(struct pbpf_run_ctx *ctx, struct pbpf_prog *caller, ui
  * 0 and its r0, or a negative errno with the run failed. */
 int pbpf_call_callback(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5],
                        uint64_t *r0);
+/* Runs the callback at address fn of ctx->prog as a run of its own (a
+ * bpf_timer callback); ctx is initialised, regions included.  0 and its
+ * r0, or a negative errno. */
+int pbpf_call_async(struct pbpf_run_ctx *ctx, uint64_t fn, const uint64_t args[5], uint64_t *r0);
+/* The runtime is going: its timer service stops (timer.c). */
+void pbpf_timer_service_stop(struct pbpf_runtime *rt);
 /* qsort/bsearch order of uint32_t */
 int pbpf_cmp_u32(const void *a, const void *b);
 /* The address lddw src=4 gives for the subprogram at pc. */

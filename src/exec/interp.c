@@ -103,6 +103,17 @@ static int interp_callback(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t a
     return interp_fast(prog, ops, ops + pc, ctx, args, r0, NULL);
 }
 
+/* A callback with no run in progress (bpf_timer): the callback is the run,
+ * with the regions the caller set up. */
+static int interp_async(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5], uint64_t *r0)
+{
+    struct pbpf_prog *prog = ctx->prog;
+    if (prog->mode == PBPF_MODE_CHECKED)
+        return interp_checked(prog, prog->ops, prog->ops + pc, ctx, args, r0, NULL);
+    const struct interp_op *ops = prog->ops + prog->cnt;
+    return interp_fast(prog, ops, ops + pc, ctx, args, r0, NULL);
+}
+
 /* ops[0..cnt) hold xop numbers for the indexed flavours; ops[cnt..2cnt)
  * the same program with label addresses for the direct-threaded one. */
 int pbpf_interp_prepare(struct pbpf_prog *prog, char *log, size_t log_size)
@@ -142,6 +153,7 @@ int pbpf_interp_prepare(struct pbpf_prog *prog, char *log, size_t log_size)
 #endif
     prog->ops = ops;
     prog->run_callback = interp_callback;
+    prog->run_async = interp_async;
     return 0;
 }
 

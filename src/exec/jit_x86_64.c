@@ -57,6 +57,8 @@ struct pbpf_jit_code {
     uint32_t *offs; /* native offset of each instruction slot, [cnt] = end */
     /* callbacks: enters the subprogram of a struct jit_cb_args */
     uint64_t (*cb_entry)(const void *args);
+    /* callbacks with no run in progress (timers): the same, as a run */
+    uint64_t (*async_entry)(const void *args, struct pbpf_run_ctx *ctx);
 };
 
 /* What the callback entry loads: r1..r5, the code to call, and the frame
@@ -105,6 +107,7 @@ enum {
     LBL_FAIL_HELPER,
     LBL_RETPOLINE,
     LBL_CB_ENTRY,
+    LBL_ASYNC_ENTRY,
     LBL_FIXED_COUNT,
 };
 
@@ -1242,6 +1245,21 @@ static int jit_run_callback(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t 
     return ctx->err;
 }
 
+/* A callback with no run in progress (bpf_timer): it is the run, entered
+ * like the program, so that a failure inside unwinds through the
+ * epilogue. */
+static int jit_run_async(struct pbpf_run_ctx *ctx, size_t pc, const uint64_t args[5],
+                         uint64_t *r0)
+{
+    const struct pbpf_jit_code *jc = ctx->prog->jit;
+    struct jit_cb_args a;
+    memset(&a, 0, sizeof a);
+    memcpy(a.r, args, sizeof a.r);
+    a.target = (const uint8_t *)jc->mem + jc->offs[pc];
+    *r0 = jc->async_entry(&a, ctx);
+    return ctx->err;
+}
+
 /* --- the whole program ------------------------------------------------- */
 
 /* What the entry must set up, so that a small program costs little to
@@ -1374,6 +1392,40 @@ static void emit_cb_entry(struct jit_state *st)
     emit1(st, 0xc3);
 }
 
+/* Entry of callbacks with no run in progress (bpf_timer), called from C
+ * with a struct jit_cb_args and the run context: the program's prologue
+ * (the same saved registers and frame area, so that the epilogue unwinds
+ * it), then r1..r5 from the arguments and a call of the subprogram. */
+static void emit_async_entry(struct jit_state *st)
+{
+    st->labels[LBL_ASYNC_ENTRY] = (uint32_t)st->len;
+    for (unsigned i = 0; i < st->nsaved; i++)
+        emit_push(st, st->saved[i]);
+#ifdef _WIN32
+    emit_alu_ri(st, EXT_SUB, 1, RSP, JIT_STACK);
+    emit_rm(st, 0, 0, 0, "\x83", 1, EXT_OR, RSP, 0);
+    emit1(st, 0);
+    emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)(st->frame_size - JIT_STACK));
+#else
+    emit_alu_ri(st, EXT_SUB, 1, RSP, (int32_t)st->frame_size);
+#endif
+    emit_mov_rr(st, 1, R12, RSP);
+    emit_rm(st, 1, 0, 0, "\x89", 1, ARG2, R12, JIT_CTX_OFF);
+    emit_rm(st, 1, 0, 0, "\x8d", 1, RBP, R12, JIT_STACK);
+    emit_mov_rr(st, 1, R11, ARG1);
+    emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
+    for (unsigned r = 6; r <= 9; r++)
+        if (st->used & 1u << r)
+            emit_alu_rr(st, OP_XOR, 0, jit_reg[r], jit_reg[r]);
+    for (unsigned r = 1; r <= 5; r++)
+        emit_rm(st, 1, 0, 0, "\x8b", 1, jit_reg[r], R11,
+                (int32_t)(offsetof(struct jit_cb_args, r) + 8 * (r - 1)));
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R10, R11, (int32_t)offsetof(struct jit_cb_args, target));
+    emit_alu_ri(st, EXT_SUB, 1, RSP, 8); /* 16-byte aligned inside the body */
+    emit_call_r10(st);
+    emit_jump_label(st, -1, LBL_EPILOGUE);
+}
+
 /* A C function called when a run fails: arg2 (pc) and arg3 are set by the
  * stub; the stack is realigned below the frame area. */
 static void emit_fail_block(struct jit_state *st, uint32_t label, uint64_t fn)
@@ -1414,8 +1466,10 @@ static void emit_tail(struct jit_state *st)
     emit_fail_block(st, LBL_FAIL_DEPTH, (uint64_t)(uintptr_t)jit_fail_depth);
     emit_fail_block(st, LBL_FAIL_CALLX, (uint64_t)(uintptr_t)jit_fail_callx);
     emit_fail_block(st, LBL_FAIL_HELPER, (uint64_t)(uintptr_t)jit_fail_helper);
-    if (st->prog->n_cb_targets)
+    if (st->prog->n_cb_targets) {
         emit_cb_entry(st);
+        emit_async_entry(st);
+    }
     if (st->flags & PBPF_JIT_RETPOLINE) {
         /* retpoline: the return predictor speculates into the pause loop,
          * the architectural path returns to the target in r10 */
@@ -1545,6 +1599,9 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
         jc->cb_entry = (uint64_t(*)(const void *))(uintptr_t)((uint8_t *)jc->mem +
                                                                st.labels[LBL_CB_ENTRY]);
         prog->run_callback = jit_run_callback;
+        jc->async_entry = (uint64_t(*)(const void *, struct pbpf_run_ctx *))(uintptr_t)(
+            (uint8_t *)jc->mem + st.labels[LBL_ASYNC_ENTRY]);
+        prog->run_async = jit_run_async;
     }
     jc->offs = st.addrs; /* the last pass's layout, for pbpf_prog_jited_offsets */
     st.addrs = NULL;

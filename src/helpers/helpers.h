@@ -21,5 +21,6 @@ void pbpf_helpers_register_str(struct pbpf_runtime *rt);
 void pbpf_helpers_register_task(struct pbpf_runtime *rt);
 /* Tail calls and callbacks (helpers_calls.c). */
 void pbpf_helpers_register_calls(struct pbpf_runtime *rt);
+void pbpf_helpers_register_timers(struct pbpf_runtime *rt);
 
 #endif

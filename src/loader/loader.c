@@ -536,6 +536,35 @@ static int map_pinned_by_name(const struct pbpf_object_map *d)
     return 0;
 }
 
+/* Linux's btf_parse_fields for the field pbpf takes from BTF: the
+ * struct bpf_timer among the members of the value's struct (its offset in
+ * bytes, -1 for none).  Two timers: -E2BIG, as Linux refuses them. */
+static int btf_timer_off(const struct pbpf_btf *btf, uint32_t value_type_id, int32_t *off)
+{
+    *off = -1;
+    if (!btf || !value_type_id)
+        return 0;
+    const struct pbpf_btf_type *t = pbpf_btf_type_by_id(btf, pbpf_btf_skip_mods(btf, value_type_id));
+    if (!t || pbpf_btf_kind(t) != PBPF_BTF_KIND_STRUCT)
+        return 0;
+    const struct pbpf_btf_member *mem = PBPF_BTF_MEMBERS(t);
+    for (unsigned i = 0; i < pbpf_btf_vlen(t); i++) {
+        const struct pbpf_btf_type *mt =
+            pbpf_btf_type_by_id(btf, pbpf_btf_skip_mods(btf, mem[i].type));
+        const char *name = mt ? pbpf_btf_name(btf, mt) : NULL;
+        if (!mt || pbpf_btf_kind(mt) != PBPF_BTF_KIND_STRUCT || !name ||
+            strcmp(name, "bpf_timer") != 0)
+            continue;
+        uint32_t bit = pbpf_btf_member_bit_offset(t, &mem[i]);
+        if (*off >= 0)
+            return -E2BIG;
+        if (bit % 8)
+            return -EINVAL;
+        *off = (int32_t)(bit / 8);
+    }
+    return 0;
+}
+
 static int create_from_def(struct ld *l, const struct pbpf_object_map *d, const char *what,
                            struct pbpf_map **out)
 {
@@ -554,10 +583,21 @@ static int create_from_def(struct ld *l, const struct pbpf_object_map *d, const 
             return rc;
     }
     map_name(d->name ? d->name : "", name);
+    int32_t timer_off;
+    rc = btf_timer_off(l->obj->btf, d->btf_value_type_id, &timer_off);
+    if (rc) {
+        if (inner)
+            pbpf_map_free(inner);
+        return ld_err(l->log, l->log_size, rc, "map '%s': %s", what,
+                      rc == -E2BIG ? "more than one struct bpf_timer in the value"
+                                   : "struct bpf_timer is not at a byte offset");
+    }
     PBPF_OPTS(pbpf_map_create_opts, co, .type = d->type, .key_size = d->key_size,
               .value_size = d->value_size, .max_entries = d->max_entries,
               .map_flags = d->map_flags, .inner_map = inner, .map_extra = d->map_extra,
-              .name = name[0] ? name : NULL);
+              .name = name[0] ? name : NULL, .timer_off = timer_off,
+              .has_timer = timer_off >= 0,
+              .btf_value_type_id = l->obj->btf ? d->btf_value_type_id : 0);
     rc = pbpf_map_create(l->rt, &co, out);
     if (inner)
         pbpf_map_free(inner);

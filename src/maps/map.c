@@ -166,6 +166,9 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
     o.spin_lock_off = OPT(opts, spin_lock_off, -1);
     o.has_spin_lock = OPT(opts, has_spin_lock, 0);
     int32_t lock_off = o.has_spin_lock || o.spin_lock_off > 0 ? o.spin_lock_off : -1;
+    o.timer_off = OPT(opts, timer_off, -1);
+    o.has_timer = OPT(opts, has_timer, 0);
+    int32_t timer_off = o.has_timer || o.timer_off > 0 ? o.timer_off : -1;
 
     const struct pbpf_map_ops *ops = map_ops(o.type);
     if (!ops)
@@ -198,6 +201,17 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
     } else if (o.has_spin_lock) {
         return -EINVAL;
     }
+    if (timer_off >= 0) {
+        /* map_check_btf(): array, hash and LRU hash maps may hold timers */
+        if (o.type != PBPF_MAP_TYPE_HASH && o.type != PBPF_MAP_TYPE_LRU_HASH &&
+            o.type != PBPF_MAP_TYPE_ARRAY)
+            return -EOPNOTSUPP;
+        if ((timer_off & 7) || (uint64_t)timer_off + 16 > o.value_size ||
+            (lock_off >= 0 && lock_off < timer_off + 16 && timer_off < lock_off + 4))
+            return -EINVAL;
+    } else if (o.has_timer) {
+        return -EINVAL;
+    }
 
     struct pbpf_map *m = NULL;
     int rc = ops->alloc(&o, rt->slots, &m);
@@ -215,6 +229,8 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
     if (o.type == PBPF_MAP_TYPE_DEVMAP || o.type == PBPF_MAP_TYPE_DEVMAP_HASH)
         m->map_flags |= PBPF_F_RDONLY_PROG;
     m->spin_lock_off = lock_off;
+    m->timer_off = timer_off;
+    m->btf_value_type_id = OPT(opts, btf_value_type_id, 0);
     m->map_extra = o.map_extra;
     m->slots = rt->slots;
     m->refcnt = 1;
@@ -241,6 +257,8 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
 
 static void map_destroy(struct pbpf_map *m)
 {
+    if (m->timer_off >= 0)
+        pbpf_map_free_timers(m);
     reg_remove((uintptr_t)m);
     /* nothing can reach the map any more: pending frees run now */
     pbpf_epoch_forget(m);
@@ -254,11 +272,53 @@ void pbpf_map_free(struct pbpf_map *m)
     if (!m)
         return;
     uint32_t left = __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL);
-    if (left == 0)
+    if (left == 0) {
         map_destroy(m);
-    else if (m->type == PBPF_MAP_TYPE_PROG_ARRAY &&
-             left == __atomic_load_n(&m->prog_holders, __ATOMIC_ACQUIRE))
-        pbpf_prog_array_clear(m); /* only programs hold it now */
+    } else if (left == __atomic_load_n(&m->prog_holders, __ATOMIC_ACQUIRE)) {
+        /* only programs hold it now: break the cycles through it */
+        if (m->type == PBPF_MAP_TYPE_PROG_ARRAY)
+            pbpf_prog_array_clear(m);
+        if (m->timer_off >= 0)
+            pbpf_map_free_timers(m); /* Linux: bpf_map_free_timers at the last uref */
+    }
+}
+
+void pbpf_map_free_timers(struct pbpf_map *m)
+{
+    /* per-CPU maps hold no timers: slot 0 is the value */
+    pbpf_epoch_enter();
+    if (m->type == PBPF_MAP_TYPE_ARRAY) {
+        for (uint32_t i = 0; i < m->max_entries; i++) {
+            void *v = m->ops->lookup(m, &i, 0);
+            if (v)
+                pbpf_timer_free_field(m, v, 1);
+        }
+    } else {
+        _Alignas(8) uint8_t cur[PBPF_MAP_MAX_KEY], next[PBPF_MAP_MAX_KEY];
+        int have = m->ops->get_next_key(m, NULL, cur) == 0;
+        while (have) {
+            have = m->ops->get_next_key(m, cur, next) == 0;
+            void *v = m->ops->lookup(m, cur, 0);
+            if (v)
+                pbpf_timer_free_field(m, v, 1);
+            memcpy(cur, next, m->key_size);
+        }
+    }
+    pbpf_epoch_exit();
+}
+
+int pbpf_map_key_of_value(struct pbpf_map *m, const void *value, void *key)
+{
+    if (m->type == PBPF_MAP_TYPE_ARRAY) {
+        uint32_t i;
+        int rc = pbpf_map_array_index_of(m, value, &i);
+        if (!rc)
+            memcpy(key, &i, 4);
+        return rc;
+    }
+    if (m->type == PBPF_MAP_TYPE_HASH || m->type == PBPF_MAP_TYPE_LRU_HASH)
+        return pbpf_map_hash_key_of(m, value, key);
+    return -EINVAL;
 }
 
 static void map_destroy_node(struct pbpf_epoch_node *n)
@@ -331,9 +391,37 @@ void pbpf_map_spin_unlock(void *lock) { pbpf_map_unlock((int *)lock); }
 
 void pbpf_map_copy_value_nolock(const struct pbpf_map *m, void *dst, const void *src)
 {
-    uint32_t off = (uint32_t)m->spin_lock_off;
-    memcpy(dst, src, off);
-    memcpy((uint8_t *)dst + off + 4, (const uint8_t *)src + off + 4, m->value_size - off - 4);
+    /* copy_map_value(): everything but the lock and the timer */
+    uint32_t off[2], len[2], n = 0;
+    if (m->spin_lock_off >= 0) {
+        off[n] = (uint32_t)m->spin_lock_off;
+        len[n++] = 4;
+    }
+    if (m->timer_off >= 0) {
+        off[n] = (uint32_t)m->timer_off;
+        len[n++] = 16;
+    }
+    if (n == 2 && off[1] < off[0]) {
+        uint32_t t = off[0];
+        off[0] = off[1], off[1] = t;
+        t = len[0];
+        len[0] = len[1], len[1] = t;
+    }
+    uint32_t pos = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        memcpy((uint8_t *)dst + pos, (const uint8_t *)src + pos, off[i] - pos);
+        pos = off[i] + len[i];
+    }
+    memcpy((uint8_t *)dst + pos, (const uint8_t *)src + pos, m->value_size - pos);
+}
+
+/* check_and_init_map_value(): the lock and the timer read as zero. */
+static void zero_fields(const struct pbpf_map *m, uint8_t *v)
+{
+    if (m->spin_lock_off >= 0)
+        memset(v + m->spin_lock_off, 0, 4);
+    if (m->timer_off >= 0)
+        memset(v + m->timer_off, 0, 16);
 }
 
 /* Updates of HASH and ARRAY maps whose value holds a lock: the lock word is
@@ -360,13 +448,14 @@ static int lock_map_update(struct pbpf_map *m, const void *key, const void *valu
             return -EEXIST;
         if (!v && f == PBPF_EXIST)
             return -ENOENT;
-        /* a new element: its lock starts unlocked */
+        /* a new element: its lock starts unlocked, its timer unset (the
+         * element it replaces frees its timer) */
         uint8_t small[PBPF_MAP_LOCK_VALUE_MAX];
         uint8_t *tmp = m->value_size <= sizeof small ? small : pbpf_malloc(m->value_size);
         if (!tmp)
             return -ENOMEM;
         memcpy(tmp, value, m->value_size);
-        memset(tmp + m->spin_lock_off, 0, 4);
+        zero_fields(m, tmp);
         int rc = m->ops->update(m, key, tmp, f, slot);
         if (tmp != small)
             pbpf_free(tmp);
@@ -377,6 +466,9 @@ static int lock_map_update(struct pbpf_map *m, const void *key, const void *valu
     pbpf_map_copy_value_nolock(m, v, value);
     if (locked)
         pbpf_map_spin_unlock(v + m->spin_lock_off);
+    /* array_map_update_elem(): bpf_obj_free_fields after the copy */
+    if (m->type == PBPF_MAP_TYPE_ARRAY && m->timer_off >= 0)
+        pbpf_timer_free_field(m, v, 0);
     return 0;
 }
 
@@ -395,7 +487,7 @@ int pbpf_map_lookup_elem_flags(struct pbpf_map *m, const void *key, void *value,
         return -EINVAL;
     int rc;
     pbpf_epoch_enter();
-    if (m->spin_lock_off >= 0) {
+    if (pbpf_map_has_fields(m)) {
         uint8_t *v = m->ops->lookup(m, key, 0);
         rc = v ? 0 : -ENOENT;
         if (v && (flags & PBPF_F_LOCK)) {
@@ -405,9 +497,8 @@ int pbpf_map_lookup_elem_flags(struct pbpf_map *m, const void *key, void *value,
         } else if (v) {
             pbpf_map_copy_value_nolock(m, value, v);
         }
-        /* check_and_init_map_value(): the lock reads as zero */
         if (v)
-            memset((uint8_t *)value + m->spin_lock_off, 0, 4);
+            zero_fields(m, value);
     } else if (is_queue_like(m->type))
         rc = m->ops->peek ? m->ops->peek(m, value) : -PBPF_ENOTSUPP;
     else if (m->ops->copy_value)
@@ -435,7 +526,7 @@ int pbpf_map_update_elem(struct pbpf_map *m, const void *key, const void *value,
         return -EINVAL;
     int rc;
     pbpf_epoch_enter();
-    if (m->spin_lock_off >= 0)
+    if (pbpf_map_has_fields(m))
         rc = lock_map_update(m, key, value, flags, -1);
     else if (is_queue_like(m->type))
         rc = m->ops->push ? m->ops->push(m, value, flags) : -PBPF_ENOTSUPP;
@@ -560,7 +651,7 @@ int pbpf_map_update_prog(struct pbpf_map *m, const void *key, const void *value,
         return -EINVAL; /* the verifier refuses it; checked mode answers */
     if (is_redirect(m->type))
         return -EINVAL; /* only lookups and bpf_redirect_map (check_map_func_compatibility) */
-    if (m->spin_lock_off >= 0)
+    if (pbpf_map_has_fields(m))
         return lock_map_update(m, key, value, flags, (int)slot);
     if (flags & PBPF_F_LOCK)
         return -EINVAL;

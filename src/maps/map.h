@@ -55,15 +55,19 @@ struct pbpf_map {
     uint64_t map_extra;
     unsigned slots;
     uint32_t refcnt;
-    /* PROG_ARRAY: how many of the references are programs using it (the
-     * rest are the user's: when only programs are left the slots are
-     * cleared, Linux's last-uref rule), and the type and engine of the
+    /* how many of the references are programs using it (the rest are the
+     * user's or outer maps': when only programs are left, a PROG_ARRAY's
+     * slots are cleared and the timers in values are freed, Linux's
+     * last-uref rule), and for a PROG_ARRAY the type and engine of the
      * programs it takes (0 until the first: calls.c) */
     uint32_t prog_holders;
     uint64_t prog_owner;
     int frozen;
     /* offset of the struct bpf_spin_lock in each value, or -1 */
     int32_t spin_lock_off;
+    /* offset of the struct bpf_timer in each value, or -1 */
+    int32_t timer_off;
+    uint32_t btf_value_type_id; /* 0: created without BTF */
     char name[PBPF_MAP_NAME_LEN];
     /* ARRAY_OF_MAPS / HASH_OF_MAPS: what an inner map must look like */
     struct {
@@ -154,6 +158,26 @@ int pbpf_map_redirect_lookup(struct pbpf_map *m, uint32_t key, struct pbpf_redir
 void pbpf_map_spin_lock(void *lock);
 void pbpf_map_spin_unlock(void *lock);
 void pbpf_map_copy_value_nolock(const struct pbpf_map *m, void *dst, const void *src);
+/* Whether values have fields that copies skip (a lock, a timer). */
+static inline int pbpf_map_has_fields(const struct pbpf_map *m)
+{
+    return m->spin_lock_off >= 0 || m->timer_off >= 0;
+}
+
+/* bpf_timer in map values (exec/timer.c).  The timer of the value at
+ * value, if one was initialised, is cancelled and freed: when the value is
+ * deleted, replaced or overwritten (arrays), or the map goes.  wait: a
+ * callback running on another thread is waited for (the value's memory
+ * goes too); otherwise it finishes first (epoch-protected memory). */
+void pbpf_timer_free_field(struct pbpf_map *m, void *value, int wait);
+/* Every timer of the map's values (the map goes, or only programs hold
+ * it any more). */
+void pbpf_map_free_timers(struct pbpf_map *m);
+/* The key of the value at value (bpf_timer callbacks get it): 0, or
+ * -EINVAL when value is not one of m's values (checked mode asks). */
+int pbpf_map_key_of_value(struct pbpf_map *m, const void *value, void *key);
+int pbpf_map_array_index_of(struct pbpf_map *m, const void *value, uint32_t *index);
+int pbpf_map_hash_key_of(struct pbpf_map *m, const void *value, void *key);
 
 /* Ring buffers, program side (bpf_ringbuf_*). */
 void *pbpf_ringbuf_reserve(struct pbpf_map *m, uint64_t size, uint64_t flags);

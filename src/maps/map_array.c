@@ -72,6 +72,17 @@ static int array_alloc(const struct pbpf_map_create_opts *o, unsigned slots,
                      o->type == PBPF_MAP_TYPE_PERCPU_ARRAY, out);
 }
 
+int pbpf_map_array_index_of(struct pbpf_map *m, const void *value, uint32_t *index)
+{
+    struct array_map *a = A(m);
+    uintptr_t v = (uintptr_t)value, base = (uintptr_t)a->values;
+    if (m->type != PBPF_MAP_TYPE_ARRAY || v < base || (v - base) % a->per_elem ||
+        (v - base) / a->per_elem >= m->max_entries)
+        return -EINVAL;
+    *index = (uint32_t)((v - base) / a->per_elem);
+    return 0;
+}
+
 static void array_destroy(struct pbpf_map *m)
 {
     pbpf_free(A(m)->values);

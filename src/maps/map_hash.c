@@ -242,7 +242,25 @@ static void elem_reclaimed(struct pbpf_epoch_node *n)
 
 static void elem_retire(struct htab *h, struct htab_elem *e)
 {
+    /* free_htab_elem(): the element's timer goes with it */
+    if (h->m.timer_off >= 0)
+        pbpf_timer_free_field(&h->m, elem_val(h, e), 0);
     pbpf_epoch_retire(&e->en, h, elem_reclaimed);
+}
+
+static void *htab_lookup(struct pbpf_map *m, const void *key, unsigned slot);
+
+int pbpf_map_hash_key_of(struct pbpf_map *m, const void *value, void *key)
+{
+    struct htab *h = H(m);
+    if (h->percpu || h->of_maps)
+        return -EINVAL;
+    /* the key sits before the value in an element; a pointer that is not
+     * a value of this map must not crash the check */
+    const uint8_t *k = (const uint8_t *)value - h->key_off8;
+    if ((uintptr_t)value < h->key_off8 || pbpf_mem_read(key, k, m->key_size))
+        return -EINVAL;
+    return htab_lookup(m, key, 0) == value ? 0 : -EINVAL;
 }
 
 /* --- lookups (no lock) --------------------------------------------------- */

@@ -74,4 +74,17 @@ int pbpf_thread_start(struct pbpf_thread **out, void *(*fn)(void *arg), void *ar
 /* Waits for the thread, returns what fn returned, frees the handle. */
 void *pbpf_thread_join(struct pbpf_thread *t);
 
+/* A lock with a condition to wait on (the timer service's). */
+struct pbpf_cond;
+int pbpf_cond_new(struct pbpf_cond **out);
+void pbpf_cond_free(struct pbpf_cond *c);
+void pbpf_cond_lock(struct pbpf_cond *c);
+void pbpf_cond_unlock(struct pbpf_cond *c);
+/* With the lock held: releases it until woken or until about ns
+ * nanoseconds have passed (UINT64_MAX: no time limit), then takes it
+ * again.  Wake-ups may be spurious. */
+void pbpf_cond_wait(struct pbpf_cond *c, uint64_t ns);
+/* Wakes every waiter. */
+void pbpf_cond_broadcast(struct pbpf_cond *c);
+
 #endif

@@ -230,6 +230,73 @@ void *pbpf_thread_join(struct pbpf_thread *t)
     free(t);
     return ret;
 }
+
+struct pbpf_cond {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+int pbpf_cond_new(struct pbpf_cond **out)
+{
+    struct pbpf_cond *c = malloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+#if !defined(__APPLE__)
+    /* timed waits measure the monotonic clock, which does not jump */
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+#endif
+    int rc = pthread_cond_init(&c->cv, &a);
+    pthread_condattr_destroy(&a);
+    if (rc) {
+        free(c);
+        return -rc;
+    }
+    rc = pthread_mutex_init(&c->mu, NULL);
+    if (rc) {
+        pthread_cond_destroy(&c->cv);
+        free(c);
+        return -rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void pbpf_cond_free(struct pbpf_cond *c)
+{
+    if (!c)
+        return;
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+void pbpf_cond_lock(struct pbpf_cond *c) { pthread_mutex_lock(&c->mu); }
+void pbpf_cond_unlock(struct pbpf_cond *c) { pthread_mutex_unlock(&c->mu); }
+
+void pbpf_cond_wait(struct pbpf_cond *c, uint64_t ns)
+{
+    if (ns == UINT64_MAX) {
+        pthread_cond_wait(&c->cv, &c->mu);
+        return;
+    }
+    struct timespec ts;
+#if defined(__APPLE__)
+    clock_gettime(CLOCK_REALTIME, &ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    /* past about 30 years: no limit in practice */
+    if (ns > (uint64_t)1 << 60)
+        ns = (uint64_t)1 << 60;
+    uint64_t nsec = (uint64_t)ts.tv_nsec + ns % 1000000000u;
+    ts.tv_sec += (time_t)(ns / 1000000000u + nsec / 1000000000u);
+    ts.tv_nsec = (long)(nsec % 1000000000u);
+    pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+}
+
+void pbpf_cond_broadcast(struct pbpf_cond *c) { pthread_cond_broadcast(&c->cv); }
 #endif
 
 int pbpf_read_file(const char *path, uint8_t **buf, size_t *len)

@@ -153,6 +153,40 @@ void *pbpf_thread_join(struct pbpf_thread *t)
     free(t);
     return ret;
 }
+
+struct pbpf_cond {
+    SRWLOCK lock;
+    CONDITION_VARIABLE cv;
+};
+
+int pbpf_cond_new(struct pbpf_cond **out)
+{
+    struct pbpf_cond *c = malloc(sizeof *c);
+    if (!c)
+        return -ENOMEM;
+    InitializeSRWLock(&c->lock);
+    InitializeConditionVariable(&c->cv);
+    *out = c;
+    return 0;
+}
+
+void pbpf_cond_free(struct pbpf_cond *c) { free(c); }
+void pbpf_cond_lock(struct pbpf_cond *c) { AcquireSRWLockExclusive(&c->lock); }
+void pbpf_cond_unlock(struct pbpf_cond *c) { ReleaseSRWLockExclusive(&c->lock); }
+
+void pbpf_cond_wait(struct pbpf_cond *c, uint64_t ns)
+{
+    /* milliseconds, rounded up so that a deadline is not missed by a
+     * wake-up just before it; INFINITE is 0xffffffff */
+    DWORD ms = INFINITE;
+    if (ns != UINT64_MAX) {
+        uint64_t m = (ns + 999999u) / 1000000u;
+        ms = m >= INFINITE ? INFINITE - 1 : (DWORD)m;
+    }
+    SleepConditionVariableSRW(&c->cv, &c->lock, ms, 0);
+}
+
+void pbpf_cond_broadcast(struct pbpf_cond *c) { WakeAllConditionVariable(&c->cv); }
 #endif
 
 int pbpf_read_file(const char *path, uint8_t **buf, size_t *len)

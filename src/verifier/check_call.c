@@ -19,6 +19,8 @@
 #define H_SPIN_UNLOCK 94
 #define H_LOOP 181
 #define H_FOR_EACH_MAP_ELEM 164
+#define H_TIMER_INIT 169
+#define H_TIMER_SET_CALLBACK 170
 
 static const char *mem_types =
     "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
@@ -262,6 +264,11 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
     case PBPF_ARG_CONST_MAP_PTR:
         if (r->type != CONST_PTR_TO_MAP)
             return verr(e, -EACCES, "R%u type=%s expected=map_ptr", regno, vtype_str(r->type));
+        /* bpf_timer_init: the map of the timer's value (Linux compares
+         * map_uid too, which is 0 without inner maps) */
+        if (m->map && m->map != r->map)
+            return verr(e, -EINVAL,
+                        "timer pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0");
         m->map = r->map;
         return map_func_compat(e, r->map, fn);
     case PBPF_ARG_PTR_TO_MAP_KEY:
@@ -408,6 +415,27 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
         }
         return 0;
     }
+    case PBPF_ARG_PTR_TO_TIMER: {
+        /* Linux's process_timer_func */
+        if (VT_BASE(r->type) != PTR_TO_MAP_VALUE || (r->type & VT_OR_NULL))
+            return verr(e, -EACCES, "R%u type=%s expected=map_value", regno, vtype_str(r->type));
+        const struct pbpf_map *mp = r->map;
+        if (!tnum_is_const(r->var_off))
+            return verr(e, -EINVAL,
+                        "R%u doesn't have constant offset. bpf_timer has to be at the constant offset",
+                        regno);
+        if (mp->timer_off < 0 && !mp->btf_value_type_id)
+            return verr(e, -EINVAL, "map '%s' has to have BTF in order to use bpf_timer",
+                        pbpf_map_name(mp));
+        if (mp->timer_off < 0)
+            return verr(e, -EINVAL, "map '%s' has no valid bpf_timer", pbpf_map_name(mp));
+        int64_t off = r->off + (int64_t)r->var_off.value;
+        if (off != mp->timer_off)
+            return verr(e, -EINVAL, "off %lld doesn't point to 'struct bpf_timer' that is at %d",
+                        (long long)off, mp->timer_off);
+        m->map = mp;
+        return 0;
+    }
     default: {
         char hb[64];
         return verr(e, -EINVAL, "argument %d of %s#%u is not supported by pbpf", argi + 1,
@@ -418,6 +446,7 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
 
 static int setup_callback_frame(struct venv *e, uint32_t fn, const struct call_meta *m,
                                 uint32_t callsite);
+static int push_async_callback(struct venv *e, const struct call_meta *m);
 static bool is_cgroup_ret01(uint32_t pt);
 
 int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next_idx)
@@ -465,7 +494,12 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
             return rc;
     }
     struct vreg *regs = cur_regs(e);
-    if ((p->flags & PBPF_PROTO_CALLBACK) && m.func_subprog >= 0) {
+    if (fn == H_TIMER_SET_CALLBACK) {
+        /* the callback runs later, on its own: a path of its own */
+        int rc = push_async_callback(e, &m);
+        if (rc)
+            return rc;
+    } else if ((p->flags & PBPF_PROTO_CALLBACK) && m.func_subprog >= 0) {
         /* the callback runs as a call from here; its exit returns to
          * the instruction after the helper (check_exit) */
         int rc = setup_callback_frame(e, fn, &m, e->insn_idx);
@@ -599,6 +633,53 @@ static int setup_callback_frame(struct venv *e, uint32_t fn, const struct call_m
     return 0;
 }
 
+/* Linux's push_async_cb: a bpf_timer callback is verified as a program of
+ * its own that starts at the callback with a fresh stack and (map, key,
+ * value) in r1-r3, explored after the current path; it must return 0. */
+static int push_async_callback(struct venv *e, const struct call_meta *m)
+{
+    uint32_t start = e->subprogs[m->func_subprog].start;
+    struct vstate *st = push_stack(e, start, e->insn_idx);
+    if (!st)
+        return -ENOMEM;
+    for (uint32_t f = 1; f <= st->curframe; f++) {
+        frame_release(e, st->frame[f]);
+        st->frame[f] = NULL;
+    }
+    st->curframe = 0;
+    frame_release(e, st->frame[0]);
+    struct vframe *cb = st->frame[0] = frame_alloc(e);
+    if (!cb)
+        return -ENOMEM;
+    st->nrefs = 0;
+    st->active_lock_id = 0;
+    st->active_lock_map = NULL;
+    cb->callsite = -1;
+    cb->subprog = (uint32_t)m->func_subprog;
+    cb->frameno = 0;
+    for (int i = 0; i < 11; i++)
+        mark_reg_not_init(&cb->regs[i]);
+    mark_reg_known(&cb->regs[10], 0);
+    cb->regs[10].type = PTR_TO_STACK;
+    cb->regs[10].frameno = 0;
+    /* int (*callback)(void *map, void *key, void *value) */
+    mark_reg_known(&cb->regs[1], 0);
+    cb->regs[1].type = CONST_PTR_TO_MAP;
+    cb->regs[1].map = m->map;
+    mark_reg_known(&cb->regs[2], 0);
+    cb->regs[2].type = PTR_TO_MAP_KEY;
+    cb->regs[2].map = m->map;
+    mark_reg_known(&cb->regs[3], 0);
+    cb->regs[3].type = PTR_TO_MAP_VALUE;
+    cb->regs[3].map = m->map;
+    cb->in_callback = true;
+    cb->cb_ret_min = 0;
+    cb->cb_ret_max = 0;
+    memcpy(cb->cb_args, &cb->regs[1], sizeof cb->cb_args);
+    e->cb_entry[start] = 1;
+    return 0;
+}
+
 bool prog_ret_checked(uint32_t pt) { return is_cgroup_ret01(pt); }
 
 static bool is_cgroup_ret01(uint32_t pt)
@@ -691,7 +772,12 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
     if (st->nrefs)
         return verr(e, -EINVAL, "Unreleased reference id=%u alloc_insn=%u", st->refs[0].id,
                     st->refs[0].insn);
-    if (is_cgroup_ret01(e->prog_type)) {
+    if (f->in_callback) {
+        /* a bpf_timer callback's exit (push_async_callback) */
+        int rc = check_return_range(e, r0, "async callback return", f->cb_ret_min, f->cb_ret_max);
+        if (rc)
+            return rc;
+    } else if (is_cgroup_ret01(e->prog_type)) {
         int rc = check_return_range(e, r0, "program exit", 0, 1);
         if (rc)
             return rc;

@@ -475,6 +475,17 @@ static int check_spin_lock_overlap(struct venv *e, const struct vreg *r, int64_t
     return 0;
 }
 
+static int check_timer_overlap(struct venv *e, const struct vreg *r, int64_t off, int size)
+{
+    const struct pbpf_map *m = r->map;
+    if (!m || m->timer_off < 0)
+        return 0;
+    int64_t lo = r->off + off + r->smin, hi = r->off + off + (int64_t)r->umax + size;
+    if (lo < m->timer_off + 16 && hi > m->timer_off)
+        return verr(e, -EACCES, "bpf_timer cannot be accessed directly by load/store");
+    return 0;
+}
+
 /* Linux's check_mem_access: regno's pointer + off, size bytes; the value
  * comes from (write) or goes to (read) value_regno (-1: an immediate). */
 static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t regno,
@@ -502,6 +513,8 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
             rc = mem_region(e, regno, r, r->off + off, size, pbpf_map_value_size(r->map), false);
         if (!rc)
             rc = check_spin_lock_overlap(e, r, off, size);
+        if (!rc)
+            rc = check_timer_overlap(e, r, off, size);
         if (!rc && t == ACC_READ && value_regno >= 0 && tnum_is_const(r->var_off) &&
             pbpf_map_is_rdonly(r->map) && pbpf_map_type(r->map) == PBPF_MAP_TYPE_ARRAY) {
             /* A frozen read-only map's values never change: Linux reads

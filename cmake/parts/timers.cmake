@@ -1,0 +1,20 @@
+# bpf_timer (src/exec/timer.c): the timers.bpf.c script on every engine and
+# against the kernel through libbpf (skipped without bpf()), and timers fired
+# by the embedder with teardown while armed.
+include(${CMAKE_CURRENT_LIST_DIR}/object.cmake)
+if(PBPF_TESTS AND PBPF_BPF_CLANG)
+  add_executable(test_timers tests/timers/test_timers.c)
+  target_include_directories(test_timers PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(test_timers PRIVATE pbpf)
+  if(PBPF_LIBBPF_INCLUDE AND PBPF_LIBBPF_LIB AND NOT WIN32)
+    target_compile_definitions(test_timers PRIVATE PBPF_TIMERS_LIBBPF)
+    target_include_directories(test_timers PRIVATE ${PBPF_LIBBPF_INCLUDE})
+    target_link_libraries(test_timers PRIVATE ${PBPF_LIBBPF_LIB})
+  endif()
+  add_dependencies(test_timers pbpf_test_progs)
+  add_test(NAME timers_unit COMMAND test_timers unit ${PBPF_PROGS_DIR})
+  add_test(NAME timers_engines COMMAND test_timers engines ${PBPF_PROGS_DIR})
+  add_test(NAME timers_kernel COMMAND test_timers kernel ${PBPF_PROGS_DIR})
+  set_tests_properties(timers_unit timers_engines PROPERTIES LABELS unit TIMEOUT 60)
+  set_tests_properties(timers_kernel PROPERTIES LABELS kernel TIMEOUT 60 SKIP_RETURN_CODE 77)
+endif()
