@@ -77,6 +77,11 @@ struct pbpf_verifier_stats {
     uint64_t time_ns;
     size_t peak_mem;          /* bytes the verifier had allocated at most */
     size_t ctx_access_cnt;
+    /* on rejection: the index of the instruction at fault (the one the
+     * reason is about, as the log names it); -1 when the program was
+     * accepted or no instruction is at fault (an empty or too long
+     * program) */
+    int64_t err_insn;
 };
 
 /* 0 = accepted; -EACCES (unsafe) or -EINVAL (malformed) as Linux returns,

@@ -79,6 +79,7 @@ int check_subprogs(struct venv *e)
         const struct pbpf_insn *in = &e->insns[i];
         if (!is_lddw(in))
             continue;
+        e->insn_idx = (uint32_t)i;
         if (i + 1 == e->cnt || in[1].code || in[1].regs || in[1].off)
             return verr(e, -EINVAL, "invalid bpf_ld_imm64 insn");
         i++;
@@ -86,6 +87,7 @@ int check_subprogs(struct venv *e)
     for (size_t i = 0; i < e->cnt; i++) {
         const struct pbpf_insn *in = &e->insns[i];
         int rc = 0;
+        e->insn_idx = (uint32_t)i;
         if (is_pseudo_call(in))
             rc = add_subprog(e, (int64_t)i + 1 + in->imm, &cap);
         else if (is_pseudo_func(in))
@@ -101,14 +103,17 @@ int check_subprogs(struct venv *e)
         struct vsubprog *sp = &e->subprogs[s];
         for (uint32_t i = sp->start; i < sp->end; i++) {
             int64_t t;
+            e->insn_idx = i;
             if (jump_target(&e->insns[i], i, &t) && (t < sp->start || t >= sp->end))
                 return verr(e, -EINVAL, "jump out of range from insn %u to %lld", i,
                             (long long)t);
         }
         const struct pbpf_insn *last = &e->insns[sp->end - 1];
         if (last->code != PBPF_OPCODE_EXIT && last->code != PBPF_OPCODE_JA &&
-            last->code != PBPF_OPCODE_JA32)
+            last->code != PBPF_OPCODE_JA32) {
+            e->insn_idx = sp->end - 1;
             return verr(e, -EINVAL, "last insn is not an exit or jmp");
+        }
     }
     return 0;
 }
@@ -163,6 +168,7 @@ int check_cfg(struct venv *e)
         for (int k = 0; k < ns; k++) {
             int64_t s = succ[k];
             if (s < 0 || (size_t)s >= n) {
+                e->insn_idx = i;
                 rc = verr(e, -EINVAL, "jump out of range from insn %u to %lld", i,
                           (long long)s);
                 break;
@@ -178,6 +184,7 @@ int check_cfg(struct venv *e)
         for (size_t i = 0; i < n; i++) {
             if (is_lddw(&e->insns[i])) {
                 if (i + 1 < n && seen[i + 1]) {
+                    e->insn_idx = (uint32_t)i;
                     rc = verr(e, -EINVAL, "jump into the middle of ldimm64 insn %zu", i);
                     break;
                 }
@@ -189,6 +196,7 @@ int check_cfg(struct venv *e)
     if (!rc) {
         for (size_t i = 0; i < n; i++) {
             if (!seen[i]) {
+                e->insn_idx = (uint32_t)i;
                 rc = verr(e, -EINVAL, "unreachable insn %zu", i);
                 break;
             }

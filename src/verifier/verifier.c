@@ -51,6 +51,7 @@ int verr(struct venv *e, int rc, const char *fmt, ...)
 {
     if (e->msg[0])
         return rc; /* the first reason wins */
+    e->err_insn = e->insn_idx < e->cnt ? (int64_t)e->insn_idx : -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
@@ -561,6 +562,7 @@ static int max_stack_walk(struct venv *e, uint32_t sp, uint32_t depth, uint32_t 
         int t = find_subprog(e, (uint32_t)((int64_t)i + 1 + in->imm));
         if (t < 0 || (uint32_t)t == sp)
             continue;
+        e->insn_idx = i; /* a chain too deep is reported at its last call */
         int rc = max_stack_walk(e, (uint32_t)t, depth, frames + 1);
         if (rc)
             return rc;
@@ -594,9 +596,15 @@ static void free_env(struct venv *e)
         vfree(e, x, sizeof *x);
     }
     state_free(e, e->cur);
+    while (e->state_pool) {
+        struct vstate *st = e->state_pool;
+        e->state_pool = st->parent;
+        vfree(e, st, sizeof *st);
+    }
     while (e->frame_pool) {
         struct vframe *f = e->frame_pool;
         e->frame_pool = *(struct vframe **)f;
+        vfree(e, f->stack, f->stack_cap * sizeof *f->stack);
         vfree(e, f, sizeof *f);
     }
     pbpf_free(e->explored);
@@ -640,6 +648,8 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
 {
     struct venv env, *e = &env;
     memset(e, 0, sizeof *e);
+    e->insn_idx = UINT32_MAX;
+    e->err_insn = -1;
     uint64_t t0 = pbpf_time_mono_ns();
     if (opts && opts->sz < offsetof(struct pbpf_verifier_opts, ctx_access_cap) +
                                sizeof opts->ctx_access_cap)
@@ -683,6 +693,7 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
     rc = check_subprogs(e);
     if (!rc)
         rc = check_cfg(e);
+    e->insn_idx = UINT32_MAX;
     if (!rc)
         rc = compute_liveness(e, prog_ret_checked(e->prog_type));
     if (!rc)
@@ -696,8 +707,10 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
         char msg[200];
         size_t bad;
         rc = pbpf_isa_validate(insns, cnt, msg, sizeof msg, &bad);
-        if (rc)
+        if (rc) {
+            e->insn_idx = bad < cnt ? (uint32_t)bad : UINT32_MAX;
             verr(e, rc, "%s", msg);
+        }
     }
 out:
     if (rc && !e->msg[0])
@@ -713,6 +726,7 @@ out:
     e->stats.total_states = e->total_states;
     e->stats.time_ns = pbpf_time_mono_ns() - t0;
     e->stats.peak_mem = e->peak_mem;
+    e->stats.err_insn = rc ? e->err_insn : -1;
     for (uint32_t s = 0; s < e->nsubprogs; s++)
         if (e->subprogs[s].stack_depth > e->stats.max_stack_depth)
             e->stats.max_stack_depth = e->subprogs[s].stack_depth;

@@ -140,6 +140,10 @@ struct vstate {
     struct vstate *parent; /* the explored state this path descends from */
     uint32_t branches;     /* paths still being explored below this state */
     uint32_t insn_idx;
+    /* an explored state evicted from its instruction's list while paths
+     * below it were still being explored: its node is on venv.retired and
+     * is freed when the last of those paths ends */
+    struct vexplored *retired;
     /* the last branch decisions on the path, for the log: insn << 1 |
      * taken, a ring of PATH_LOG entries (npath counts them all) */
     uint32_t npath;
@@ -160,6 +164,7 @@ struct vstack_elem {
 struct vexplored {
     struct vstate *st;
     struct vexplored *next;
+    struct vexplored *prev; /* on the retired list only */
     uint32_t miss, hit;
 };
 
@@ -177,10 +182,13 @@ struct venv {
     size_t log_size, log_len;
     int log_level;
     char msg[320];   /* the reason of a rejection */
+    int64_t err_insn; /* the instruction of that reason, -1: none */
 
     struct vstate *cur;
     struct vstack_elem *head;
     uint32_t stack_size;
+    /* the instruction being checked (the walk) or examined (the CFG
+     * checks): rejections name it; UINT32_MAX outside of those */
     uint32_t insn_idx, prev_insn_idx;
     uint32_t id_gen;
 
@@ -196,6 +204,7 @@ struct venv {
     uint16_t *precise_regs; /* per insn: scalars whose value may matter */
     uint32_t peak_states, total_states, cur_states;
     struct vframe *frame_pool;
+    struct vstate *state_pool; /* freed states, linked by parent */
     size_t mem, peak_mem;
 
     /* ctx accesses found (insn index -> base offset + 1, 0: none) */

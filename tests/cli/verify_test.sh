@@ -65,6 +65,17 @@ has out "reason: .*R2 !read_ok" "rejected program"
 has out "insn 0: r0 = r2" "rejected program"
 has out "source: .*v_regs.bpf.c:[0-9]*: .*reg_read_r2_uninit" "rejected program"
 
+# the instruction comes from the verifier (stats.err_insn), not from its
+# log: at log level 0 the log names no instruction
+run "rejected program, log level 0" 1 "$PBPF" verify --log-level 0 --prog reg_read_r2_uninit \
+    "$V/v_regs.bpf.o"
+has out "insn 0: r0 = r2" "rejected program, log level 0"
+# a control-flow rejection names its instruction too (type 0: assembly)
+printf 'r0 = 0\nexit\nr0 = 1\nexit\n' >"$T/unreach.s"
+run "unreachable insn" 1 "$PBPF" verify "$T/unreach.s"
+has out "reason: unreachable insn 2" "unreachable insn"
+has out "insn 2: r0 = 0x1" "unreachable insn"
+
 # the whole object: one line (at least) per program, non-zero exit
 run "whole object" 1 "$PBPF" verify "$V/v_regs.bpf.o"
 n=$(grep -c "^reg_.*: \(accepted\|rejected\)" "$T/out")

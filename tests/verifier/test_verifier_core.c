@@ -1,6 +1,7 @@
 /* The verifier's core rules on small assembled programs: every case checks
  * the verdict and the message (Linux's words, as its verifier logs them). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct vcase {
     int want_rc;
     const char *want_msg; /* substring of the log's last line */
     const char *text;
+    int64_t want_insn_1; /* 1 + the instruction a rejection names; 0: any */
 };
 
 static void run(const struct vcase *c)
@@ -44,33 +46,46 @@ static void run(const struct vcase *c)
         printf("FAIL %s: rc %d (want %d), log:\n%s\n", c->name, rc, c->want_rc, log);
         fails++;
     }
+    /* stats.err_insn: -1 when accepted, else an instruction of the
+     * program (the one the case names, when it names one) */
+    bool insn_ok = rc ? st.err_insn >= 0 && (uint64_t)st.err_insn < n : st.err_insn == -1;
+    if (!insn_ok || (rc && c->want_insn_1 && st.err_insn != c->want_insn_1 - 1)) {
+        printf("FAIL %s: err_insn %lld (want %lld), log:\n%s\n", c->name,
+               (long long)st.err_insn, rc ? (long long)c->want_insn_1 - 1 : -1LL, log);
+        fails++;
+    }
     free(p);
 }
 
-#define ACC(name, text) {name, 0, 0, 0, NULL, text}
-#define REJ(name, msg, text) {name, 0, 0, -EACCES, msg, text}
-#define REJ_INVAL(name, msg, text) {name, 0, 0, -EINVAL, msg, text}
+#define ACC(name, text) {name, 0, 0, 0, NULL, text, 0}
+#define REJ(name, msg, text) {name, 0, 0, -EACCES, msg, text, 0}
+#define REJ_INVAL(name, msg, text) {name, 0, 0, -EINVAL, msg, text, 0}
+/* the rejection names instruction insn (stats.err_insn) */
+#define REJ_AT(name, msg, insn, text) {name, 0, 0, -EACCES, msg, text, (insn) + 1}
+#define REJ_INVAL_AT(name, msg, insn, text) {name, 0, 0, -EINVAL, msg, text, (insn) + 1}
 
 static const struct vcase cases[] = {
     /* control flow */
     ACC("straight line", "r0 = 1\nr0 += 2\nexit\n"),
-    REJ_INVAL("unreachable insn", "unreachable insn 2", "r0 = 0\nexit\nr0 = 1\nexit\n"),
-    REJ_INVAL("jump out of range", "jump out of range from insn 1 to 5",
-              "r0 = 0\nif r0 > 1 goto +3\nexit\n"),
-    REJ_INVAL("last insn", "last insn is not an exit or jmp", "r0 = 0\nexit\nr0 = 1\n"),
+    REJ_INVAL_AT("unreachable insn", "unreachable insn 2", 2, "r0 = 0\nexit\nr0 = 1\nexit\n"),
+    REJ_INVAL_AT("jump out of range", "jump out of range from insn 1 to 5", 1,
+                 "r0 = 0\nif r0 > 1 goto +3\nexit\n"),
+    REJ_INVAL_AT("last insn", "last insn is not an exit or jmp", 2, "r0 = 0\nexit\nr0 = 1\n"),
+    REJ_INVAL_AT("lddw without its second half", "invalid bpf_ld_imm64 insn", 1,
+                 "r0 = 0\n.insn 0x18\nexit\n"),
     ACC("bounded loop", "r0 = 0\nr1 = 0\nl: r1 += 1\nr0 += r1\nif r1 < 100 goto l\nexit\n"),
-    REJ_INVAL("infinite loop", "infinite loop detected at insn 1",
-              "r0 = 0\nl: r1 = 0\nif r0 == 0 goto l\nexit\n"),
+    REJ_INVAL_AT("infinite loop", "infinite loop detected at insn 1", 1,
+                 "r0 = 0\nl: r1 = 0\nif r0 == 0 goto l\nexit\n"),
     {"unbounded loop", 0, 0, -E2BIG, "BPF program is too large. Processed 1000001 insn",
-     "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nl: r0 += 1\nif r0 != r1 goto l\nexit\n"},
+     "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nl: r0 += 1\nif r0 != r1 goto l\nexit\n", 0},
     /* a loop whose state repeats must not be pruned against its own head
      * (found by fuzz_verifier) */
     REJ_INVAL("repeating loop state", "infinite loop detected",
               "r1 -= 2\nr0 = -4\nr0 = 2\nw1 -= 0\nif r1 s> -5 goto -3\nw0 <<= 0\nexit\n"),
     /* registers */
-    REJ("uninit r0", "R0 !read_ok", "exit\n"),
-    REJ("uninit src", "R3 !read_ok", "r0 = r3\nexit\n"),
-    REJ("one branch init", "R6 !read_ok",
+    REJ_AT("uninit r0", "R0 !read_ok", 0, "exit\n"),
+    REJ_AT("uninit src", "R3 !read_ok", 0, "r0 = r3\nexit\n"),
+    REJ_AT("one branch init", "R6 !read_ok", 4,
         "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nif r1 > 3 goto +1\nr6 = 1\nr0 = r6\nexit\n"),
     ACC("both branches init",
         "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nif r1 > 3 goto +2\nr6 = 1\ngoto +1\nr6 = 2\nr0 = r6\nexit\n"),
@@ -93,7 +108,7 @@ static const struct vcase cases[] = {
     ACC("bounded index",
         "r2 = *(u64 *)(r1 + 0)\nif r2 > 56 goto +3\nr1 += r2\nr0 = *(u64 *)(r1 + 0)\nexit\n"
         "r0 = 0\nexit\n"),
-    REJ("index one too far", "invalid access to memory, mem_size=64 off=57 size=8",
+    REJ_AT("index one too far", "invalid access to memory, mem_size=64 off=57 size=8", 3,
         "r2 = *(u64 *)(r1 + 0)\nif r2 > 57 goto +3\nr1 += r2\nr0 = *(u64 *)(r1 + 0)\nexit\n"
         "r0 = 0\nexit\n"),
     ACC("and mask bounds",
@@ -121,7 +136,7 @@ static const struct vcase cases[] = {
     REJ("stack misaligned", "misaligned stack access off 0+0+-12 size 8",
         "r0 = 0\n*(u64 *)(r10 - 12) = r0\nexit\n"),
     {"stack uninit read (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES,
-     "invalid read from stack R10 off=-8 size=8", "r0 = *(u64 *)(r10 - 8)\nexit\n"},
+     "invalid read from stack R10 off=-8 size=8", "r0 = *(u64 *)(r10 - 8)\nexit\n", 0},
     ACC("stack uninit read (root)", "r0 = *(u64 *)(r10 - 8)\nexit\n"),
     REJ("register fill size", "invalid size of register fill",
         "*(u64 *)(r10 - 8) = r1\nr0 = *(u32 *)(r10 - 8)\nexit\n"),
@@ -134,7 +149,7 @@ static const struct vcase cases[] = {
     REJ("pointer 32-bit", "R1 32-bit pointer arithmetic prohibited", "w1 += 2\nr0 = 0\nexit\n"),
     REJ("pointer plus pointer", "R1 pointer += pointer prohibited", "r1 += r10\nr0 = 0\nexit\n"),
     {"pointer leak (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES, "R0 leaks addr as return value",
-     "r0 = r10\nexit\n"},
+     "r0 = r10\nexit\n", 0},
     /* maps: map 0 is a hash map, key 4 bytes, value 8 bytes */
     ACC("map lookup null checked",
         "r1 = map_fd(0) ll\nr2 = 0\n*(u32 *)(r10 - 4) = r2\nr2 = r10\nr2 += -4\ncall 1\n"
@@ -146,7 +161,7 @@ static const struct vcase cases[] = {
         "r1 = map_fd(0) ll\nr2 = 0\n*(u32 *)(r10 - 4) = r2\nr2 = r10\nr2 += -4\ncall 1\n"
         "if r0 == 0 goto +1\nr0 = *(u32 *)(r0 + 8)\nr0 = 0\nexit\n"),
     {"map key uninit (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES, "invalid read from stack",
-     "r1 = map_fd(0) ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n"},
+     "r1 = map_fd(0) ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n", 0},
     REJ("map arg not a map", "R1 type=scalar expected=map_ptr",
         "r1 = 0\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n"),
     REJ_INVAL("unknown helper", "invalid func unknown#100000", "call 100000\nr0 = 0\nexit\n"),
@@ -154,8 +169,8 @@ static const struct vcase cases[] = {
     ACC("ringbuf submit",
         "r1 = map_fd(1) ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto +4\nr1 = r0\nr2 = 0\n"
         "call 132\nr0 = 0\nexit\n"),
-    REJ_INVAL("ringbuf leak", "Unreleased reference",
-              "r1 = map_fd(1) ll\nr2 = 8\nr3 = 0\ncall 131\nr0 = 0\nexit\n"),
+    REJ_INVAL_AT("ringbuf leak", "Unreleased reference", 6,
+                 "r1 = map_fd(1) ll\nr2 = 8\nr3 = 0\ncall 131\nr0 = 0\nexit\n"),
     REJ("ringbuf record past size", "invalid access to memory, mem_size=8 off=8 size=8",
         "r1 = map_fd(1) ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto +5\nr1 = 0\n"
         "*(u64 *)(r0 + 8) = r1\nr1 = r0\nr2 = 0\ncall 132\nr0 = 0\nexit\n"),
@@ -164,6 +179,45 @@ static const struct vcase cases[] = {
     REJ_INVAL("subprog returns stack pointer", "cannot return stack pointer to the caller",
               "call pc+2\nr0 = 0\nexit\nr0 = r10\nexit\n"),
 };
+
+/* Linux's BPF_COMPLEXITY_LIMIT_INSNS: the verifier's budget of processed
+ * instructions */
+#define BUDGET 1000000u
+
+/* A loop the budget ends (its exit condition compares with a value read
+ * from memory, so no iteration count is ever proven): the verdict is
+ * -E2BIG once the budget is used up, with Linux's count (the instruction
+ * past the budget is counted, as Linux's "Processed 1000001 insn").  Each
+ * iteration has a state of its own, so the explored states must stay few
+ * (Linux's checkpoint spacing inside loops and eviction of states that do
+ * not prune) for this to take a fraction of a second: before, the loop
+ * head kept 64 states and a run took seconds under ASan. */
+static void budget_loop(const char *name, const char *text)
+{
+    struct pbpf_insn *p = NULL;
+    size_t n = 0;
+    char err[256], log[4096];
+    runs++;
+    if (pbpf_asm(text, &p, &n, err, sizeof err)) {
+        printf("FAIL %s: asm: %s\n", name, err);
+        fails++;
+        return;
+    }
+    PBPF_OPTS(pbpf_verifier_opts, o, .mem_size = 64, .log_buf = log, .log_size = sizeof log);
+    struct pbpf_verifier_stats st;
+    int rc = pbpf_verify(p, n, &o, &st);
+    const char *m = strstr(log, "BPF program is too large. Processed ");
+    unsigned long logged = m ? strtoul(m + 36, NULL, 10) : 0;
+    if (rc != -E2BIG || st.processed_insns != BUDGET + 1 || logged != st.processed_insns ||
+        st.peak_states >= 64 || st.peak_mem >= (64u << 20)) {
+        printf("FAIL %s: rc %d (want %d), processed %llu (want %u, log says %lu), peak states "
+               "%u, peak mem %zu, log:\n%s\n",
+               name, rc, -E2BIG, (unsigned long long)st.processed_insns, BUDGET + 1, logged,
+               st.peak_states, st.peak_mem, log);
+        fails++;
+    }
+    free(p);
+}
 
 int main(void)
 {
@@ -181,6 +235,11 @@ int main(void)
     }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run(&cases[i]);
+    /* 40 bytes: 5 instructions, as the fuzzer generates them */
+    budget_loop("budget loop", "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nl: r0 += 1\nif r0 != r1 goto l\n"
+                               "exit\n");
+    budget_loop("budget loop jmp32", "w0 = 0\nr2 = *(u32 *)(r1 + 4)\nl: w0 += 3\n"
+                                     "if w0 != w2 goto l\nexit\n");
     pbpf_map_free(maps[0]);
     pbpf_map_free(maps[1]);
     pbpf_runtime_free(rt);

@@ -84,28 +84,6 @@ static void log_split(const char *log, const char **reason, size_t *reason_len, 
     }
 }
 
-/* The instruction a rejection names: the number that starts its reason
- * ("12: R0 !read_ok"), else the last log line that starts with one (the
- * instruction trace of log levels 1 and 2), else -1. */
-static long log_insn(const char *log, const char *reason)
-{
-    long last = -1;
-    const char *p = log;
-    while (*p) {
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end != p && *end == ':' && v >= 0)
-            last = v;
-        if (p == reason)
-            break;
-        const char *e = strchr(p, '\n');
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return last;
-}
-
 static void print_text(const struct vresult *r, int log_level)
 {
     const char *tn = pbpf_prog_type_name(r->prog_type);
@@ -133,12 +111,13 @@ static void print_text(const struct vresult *r, int log_level)
     size_t rlen, before;
     log_split(r->log, &reason, &rlen, &before);
     printf("  reason: %.*s\n", (int)rlen, rlen ? reason : "(the verifier gave none)");
-    long pc = log_insn(r->log, reason);
+    /* the instruction the verifier reports for the rejection */
+    int64_t pc = r->st.err_insn;
     if (pc >= 0 && (size_t)pc < r->cnt) {
         char txt[128];
         if (pbpf_disasm_insn(r->insns, r->cnt, (size_t)pc, PBPF_DISASM_LLVM, txt, sizeof txt) < 0)
             snprintf(txt, sizeof txt, "(cannot disassemble)");
-        printf("  insn %ld: %s\n", pc, txt);
+        printf("  insn %" PRId64 ": %s\n", pc, txt);
         const struct pbpf_object_line_info *li = vload_line_at(r->li, r->li_cnt, (size_t)pc);
         if (li)
             printf("  source: %s:%u: %s\n", li->file ? li->file : "?", li->line_no,
@@ -183,13 +162,13 @@ static void print_json(const struct vresult *r, int first)
             cli_json_string(stdout, rs);
             free(rs);
         }
-        long pc = r->loader ? -1 : log_insn(r->log, reason);
+        int64_t pc = r->loader ? -1 : r->st.err_insn;
         if (pc >= 0 && (size_t)pc < r->cnt) {
             char txt[128];
             if (pbpf_disasm_insn(r->insns, r->cnt, (size_t)pc, PBPF_DISASM_LLVM, txt,
                                  sizeof txt) < 0)
                 txt[0] = 0;
-            printf(", \"insn\": %ld, \"insn_text\": ", pc);
+            printf(", \"insn\": %" PRId64 ", \"insn_text\": ", pc);
             cli_json_string(stdout, txt);
             const struct pbpf_object_line_info *li = vload_line_at(r->li, r->li_cnt, (size_t)pc);
             if (li) {
@@ -331,6 +310,7 @@ int cli_cmd_verify(int argc, char **argv)
         if (rc) {
             r.rc = rc;
             r.loader = 1;
+            r.st.err_insn = -1;
             snprintf(log, VERIFY_LOG_SIZE, "%s", msg);
         } else {
             PBPF_OPTS(pbpf_verifier_opts, o, .log_level = log_level, .log_buf = log,
