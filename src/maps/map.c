@@ -332,6 +332,19 @@ void pbpf_map_put_deferred(struct pbpf_map *m)
         pbpf_epoch_retire(&m->free_node, NULL, map_destroy_node);
 }
 
+int pbpf_map_array_get_next_key(struct pbpf_map *m, const void *key, void *next)
+{
+    uint32_t i = key ? pbpf_map_key_index(key) : UINT32_MAX, n;
+    if (!key || i >= m->max_entries)
+        n = 0;
+    else if (i == m->max_entries - 1)
+        return -ENOENT;
+    else
+        n = i + 1;
+    memcpy(next, &n, 4);
+    return 0;
+}
+
 int pbpf_map_inner_ok(const struct pbpf_map *outer, const struct pbpf_map *inner)
 {
     /* bpf_map_meta_equal(); BPF_F_INNER_MAP relaxes max_entries */

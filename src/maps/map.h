@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "maps/epoch.h"
 #include "pbpf/maps.h"
@@ -103,6 +104,18 @@ static inline int pbpf_map_access_ok(uint32_t flags)
 }
 #define PBPF_MAP_ACCESS_MASK                                                                       \
     (PBPF_F_RDONLY | PBPF_F_WRONLY | PBPF_F_RDONLY_PROG | PBPF_F_WRONLY_PROG)
+
+/* Array-style maps, whose keys are the u32 indexes of [0, max_entries)
+ * (ARRAY and its kin, PERF_EVENT_ARRAY, DEVMAP, CPUMAP, XSKMAP). */
+static inline uint32_t pbpf_map_key_index(const void *key)
+{
+    uint32_t i;
+    memcpy(&i, key, 4);
+    return i;
+}
+/* array_map_get_next_key(): the index after key; a missing or out-of-range
+ * key restarts at 0, the last index ends the walk (-ENOENT). */
+int pbpf_map_array_get_next_key(struct pbpf_map *m, const void *key, void *next);
 
 /* References: an outer map holds one on each inner map. */
 void pbpf_map_get(struct pbpf_map *m);

@@ -89,16 +89,9 @@ static void array_destroy(struct pbpf_map *m)
     pbpf_free(m);
 }
 
-static uint32_t key_index(const void *key)
-{
-    uint32_t i;
-    memcpy(&i, key, 4);
-    return i;
-}
-
 static void *array_lookup(struct pbpf_map *m, const void *key, unsigned slot)
 {
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return NULL;
     struct array_map *a = A(m);
@@ -114,7 +107,7 @@ static int array_update(struct pbpf_map *m, const void *key, const void *value, 
 {
     if ((flags & ~(uint64_t)PBPF_F_LOCK) > PBPF_EXIST)
         return -EINVAL;
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -E2BIG;
     if (flags & PBPF_NOEXIST)
@@ -140,23 +133,9 @@ static int array_delete(struct pbpf_map *m, const void *key)
     return -EINVAL;
 }
 
-/* array_map_get_next_key(): a missing or out-of-range key restarts at 0. */
-static int array_get_next_key(struct pbpf_map *m, const void *key, void *next)
-{
-    uint32_t i = key ? key_index(key) : UINT32_MAX, n;
-    if (!key || i >= m->max_entries)
-        n = 0;
-    else if (i == m->max_entries - 1)
-        return -ENOENT;
-    else
-        n = i + 1;
-    memcpy(next, &n, 4);
-    return 0;
-}
-
 static int array_copy_value(struct pbpf_map *m, const void *key, void *value)
 {
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -ENOENT;
     struct array_map *a = A(m);
@@ -190,7 +169,7 @@ const struct pbpf_map_ops pbpf_map_array_ops = {
     .lookup = array_lookup,
     .update = array_update,
     .delete = array_delete,
-    .get_next_key = array_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = array_copy_value,
 };
 
@@ -200,7 +179,7 @@ const struct pbpf_map_ops pbpf_map_percpu_array_ops = {
     .lookup = array_lookup,
     .update = array_update,
     .delete = array_delete,
-    .get_next_key = array_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = array_copy_value,
 };
 
@@ -261,7 +240,7 @@ static int fd_array_update(struct pbpf_map *m, const void *key, const void *valu
     (void)slot;
     if (flags != PBPF_ANY)
         return -EINVAL;
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -E2BIG;
     void *obj;
@@ -287,7 +266,7 @@ static int fd_array_update(struct pbpf_map *m, const void *key, const void *valu
 
 static int fd_array_delete(struct pbpf_map *m, const void *key)
 {
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -E2BIG;
     void *old = __atomic_exchange_n(obj_slot(m, i), NULL, __ATOMIC_ACQ_REL);
@@ -307,7 +286,7 @@ void pbpf_prog_array_clear(struct pbpf_map *m)
 static void *array_of_maps_lookup(struct pbpf_map *m, const void *key, unsigned slot)
 {
     (void)slot;
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return NULL;
     return __atomic_load_n(obj_slot(m, i), __ATOMIC_ACQUIRE);
@@ -316,7 +295,7 @@ static void *array_of_maps_lookup(struct pbpf_map *m, const void *key, unsigned 
 /* bpf(2) lookups give the inner map's id; programs have no ids here. */
 static int fd_array_copy_value(struct pbpf_map *m, const void *key, void *value)
 {
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -ENOENT;
     void *obj = __atomic_load_n(obj_slot(m, i), __ATOMIC_ACQUIRE);
@@ -341,7 +320,7 @@ const struct pbpf_map_ops pbpf_map_prog_array_ops = {
     .destroy = fd_array_destroy,
     .update = fd_array_update,
     .delete = fd_array_delete,
-    .get_next_key = array_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = fd_array_copy_value,
 };
 
@@ -351,6 +330,6 @@ const struct pbpf_map_ops pbpf_map_array_of_maps_ops = {
     .lookup = array_of_maps_lookup,
     .update = fd_array_update,
     .delete = fd_array_delete,
-    .get_next_key = array_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = fd_array_copy_value,
 };

@@ -277,13 +277,6 @@ struct perf_map {
 
 static struct perf_map *P(struct pbpf_map *m) { return (struct perf_map *)m; }
 
-static uint32_t key_index(const void *key)
-{
-    uint32_t i;
-    memcpy(&i, key, 4);
-    return i;
-}
-
 /* fd_array_map_alloc_check() + array_map_alloc_check() */
 static int perf_alloc(const struct pbpf_map_create_opts *o, unsigned slots, struct pbpf_map **out)
 {
@@ -321,7 +314,7 @@ static int perf_update(struct pbpf_map *m, const void *key, const void *value, u
     (void)slot;
     if (flags != PBPF_ANY)
         return -EINVAL;
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -E2BIG;
     struct pbpf_perf_buf *b;
@@ -337,27 +330,13 @@ static int perf_update(struct pbpf_map *m, const void *key, const void *value, u
 
 static int perf_delete(struct pbpf_map *m, const void *key)
 {
-    uint32_t i = key_index(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -E2BIG;
     struct pbpf_perf_buf *old = __atomic_exchange_n(&P(m)->bufs[i], NULL, __ATOMIC_ACQ_REL);
     if (!old)
         return -ENOENT;
     pb_put_deferred(old);
-    return 0;
-}
-
-/* array_map_get_next_key() */
-static int perf_get_next_key(struct pbpf_map *m, const void *key, void *next)
-{
-    uint32_t i = key ? key_index(key) : UINT32_MAX, n;
-    if (!key || i >= m->max_entries)
-        n = 0;
-    else if (i == m->max_entries - 1)
-        return -ENOENT;
-    else
-        n = i + 1;
-    memcpy(next, &n, 4);
     return 0;
 }
 
@@ -401,6 +380,6 @@ const struct pbpf_map_ops pbpf_map_perf_event_array_ops = {
     .destroy = perf_destroy,
     .update = perf_update,
     .delete = perf_delete,
-    .get_next_key = perf_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = perf_copy_value,
 };

@@ -105,7 +105,7 @@ static int present(const struct pbpf_map *m, uint64_t w)
 static void *redir_array_lookup(struct pbpf_map *m, const void *key, unsigned slot)
 {
     (void)slot;
-    uint32_t i = u32_at(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return NULL;
     uint64_t *p = &RA(m)->e[i];
@@ -119,7 +119,7 @@ static int redir_array_update(struct pbpf_map *m, const void *key, const void *v
     (void)slot;
     if (flags > PBPF_EXIST)
         return -EINVAL;
-    uint32_t i = u32_at(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -E2BIG;
     uint64_t *p = &RA(m)->e[i];
@@ -165,24 +165,10 @@ static int redir_array_update(struct pbpf_map *m, const void *key, const void *v
 
 static int redir_array_delete(struct pbpf_map *m, const void *key)
 {
-    uint32_t i = u32_at(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -EINVAL;
     __atomic_store_n(&RA(m)->e[i], 0, __ATOMIC_RELEASE);
-    return 0;
-}
-
-/* Every index, occupied or not (dev_map_get_next_key and its kin). */
-static int redir_array_get_next_key(struct pbpf_map *m, const void *key, void *next)
-{
-    uint32_t i = key ? u32_at(key) : UINT32_MAX, n;
-    if (!key || i >= m->max_entries)
-        n = 0;
-    else if (i == m->max_entries - 1)
-        return -ENOENT;
-    else
-        n = i + 1;
-    memcpy(next, &n, 4);
     return 0;
 }
 
@@ -192,7 +178,7 @@ static int redir_array_copy_value(struct pbpf_map *m, const void *key, void *val
 {
     if (m->type == PBPF_MAP_TYPE_XSKMAP)
         return -EOPNOTSUPP;
-    uint32_t i = u32_at(key);
+    uint32_t i = pbpf_map_key_index(key);
     if (i >= m->max_entries)
         return -ENOENT;
     uint64_t w = __atomic_load_n(&RA(m)->e[i], __ATOMIC_ACQUIRE);
@@ -209,7 +195,7 @@ const struct pbpf_map_ops pbpf_map_devmap_ops = {
     .lookup = redir_array_lookup,
     .update = redir_array_update,
     .delete = redir_array_delete,
-    .get_next_key = redir_array_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = redir_array_copy_value,
 };
 
@@ -218,7 +204,7 @@ const struct pbpf_map_ops pbpf_map_cpumap_ops = {
     .destroy = redir_array_destroy,
     .update = redir_array_update,
     .delete = redir_array_delete,
-    .get_next_key = redir_array_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = redir_array_copy_value,
 };
 
@@ -228,7 +214,7 @@ const struct pbpf_map_ops pbpf_map_xskmap_ops = {
     .lookup = redir_array_lookup,
     .update = redir_array_update,
     .delete = redir_array_delete,
-    .get_next_key = redir_array_get_next_key,
+    .get_next_key = pbpf_map_array_get_next_key,
     .copy_value = redir_array_copy_value,
 };
 
