@@ -354,7 +354,10 @@ static int load_pbpf(struct bench_env *env, const struct bench_def *d, const str
                      size_t cnt, enum pbpf_engine engine, enum pbpf_mode mode,
                      struct pbpf_prog **out, char *log, size_t log_size)
 {
-    PBPF_OPTS(pbpf_prog_opts, po, .engine = engine, .mode = mode, .name = d->name, .log_buf = log,
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1,
+              .engine = engine, .mode = mode, .name = d->name, .log_buf = log,
               .log_size = log_size);
     return pbpf_prog_load(env->rt, insns, cnt, &po, out);
 }

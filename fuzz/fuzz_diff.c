@@ -44,7 +44,9 @@ static uint64_t h_fill(uint64_t p, uint64_t len, uint64_t c, uint64_t d, uint64_
 
 static int load(const struct fuzz_input *in, enum pbpf_mode mode, struct pbpf_prog **prog)
 {
-    PBPF_OPTS(pbpf_prog_opts, po, .mode = mode, .insn_budget = FUZZ_BUDGET);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .mode = mode, .insn_budget = FUZZ_BUDGET);
     return pbpf_prog_load(rt, in->insns, in->insn_cnt, &po, prog);
 }
 

@@ -160,7 +160,9 @@ static double pbpf_ns_per_op(struct pbpf_runtime *rt, const struct prog *p,
             in[i + 1].imm = (int32_t)(uint32_t)(v >> 32);
         }
     }
-    PBPF_OPTS(pbpf_prog_opts, po, .engine = engine, .mode = PBPF_MODE_VERIFIED);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .engine = engine, .mode = PBPF_MODE_VERIFIED);
     struct pbpf_prog *prog = NULL;
     if (pbpf_prog_load(rt, in, p->n, &po, &prog))
         return -1;
@@ -360,7 +362,10 @@ static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t
     double mine = -1, theirs = -1;
     const char *engine = "jit";
     struct pbpf_prog *prog = NULL;
-    PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1,
+              .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
     if (pbpf_prog_load(rt, in, p.n, &po, &prog)) {
         po.engine = PBPF_ENGINE_INTERP;
         engine = "interp";

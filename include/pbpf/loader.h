@@ -69,6 +69,10 @@ struct pbpf_object_load_opts {
     /* the object comes from an untrusted source: every program is loaded
      * with pbpf_prog_opts.untrusted (see pbpf/pbpf.h) */
     int untrusted;
+    /* verified mode: pbpf_prog_opts.verifier_caps and .log_level of every
+     * program (the verifier's log goes to log_buf) */
+    int verifier_caps;
+    int log_level;
 };
 
 /* Creates the maps and loads the programs of obj in runtime rt.  Returns 0

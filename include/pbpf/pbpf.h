@@ -85,9 +85,14 @@ enum pbpf_mode {
     /* every memory access is checked against the regions the run knows;
      * an instruction budget bounds the run.  For unverified bytecode. */
     PBPF_MODE_CHECKED = 0,
-    /* no checks: only for bytecode a verifier has proven safe. */
+    /* no checks at run time: pbpf_prog_load first proves the program safe
+     * with pbpf_verify() (pbpf/verifier.h) and refuses what it rejects,
+     * as Linux's BPF_PROG_LOAD does.  The JIT runs only this mode. */
     PBPF_MODE_VERIFIED = 1,
 };
+
+struct pbpf_object_line_info; /* pbpf/object.h */
+struct pbpf_verifier_stats;   /* pbpf/verifier.h */
 
 struct pbpf_prog_opts {
     size_t sz;
@@ -120,6 +125,35 @@ struct pbpf_prog_opts {
      * It changes nothing else: the JIT still runs only programs loaded in
      * verified mode, whoever wrote them. */
     int untrusted;
+
+    /* --- verified mode: what pbpf_verify() (pbpf/verifier.h) is told --- */
+    /* The license, as BPF_PROG_LOAD's: helpers Linux reserves for GPL code
+     * (trace_printk, probe_read, ...) need a GPL-compatible one ("GPL",
+     * "Dual BSD/GPL", ...).  NULL: none. */
+    const char *license;
+    /* PBPF_VERIFIER_CAP_ROOT (0, default) or PBPF_VERIFIER_CAP_BPF: the
+     * privileges whose verdicts the verifier gives, as Linux's differ for
+     * CAP_SYS_ADMIN and CAP_BPF loaders */
+    int verifier_caps;
+    /* 0: the log gets only the rejection reason (with its instruction and
+     * source line); 1: + the path that led there; 2: every instruction
+     * with its state, as Linux's log_level */
+    int log_level;
+    /* .BTF.ext line info (ascending instruction index) for messages */
+    const struct pbpf_object_line_info *line_info;
+    size_t line_info_cnt;
+    /* prog_type 0 (r1 = mem, r2 = mem_len): the bytes mem holds at least.
+     * The verifier proves accesses against it; later runs with a smaller
+     * mem_len fail with -EINVAL. */
+    uint32_t mem_size;
+    /* Verified mode without running the verifier: only for bytecode the
+     * embedder has proven safe itself, with this verifier and the same
+     * options (e.g. once, before caching it).  Anything else must not set
+     * it: the engines then run it with no checks at all. */
+    int preverified;
+    /* out (optional): the verifier's numbers (processed instructions,
+     * states, stack depth, time) */
+    struct pbpf_verifier_stats *verifier_stats;
 };
 
 /* Constant blinding: immediates never appear in native code as written
@@ -132,7 +166,10 @@ struct pbpf_prog_opts {
  * with PBPF_JIT_BLIND_CONSTANTS too, loading fails (-EINVAL). */
 #define PBPF_JIT_NO_BLIND_CONSTANTS 0x4u
 
-/* Validates and prepares insns (copied) for execution. */
+/* Validates and prepares insns (copied) for execution.  In verified mode
+ * the verifier runs first (unless opts->preverified): a program it rejects
+ * is refused with its error (-EACCES unsafe, -EINVAL malformed, -E2BIG too
+ * complex) and the reason in log_buf, in Linux's words. */
 int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t insn_cnt,
                    const struct pbpf_prog_opts *opts, struct pbpf_prog **out);
 /* Drops the caller's reference; prog array slots holding the program keep

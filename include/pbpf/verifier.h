@@ -90,6 +90,10 @@ struct pbpf_verifier_stats {
 int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_verifier_opts *opts,
                 struct pbpf_verifier_stats *stats);
 
+/* Whether a license string is GPL-compatible, by the list of Linux's
+ * include/linux/license.h (license_is_gpl_compatible). */
+int pbpf_license_gpl_compatible(const char *license);
+
 #ifdef __cplusplus
 }
 #endif

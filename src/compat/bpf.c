@@ -266,7 +266,7 @@ int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const cha
     struct pbpf_map **maps = NULL;
     size_t map_cnt = 0;
     struct pbpf_prog *prog = NULL;
-    char own_log[256] = "";
+    char own_log[1024] = "";
     int rc = 0;
 
     if (!rt)
@@ -280,7 +280,6 @@ int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const cha
         log_buf = own_log;
         log_size = sizeof own_log;
     }
-    (void)license; /* pbpf has no GPL-only helpers */
 
     struct pbpf_insn *copy = malloc(insn_cnt * sizeof *copy);
     if (!copy)
@@ -323,9 +322,11 @@ int bpf_prog_load(enum bpf_prog_type prog_type, const char *prog_name, const cha
             i++;
         }
     }
-    /* checked mode: pbpf_prog_load does not run a verifier, so every
-     * access of the program is bounds-checked when it runs */
-    PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_INTERP, .mode = PBPF_MODE_CHECKED,
+    /* as BPF_PROG_LOAD: the verifier decides (verified mode), with the
+     * license for GPL-only helpers and the caller's log level */
+    PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_INTERP, .mode = PBPF_MODE_VERIFIED,
+              .license = license,
+              .log_level = (int)COMPAT_OPT(opts, struct bpf_prog_load_opts, log_level, 0),
               .name = prog_name, .log_buf = log_buf, .log_size = log_size, .maps = maps,
               .map_cnt = map_cnt, .prog_type = prog_type,
               .expected_attach_type =

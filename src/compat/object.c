@@ -329,7 +329,7 @@ struct bpf_object *bpf_object__open(const char *path)
 int bpf_object__load(struct bpf_object *obj)
 {
     struct pbpf_runtime *rt = compat_runtime();
-    char log[512] = "";
+    char log[2048] = "";
     int rc;
 
     if (!obj)
@@ -357,7 +357,9 @@ int bpf_object__load(struct bpf_object *obj)
         if (rc)
             return compat_err(rc);
     }
-    PBPF_OPTS(pbpf_object_load_opts, lo, .btf_custom_path = obj->btf_custom_path,
+    /* as libbpf on Linux: every program passes the verifier at load */
+    PBPF_OPTS(pbpf_object_load_opts, lo, .mode = PBPF_MODE_VERIFIED,
+              .btf_custom_path = obj->btf_custom_path,
               .kconfig = obj->kconfig, .pin_root_path = obj->pin_root_path, .log_buf = log,
               .log_size = sizeof log);
     rc = pbpf_object_load(obj->o, rt, &lo);

@@ -12,6 +12,7 @@
 #include "hooks/ctx.h"
 #include "maps/epoch.h"
 #include "maps/map.h"
+#include "pbpf/verifier.h"
 #include "platform/platform.h"
 
 int pbpf_runtime_new(const struct pbpf_runtime_opts *opts, struct pbpf_runtime **out)
@@ -258,6 +259,34 @@ static int check_resolved(struct pbpf_prog *prog, char *log, size_t log_size)
     return 0;
 }
 
+/* Verified mode: the verifier decides whether the program loads (Linux's
+ * bpf_check from BPF_PROG_LOAD).  Its log goes to the caller's buffer. */
+static int verify(struct pbpf_prog *prog, const struct pbpf_insn *insns,
+                  const struct pbpf_prog_opts *opts, char *log, size_t log_size)
+{
+    uint32_t mem_size = OPT(opts, struct pbpf_prog_opts, mem_size, 0);
+    if (!prog->prog_type)
+        prog->min_mem = mem_size;
+    if (OPT(opts, struct pbpf_prog_opts, preverified, 0))
+        return 0;
+    struct pbpf_verifier_stats st;
+    PBPF_OPTS(pbpf_verifier_opts, vo, .prog_type = prog->prog_type,
+              .expected_attach_type = prog->expected_attach_type,
+              .maps = OPT(opts, struct pbpf_prog_opts, maps, NULL),
+              .map_cnt = OPT(opts, struct pbpf_prog_opts, map_cnt, 0), .mem_size = mem_size,
+              .log_level = OPT(opts, struct pbpf_prog_opts, log_level, 0), .log_buf = log,
+              .log_size = log_size,
+              .line_info = OPT(opts, struct pbpf_prog_opts, line_info, NULL),
+              .line_info_cnt = OPT(opts, struct pbpf_prog_opts, line_info_cnt, 0),
+              .gpl = pbpf_license_gpl_compatible(OPT(opts, struct pbpf_prog_opts, license, NULL)),
+              .caps = OPT(opts, struct pbpf_prog_opts, verifier_caps, PBPF_VERIFIER_CAP_ROOT));
+    int rc = pbpf_verify(insns, prog->cnt, &vo, &st);
+    struct pbpf_verifier_stats *out = OPT(opts, struct pbpf_prog_opts, verifier_stats, NULL);
+    if (out)
+        *out = st;
+    return rc;
+}
+
 int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_t insn_cnt,
                    const struct pbpf_prog_opts *opts, struct pbpf_prog **out)
 {
@@ -326,6 +355,12 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     }
     prog->prog_type = OPT(opts, struct pbpf_prog_opts, prog_type, 0);
     prog->expected_attach_type = OPT(opts, struct pbpf_prog_opts, expected_attach_type, 0);
+    if (prog->mode == PBPF_MODE_VERIFIED) {
+        /* on the bytecode as given: map references are still indexes */
+        rc = verify(prog, insns, opts, log, log_size);
+        if (rc)
+            goto fail;
+    }
     rc = resolve_maps(prog, OPT(opts, struct pbpf_prog_opts, maps, NULL),
                       OPT(opts, struct pbpf_prog_opts, map_cnt, 0), log, log_size);
     if (rc)
@@ -457,6 +492,13 @@ static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t 
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts)
 {
+    if (PBPF_UNLIKELY(mem_len < prog->min_mem)) {
+        if (opts && opts->err_buf && opts->err_size)
+            snprintf(opts->err_buf, opts->err_size,
+                     "mem of %zu bytes: the program was verified for %u", mem_len,
+                     prog->min_mem);
+        return -EINVAL;
+    }
     if (PBPF_LIKELY(prog->fast_entry && !opts)) {
         /* JIT code that calls nothing: besides failing (which sets err,
          * err_pc and msg together) it can only read the packet fields */

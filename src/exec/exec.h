@@ -68,6 +68,9 @@ struct pbpf_prog {
     enum pbpf_engine engine;
     enum pbpf_mode mode;
     uint64_t budget;
+    /* verified prog_type 0: the mem size the verifier was told; runs
+     * with less are refused */
+    uint32_t min_mem;
     char name[64];
     /* helpers as they were when the program was loaded, by id */
     pbpf_helper_fn helpers[PBPF_HELPER_MAX + 1]; /* + PBPF_HELPER_POISON_SLOT */

@@ -1066,7 +1066,7 @@ static int load_prog(struct ld *l, size_t pi, size_t *poisoned)
 {
     const struct pbpf_object_prog *p = &l->obj->progs[pi];
     struct ld_prog *lp = &l->st->progs[pi];
-    char msg[256];
+    char msg[1024];
     int rc;
     if (!p->insn_cnt)
         return ld_err(l->log, l->log_size, -EINVAL, "program '%s': no instructions", p->name);
@@ -1091,7 +1091,11 @@ static int load_prog(struct ld *l, size_t pi, size_t *poisoned)
               .jit_flags = OPT(l->opts, struct pbpf_object_load_opts, jit_flags, 0u),
               .untrusted = OPT(l->opts, struct pbpf_object_load_opts, untrusted, 0),
               .maps = lp->maps, .map_cnt = lp->map_cnt, .prog_type = p->prog_type,
-              .expected_attach_type = p->expected_attach_type);
+              .expected_attach_type = p->expected_attach_type,
+              .license = pbpf_object_license(l->obj), .line_info = p->line_info,
+              .line_info_cnt = p->line_info_cnt,
+              .verifier_caps = OPT(l->opts, struct pbpf_object_load_opts, verifier_caps, 0),
+              .log_level = OPT(l->opts, struct pbpf_object_load_opts, log_level, 0));
     rc = pbpf_prog_load(l->rt, lp->xlated, lp->cnt, &po, &lp->prog);
     if (rc)
         return ld_err(l->log, l->log_size, rc, "program '%s' (section %s): %s", p->name,

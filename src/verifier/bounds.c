@@ -249,238 +249,188 @@ void coerce_reg_to_size_sx(struct vreg *r, unsigned size)
 
 /* ---- ALU on scalars ---- */
 
-static bool add_overflows64(int64_t a, int64_t b, int64_t *res)
-{
-    return __builtin_add_overflow(a, b, res);
-}
-
-static bool sub_overflows64(int64_t a, int64_t b, int64_t *res)
-{
-    return __builtin_sub_overflow(a, b, res);
-}
-
-static void alu_add(struct vreg *d, const struct vreg *s, bool alu32)
-{
-    if (alu32) {
-        int32_t smin, smax;
-        if (__builtin_add_overflow(d->s32_min, s->s32_min, &smin) ||
-            __builtin_add_overflow(d->s32_max, s->s32_max, &smax)) {
-            d->s32_min = INT32_MIN;
-            d->s32_max = INT32_MAX;
-        } else {
-            d->s32_min = smin;
-            d->s32_max = smax;
-        }
-        uint32_t umin = d->u32_min + s->u32_min, umax = d->u32_max + s->u32_max;
-        if (umin < d->u32_min || umax < d->u32_max) {
-            d->u32_min = 0;
-            d->u32_max = UINT32_MAX;
-        } else {
-            d->u32_min = umin;
-            d->u32_max = umax;
-        }
-        return;
-    }
+/* ---- arithmetic on the ranges, one routine for both widths ----
+ *
+ * An ALU op computes the ranges of its own width: the 64-bit ones
+ * (smin..umax) for ALU64, the 32-bit ones (s32_min..u32_max) for ALU.  A
+ * span is either set, widened to 64 bits (the signed bounds sign-extended,
+ * the unsigned ones zero-extended), so that the same code serves both;
+ * the limits of the width decide what overflows. */
+struct span {
     int64_t smin, smax;
-    if (add_overflows64(d->smin, s->smin, &smin) || add_overflows64(d->smax, s->smax, &smax)) {
-        d->smin = INT64_MIN;
-        d->smax = INT64_MAX;
+    uint64_t umin, umax;
+};
+
+static int64_t w_smin(bool w32) { return w32 ? INT32_MIN : INT64_MIN; }
+static int64_t w_smax(bool w32) { return w32 ? INT32_MAX : INT64_MAX; }
+static uint64_t w_umax(bool w32) { return w32 ? UINT32_MAX : UINT64_MAX; }
+
+static struct span span_get(const struct vreg *r, bool w32)
+{
+    struct span v;
+    if (w32) {
+        v.smin = r->s32_min;
+        v.smax = r->s32_max;
+        v.umin = r->u32_min;
+        v.umax = r->u32_max;
     } else {
-        d->smin = smin;
-        d->smax = smax;
+        v.smin = r->smin;
+        v.smax = r->smax;
+        v.umin = r->umin;
+        v.umax = r->umax;
     }
-    uint64_t umin = d->umin + s->umin, umax = d->umax + s->umax;
-    if (umin < d->umin || umax < d->umax) {
-        d->umin = 0;
-        d->umax = UINT64_MAX;
+    return v;
+}
+
+/* v's bounds are within the width's limits */
+static void span_put(struct vreg *r, bool w32, struct span v)
+{
+    if (w32) {
+        r->s32_min = (int32_t)v.smin;
+        r->s32_max = (int32_t)v.smax;
+        r->u32_min = (uint32_t)v.umin;
+        r->u32_max = (uint32_t)v.umax;
     } else {
-        d->umin = umin;
-        d->umax = umax;
+        r->smin = v.smin;
+        r->smax = v.smax;
+        r->umin = v.umin;
+        r->umax = v.umax;
     }
 }
 
-static void alu_sub(struct vreg *d, const struct vreg *s, bool alu32)
+static void span_signed_unbounded(struct span *v, bool w32)
 {
-    if (alu32) {
-        int32_t smin, smax;
-        if (__builtin_sub_overflow(d->s32_min, s->s32_max, &smin) ||
-            __builtin_sub_overflow(d->s32_max, s->s32_min, &smax)) {
-            d->s32_min = INT32_MIN;
-            d->s32_max = INT32_MAX;
-        } else {
-            d->s32_min = smin;
-            d->s32_max = smax;
-        }
-        if (d->u32_min < s->u32_max) {
-            d->u32_min = 0;
-            d->u32_max = UINT32_MAX;
-        } else {
-            d->u32_min -= s->u32_max;
-            d->u32_max -= s->u32_min;
-        }
-        return;
-    }
-    int64_t smin, smax;
-    if (sub_overflows64(d->smin, s->smax, &smin) || sub_overflows64(d->smax, s->smin, &smax)) {
-        d->smin = INT64_MIN;
-        d->smax = INT64_MAX;
-    } else {
-        d->smin = smin;
-        d->smax = smax;
-    }
-    if (d->umin < s->umax) {
-        d->umin = 0;
-        d->umax = UINT64_MAX;
-    } else {
-        d->umin -= s->umax;
-        d->umax -= s->umin;
-    }
+    v->smin = w_smin(w32);
+    v->smax = w_smax(w32);
+}
+
+static void span_unsigned_unbounded(struct span *v, bool w32)
+{
+    v->umin = 0;
+    v->umax = w_umax(w32);
+}
+
+/* a + b in the width's signed range (32-bit operands never overflow the
+ * 64-bit sum, so the range test catches their overflow) */
+static bool s_add_overflows(int64_t a, int64_t b, bool w32, int64_t *r)
+{
+    return __builtin_add_overflow(a, b, r) || *r < w_smin(w32) || *r > w_smax(w32);
+}
+
+static bool s_sub_overflows(int64_t a, int64_t b, bool w32, int64_t *r)
+{
+    return __builtin_sub_overflow(a, b, r) || *r < w_smin(w32) || *r > w_smax(w32);
 }
 
 static void set_unbounded(struct vreg *d, bool alu32)
 {
-    if (alu32) {
-        d->s32_min = INT32_MIN;
-        d->s32_max = INT32_MAX;
-        d->u32_min = 0;
-        d->u32_max = UINT32_MAX;
-    } else {
-        d->smin = INT64_MIN;
-        d->smax = INT64_MAX;
-        d->umin = 0;
-        d->umax = UINT64_MAX;
-    }
+    struct span v;
+    span_signed_unbounded(&v, alu32);
+    span_unsigned_unbounded(&v, alu32);
+    span_put(d, alu32, v);
 }
 
-static void alu_mul(struct vreg *d, const struct vreg *s, bool alu32)
+void bounds_add(struct vreg *d, const struct vreg *s, bool w32)
 {
-    if (alu32) {
-        uint64_t hi = (uint64_t)d->u32_max * s->u32_max;
-        if (d->s32_min < 0 || s->s32_min < 0 || hi > UINT32_MAX) {
-            set_unbounded(d, true);
-            return;
-        }
-        d->u32_min *= s->u32_min;
-        d->u32_max = (uint32_t)hi;
-        if (d->u32_max > INT32_MAX) {
-            d->s32_min = INT32_MIN;
-            d->s32_max = INT32_MAX;
-        } else {
-            d->s32_min = (int32_t)d->u32_min;
-            d->s32_max = (int32_t)d->u32_max;
-        }
-        return;
-    }
-    uint64_t hi;
-    if (d->smin < 0 || s->smin < 0 || __builtin_mul_overflow(d->umax, s->umax, &hi)) {
-        set_unbounded(d, false);
-        return;
-    }
-    d->umin *= s->umin;
-    d->umax = hi;
-    if (d->umax > INT64_MAX) {
-        d->smin = INT64_MIN;
-        d->smax = INT64_MAX;
+    struct span a = span_get(d, w32), b = span_get(s, w32), r;
+    if (s_add_overflows(a.smin, b.smin, w32, &r.smin) ||
+        s_add_overflows(a.smax, b.smax, w32, &r.smax))
+        span_signed_unbounded(&r, w32);
+    r.umin = a.umin + b.umin;
+    r.umax = a.umax + b.umax;
+    /* the sums wrapped (64-bit) or left the width (32-bit) */
+    if (r.umin < a.umin || r.umax < a.umax || r.umin > w_umax(w32) || r.umax > w_umax(w32))
+        span_unsigned_unbounded(&r, w32);
+    span_put(d, w32, r);
+}
+
+void bounds_sub(struct vreg *d, const struct vreg *s, bool w32)
+{
+    struct span a = span_get(d, w32), b = span_get(s, w32), r;
+    if (s_sub_overflows(a.smin, b.smax, w32, &r.smin) ||
+        s_sub_overflows(a.smax, b.smin, w32, &r.smax))
+        span_signed_unbounded(&r, w32);
+    if (a.umin < b.umax) {
+        span_unsigned_unbounded(&r, w32);
     } else {
-        d->smin = (int64_t)d->umin;
-        d->smax = (int64_t)d->umax;
+        r.umin = a.umin - b.umax;
+        r.umax = a.umax - b.umin;
     }
+    span_put(d, w32, r);
+}
+
+static void alu_mul(struct vreg *d, const struct vreg *s, bool w32)
+{
+    struct span a = span_get(d, w32), b = span_get(s, w32), r;
+    uint64_t hi;
+    if (a.smin < 0 || b.smin < 0 || __builtin_mul_overflow(a.umax, b.umax, &hi) ||
+        hi > w_umax(w32)) {
+        set_unbounded(d, w32);
+        return;
+    }
+    r.umin = a.umin * b.umin;
+    r.umax = hi;
+    if (r.umax > (uint64_t)w_smax(w32)) {
+        span_signed_unbounded(&r, w32);
+    } else {
+        r.smin = (int64_t)r.umin;
+        r.smax = (int64_t)r.umax;
+    }
+    span_put(d, w32, r);
 }
 
 /* and/or/xor: the unsigned range follows from the result's tnum and from
  * the operands; the signed one only when both are non-negative. */
-static void alu_bitwise(struct vreg *d, const struct vreg *s, uint8_t op, bool alu32)
+static void alu_bitwise(struct vreg *d, const struct vreg *s, uint8_t op, bool w32)
 {
-    if (alu32) {
-        struct tnum v = tnum_subreg(d->var_off);
-        bool nonneg = d->s32_min >= 0 && s->s32_min >= 0;
-        uint32_t umin = (uint32_t)v.value, umax = (uint32_t)(v.value | v.mask);
-        if (op == PBPF_ALU_AND)
-            umax = MIN(umax, MIN(d->u32_max, s->u32_max));
-        else if (op == PBPF_ALU_OR)
-            umin = MAX(umin, MAX(d->u32_min, s->u32_min));
-        d->u32_min = umin;
-        d->u32_max = umax;
-        if (nonneg && (int32_t)umax >= 0) {
-            d->s32_min = (int32_t)umin;
-            d->s32_max = (int32_t)umax;
-        } else {
-            d->s32_min = INT32_MIN;
-            d->s32_max = INT32_MAX;
-        }
-        return;
-    }
-    struct tnum v = d->var_off;
-    bool nonneg = d->smin >= 0 && s->smin >= 0;
-    uint64_t umin = v.value, umax = v.value | v.mask;
+    struct span a = span_get(d, w32), b = span_get(s, w32), r;
+    struct tnum v = w32 ? tnum_subreg(d->var_off) : d->var_off;
+    bool nonneg = a.smin >= 0 && b.smin >= 0;
+    r.umin = v.value;
+    r.umax = v.value | v.mask;
     if (op == PBPF_ALU_AND)
-        umax = MIN(umax, MIN(d->umax, s->umax));
+        r.umax = MIN(r.umax, MIN(a.umax, b.umax));
     else if (op == PBPF_ALU_OR)
-        umin = MAX(umin, MAX(d->umin, s->umin));
-    d->umin = umin;
-    d->umax = umax;
-    if (nonneg && (int64_t)umax >= 0) {
-        d->smin = (int64_t)umin;
-        d->smax = (int64_t)umax;
+        r.umin = MAX(r.umin, MAX(a.umin, b.umin));
+    if (nonneg && r.umax <= (uint64_t)w_smax(w32)) {
+        r.smin = (int64_t)r.umin;
+        r.smax = (int64_t)r.umax;
     } else {
-        d->smin = INT64_MIN;
-        d->smax = INT64_MAX;
+        span_signed_unbounded(&r, w32);
     }
+    span_put(d, w32, r);
 }
 
-static void alu_lsh(struct vreg *d, unsigned sh, bool alu32)
+static void alu_lsh(struct vreg *d, unsigned sh, bool w32)
 {
-    if (alu32) {
-        if (d->u32_max > (UINT32_MAX >> sh)) {
-            d->u32_min = 0;
-            d->u32_max = UINT32_MAX;
-        } else {
-            d->u32_min <<= sh;
-            d->u32_max <<= sh;
-        }
-        d->s32_min = INT32_MIN;
-        d->s32_max = INT32_MAX;
-        return;
-    }
-    if (d->umax > (UINT64_MAX >> sh)) {
-        d->umin = 0;
-        d->umax = UINT64_MAX;
+    struct span r = span_get(d, w32);
+    if (r.umax > (w_umax(w32) >> sh)) {
+        span_unsigned_unbounded(&r, w32);
     } else {
-        d->umin <<= sh;
-        d->umax <<= sh;
+        r.umin <<= sh;
+        r.umax <<= sh;
     }
-    d->smin = INT64_MIN;
-    d->smax = INT64_MAX;
+    span_signed_unbounded(&r, w32);
+    span_put(d, w32, r);
 }
 
-static void alu_rsh(struct vreg *d, unsigned sh, bool alu32)
+static void alu_rsh(struct vreg *d, unsigned sh, bool w32)
 {
-    if (alu32) {
-        d->u32_min >>= sh;
-        d->u32_max >>= sh;
-        d->s32_min = INT32_MIN;
-        d->s32_max = INT32_MAX;
-        return;
-    }
-    d->umin >>= sh;
-    d->umax >>= sh;
-    d->smin = INT64_MIN;
-    d->smax = INT64_MAX;
+    struct span r = span_get(d, w32);
+    r.umin >>= sh;
+    r.umax >>= sh;
+    span_signed_unbounded(&r, w32);
+    span_put(d, w32, r);
 }
 
-static void alu_arsh(struct vreg *d, unsigned sh, bool alu32)
+static void alu_arsh(struct vreg *d, unsigned sh, bool w32)
 {
-    if (alu32) {
-        d->s32_min >>= sh;
-        d->s32_max >>= sh;
-        d->u32_min = 0;
-        d->u32_max = UINT32_MAX;
-        return;
-    }
-    d->smin >>= sh;
-    d->smax >>= sh;
-    d->umin = 0;
-    d->umax = UINT64_MAX;
+    /* the sign-extended 32-bit bounds shift as the 32-bit values do */
+    struct span r = span_get(d, w32);
+    r.smin >>= sh;
+    r.smax >>= sh;
+    span_unsigned_unbounded(&r, w32);
+    span_put(d, w32, r);
 }
 
 /* Exact result of an operation on two constants, as the interpreter
@@ -601,8 +551,8 @@ int scalar_alu(struct venv *e, uint8_t op, bool alu32, struct vreg *d, const str
     struct vreg old = *d;
     d->var_off = r;
     switch (op) {
-    case PBPF_ALU_ADD: alu_add(d, s, alu32); break;
-    case PBPF_ALU_SUB: alu_sub(d, s, alu32); break;
+    case PBPF_ALU_ADD: bounds_add(d, s, alu32); break;
+    case PBPF_ALU_SUB: bounds_sub(d, s, alu32); break;
     case PBPF_ALU_MUL: alu_mul(d, s, alu32); break;
     case PBPF_ALU_AND:
     case PBPF_ALU_OR:
@@ -624,9 +574,9 @@ int scalar_alu(struct venv *e, uint8_t op, bool alu32, struct vreg *d, const str
         set_unbounded(d, true);
         if (op == PBPF_ALU_ADD || op == PBPF_ALU_SUB) {
             if (op == PBPF_ALU_ADD)
-                alu_add(&lo, s, true);
+                bounds_add(&lo, s, true);
             else
-                alu_sub(&lo, s, true);
+                bounds_sub(&lo, s, true);
             d->u32_min = lo.u32_min;
             d->u32_max = lo.u32_max;
             d->s32_min = lo.s32_min;

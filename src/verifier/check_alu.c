@@ -87,6 +87,22 @@ static int sane_offset(struct venv *e, const struct vreg *r, uint32_t ptype)
     return 0;
 }
 
+/* ptr +/- a variable offset: the result's variable part; the 32-bit
+ * bounds say nothing of a pointer, and a packet pointer gets a new id and
+ * no range until it is compared with the end again */
+static void ptr_var_off(struct venv *e, struct vreg *res, struct tnum var_off)
+{
+    res->var_off = var_off;
+    res->s32_min = INT32_MIN;
+    res->s32_max = INT32_MAX;
+    res->u32_min = 0;
+    res->u32_max = UINT32_MAX;
+    if (VT_BASE(res->type) == PTR_TO_PACKET || VT_BASE(res->type) == PTR_TO_PACKET_META) {
+        res->id = ++e->id_gen;
+        res->range = 0;
+    }
+}
+
 /* dst = ptr OP off (Linux's adjust_ptr_min_max_vals) */
 static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg *ptr,
                    const struct vreg *offr)
@@ -163,33 +179,8 @@ static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg
             res.off = (int32_t)(ptr->off + smin);
             break;
         }
-        {
-            int64_t a, b;
-            if (__builtin_add_overflow(ptr->smin, smin, &a) ||
-                __builtin_add_overflow(ptr->smax, smax, &b)) {
-                res.smin = INT64_MIN;
-                res.smax = INT64_MAX;
-            } else {
-                res.smin = a;
-                res.smax = b;
-            }
-            if (ptr->umin + umin < umin || ptr->umax + umax < umax) {
-                res.umin = 0;
-                res.umax = UINT64_MAX;
-            } else {
-                res.umin = ptr->umin + umin;
-                res.umax = ptr->umax + umax;
-            }
-            res.var_off = tnum_add(ptr->var_off, offr->var_off);
-            res.s32_min = INT32_MIN;
-            res.s32_max = INT32_MAX;
-            res.u32_min = 0;
-            res.u32_max = UINT32_MAX;
-            if (VT_BASE(ptr->type) == PTR_TO_PACKET || VT_BASE(ptr->type) == PTR_TO_PACKET_META) {
-                res.id = ++e->id_gen;
-                res.range = 0;
-            }
-        }
+        bounds_add(&res, offr, false);
+        ptr_var_off(e, &res, tnum_add(ptr->var_off, offr->var_off));
         break;
     case PBPF_ALU_SUB:
         if (dst == offr && dst->type == SCALAR_VALUE)
@@ -200,33 +191,8 @@ static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg
             res.off = (int32_t)(ptr->off - smin);
             break;
         }
-        {
-            int64_t a, b;
-            if (__builtin_sub_overflow(ptr->smin, smax, &a) ||
-                __builtin_sub_overflow(ptr->smax, smin, &b)) {
-                res.smin = INT64_MIN;
-                res.smax = INT64_MAX;
-            } else {
-                res.smin = a;
-                res.smax = b;
-            }
-            if (ptr->umin < umax) {
-                res.umin = 0;
-                res.umax = UINT64_MAX;
-            } else {
-                res.umin = ptr->umin - umax;
-                res.umax = ptr->umax - umin;
-            }
-            res.var_off = tnum_sub(ptr->var_off, offr->var_off);
-            res.s32_min = INT32_MIN;
-            res.s32_max = INT32_MAX;
-            res.u32_min = 0;
-            res.u32_max = UINT32_MAX;
-            if (VT_BASE(ptr->type) == PTR_TO_PACKET || VT_BASE(ptr->type) == PTR_TO_PACKET_META) {
-                res.id = ++e->id_gen;
-                res.range = 0;
-            }
-        }
+        bounds_sub(&res, offr, false);
+        ptr_var_off(e, &res, tnum_sub(ptr->var_off, offr->var_off));
         break;
     case PBPF_ALU_AND:
     case PBPF_ALU_OR:

@@ -629,6 +629,7 @@ static int setup_callback_frame(struct venv *e, uint32_t fn, const struct call_m
                     hname(fn, hb, sizeof hb), fn);
     }
     memcpy(cb->cb_args, &cb->regs[1], sizeof cb->cb_args);
+    e->cur->cb_unroll++;
     e->cb_entry[e->subprogs[m->func_subprog].start] = 1;
     return 0;
 }
@@ -740,12 +741,16 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
             memcpy(args, f->cb_args, sizeof args);
             uint32_t sp = f->subprog;
             st->curframe--;
-            for (int i = 0; i <= 5; i++)
-                mark_reg_not_init(&caller->regs[i]);
-            mark_reg_unknown(&caller->regs[0]);
+            /* the next call sees the caller's frame as the call left it
+             * (as Linux, which re-examines the call instruction) */
             struct vstate *again = push_stack(e, e->subprogs[sp].start, e->insn_idx);
             if (!again)
                 return -ENOMEM;
+            for (int i = 0; i <= 5; i++)
+                mark_reg_not_init(&caller->regs[i]);
+            mark_reg_unknown(&caller->regs[0]);
+            again->cb_unroll++;
+            widen_callback_scalars(again, e->subprogs[sp].start);
             e->cur = again;
             rc = push_frame(e, callsite, sp);
             if (!rc) {

@@ -155,6 +155,7 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
     dst->nrefs = src->nrefs;
     dst->active_lock_id = src->active_lock_id;
     dst->active_lock_map = src->active_lock_map;
+    dst->cb_unroll = src->cb_unroll;
     dst->parent = src->parent;
     dst->branches = src->branches;
     dst->insn_idx = src->insn_idx;
@@ -400,7 +401,7 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
  * identical (the cheap test before states_equal for a loop). */
 static bool states_maybe_looping(const struct vstate *old, const struct vstate *cur)
 {
-    if (old->curframe != cur->curframe)
+    if (old->curframe != cur->curframe || old->cb_unroll != cur->cb_unroll)
         return false;
     const struct vframe *of = old->frame[old->curframe], *cf = cur->frame[cur->curframe];
     for (int r = 0; r < 11; r++)
@@ -433,6 +434,9 @@ int is_state_visited(struct venv *e, uint32_t insn)
     struct vstate *cur = e->cur;
     bool add = e->jmps_processed - e->prev_jmps >= 2 &&
                e->stats.processed_insns - e->prev_insns >= 8;
+    /* callback entries always get one, as Linux forces a checkpoint at the
+     * call of a helper that calls back: the next call is found there */
+    add |= e->cb_entry[insn] != 0;
     struct vexplored **pp = &e->explored[insn];
     while (*pp) {
         struct vexplored *x = *pp;
@@ -509,4 +513,46 @@ int is_state_visited(struct venv *e, uint32_t insn)
     if (e->cur_states > e->peak_states)
         e->peak_states = e->cur_states;
     return 0;
+}
+
+static void widen_reg(const struct vreg *old, struct vreg *cur)
+{
+    if (old->type == SCALAR_VALUE && cur->type == SCALAR_VALUE && !regs_exact(old, cur))
+        mark_reg_unknown(cur);
+}
+
+/* The next call of a callback (bpf_loop, for_each_map_elem) starts from
+ * the state the last call left.  A scalar of the calling frames that
+ * changed since the previous call (a counter in the callback's context)
+ * becomes unknown, so that the calls converge instead of being walked one
+ * by one until the budget runs out: Linux's widen_imprecise_scalars at a
+ * callback's exit.  Linux widens only scalars that no check needed
+ * precisely; pbpf has no precision marks there and widens every changed
+ * scalar.  That is sound (it only forgets), but a program whose safety
+ * rests on the exact value of such a counter can be rejected here. */
+void widen_callback_scalars(struct vstate *cur, uint32_t cb_start)
+{
+    const struct vstate *prev = cur->parent;
+    for (; prev; prev = prev->parent) {
+        if (prev->insn_idx != cb_start || prev->curframe != cur->curframe + 1)
+            continue;
+        bool same = true;
+        for (uint32_t f = 1; f <= cur->curframe && same; f++)
+            same = prev->frame[f]->callsite == cur->frame[f]->callsite;
+        if (same)
+            break;
+    }
+    if (!prev)
+        return;
+    for (uint32_t f = 0; f <= cur->curframe; f++) {
+        const struct vframe *pf = prev->frame[f];
+        struct vframe *cf = cur->frame[f];
+        for (int r = 0; r < 11; r++)
+            widen_reg(&pf->regs[r], &cf->regs[r]);
+        /* the previous call may have had less stack in use */
+        uint32_t n = nslots(pf) < nslots(cf) ? nslots(pf) : nslots(cf);
+        for (uint32_t spi = 0; spi < n; spi++)
+            if (pf->stack[spi].type[7] == STACK_SPILL && cf->stack[spi].type[7] == STACK_SPILL)
+                widen_reg(&pf->stack[spi].spilled, &cf->stack[spi].spilled);
+    }
 }

@@ -746,3 +746,14 @@ out:
     free_env(e);
     return rc;
 }
+
+int pbpf_license_gpl_compatible(const char *l)
+{
+    /* the list of Linux's include/linux/license.h */
+    static const char *const gpl[] = {"GPL",          "GPL v2",       "GPL and additional rights",
+                                      "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"};
+    for (size_t i = 0; l && i < sizeof gpl / sizeof gpl[0]; i++)
+        if (!strcmp(l, gpl[i]))
+            return 1;
+    return 0;
+}

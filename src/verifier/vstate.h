@@ -136,6 +136,10 @@ struct vstate {
     uint32_t nrefs, refs_cap;
     uint32_t active_lock_id;       /* id of the map value whose lock is held */
     const struct pbpf_map *active_lock_map;
+    /* callback visits on this path (Linux's callback_unroll_depth): a
+     * state that repeats in a later visit of a callback body is the next
+     * call of the callback, not an infinite loop */
+    uint32_t cb_unroll;
     /* pruning bookkeeping */
     struct vstate *parent; /* the explored state this path descends from */
     uint32_t branches;     /* paths still being explored below this state */
@@ -222,6 +226,7 @@ void vfree(struct venv *e, void *p, size_t n);
 
 /* bounds.c */
 void mark_reg_unknown(struct vreg *r);
+void widen_callback_scalars(struct vstate *cur, uint32_t cb_start);
 void mark_reg_known(struct vreg *r, uint64_t v);
 void mark_reg_not_init(struct vreg *r);
 void reg_bounds_sync(struct vreg *r);
@@ -230,6 +235,10 @@ void zext_32_to_64(struct vreg *r);
 bool reg_is_const(const struct vreg *r);
 bool reg_is_const32(const struct vreg *r);
 int scalar_alu(struct venv *e, uint8_t op, bool alu32, struct vreg *dst, const struct vreg *src);
+/* the signed and unsigned ranges of one width (32-bit: the s32/u32 ones)
+ * of dst + src, dst - src; unbounded where they may overflow */
+void bounds_add(struct vreg *dst, const struct vreg *src, bool alu32);
+void bounds_sub(struct vreg *dst, const struct vreg *src, bool alu32);
 int branch_taken(const struct vreg *a, const struct vreg *b, uint8_t op, bool is32);
 void reg_set_min_max(struct vreg *t1, struct vreg *t2, struct vreg *f1, struct vreg *f2,
                      uint8_t op, bool is32);

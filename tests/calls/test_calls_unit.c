@@ -33,7 +33,9 @@ static struct pbpf_prog *load(const struct pbpf_insn *insns, size_t cnt, uint32_
                               char *log, size_t log_size)
 {
     struct pbpf_map *maps[1] = {map};
-    PBPF_OPTS(pbpf_prog_opts, po, .engine = engine,
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .engine = engine,
               .mode = engine == PBPF_ENGINE_JIT ? PBPF_MODE_VERIFIED : PBPF_MODE_CHECKED,
               .prog_type = type, .maps = maps, .map_cnt = map ? 1 : 0, .log_buf = log,
               .log_size = log_size);

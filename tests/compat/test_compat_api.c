@@ -229,6 +229,32 @@ static void test_prog_load(void)
     CHECK_ERR(bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "t", "GPL", insns, 4, &po), EINVAL);
     CHECK(strstr(log, "not a map") != NULL, "log: %s", log);
     close(pa);
+    /* the verifier decides, as in the kernel: reading the map value one
+     * byte past its 8 is refused with EACCES and Linux's reason */
+    val[2].off = 8;
+    log[0] = 0;
+    CHECK_ERR(bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "v", "GPL", val, 4, &po), EACCES);
+    CHECK(strstr(log, "invalid access to map value, value_size=8 off=8 size=1") != NULL,
+          "log: %s", log);
+    /* bpf_trace_printk is GPL-only: refused for another license */
+    struct bpf_insn printk[] = {
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2, .imm = 0},
+        {.code = BPF_STX | BPF_MEM | BPF_DW, .dst_reg = 10, .src_reg = 2, .off = -8},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 1, .src_reg = 10},
+        {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 1, .imm = -8},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2, .imm = 8},
+        {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_trace_printk},
+        {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0},
+        {.code = BPF_JMP | BPF_EXIT},
+    };
+    log[0] = 0;
+    CHECK_ERR(bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "pk", "Proprietary", printk, 8, &po),
+              EINVAL);
+    CHECK(strstr(log, "GPL-restricted") != NULL, "log: %s", log);
+    int pk = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "pk", "GPL", printk, 8, &po);
+    CHECK(pk >= 0, "GPL prog with trace_printk: %d %s", pk, log);
+    if (pk >= 0)
+        close(pk);
     close(p);
     close(m);
 }

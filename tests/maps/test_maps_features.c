@@ -11,7 +11,9 @@ static struct pbpf_runtime *rt; /* 2 execution slots */
 static int run_mode(const struct pbpf_insn *insns, size_t n, enum pbpf_mode mode, uint64_t *r0,
                     char *err, size_t err_size)
 {
-    PBPF_OPTS(pbpf_prog_opts, po, .mode = mode);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .mode = mode);
     char log[256] = "";
     po.log_buf = log;
     po.log_size = sizeof log;
@@ -386,7 +388,9 @@ static void test_spin_lock(void)
             I_ADD64_IMM(1, 8), I_CALL(H_SPIN_UNLOCK), I_MOV64_IMM(0, 0), I_EXIT(),
         };
         for (int mode = 0; mode < 2; mode++) {
-            PBPF_OPTS(pbpf_prog_opts, po,
+            /* the engine is under test, not the verifier: verified mode runs
+             * the bytecode as the test built it (preverified) */
+            PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1,
                       .mode = mode ? PBPF_MODE_VERIFIED : PBPF_MODE_CHECKED);
             CHECK_EQ(pbpf_prog_load(rt, prog, MT_LEN(prog), &po, &lock_prog), 0);
             v = (struct locked_val){0, 0, 0};
@@ -409,6 +413,12 @@ static void test_spin_lock(void)
                  -EFAULT);
         CHECK_EQ(RUN(PBPF_MODE_CHECKED, &r0, I_MOV64_REG(1, 10), I_ADD64_IMM(1, -6),
                      I_CALL(H_SPIN_LOCK), I_EXIT()),
+                 -EFAULT);
+        /* nor does it wait forever for a lock nobody will release: here a
+         * stack word the program set to 1 itself (found by fuzz_interp,
+         * which hung on such a program) */
+        CHECK_EQ(RUN(PBPF_MODE_CHECKED, &r0, I_ST_W(10, -8, 1), I_MOV64_REG(1, 10),
+                     I_ADD64_IMM(1, -8), I_CALL(H_SPIN_LOCK), I_MOV64_IMM(0, 0), I_EXIT()),
                  -EFAULT);
         pbpf_map_free(m);
     }

@@ -68,7 +68,9 @@ static int output(enum pbpf_mode mode, struct pbpf_map *m, uint64_t flags, void 
         I_MOV64_REG(4, 1), I_MAP(2, m), I_LDDW(3, flags), I_MOV64_IMM(5, (int32_t)size),
         I_CALL(H_PERF_OUTPUT), I_EXIT(),
     };
-    PBPF_OPTS(pbpf_prog_opts, po, .mode = mode);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .mode = mode);
     struct pbpf_prog *prog = NULL;
     int rc = pbpf_prog_load(rt, p, MT_LEN(p), &po, &prog);
     if (rc)

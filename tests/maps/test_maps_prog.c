@@ -12,7 +12,9 @@ static struct pbpf_runtime *rt;
 
 static int run_mode(const struct pbpf_insn *insns, size_t n, enum pbpf_mode mode, uint64_t *r0)
 {
-    PBPF_OPTS(pbpf_prog_opts, po, .mode = mode);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .mode = mode);
     char log[256] = "";
     po.log_buf = log;
     po.log_size = sizeof log;
@@ -316,7 +318,9 @@ static int run_table(const struct pbpf_insn *insns, size_t n, enum pbpf_mode mod
                      struct pbpf_map **maps, size_t map_cnt, uint64_t *r0, char *log,
                      size_t log_size)
 {
-    PBPF_OPTS(pbpf_prog_opts, po, .mode = mode, .maps = maps, .map_cnt = map_cnt,
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .mode = mode, .maps = maps, .map_cnt = map_cnt,
               .log_buf = log, .log_size = log_size);
     struct pbpf_prog *prog = NULL;
     int rc = pbpf_prog_load(rt, insns, n, &po, &prog);

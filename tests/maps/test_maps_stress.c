@@ -177,7 +177,9 @@ static void stress_array(void)
         I_ST_W(10, -4, 0), I_MOV64_REG(2, 10), I_ADD64_IMM(2, -4), I_MAP(1, m), I_CALL(1),
         I_JEQ_IMM(0, 0, 3), I_MOV64_IMM(1, 1), I_XADD_DW(0, 1, 0), I_MOV64_IMM(0, 1), I_EXIT(),
     };
-    PBPF_OPTS(pbpf_prog_opts, po, .mode = PBPF_MODE_VERIFIED);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .mode = PBPF_MODE_VERIFIED);
     CHECK_EQ(pbpf_prog_load(rt, prog, MT_LEN(prog), &po, &counter_prog), 0);
     struct pbpf_thread *th[THREADS];
     struct targ args[THREADS];

@@ -19,11 +19,13 @@
 #include "pbpf/maps.h"
 #include "pbpf/object.h"
 #include "pbpf/pbpf.h"
+#include "pbpf/verifier.h"
 #include "platform/platform.h"
 
 #ifdef PBPF_TIMERS_LIBBPF
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <unistd.h>
 #endif
 
 #include "../object/test_util.h"
@@ -37,6 +39,20 @@ struct elem {
 };
 
 static const char *dir;
+
+/* A timer in the value of a map created without BTF: the lookup of key 0,
+ * then bpf_timer_init(value + 0, map, CLOCK_MONOTONIC).  `map` is the
+ * lddw immediate (pbpf: the map table index; the kernel: the fd). */
+#define INSN(c, d, s, o, i) {(c), (uint8_t)((d) | (s) << 4), (o), (i)}
+#define NO_BTF_PROG(map)                                                                           \
+    {                                                                                              \
+        INSN(0xb7, 1, 0, 0, 0), INSN(0x63, 10, 1, -4, 0), INSN(0xbf, 2, 10, 0, 0),                 \
+            INSN(0x07, 2, 0, 0, -4), INSN(0x18, 1, 1, 0, map), INSN(0, 0, 0, 0, 0),                \
+            INSN(0x85, 0, 0, 0, 1), INSN(0x15, 0, 0, 6, 0), INSN(0xbf, 1, 0, 0, 0),                \
+            INSN(0x18, 2, 1, 0, map), INSN(0, 0, 0, 0, 0), INSN(0xb7, 3, 0, 0, 1),                 \
+            INSN(0x85, 0, 0, 0, 169), INSN(0xb7, 0, 0, 0, 0), INSN(0x95, 0, 0, 0, 0)               \
+    }
+#define NO_BTF_REASON "has to have BTF in order to use bpf_timer"
 
 struct backend {
     const char *name;
@@ -384,6 +400,25 @@ static int test_kernel(void)
     if (rc)
         return 1;
     check_semantics("kernel", &kt);
+    /* the map without BTF: the kernel's verifier gives the reason pbpf's
+     * gives (test_unit) */
+    int mfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "nobtf", 4, 16, 1, NULL);
+    CHECK(mfd >= 0, "kernel map: %s", strerror(errno));
+    if (mfd >= 0) {
+        /* the same 8-byte layout as Linux's struct bpf_insn (registers in
+         * one byte, dst in the low nibble) */
+        const struct pbpf_insn insns[] = NO_BTF_PROG(mfd);
+        char log[4096] = "";
+        LIBBPF_OPTS(bpf_prog_load_opts, lo, .log_buf = log, .log_size = sizeof log,
+                    .log_level = 1);
+        int pfd = bpf_prog_load(BPF_PROG_TYPE_XDP, "nobtf", "GPL", (const struct bpf_insn *)insns,
+                                sizeof insns / sizeof insns[0], &lo);
+        CHECK(pfd < 0 && errno == EINVAL && strstr(log, NO_BTF_REASON),
+              "kernel: %d errno %d, log: %.200s", pfd, errno, log);
+        if (pfd >= 0)
+            close(pfd);
+        close(mfd);
+    }
     int jit = have_jit();
     backend_pbpf(&p, jit ? PBPF_ENGINE_JIT : PBPF_ENGINE_INTERP,
                  jit ? PBPF_MODE_VERIFIED : PBPF_MODE_CHECKED, "pbpf");
@@ -467,6 +502,38 @@ static int test_unit(void)
             CHECK(pbpf_runtime_run_timers(rt, UINT64_MAX) == 0, "timers of freed maps fired");
             pbpf_runtime_free(rt);
         }
+    }
+    /* a map without BTF: the verifier names the missing BTF, a checked run
+     * of the unverified program stops at the helper */
+    {
+        struct pbpf_runtime *rt0 = NULL;
+        struct pbpf_map *m = NULL;
+        PBPF_OPTS(pbpf_map_create_opts, mo, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+                  .value_size = 16, .max_entries = 1, .name = "nobtf");
+        CHECK(pbpf_runtime_new(NULL, &rt0) == 0 && pbpf_map_create(rt0, &mo, &m) == 0,
+              "map without BTF");
+        const struct pbpf_insn insns[] = NO_BTF_PROG(0);
+        char log[512] = "";
+        PBPF_OPTS(pbpf_verifier_opts, vo, .prog_type = 6, .maps = &m, .map_cnt = 1, .gpl = 1,
+                  .log_buf = log, .log_size = sizeof log);
+        int rc = pbpf_verify(insns, sizeof insns / sizeof insns[0], &vo, NULL);
+        CHECK(rc == -EINVAL && strstr(log, NO_BTF_REASON), "verify: %d %s", rc, log);
+        struct pbpf_prog *p = NULL;
+        PBPF_OPTS(pbpf_prog_opts, po, .mode = PBPF_MODE_CHECKED, .prog_type = 6, .maps = &m,
+                  .map_cnt = 1);
+        rc = pbpf_prog_load(rt0, insns, sizeof insns / sizeof insns[0], &po, &p);
+        CHECK(rc == 0, "checked load: %d", rc);
+        if (!rc) {
+            uint8_t mem[64] = {0};
+            char err[160] = "";
+            PBPF_OPTS(pbpf_run_opts, run, .err_buf = err, .err_size = sizeof err);
+            uint64_t r0 = 0;
+            rc = pbpf_prog_run(p, mem, sizeof mem, &r0, &run);
+            CHECK(rc == -EINVAL && strstr(err, "bpf_timer"), "checked run: %d %s", rc, err);
+        }
+        pbpf_prog_free(p);
+        pbpf_map_free(m);
+        pbpf_runtime_free(rt0);
     }
     /* a runtime with a service thread, freed with timers armed */
     struct pbpf_runtime *rt = NULL;

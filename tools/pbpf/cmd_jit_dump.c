@@ -20,12 +20,16 @@
 
 static void jit_dump_usage(void)
 {
-    printf("Usage: pbpf jit-dump FILE [--prog NAME] [--untrusted] [--blind] [--retpoline] [--hex]\n\n"
+    printf("Usage: pbpf jit-dump FILE [--prog NAME] [--mem-size N] [--untrusted] [--blind]\n"
+           "                     [--retpoline] [--hex]\n\n"
            "Compiles the program(s) in FILE with the JIT and prints, under each eBPF\n"
            "instruction, the native instructions made of it, with their offsets in the\n"
            "code.  FILE is an ELF object (.bpf.o; every program, or the one --prog\n"
-           "names) or raw bytecode, assembly text or a conformance file.\n\n"
+           "names) or raw bytecode, assembly text or a conformance file.  The verifier\n"
+           "must accept the program first, as for every JIT load.\n\n"
            "  --prog NAME     only the program (function) NAME of an ELF object\n"
+           "  --mem-size N    raw programs: the bytes of memory r1 points to (default:\n"
+           "                  the conformance file's memory, else 0)\n"
            "  --untrusted     load as code from an untrusted source (blinds constants)\n"
            "  --blind         compile with constant blinding\n"
            "  --retpoline     compile indirect calls through a retpoline\n"
@@ -171,16 +175,19 @@ out:
 }
 
 static int dump_file(struct dumper *d, struct pbpf_runtime *rt, const char *path, unsigned flags,
-                     int untrusted)
+                     int untrusted, long long mem_size)
 {
     struct cli_input in;
     if (cli_input_load(path, &in))
         return 1;
     char msg[512] = "";
     struct pbpf_prog *prog = NULL;
+    /* the verifier proves r1's accesses against the memory a run gets:
+     * --mem-size, else the conformance file's `-- mem` */
     PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED,
               .jit_flags = flags, .untrusted = untrusted, .log_buf = msg,
-              .log_size = sizeof msg);
+              .log_size = sizeof msg,
+              .mem_size = (uint32_t)(mem_size >= 0 ? (size_t)mem_size : in.mem_len));
     int rc = pbpf_prog_load(rt, in.insns, in.cnt, &po, &prog);
     int status;
     if (rc)
@@ -197,6 +204,7 @@ int cli_cmd_jit_dump(int argc, char **argv)
     const char *path = NULL, *only = NULL, *v;
     unsigned flags = 0;
     int untrusted = 0;
+    long long mem_size = -1;
     struct dumper d = {0};
     for (int i = 1; i < argc; i++) {
         int m;
@@ -208,6 +216,13 @@ int cli_cmd_jit_dump(int argc, char **argv)
             if (m < 0)
                 return 1;
             only = v;
+        } else if ((m = cli_opt(argc, argv, &i, "--mem-size", &v))) {
+            uint64_t n;
+            if (m < 0)
+                return 1;
+            if (cli_parse_u64(v, &n) || n > UINT32_MAX)
+                return cli_error("--mem-size: '%s' is not a size of at most 4 GiB", v);
+            mem_size = (long long)n;
         } else if (!strcmp(argv[i], "--untrusted")) {
             untrusted = 1;
         } else if (!strcmp(argv[i], "--blind")) {
@@ -243,7 +258,7 @@ int cli_cmd_jit_dump(int argc, char **argv)
     d.cs_open = cs_open(CS_ARCH_X86, CS_MODE_64, &d.cs) == CS_ERR_OK;
 #endif
     int status = elf ? dump_object(&d, rt, path, data, len, only, flags, untrusted)
-                     : dump_file(&d, rt, path, flags, untrusted);
+                     : dump_file(&d, rt, path, flags, untrusted, mem_size);
 #ifdef PBPF_HAVE_CAPSTONE
     if (d.cs_open)
         cs_close(&d.cs);

@@ -116,8 +116,9 @@ int cli_cmd_run(int argc, char **argv)
         cli_error("cannot create a runtime: %s", strerror(-rc));
         goto out;
     }
+    /* verified mode: accesses are proven against the memory given */
     PBPF_OPTS(pbpf_prog_opts, popts, .engine = engine, .mode = mode, .log_buf = err,
-              .log_size = sizeof err);
+              .log_size = sizeof err, .mem_size = (uint32_t)mem_len);
     rc = pbpf_prog_load(rt, in.insns, in.cnt, &popts, &prog);
     if (rc) {
         cli_error("%s: cannot load on %s/%s: %s", path, cli_engine_name(engine),
@@ -148,7 +149,7 @@ int cli_cmd_run(int argc, char **argv)
         struct pbpf_prog *counter = prog, *interp = NULL;
         if (engine != PBPF_ENGINE_INTERP) {
             PBPF_OPTS(pbpf_prog_opts, iopts, .engine = PBPF_ENGINE_INTERP, .mode = mode,
-                      .log_buf = err, .log_size = sizeof err);
+                      .log_buf = err, .log_size = sizeof err, .mem_size = (uint32_t)mem_len);
             rc = pbpf_prog_load(rt, in.insns, in.cnt, &iopts, &interp);
             if (rc) {
                 cli_error("%s: cannot load on interp/%s to count: %s", path, cli_mode_name(mode),

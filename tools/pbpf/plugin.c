@@ -98,8 +98,9 @@ int main(int argc, char **argv)
         cli_error("cannot create a runtime: %s", strerror(-rc));
         goto out;
     }
+    /* verified mode: accesses are proven against the memory given */
     PBPF_OPTS(pbpf_prog_opts, popts, .engine = engine, .mode = mode, .log_buf = err,
-              .log_size = sizeof err);
+              .log_size = sizeof err, .mem_size = (uint32_t)mem_len);
     rc = pbpf_prog_load(rt, insns, cnt, &popts, &prog);
     if (rc) {
         cli_error("load: %s", err[0] ? err : strerror(-rc));

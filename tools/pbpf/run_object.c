@@ -465,12 +465,14 @@ int cli_run_object(int argc, char **argv)
         const struct pbpf_insn *insns;
         size_t cnt, map_cnt;
         struct pbpf_map *const *maps;
-        char log[256] = "";
+        char log[1024] = "";
         pbpf_object_prog_xlated(o->obj, (size_t)idx, &insns, &cnt);
         pbpf_object_prog_maps(o->obj, (size_t)idx, &maps, &map_cnt);
         PBPF_OPTS(pbpf_prog_opts, po, .engine = a.engine, .mode = a.mode, .name = p->name,
                   .log_buf = log, .log_size = sizeof log, .maps = maps, .map_cnt = map_cnt,
-                  .prog_type = p->prog_type, .expected_attach_type = p->expected_attach_type);
+                  .prog_type = p->prog_type, .expected_attach_type = p->expected_attach_type,
+                  .license = pbpf_object_license(o->obj), .line_info = p->line_info,
+                  .line_info_cnt = p->line_info_cnt);
         int rc = pbpf_prog_load(o->rt, insns, cnt, &po, &own);
         if (rc)
             return cli_error("%s: cannot load '%s' on %s/%s: %s", a.path, p->name,
