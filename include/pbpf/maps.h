@@ -313,14 +313,41 @@ int pbpf_perf_buf_poll(struct pbpf_perf_buf *const *bufs, size_t n, int timeout_
  * (index past the end), -ENOENT (empty). */
 int pbpf_perf_event_array_get(struct pbpf_map *map, uint32_t index, struct pbpf_perf_buf **out);
 
-/* Pinning (BPF_OBJ_PIN / BPF_OBJ_GET within the process): a pinned path
- * holds a reference on the map until it is unpinned.  pin: 0, -EEXIST
- * (path taken), -EINVAL (empty path or longer than 4095 bytes), -ENOMEM.
- * get_pinned: 0 and a new reference the caller drops with pbpf_map_free(),
- * or -ENOENT.  unpin: 0 or -ENOENT. */
+/* Pinning (BPF_OBJ_PIN / BPF_OBJ_GET within the process): one name space
+ * of paths (like one bpffs mount) for maps, programs and other objects
+ * (the libbpf layer's links); a pinned path holds a reference on its
+ * object until it is unpinned.  The object loader's pinning by name
+ * (pbpf_loader_opts.pin_root_path) uses the same name space.
+ * pin: 0, -EEXIST (path taken, by an object of any kind), -EINVAL (empty
+ * path or longer than 4095 bytes), -ENOMEM.
+ * get_pinned: 0 and a new reference the caller drops (pbpf_map_free(),
+ * pbpf_prog_free()), -ENOENT (nothing pinned there) or -EINVAL (an object
+ * of another kind is).
+ * unpin: 0, -ENOENT, or -EINVAL (another kind: pbpf_map_unpin removes
+ * maps only; pbpf_unpin removes anything, as unlink() on bpffs). */
 int pbpf_map_pin(struct pbpf_map *map, const char *path);
 int pbpf_map_get_pinned(const char *path, struct pbpf_map **out);
 int pbpf_map_unpin(const char *path);
+int pbpf_prog_pin(struct pbpf_prog *prog, const char *path);
+int pbpf_prog_get_pinned(const char *path, struct pbpf_prog **out);
+int pbpf_unpin(const char *path);
+
+/* Other objects: the pin holds a reference taken with ops->get and dropped
+ * with ops->put (which must not pin or unpin); get_pinned finds only
+ * objects pinned with the same ops. */
+struct pbpf_pin_ops {
+    void (*get)(void *obj);
+    void (*put)(void *obj);
+};
+int pbpf_obj_pin(void *obj, const struct pbpf_pin_ops *ops, const char *path);
+int pbpf_obj_get_pinned(const char *path, const struct pbpf_pin_ops *ops, void **out);
+
+/* What is pinned at path: PBPF_PIN_MAP, PBPF_PIN_PROG, PBPF_PIN_OTHER, or
+ * -ENOENT. */
+#define PBPF_PIN_MAP 1
+#define PBPF_PIN_PROG 2
+#define PBPF_PIN_OTHER 3
+int pbpf_pinned_kind(const char *path);
 
 /* Memory mapping (mmap of the map fd): for an ARRAY created with
  * BPF_F_MMAPABLE, the value memory itself (max_entries values, each

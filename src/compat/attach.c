@@ -17,13 +17,21 @@
 #include "bpf/pbpf_attach.h"
 #include "compat/compat.h"
 #include "compat/object.h"
+#include "exec/exec.h"
 
+/* A link holds a reference on its program, and is itself held by its
+ * user (bpf_link__destroy drops that) and by a pin: a pinned link stays
+ * attached when its user destroys it or its object closes, as a pinned
+ * bpf_link does on Linux, until it is unpinned. */
 struct bpf_link {
     struct bpf_link *next;
-    const struct bpf_program *prog; /* NULL once detached */
-    struct pbpf_prog *p;
+    const struct bpf_program *prog; /* NULL once its object closed */
+    struct pbpf_prog *p;            /* NULL once detached */
     uint32_t type;
+    uint32_t refcnt;
     char *target;
+    char *name;     /* the program's, for messages */
+    char *pin_path; /* where bpf_link__pin pinned it */
 };
 
 static pthread_rwlock_t links_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -68,7 +76,9 @@ static struct bpf_link *attach_at(const struct bpf_program *prog, const char *ta
         return compat_err_ptr(-EINVAL);
     struct bpf_link *l = calloc(1, sizeof *l);
     size_t n = strlen(target);
-    if (!l || !(l->target = malloc(n + sizeof "%return"))) {
+    if (!l || !(l->target = malloc(n + sizeof "%return")) || !(l->name = strdup(prog->name))) {
+        if (l)
+            free(l->target);
         free(l);
         return compat_err_ptr(-ENOMEM);
     }
@@ -77,7 +87,9 @@ static struct bpf_link *attach_at(const struct bpf_program *prog, const char *ta
         memcpy(l->target + n, "%return", sizeof "%return");
     l->prog = prog;
     l->p = prog->prog;
+    pbpf_prog_get(l->p);
     l->type = prog->type;
+    l->refcnt = 1;
     pthread_rwlock_wrlock(&links_lock);
     *links_tail = l;
     links_tail = &l->next;
@@ -151,17 +163,96 @@ static void unlink_locked(struct bpf_link *l)
         }
 }
 
+static void link_get(void *obj)
+{
+    struct bpf_link *l = obj;
+    __atomic_add_fetch(&l->refcnt, 1, __ATOMIC_RELAXED);
+}
+
+static void link_put(void *obj)
+{
+    struct bpf_link *l = obj;
+    if (__atomic_sub_fetch(&l->refcnt, 1, __ATOMIC_ACQ_REL))
+        return;
+    pthread_rwlock_wrlock(&links_lock);
+    if (l->p)
+        unlink_locked(l);
+    pthread_rwlock_unlock(&links_lock);
+    pbpf_prog_free(l->p);
+    free(l->target);
+    free(l->name);
+    free(l->pin_path);
+    free(l);
+}
+
+static const struct pbpf_pin_ops link_pin_ops = {link_get, link_put};
+
 int bpf_link__destroy(struct bpf_link *link)
 {
-    if (!link)
-        return 0;
-    pthread_rwlock_wrlock(&links_lock);
-    if (link->prog)
-        unlink_locked(link);
-    pthread_rwlock_unlock(&links_lock);
-    free(link->target);
-    free(link);
+    if (link)
+        link_put(link);
     return 0;
+}
+
+int bpf_link__pin(struct bpf_link *link, const char *path)
+{
+    if (!link || !path)
+        return compat_err(-EINVAL);
+    if (link->pin_path)
+        return compat_err(-EBUSY);
+    char *copy = strdup(path);
+    if (!copy)
+        return compat_err(-ENOMEM);
+    int rc = pbpf_obj_pin(link, &link_pin_ops, path);
+    if (rc) {
+        free(copy);
+        return compat_err(rc);
+    }
+    link->pin_path = copy;
+    return 0;
+}
+
+int bpf_link__unpin(struct bpf_link *link)
+{
+    if (!link || !link->pin_path)
+        return compat_err(-EINVAL);
+    void *there;
+    int rc = pbpf_obj_get_pinned(link->pin_path, &link_pin_ops, &there);
+    if (!rc) {
+        rc = there == link ? pbpf_unpin(link->pin_path) : -ENOENT;
+        link_put(there);
+    }
+    if (rc)
+        return compat_err(rc);
+    free(link->pin_path);
+    link->pin_path = NULL;
+    return 0;
+}
+
+const char *bpf_link__pin_path(const struct bpf_link *link)
+{
+    return link ? link->pin_path : NULL;
+}
+
+struct bpf_link *bpf_link__open(const char *path)
+{
+    void *l;
+    int rc = pbpf_obj_get_pinned(path, &link_pin_ops, &l);
+    if (rc) {
+        compat_print(COMPAT_WARN, "libbpf: failed to open link at %s: %d\n", path ? path : "",
+                     rc);
+        return compat_err_ptr(rc);
+    }
+    return l;
+}
+
+int compat_link_pinned(const char *path)
+{
+    void *l;
+    if (pbpf_obj_get_pinned(path, &link_pin_ops, &l))
+        return 0;
+    link_put(l);
+    return 1;
 }
 
 void compat_links_forget(const struct bpf_program *prog)
@@ -169,9 +260,13 @@ void compat_links_forget(const struct bpf_program *prog)
     pthread_rwlock_wrlock(&links_lock);
     for (struct bpf_link *l = links, *next; l; l = next) {
         next = l->next;
-        if (l->prog == prog) {
+        if (l->prog != prog)
+            continue;
+        l->prog = NULL;
+        if (!l->pin_path) {
+            /* the program goes with its object: detached */
             unlink_locked(l);
-            l->prog = NULL;
+            pbpf_prog_free(l->p);
             l->p = NULL;
         }
     }
@@ -194,7 +289,7 @@ int pbpf_bpf_fire(enum bpf_prog_type prog_type, const char *target, void *ctx, s
         rc = pbpf_prog_run(l->p, ctx, ctx_size, &r0, &ro);
         if (rc) {
             compat_print(COMPAT_WARN, "libbpf: prog '%s': run failed at insn %zu: %s\n",
-                         l->prog->name, ro.err_pc, msg);
+                         l->name, ro.err_pc, msg);
             break;
         }
         ran++;

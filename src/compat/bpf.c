@@ -9,6 +9,7 @@
 #include "bpf/bpf.h"
 #include "bpf/pbpf_attach.h"
 #include "compat/compat.h"
+#include "exec/exec.h"
 #include "pbpf/hooks.h"
 #include "pbpf/maps.h"
 
@@ -221,25 +222,45 @@ int bpf_obj_pin(int fd, const char *pathname)
 {
     int err = 0;
     struct pbpf_map *m = compat_fd_map(fd, &err);
-    if (!m) {
-        if (err == -EINVAL) {
-            compat_print(COMPAT_WARN, "libbpf: fd %d: only maps can be pinned in pbpf\n", fd);
-            err = -EOPNOTSUPP;
-        }
+    if (m)
+        return compat_err(pbpf_map_pin(m, pathname));
+    if (err != -EINVAL)
         return compat_err(err);
-    }
-    return compat_err(pbpf_map_pin(m, pathname));
+    struct pbpf_prog *p = compat_fd_prog(fd, NULL, &err);
+    if (!p)
+        return compat_err(err);
+    return compat_err(pbpf_prog_pin(p, pathname));
 }
 
 int bpf_obj_get(const char *pathname)
 {
-    struct pbpf_map *m;
-    int rc = pbpf_map_get_pinned(pathname, &m);
-    if (rc)
-        return compat_err(rc);
-    int fd = compat_fd_new_map(m);
-    pbpf_map_free(m);
-    return compat_err(fd);
+    int kind = pbpf_pinned_kind(pathname);
+    if (kind == PBPF_PIN_MAP) {
+        struct pbpf_map *m;
+        int rc = pbpf_map_get_pinned(pathname, &m);
+        if (rc)
+            return compat_err(rc);
+        int fd = compat_fd_new_map(m);
+        pbpf_map_free(m);
+        return compat_err(fd);
+    }
+    if (kind == PBPF_PIN_PROG) {
+        struct pbpf_prog *p;
+        int rc = pbpf_prog_get_pinned(pathname, &p);
+        if (rc)
+            return compat_err(rc);
+        /* the handle owns the reference the pin gave */
+        int fd = compat_fd_new_prog(p, p->prog_type, 1);
+        if (fd < 0)
+            pbpf_prog_free(p);
+        return compat_err(fd);
+    }
+    if (kind > 0 && compat_link_pinned(pathname)) {
+        compat_print(COMPAT_WARN, "libbpf: %s: links have no fd in pbpf: open it with "
+                                  "bpf_link__open()\n", pathname);
+        return compat_err(-EOPNOTSUPP);
+    }
+    return compat_err(kind < 0 ? kind : -EINVAL);
 }
 
 /* --- programs ------------------------------------------------------------ */

@@ -35,6 +35,9 @@ struct pbpf_prog *compat_fd_prog(int fd, uint32_t *prog_type, int *err);
  * handles it made; the user may have closed and reused the number). */
 void compat_fd_release(int fd, const void *ptr);
 
+/* Whether a link (attach.c) is pinned at path. */
+int compat_link_pinned(const char *path);
+
 /* --- errors and messages ------------------------------------------------- */
 
 /* libbpf's convention: negative errno returned and errno set. */

@@ -671,6 +671,36 @@ const void *bpf_map__initial_value(struct bpf_map *map, size_t *psize)
     return map->mmaped;
 }
 
+int bpf_program__pin(struct bpf_program *prog, const char *path)
+{
+    if (!prog || !path)
+        return compat_err(-EINVAL);
+    if (!prog->prog) {
+        compat_print(COMPAT_WARN, "libbpf: prog '%s': can't pin program that wasn't loaded\n",
+                     prog->name);
+        return compat_err(-EINVAL);
+    }
+    return compat_err(pbpf_prog_pin(prog->prog, path));
+}
+
+int bpf_program__unpin(struct bpf_program *prog, const char *path)
+{
+    if (!prog || !path)
+        return compat_err(-EINVAL);
+    if (!prog->prog) {
+        compat_print(COMPAT_WARN, "libbpf: prog '%s': can't unpin program that wasn't loaded\n",
+                     prog->name);
+        return compat_err(-EINVAL);
+    }
+    /* libbpf unlinks the path: whatever a program pinned there */
+    struct pbpf_prog *p;
+    int rc = pbpf_prog_get_pinned(path, &p);
+    if (rc)
+        return compat_err(rc);
+    pbpf_prog_free(p);
+    return compat_err(pbpf_unpin(path));
+}
+
 int bpf_map__pin(struct bpf_map *map, const char *path)
 {
     if (!map || !path)

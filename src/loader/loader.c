@@ -446,84 +446,16 @@ static int def_matches(const struct pbpf_map *m, const struct pbpf_object_map *d
            m->max_entries == d->max_entries && m->map_flags == d->map_flags;
 }
 
-/* Maps pinned by name: one name space per process, like a bpffs mount
- * shared by the programs of a host; entries hold a reference.  (A
- * Linux-compatible pin registry with bpf_obj_pin/get semantics would
- * replace this; it serves the loader's LIBBPF_PIN_BY_NAME.) */
-struct pin {
-    char path[288];
-    struct pbpf_map *map;
-};
-static struct pin *pins;
-static size_t pin_cnt, pin_cap;
-static int pin_lock;
+/* Maps pinned by name live in the process's pin name space (pbpf_map_pin,
+ * src/maps/pin.c), where bpf_obj_get and `pbpf map ... pinned` find them,
+ * as they find maps that libbpf pins on a bpffs mount. */
+int pbpf_loader_unpin(const char *path) { return pbpf_map_unpin(path); }
 
-static void pins_lock(void)
+struct pbpf_map *pbpf_loader_pinned(const char *path)
 {
-    while (__atomic_exchange_n(&pin_lock, 1, __ATOMIC_ACQUIRE))
-        pbpf_thread_yield();
+    struct pbpf_map *m;
+    return pbpf_map_get_pinned(path, &m) ? NULL : m;
 }
-static void pins_unlock(void) { __atomic_store_n(&pin_lock, 0, __ATOMIC_RELEASE); }
-
-static struct pbpf_map *pin_get(const char *path)
-{
-    struct pbpf_map *m = NULL;
-    pins_lock();
-    for (size_t i = 0; i < pin_cnt; i++)
-        if (strcmp(pins[i].path, path) == 0) {
-            m = pins[i].map;
-            pbpf_map_get(m);
-            break;
-        }
-    pins_unlock();
-    return m;
-}
-
-static int pin_add(const char *path, struct pbpf_map *m)
-{
-    int rc = 0;
-    pins_lock();
-    for (size_t i = 0; i < pin_cnt; i++)
-        if (strcmp(pins[i].path, path) == 0) {
-            rc = -EEXIST;
-            goto out;
-        }
-    if (pin_cnt == pin_cap) {
-        size_t cap = pin_cap ? pin_cap * 2 : 8;
-        struct pin *np = pbpf_realloc(pins, cap * sizeof *np);
-        if (!np) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        pins = np;
-        pin_cap = cap;
-    }
-    snprintf(pins[pin_cnt].path, sizeof pins[pin_cnt].path, "%s", path);
-    pbpf_map_get(m);
-    pins[pin_cnt++].map = m;
-out:
-    pins_unlock();
-    return rc;
-}
-
-int pbpf_loader_unpin(const char *path)
-{
-    struct pbpf_map *m = NULL;
-    pins_lock();
-    for (size_t i = 0; i < pin_cnt; i++)
-        if (strcmp(pins[i].path, path) == 0) {
-            m = pins[i].map;
-            pins[i] = pins[--pin_cnt];
-            break;
-        }
-    pins_unlock();
-    if (!m)
-        return -ENOENT;
-    pbpf_map_free(m);
-    return 0;
-}
-
-struct pbpf_map *pbpf_loader_pinned(const char *path) { return pin_get(path); }
 
 static int map_pinned_by_name(const struct pbpf_object_map *d)
 {
@@ -821,8 +753,12 @@ static int create_map(struct ld *l, size_t idx)
     }
     if (pinned) {
         snprintf(path, sizeof path, "%s/%s", l->pin_root, d->name);
-        struct pbpf_map *m = pin_get(path);
-        if (m) {
+        struct pbpf_map *m;
+        rc = pbpf_map_get_pinned(path, &m);
+        if (rc == -EINVAL)
+            return ld_err(l->log, l->log_size, rc, "map '%s': %s is pinned, but not as a map",
+                          d->name, path);
+        if (!rc) {
             if (!def_matches(m, d) || m->slots != l->rt->slots) {
                 pbpf_map_free(m);
                 return ld_err(l->log, l->log_size, -EINVAL,
@@ -867,7 +803,7 @@ static int create_map(struct ld *l, size_t idx)
         }
     }
     if (pinned) {
-        rc = pin_add(path, lm->map);
+        rc = pbpf_map_pin(lm->map, path);
         if (rc)
             return ld_err(l->log, l->log_size, rc, "map '%s': cannot pin at %s: %s", d->name,
                           path, strerror(-rc));

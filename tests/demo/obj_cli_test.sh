@@ -125,6 +125,28 @@ PY
 else
     bad "batch: exit $?: $(cat "$T/err")"
 fi
+# programs pin into the same name space as maps
+cat >"$T/b5" <<B
+prog pin $LM /demo/p
+prog show pinned /demo/p --json
+map pin $LM legacy_hash /demo/h5
+B
+checks=$((checks + 1))
+if "$PBPF" batch "$T/b5" >"$T/out" 2>"$T/err"; then
+    python3 - "$T/out" <<'PY' || bad "batch: prog pin: $(cat "$T/out")"
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+assert d['pinned'] == '/demo/p' and d['type'] == 'socket_filter' and d['insns'] > 0, d
+PY
+else
+    bad "batch: prog pin: exit $?: $(cat "$T/err")"
+fi
+printf 'prog pin %s /demo/p\nmap pin %s legacy_hash /demo/p\n' "$LM" "$LM" >"$T/b6"
+fail "batch: map pinned where a program is" "something is pinned there" "$PBPF" batch "$T/b6"
+printf 'map pin %s legacy_hash /demo/m\nprog show pinned /demo/m\n' "$LM" >"$T/b7"
+fail "batch: a map is no program" "'/demo/m' is pinned, but not as a program" "$PBPF" batch "$T/b7"
+fail "prog: pinned outside a batch" "no program pinned at '/x'" "$PBPF" prog show pinned /x
+fail "prog: pin without path" "missing pin path" "$PBPF" prog pin "$LM"
 printf 'map dump %s legacy_hash\nmap frob\n' "$LM" >"$T/b2"
 checks=$((checks + 1))
 "$PBPF" batch "$T/b2" >"$T/out" 2>"$T/err"; rc=$?

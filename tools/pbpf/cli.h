@@ -73,6 +73,39 @@ const char *cli_mode_name(enum pbpf_mode m);
 /* Complains about an argument the command does not know; returns 1. */
 int cli_bad_arg(const char *arg);
 
+/* A command's arguments, parsed in order: `--help`/`-h` anywhere shows
+ * the usage; a flag sets *flag; an option with a value (`--name V` or
+ * `--name=V`) stores it in *value and, with check, is checked or converted
+ * on the spot (check returns 0, or 1 after printing why); any other word
+ * starting with '-' is an unknown option; the rest go to positional, which
+ * returns 0 to take the word or non-zero for an unexpected argument.
+ * Errors are reported at the first argument that is wrong. */
+struct cli_optspec {
+    const char *name;
+    int *flag;          /* a flag: set to 1 */
+    const char **value; /* an option with a value */
+    int (*check)(const char *value, void *arg);
+    void *arg;
+};
+/* 0: parsed; 1: an error was printed (the command fails); 2: the usage
+ * was printed (the command succeeds). */
+int cli_parse_args(int argc, char **argv, const struct cli_optspec *opts, size_t nopts,
+                   int (*positional)(void *ctx, const char *word), void *ctx,
+                   void (*usage)(void));
+/* A positional taker for cli_parse_args (ctx: struct cli_slots): each word
+ * goes to the first of the n slots still NULL; one too many is unexpected. */
+struct cli_slots {
+    const char **slot[4];
+    size_t n;
+};
+int cli_take_slot(void *ctx, const char *word);
+
+/* Reads a whole file, printing "cannot read 'PATH': reason" on failure
+ * (returns 1). */
+int cli_read_file_or_fail(const char *path, char **data, size_t *len);
+/* Whether data starts with the ELF magic. */
+int cli_data_is_elf(const void *data, size_t len);
+
 /* Writes s as a JSON string literal. */
 void cli_json_string(FILE *f, const char *s);
 

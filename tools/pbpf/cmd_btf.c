@@ -584,30 +584,16 @@ static int dump_c(const struct pbpf_btf *b)
 
 int cli_cmd_btf(int argc, char **argv)
 {
-    const char *verb = NULL, *path = NULL, *format = "raw", *v;
+    const char *verb = NULL, *path = NULL, *format = "raw";
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if (cli_is_help(argv[i])) {
-            btf_usage();
-            return 0;
-        }
-        if ((m = cli_opt(argc, argv, &i, "--format", &v))) {
-            if (m < 0)
-                return 1;
-            format = v;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (argv[i][0] == '-') {
-            return cli_bad_arg(argv[i]);
-        } else if (!verb) {
-            verb = argv[i];
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            return cli_bad_arg(argv[i]);
-        }
-    }
+    const struct cli_optspec opts[] = {
+        {"--format", NULL, &format, NULL, NULL},
+        {"--json", &json, NULL, NULL, NULL},
+    };
+    struct cli_slots pos = {{&verb, &path}, 2};
+    int pr = cli_parse_args(argc, argv, opts, 2, cli_take_slot, &pos, btf_usage);
+    if (pr)
+        return pr == 2 ? 0 : 1;
     if (!verb)
         return cli_error("missing verb: dump (see 'pbpf btf --help')");
     if (strcmp(verb, "dump"))
@@ -622,17 +608,17 @@ int cli_cmd_btf(int argc, char **argv)
 
     struct pbpf_btf *own = NULL;
     const struct pbpf_btf *b;
-    if (cli_is_elf(path)) {
+    char *data;
+    size_t len;
+    if (cli_read_file_or_fail(path, &data, &len))
+        return 1;
+    if (cli_data_is_elf(data, len)) {
         /* the object's .BTF as parsed by the object reader; the object is
          * not loaded (BTF is there to read, whatever its programs need) */
-        char *data, log[256] = "";
-        size_t len;
-        int rc = cli_read_file(path, &data, &len);
-        if (rc)
-            return cli_error("cannot read '%s': %s", path, strerror(-rc));
+        char log[256] = "";
         struct pbpf_object *obj;
         PBPF_OPTS(pbpf_object_opts, oo, .log_buf = log, .log_size = sizeof log);
-        rc = pbpf_object_open_mem(data, len, &oo, &obj);
+        int rc = pbpf_object_open_mem(data, len, &oo, &obj);
         free(data);
         if (rc)
             return cli_error("%s: not a BPF object: %s", path, log[0] ? log : strerror(-rc));
@@ -647,12 +633,8 @@ int cli_cmd_btf(int argc, char **argv)
         obj->btf_ext = NULL;
         pbpf_object_close(obj);
     } else {
-        char *data, err[256] = "";
-        size_t len;
-        int rc = cli_read_file(path, &data, &len);
-        if (rc)
-            return cli_error("cannot read '%s': %s", path, strerror(-rc));
-        rc = pbpf_btf_parse(data, len, &own, err, sizeof err);
+        char err[256] = "";
+        int rc = pbpf_btf_parse(data, len, &own, err, sizeof err);
         free(data);
         if (rc)
             return cli_error("%s: %s", path, err[0] ? err : strerror(-rc));

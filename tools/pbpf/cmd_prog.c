@@ -1,7 +1,9 @@
 /* pbpf prog: the programs of an ELF object, bpftool-style.
  *   prog list|show OBJ [--prog NAME] [--json]
+ *   prog show pinned PATH [--json]
  *   prog dump xlated OBJ [--prog NAME] [--json]
- *   prog dump jited OBJ [--prog NAME]   (pbpf jit-dump's output) */
+ *   prog dump jited OBJ [--prog NAME]   (pbpf jit-dump's output)
+ *   prog pin OBJ [--prog NAME] PATH */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -9,14 +11,17 @@
 
 #include "cli.h"
 #include "elf/elf.h"
+#include "exec/exec.h"
 #include "isa/insn.h"
 #include "objcli.h"
 
 static void prog_usage(void)
 {
     printf("Usage: pbpf prog { list | show } OBJ [--prog NAME] [--json]\n"
+           "       pbpf prog show pinned PATH [--json]\n"
            "       pbpf prog dump xlated OBJ [--prog NAME] [--json]\n"
-           "       pbpf prog dump jited OBJ [--prog NAME]\n\n"
+           "       pbpf prog dump jited OBJ [--prog NAME]\n"
+           "       pbpf prog pin OBJ [--prog NAME] PATH\n\n"
            "OBJ is an ELF object built by `clang -target bpf` (e.g. x.bpf.o); it is opened\n"
            "and loaded (maps created, programs relocated) as a loader would.\n\n"
            "  list, show     every program (or the one named by --prog): name, section,\n"
@@ -26,6 +31,10 @@ static void prog_usage(void)
            "                 source lines from .BTF.ext\n"
            "  dump jited     the JIT's native code under each instruction (the same as\n"
            "                 `pbpf jit-dump OBJ --prog NAME`)\n"
+           "  pin            pins the loaded program at PATH (bpftool's prog pin): it stays\n"
+           "                 reachable as `pinned PATH` until the process ends, so pin and\n"
+           "                 use it in one `pbpf batch`\n"
+           "  show pinned    the program pinned at PATH: type, instructions, engine\n"
            "  --json         one JSON document on stdout (list, show, dump xlated)\n");
 }
 
@@ -210,39 +219,111 @@ static int prog_dump_xlated(struct cli_obj *o, const char *only, int json)
     return 0;
 }
 
+/* `prog show pinned PATH`: what pbpf_prog knows of a pinned program */
+static int prog_show_pinned(const char *pin, int json)
+{
+    struct pbpf_prog *p;
+    int rc = pbpf_prog_get_pinned(pin, &p);
+    if (rc == -EINVAL)
+        return cli_error("'%s' is pinned, but not as a program", pin);
+    if (rc)
+        return cli_error("no program pinned at '%s' in this process (pins last as long as the "
+                         "process: pin and use them in one 'pbpf batch')",
+                         pin);
+    const char *type = pbpf_prog_type_name(p->prog_type);
+    const char *engine = pbpf_prog_engine(p) == PBPF_ENGINE_JIT ? "jit" : "interpreter";
+    const char *mode = pbpf_prog_mode(p) == PBPF_MODE_VERIFIED ? "verified" : "checked";
+    if (json) {
+        printf("{\"pinned\":");
+        cli_json_string(stdout, pin);
+        printf(",\"type\":");
+        cli_json_string(stdout, type ? type : "unknown");
+        printf(",\"insns\":%zu,\"engine\":\"%s\",\"mode\":\"%s\"}\n", pbpf_prog_insn_cnt(p),
+               engine, mode);
+    } else {
+        printf("pinned %s: %s, %zu insns, %s (%s)\n", pin, type ? type : "unknown",
+               pbpf_prog_insn_cnt(p), engine, mode);
+    }
+    pbpf_prog_free(p);
+    return 0;
+}
+
+/* `prog pin OBJ [--prog NAME] PATH` */
+static int prog_pin(const char *path, const char *name, const char *pin)
+{
+    struct cli_obj *o;
+    if (cli_obj_get(path, &o))
+        return 1;
+    int idx = cli_obj_find_prog(o, name);
+    if (idx < 0)
+        return 1;
+    struct pbpf_prog *p = pbpf_object_prog_handle(o->obj, (size_t)idx);
+    if (!p)
+        return cli_error("%s: program '%s' was not loaded", path,
+                         pbpf_object_prog(o->obj, (size_t)idx)->name);
+    int rc = pbpf_prog_pin(p, pin);
+    if (rc)
+        return cli_error("cannot pin at '%s': %s", pin,
+                         rc == -EEXIST ? "something is pinned there" : strerror(-rc));
+    return 0;
+}
+
+struct prog_args {
+    const char *verb, *what, *path, *extra;
+};
+
+/* VERB [what, for dump] OBJ [PATH, for pin and `show pinned PATH`] */
+static int prog_positional(void *ctx, const char *w)
+{
+    struct prog_args *a = ctx;
+    if (!a->verb)
+        a->verb = w;
+    else if (!strcmp(a->verb, "dump") && !a->what)
+        a->what = w;
+    else if (!a->path)
+        a->path = w;
+    else if (!a->extra && (!strcmp(a->verb, "pin") || !strcmp(a->path, "pinned")))
+        a->extra = w;
+    else
+        return 1;
+    return 0;
+}
+
 int cli_cmd_prog(int argc, char **argv)
 {
-    const char *verb = NULL, *what = NULL, *path = NULL, *name = NULL, *v;
+    const char *name = NULL;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if (cli_is_help(argv[i])) {
-            prog_usage();
-            return 0;
-        }
-        if ((m = cli_opt(argc, argv, &i, "--prog", &v))) {
-            if (m < 0)
-                return 1;
-            name = v;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (argv[i][0] == '-') {
-            return cli_bad_arg(argv[i]);
-        } else if (!verb) {
-            verb = argv[i];
-        } else if (!strcmp(verb, "dump") && !what) {
-            what = argv[i];
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            return cli_bad_arg(argv[i]);
-        }
-    }
+    struct prog_args a = {0};
+    const struct cli_optspec opts[] = {
+        {"--prog", NULL, &name, NULL, NULL},
+        {"--json", &json, NULL, NULL, NULL},
+    };
+    int pr = cli_parse_args(argc, argv, opts, 2, prog_positional, &a, prog_usage);
+    if (pr)
+        return pr == 2 ? 0 : 1;
+    const char *verb = a.verb, *what = a.what, *path = a.path, *extra = a.extra;
     if (!verb)
-        return cli_error("missing verb: list, show or dump (see 'pbpf prog --help')");
+        return cli_error("missing verb: list, show, dump or pin (see 'pbpf prog --help')");
+    if (!strcmp(verb, "pin")) {
+        if (!path)
+            return cli_error("missing object file (see 'pbpf prog --help')");
+        if (!extra)
+            return cli_error("missing pin path");
+        return prog_pin(path, name, extra);
+    }
     int is_list = !strcmp(verb, "list") || !strcmp(verb, "show");
     if (!is_list && strcmp(verb, "dump"))
-        return cli_error("unknown verb '%s' (expected list, show or dump)", verb);
+        return cli_error("unknown verb '%s' (expected list, show, dump or pin)", verb);
+    if (is_list && path && !strcmp(path, "pinned")) {
+        if (!extra)
+            return cli_error("missing path after 'pinned'");
+        if (name)
+            return cli_bad_arg("--prog");
+        int rc = prog_show_pinned(extra, json);
+        if (!rc && fflush(stdout))
+            return cli_error("cannot write the output");
+        return rc;
+    }
     if (!is_list) {
         if (!what)
             return cli_error("missing what to dump: xlated");

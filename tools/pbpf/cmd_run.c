@@ -43,48 +43,59 @@ static const char *run_file_arg(int argc, char **argv)
     return NULL;
 }
 
+struct run_args {
+    enum pbpf_engine engine;
+    enum pbpf_mode mode;
+    int mode_given;
+    uint64_t repeat;
+};
+
+static int check_engine(const char *v, void *arg)
+{
+    return cli_parse_engine(v, &((struct run_args *)arg)->engine) ? 1 : 0;
+}
+
+static int check_mode(const char *v, void *arg)
+{
+    struct run_args *a = arg;
+    if (cli_parse_mode(v, &a->mode))
+        return 1;
+    a->mode_given = 1;
+    return 0;
+}
+
+static int check_repeat(const char *v, void *arg)
+{
+    struct run_args *a = arg;
+    if (cli_parse_u64(v, &a->repeat) || a->repeat == 0)
+        return cli_error("--repeat needs a positive count, not '%s'", v);
+    return 0;
+}
+
 int cli_cmd_run(int argc, char **argv)
 {
     const char *path = NULL, *mem_hex = NULL, *v;
-    enum pbpf_engine engine = PBPF_ENGINE_INTERP;
-    enum pbpf_mode mode = PBPF_MODE_CHECKED;
-    int mode_given = 0, stats = 0, json = 0;
-    uint64_t repeat = 1;
+    int stats = 0, json = 0;
     const char *file = run_file_arg(argc, argv);
     if (file && cli_is_elf(file))
         return cli_run_object(argc, argv);
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if (cli_is_help(argv[i])) {
-            run_usage();
-            return 0;
-        }
-        if ((m = cli_opt(argc, argv, &i, "--mem", &v))) {
-            if (m < 0)
-                return 1;
-            mem_hex = v;
-        } else if ((m = cli_opt(argc, argv, &i, "--engine", &v))) {
-            if (m < 0 || cli_parse_engine(v, &engine))
-                return 1;
-        } else if ((m = cli_opt(argc, argv, &i, "--mode", &v))) {
-            if (m < 0 || cli_parse_mode(v, &mode))
-                return 1;
-            mode_given = 1;
-        } else if ((m = cli_opt(argc, argv, &i, "--repeat", &v))) {
-            if (m < 0)
-                return 1;
-            if (cli_parse_u64(v, &repeat) || repeat == 0)
-                return cli_error("--repeat needs a positive count, not '%s'", v);
-        } else if (!strcmp(argv[i], "--stats")) {
-            stats = 1;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (argv[i][0] == '-' || path) {
-            return cli_bad_arg(argv[i]);
-        } else {
-            path = argv[i];
-        }
-    }
+    struct run_args a = {PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, 0, 1};
+    const struct cli_optspec opts[] = {
+        {"--mem", NULL, &mem_hex, NULL, NULL},
+        {"--engine", NULL, &v, check_engine, &a},
+        {"--mode", NULL, &v, check_mode, &a},
+        {"--repeat", NULL, &v, check_repeat, &a},
+        {"--stats", &stats, NULL, NULL, NULL},
+        {"--json", &json, NULL, NULL, NULL},
+    };
+    struct cli_slots pos = {{&path}, 1};
+    int pr = cli_parse_args(argc, argv, opts, 6, cli_take_slot, &pos, run_usage);
+    if (pr)
+        return pr == 2 ? 0 : 1;
+    enum pbpf_engine engine = a.engine;
+    enum pbpf_mode mode = a.mode;
+    int mode_given = a.mode_given;
+    uint64_t repeat = a.repeat;
     if (!path)
         return cli_error("missing program file (see 'pbpf run --help')");
     /* The JIT runs verified code only; asking for it implies that mode. */

@@ -187,57 +187,66 @@ static void print_json(const struct vresult *r, int first)
 
 #define VERIFY_LOG_SIZE (16u << 20)
 
+struct verify_args {
+    uint32_t type;
+    int type_given, log_level, mem_given;
+    uint64_t mem_size;
+};
+
+static int check_type(const char *v, void *arg)
+{
+    struct verify_args *a = arg;
+    if (vload_prog_type_by_name(v, &a->type))
+        return cli_error("unknown program type '%s'", v);
+    a->type_given = 1;
+    return 0;
+}
+
+static int check_log_level(const char *v, void *arg)
+{
+    struct verify_args *a = arg;
+    if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
+        return cli_error("--log-level takes 0, 1 or 2, not '%s'", v);
+    a->log_level = v[0] - '0';
+    return 0;
+}
+
+static int check_mem_size(const char *v, void *arg)
+{
+    struct verify_args *a = arg;
+    if (cli_parse_u64(v, &a->mem_size) || a->mem_size > UINT32_MAX)
+        return cli_error("--mem-size needs a byte count, not '%s'", v);
+    a->mem_given = 1;
+    return 0;
+}
+
 int cli_cmd_verify(int argc, char **argv)
 {
     const char *path = NULL, *prog_name = NULL, *v;
-    uint32_t type = 0;
-    int type_given = 0, json = 0, log_level = 1;
-    uint64_t mem_size = 0;
-    int mem_given = 0;
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if (cli_is_help(argv[i])) {
-            verify_usage();
-            return 0;
-        }
-        if ((m = cli_opt(argc, argv, &i, "--prog", &v))) {
-            if (m < 0)
-                return 1;
-            prog_name = v;
-        } else if ((m = cli_opt(argc, argv, &i, "--type", &v))) {
-            if (m < 0)
-                return 1;
-            if (vload_prog_type_by_name(v, &type))
-                return cli_error("unknown program type '%s'", v);
-            type_given = 1;
-        } else if ((m = cli_opt(argc, argv, &i, "--log-level", &v))) {
-            if (m < 0)
-                return 1;
-            if (strlen(v) != 1 || v[0] < '0' || v[0] > '2')
-                return cli_error("--log-level takes 0, 1 or 2, not '%s'", v);
-            log_level = v[0] - '0';
-        } else if ((m = cli_opt(argc, argv, &i, "--mem-size", &v))) {
-            if (m < 0)
-                return 1;
-            if (cli_parse_u64(v, &mem_size) || mem_size > UINT32_MAX)
-                return cli_error("--mem-size needs a byte count, not '%s'", v);
-            mem_given = 1;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (argv[i][0] == '-' || path) {
-            return cli_bad_arg(argv[i]);
-        } else {
-            path = argv[i];
-        }
-    }
+    int json = 0;
+    struct verify_args a = {.log_level = 1};
+    const struct cli_optspec opts[] = {
+        {"--prog", NULL, &prog_name, NULL, NULL},
+        {"--type", NULL, &v, check_type, &a},
+        {"--log-level", NULL, &v, check_log_level, &a},
+        {"--mem-size", NULL, &v, check_mem_size, &a},
+        {"--json", &json, NULL, NULL, NULL},
+    };
+    struct cli_slots pos = {{&path}, 1};
+    int pr = cli_parse_args(argc, argv, opts, 5, cli_take_slot, &pos, verify_usage);
+    if (pr)
+        return pr == 2 ? 0 : 1;
+    uint32_t type = a.type;
+    int type_given = a.type_given, log_level = a.log_level, mem_given = a.mem_given;
+    uint64_t mem_size = a.mem_size;
     if (!path)
         return cli_error("missing object file (see 'pbpf verify --help')");
 
     char *data;
     size_t len;
-    int rc = cli_read_file(path, &data, &len);
-    if (rc)
-        return cli_error("cannot read '%s': %s", path, strerror(-rc));
+    if (cli_read_file_or_fail(path, &data, &len))
+        return 1;
+    int rc;
     char *log = malloc(VERIFY_LOG_SIZE);
     struct pbpf_runtime *rt = NULL;
     if (!log || pbpf_runtime_new(NULL, &rt)) {
@@ -247,7 +256,7 @@ int cli_cmd_verify(int argc, char **argv)
     }
     int status = 0, shown = 0;
     char msg[512];
-    if (len < 4 || memcmp(data, "\177ELF", 4)) {
+    if (!cli_data_is_elf(data, len)) {
         /* one program in a form `pbpf run` reads: type 0 unless --type */
         free(data);
         data = NULL;

@@ -277,6 +277,64 @@ const char *cli_mode_name(enum pbpf_mode m)
     return m == PBPF_MODE_VERIFIED ? "verified" : "checked";
 }
 
+int cli_parse_args(int argc, char **argv, const struct cli_optspec *opts, size_t nopts,
+                   int (*positional)(void *ctx, const char *word), void *ctx,
+                   void (*usage)(void))
+{
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            usage();
+            return 2;
+        }
+        size_t k = 0;
+        int m = 0;
+        const char *v = NULL;
+        for (; k < nopts; k++) {
+            if (opts[k].value ? (m = cli_opt(argc, argv, &i, opts[k].name, &v)) != 0
+                              : !strcmp(argv[i], opts[k].name))
+                break;
+        }
+        if (k < nopts) {
+            if (!opts[k].value) {
+                *opts[k].flag = 1;
+                continue;
+            }
+            if (m < 0)
+                return 1;
+            *opts[k].value = v;
+            if (opts[k].check && opts[k].check(v, opts[k].arg))
+                return 1;
+        } else if (argv[i][0] == '-' || positional(ctx, argv[i])) {
+            return cli_bad_arg(argv[i]);
+        }
+    }
+    return 0;
+}
+
+int cli_take_slot(void *ctx, const char *word)
+{
+    struct cli_slots *s = ctx;
+    for (size_t k = 0; k < s->n; k++)
+        if (!*s->slot[k]) {
+            *s->slot[k] = word;
+            return 0;
+        }
+    return 1;
+}
+
+int cli_read_file_or_fail(const char *path, char **data, size_t *len)
+{
+    int rc = cli_read_file(path, data, len);
+    if (rc)
+        return cli_error("cannot read '%s': %s", path, strerror(-rc));
+    return 0;
+}
+
+int cli_data_is_elf(const void *data, size_t len)
+{
+    return len >= 4 && !memcmp(data, "\177ELF", 4);
+}
+
 int cli_bad_arg(const char *arg)
 {
     const char *what = arg[0] == '-' && arg[1] ? "unknown option" : "unexpected argument";

@@ -102,8 +102,10 @@ LIBBPF_API int bpf_map_lookup_and_delete_batch(int fd, void *in_batch, void *out
 LIBBPF_API int bpf_map_update_batch(int fd, const void *keys, const void *values, __u32 *count,
                                     const struct bpf_map_batch_opts *opts);
 
-/* Pins a map in the process's pin name space (paths are names, no file is
- * created); programs and links cannot be pinned (-EOPNOTSUPP). */
+/* Pins a map or a program in the process's pin name space (paths are
+ * names, no file is created; maps, programs and links share it).
+ * bpf_obj_get gives a new handle on a pinned map or program; a pinned
+ * link has no handle (-EOPNOTSUPP): bpf_link__open() opens it. */
 LIBBPF_API int bpf_obj_pin(int fd, const char *pathname);
 LIBBPF_API int bpf_obj_get(const char *pathname);
 

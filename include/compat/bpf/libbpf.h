@@ -142,6 +142,10 @@ LIBBPF_API int bpf_program__set_autoload(struct bpf_program *prog, bool autoload
 LIBBPF_API const struct bpf_insn *bpf_program__insns(const struct bpf_program *prog);
 LIBBPF_API size_t bpf_program__insn_cnt(const struct bpf_program *prog);
 LIBBPF_API int bpf_program__fd(const struct bpf_program *prog);
+/* Pins the loaded program (the pin keeps it after its object closes);
+ * unpin removes the program pinned at path. */
+LIBBPF_API int bpf_program__pin(struct bpf_program *prog, const char *path);
+LIBBPF_API int bpf_program__unpin(struct bpf_program *prog, const char *path);
 LIBBPF_API enum bpf_prog_type bpf_program__type(const struct bpf_program *prog);
 LIBBPF_API int bpf_program__set_type(struct bpf_program *prog, enum bpf_prog_type type);
 LIBBPF_API enum bpf_attach_type
@@ -167,6 +171,13 @@ LIBBPF_API struct bpf_link *bpf_program__attach_raw_tracepoint(const struct bpf_
 LIBBPF_API struct bpf_link *bpf_program__attach_kprobe(const struct bpf_program *prog,
                                                        bool retprobe, const char *func_name);
 LIBBPF_API int bpf_link__destroy(struct bpf_link *link);
+/* Pinning a link keeps it attached after bpf_link__destroy and after its
+ * object closes, until bpf_link__unpin; bpf_link__open gives the pinned
+ * link itself with a reference of its own (destroy it as any link). */
+LIBBPF_API int bpf_link__pin(struct bpf_link *link, const char *path);
+LIBBPF_API int bpf_link__unpin(struct bpf_link *link);
+LIBBPF_API const char *bpf_link__pin_path(const struct bpf_link *link);
+LIBBPF_API struct bpf_link *bpf_link__open(const char *path);
 
 LIBBPF_API int bpf_map__fd(const struct bpf_map *map);
 /* Before load: use the map behind fd instead of creating one (type, sizes,
