@@ -26,6 +26,10 @@ sanitize: deps
 	cmake -S . -B build-sanitize -DPBPF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang $(CMAKE_FLAGS)
 	cmake --build build-sanitize -j $(JOBS)
 	cd build-sanitize && ctest --output-on-failure -j $(JOBS) -LE nosan
+	# ThreadSanitizer: only the multi-threaded tests (label tsan)
+	cmake -S . -B build-tsan -DPBPF_TSAN=ON -DPBPF_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang $(CMAKE_FLAGS)
+	cmake --build build-tsan -j $(JOBS) --target pbpf_tsan_tests
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L tsan
 
 bench: deps
 	cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
@@ -45,4 +49,4 @@ fuzz: deps
 	cd build-fuzz && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 clean:
-	rm -rf $(BUILD) build-sanitize build-bench build-fuzz build-win64 build-aarch64
+	rm -rf $(BUILD) build-sanitize build-tsan build-bench build-fuzz build-win64 build-aarch64

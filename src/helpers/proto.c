@@ -47,6 +47,13 @@ static int is_skb_type(uint32_t t)
     }
 }
 
+static int is_tc_type(uint32_t t) { return t == PT_SCHED_CLS || t == PT_SCHED_ACT; }
+
+static int is_lwt_type(uint32_t t)
+{
+    return t == PT_LWT_IN || t == PT_LWT_OUT || t == PT_LWT_XMIT || t == PT_LWT_SEG6LOCAL;
+}
+
 static int is_tracing_type(uint32_t t)
 {
     return t == PT_KPROBE || t == PT_TRACEPOINT || t == PT_PERF_EVENT ||
@@ -67,7 +74,7 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
     case PBPF_SCOPE_SKB:
         return is_skb_type(prog_type);
     case PBPF_SCOPE_TC:
-        return prog_type == PT_SCHED_CLS || prog_type == PT_SCHED_ACT;
+        return is_tc_type(prog_type);
     case PBPF_SCOPE_XDP:
         return prog_type == PT_XDP;
     case PBPF_SCOPE_TRACING:
@@ -75,7 +82,16 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
     case PBPF_SCOPE_NOT_TRACING:
         return !is_tracing_type(prog_type);
     case PBPF_SCOPE_TC_XMIT:
-        return prog_type == PT_SCHED_CLS || prog_type == PT_SCHED_ACT || prog_type == PT_LWT_XMIT;
+        return is_tc_type(prog_type) || prog_type == PT_LWT_XMIT;
+    case PBPF_SCOPE_TC_XMIT_XDP:
+        return is_tc_type(prog_type) || prog_type == PT_LWT_XMIT || prog_type == PT_XDP;
+    case PBPF_SCOPE_TC_LWT:
+        return is_tc_type(prog_type) || is_lwt_type(prog_type);
+    case PBPF_SCOPE_TC_LWT_XDP:
+        return is_tc_type(prog_type) || is_lwt_type(prog_type) || prog_type == PT_XDP;
+    case PBPF_SCOPE_TC_FILTER:
+        return is_tc_type(prog_type) || prog_type == PT_SOCKET_FILTER ||
+               prog_type == PT_CGROUP_SKB;
     default:
         return 0;
     }

@@ -67,7 +67,11 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_TRACING,  /* kprobe, tracepoint, raw_tp, perf_event, tracing */
     PBPF_SCOPE_CUSTOM,   /* a list in proto.c */
     PBPF_SCOPE_NOT_TRACING, /* every type but the TRACING ones */
-    PBPF_SCOPE_TC_XMIT,  /* SCHED_CLS, SCHED_ACT, LWT_XMIT */
+    PBPF_SCOPE_TC_XMIT,     /* SCHED_CLS, SCHED_ACT, LWT_XMIT */
+    PBPF_SCOPE_TC_XMIT_XDP, /* those and XDP */
+    PBPF_SCOPE_TC_LWT,      /* SCHED_CLS, SCHED_ACT and the LWT types */
+    PBPF_SCOPE_TC_LWT_XDP,  /* those and XDP */
+    PBPF_SCOPE_TC_FILTER,   /* SCHED_CLS, SCHED_ACT, SOCKET_FILTER, CGROUP_SKB */
 };
 
 /* The name is pbpf_helper_name(id). */

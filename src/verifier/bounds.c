@@ -198,6 +198,8 @@ void coerce_reg_to_size(struct vreg *r, unsigned size)
 {
     if (size >= 8)
         return;
+    /* a narrowed value is no longer the one its linked copies hold */
+    r->id = 0;
     r->var_off = tnum_cast(r->var_off, size);
     uint64_t mask = (1ull << (size * 8)) - 1;
     if ((r->umin & ~mask) == (r->umax & ~mask)) {
@@ -223,6 +225,7 @@ void coerce_reg_to_size(struct vreg *r, unsigned size)
 /* sign extension of the low `size` bytes (movsx, ldsx) */
 void coerce_reg_to_size_sx(struct vreg *r, unsigned size)
 {
+    r->id = 0; /* as coerce_reg_to_size */
     unsigned bits = size * 8;
     if (tnum_is_const(r->var_off)) {
         int64_t v = (int64_t)(r->var_off.value << (64 - bits)) >> (64 - bits);
@@ -498,6 +501,9 @@ static uint64_t const_op(uint8_t op, bool alu32, int16_t off, uint64_t a, uint64
 int scalar_alu(struct venv *e, uint8_t op, bool alu32, struct vreg *d, const struct vreg *s)
 {
     int16_t off = e->insns[e->insn_idx].off;
+    /* a new value: no longer linked to the copies of the old one (Linux
+     * clears the id after scalar ALU ops for the same reason) */
+    d->id = 0;
     unsigned bits = alu32 ? 32 : 64;
     bool s_const = alu32 ? tnum_subreg_is_const(s->var_off) : tnum_is_const(s->var_off);
     bool d_const = alu32 ? tnum_subreg_is_const(d->var_off) : tnum_is_const(d->var_off);

@@ -317,7 +317,12 @@ int check_alu(struct venv *e, const struct pbpf_insn *in)
                 *dst = v;
                 return 0;
             }
-            *dst = *src;
+            /* Linux: a copy of an unknown scalar shares an id with it, so
+             * that a bound a branch learns on one applies to both
+             * (find_equal_scalars / sync_linked_regs) */
+            if (src->type == SCALAR_VALUE && !src->id && !tnum_is_const(src->var_off))
+                regs[sreg].id = ++e->id_gen;
+            *dst = regs[sreg];
             return 0;
         }
         if (is_ptr(src)) {

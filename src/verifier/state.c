@@ -245,7 +245,9 @@ void update_branch_counts(struct venv *e, struct vstate *st)
 
 /* ---- subsumption ---- */
 
-#define IDMAP_SIZE 64
+/* as Linux's BPF_ID_MAP_SIZE: every register and stack slot of every
+ * frame may hold an id */
+#define IDMAP_SIZE ((11 + MAX_SLOTS) * PBPF_MAX_CALL_DEPTH)
 
 struct idmap {
     uint32_t old[IDMAP_SIZE], cur[IDMAP_SIZE];
@@ -276,6 +278,32 @@ static bool check_ids(struct idmap *m, uint32_t old, uint32_t cur)
  * and tested once: this runs for each in-progress state at every pruning
  * point of a loop, and branches per field cost the most under coverage
  * instrumentation (the fuzzer's build). */
+/* Linked scalars (a shared id: copies of one value) in the old state must
+ * be linked in the current one too, since what the old path learned on
+ * one it applied to the others.  The converse is not needed: a current
+ * state whose copies are linked where the old one's were not holds fewer
+ * values.  So old ids map to current ones as a function (not one to one,
+ * unlike pointer ids), and an old scalar without id accepts any.  (Linux's
+ * check_scalar_ids also refuses linked copies against unlinked ones, for
+ * its precision backtracking, which the static precision set here does
+ * not need.)  Scalar and pointer ids come from one counter and never
+ * meet. */
+static bool check_scalar_ids(struct idmap *m, uint32_t old, uint32_t cur)
+{
+    if (!old)
+        return true;
+    if (!cur)
+        return false;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (m->old[i] == old)
+            return m->cur[i] == cur;
+    if (m->n == IDMAP_SIZE)
+        return false;
+    m->old[m->n] = old;
+    m->cur[m->n++] = cur;
+    return true;
+}
+
 static bool regs_exact(const struct vreg *a, const struct vreg *b)
 {
     uint64_t d = (uint64_t)(a->type ^ b->type) | (uint64_t)(a->frameno ^ b->frameno) |
@@ -300,7 +328,8 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
         return false;
     switch (VT_BASE(old->type)) {
     case SCALAR_VALUE:
-        return reg_range_within(old, cur) && tnum_in(old->var_off, cur->var_off);
+        return reg_range_within(old, cur) && tnum_in(old->var_off, cur->var_off) &&
+               check_scalar_ids(m, old->id, cur->id);
     case PTR_TO_PACKET:
     case PTR_TO_PACKET_META:
         /* the old path proved less range: what it did is safe here */
@@ -395,6 +424,40 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
             return false;
     }
     return refsafe(old, cur, &m);
+}
+
+/* the scalars of a state that hold an id: registers and spills */
+static uint32_t scalar_id_regs(struct vstate *st, struct vreg **out, uint32_t cap)
+{
+    uint32_t n = 0;
+    for (uint32_t f = 0; f <= st->curframe; f++) {
+        struct vframe *fr = st->frame[f];
+        for (int i = 0; i < 11 && n < cap; i++)
+            if (fr->regs[i].type == SCALAR_VALUE && fr->regs[i].id)
+                out[n++] = &fr->regs[i];
+        for (uint32_t s = 0; s < nslots(fr) && n < cap; s++) {
+            struct vreg *r = &fr->stack[s].spilled;
+            if (fr->stack[s].type[7] == STACK_SPILL && r->type == SCALAR_VALUE && r->id)
+                out[n++] = r;
+        }
+    }
+    return n;
+}
+
+/* Linux's clear_singular_ids: in a stored state, an id that only one
+ * scalar holds links nothing; without it the state prunes more (an old
+ * scalar without id accepts any current one). */
+static void clear_singular_ids(struct vstate *st)
+{
+    struct vreg *r[IDMAP_SIZE];
+    uint32_t n = scalar_id_regs(st, r, IDMAP_SIZE);
+    for (uint32_t i = 0; i < n; i++) {
+        bool shared = false;
+        for (uint32_t j = 0; j < n && !shared; j++)
+            shared = j != i && r[j]->id == r[i]->id;
+        if (!shared)
+            r[i]->id = 0;
+    }
 }
 
 /* Linux's states_maybe_looping: the current frames' registers are
@@ -501,6 +564,7 @@ int is_state_visited(struct venv *e, uint32_t insn)
         explored_free(e, x);
         return -ENOMEM;
     }
+    clear_singular_ids(x->st);
     x->st->npath = 0;
     x->st->branches = 1;
     x->st->insn_idx = insn;

@@ -291,6 +291,27 @@ static bool try_match_pkt_pointers(const struct vreg *d, const struct vreg *s, u
 
 static bool is_pointer(const struct vreg *r) { return r->type != SCALAR_VALUE && r->type != NOT_INIT; }
 
+/* Linux's find_equal_scalars (sync_linked_regs): the scalars that share
+ * known's id hold the same value, so what a branch learned about known
+ * holds for them too, in every frame and in stack spills. */
+static void find_equal_scalars(struct vstate *st, const struct vreg *known)
+{
+    if (known->type != SCALAR_VALUE || !known->id)
+        return;
+    struct vreg k = *known;
+    for (uint32_t f = 0; f <= st->curframe; f++) {
+        struct vframe *fr = st->frame[f];
+        for (int i = 0; i < 11; i++)
+            if (fr->regs[i].type == SCALAR_VALUE && fr->regs[i].id == k.id)
+                fr->regs[i] = k;
+        for (uint32_t s = 0; s < nslots(fr); s++) {
+            struct vreg *r = &fr->stack[s].spilled;
+            if (fr->stack[s].type[7] == STACK_SPILL && r->type == SCALAR_VALUE && r->id == k.id)
+                *r = k;
+        }
+    }
+}
+
 static bool is_pkt_any(const struct vreg *r)
 {
     return r->type == PTR_TO_PACKET || r->type == PTR_TO_PACKET_META ||
@@ -371,6 +392,15 @@ static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *
         }
         /* an empty range: that side cannot happen */
         bool dead_t = reg_impossible(&oregs[dreg]), dead_f = reg_impossible(&regs[dreg]);
+        /* then the bounds learned reach the registers linked to the
+         * operands (after the test above: a linked source copied over a
+         * linked destination would hide an empty range) */
+        find_equal_scalars(other, &oregs[dreg]);
+        find_equal_scalars(e->cur, &regs[dreg]);
+        if (in->code & PBPF_SRC_X) {
+            find_equal_scalars(other, &oregs[sreg]);
+            find_equal_scalars(e->cur, &regs[sreg]);
+        }
         if (dead_t || dead_f) {
             /* drop the queued branch, or continue on it */
             struct vstack_elem *el = e->head;

@@ -18,6 +18,7 @@
 #include "kbpf.h"
 #include "pbpf/hooks.h"
 #include "pbpf/object.h"
+#include "pbpf/verifier.h"
 #include "unit.h"
 
 static struct pbpf_runtime *rt;
@@ -210,6 +211,11 @@ static const struct args trimmed_args[] = {
     {{53, 8, NET, 0, 0}, 0},            {{13, 0, MAC, BE16(0x86dd), 0}, 0},
 };
 
+static const struct args xmit_args[] = {
+    {{0, 12, 0, 0, 0}, 0}, {{1, 16, 10, 0, 0}, 0}, {{5, 1, 100, 0, 0}, 0},
+    {{2, 60, 0, 0, 0}, 0}, {{3, 0x10000, 16064, 0, 0}, 0},
+};
+
 /* bpf_csum_level arguments, one per nibble from the low end: 0 query,
  * 1 inc, 2 dec, 3 reset, others invalid */
 static const struct args csum_args[] = {
@@ -346,9 +352,10 @@ static void check_semantics(const char *prog, const struct args *a, const struct
             check_grown(r, p, at, (uint32_t)diff, "adjust_room");
             CHECK_EQ(cb_out(r, 0), p->n + (uint32_t)diff); /* skb->len */
             CHECK_EQ(cb_out(r, 3), 0x5a5a);                 /* the hash stays */
-        } else if (diff < 0 && a->cb[1] <= MAC && (uint32_t)-diff + (v4 ? 20u : 40u) <= p->n - 14) {
+        } else if (diff < 0 && diff >= -0xfff && a->cb[1] <= MAC &&
+                   0u - (uint32_t)diff + (v4 ? 20u : 40u) <= p->n - 14) {
             CHECK_EQ(rv, 0);
-            check_shrunk(r, p, at, (uint32_t)-diff, "adjust_room");
+            check_shrunk(r, p, at, 0u - (uint32_t)diff, "adjust_room");
         } else if (diff < 0 && diff >= -0xfff && a->cb[1] <= MAC) {
             CHECK_EQ(rv, -524); /* -ENOTSUPP: the IP header would not fit */
         }
@@ -430,6 +437,13 @@ static void run_cases(const struct pbpf_object_prog *op, const struct args *args
         if (rc)
             unit_fail(__FILE__, __LINE__, "%s on %s: load: %s", op->name, engines[e].name, log);
     }
+    /* the verifier that PBPF_MODE_VERIFIED loads will run accepts what
+     * Linux accepts */
+    char vlog[512] = "";
+    PBPF_OPTS(pbpf_verifier_opts, vo, .prog_type = op->prog_type, .gpl = 1, .log_buf = vlog,
+              .log_size = sizeof vlog);
+    if (pbpf_verify(op->insns, op->insn_cnt, &vo, NULL))
+        unit_fail(__FILE__, __LINE__, "%s: pbpf's verifier refuses it: %s", op->name, vlog);
     int kfd = -1;
     if (have_kernel) {
         struct kbpf_load_opts lo = {.prog_type = op->prog_type, .insns = op->insns,
@@ -506,6 +520,7 @@ static void test_room_helpers(void)
         {"limits", limits_args, sizeof limits_args / sizeof limits_args[0]},
         {"replace", replace_args, sizeof replace_args / sizeof replace_args[0]},
         {"trimmed", trimmed_args, sizeof trimmed_args / sizeof trimmed_args[0]},
+        {"xmit", xmit_args, sizeof xmit_args / sizeof xmit_args[0]},
     };
     for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
         const struct pbpf_object_prog *op = NULL;
@@ -523,7 +538,7 @@ static void test_room_helpers(void)
 
 static void test_scope(void)
 {
-    static const uint32_t helpers[] = {17, 31, 32, 40, 50, 135};
+    static const uint32_t helpers[] = {9, 10, 11, 17, 18, 19, 23, 26, 28, 31, 32, 34, 38, 39, 40, 41, 43, 44, 48, 50, 51, 54, 65, 68, 135};
     static const struct {
         uint32_t type, attach;
         const char *name;
@@ -537,9 +552,9 @@ static void test_scope(void)
     size_t checked = 0;
     for (size_t h = 0; h < sizeof helpers / sizeof helpers[0]; h++) {
         for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
-            /* r2 = r3 = r4 = 0; call helper; r0 = 0; exit (r1 is the context) */
+            /* r2..r5 = 0; call helper; r0 = 0; exit (r1 is the context) */
             struct pbpf_insn p[] = {
-                {0xb7, 2, 0, 0}, {0xb7, 3, 0, 0}, {0xb7, 4, 0, 0},
+                {0xb7, 2, 0, 0}, {0xb7, 3, 0, 0}, {0xb7, 4, 0, 0}, {0xb7, 5, 0, 0},
                 {0x85, 0, 0, (int32_t)helpers[h]}, {0xb7, 0, 0, 0}, {0x95, 0, 0, 0},
             };
             size_t n = sizeof p / sizeof p[0];
@@ -548,27 +563,46 @@ static void test_scope(void)
                                         .insn_cnt = n};
             int kfd = kbpf_prog_load(&lo);
             kbpf_close(kfd);
-            for (size_t e = 0; e < 2; e++) {
+            /* Linux's verdict on the helper for this type: allowed (the
+             * program loads, or fails on an argument: zeros are not the
+             * pointers some helpers take), or refused */
+            int refused = kfd < 0 && strstr(lo.reason, "cannot use helper") != NULL;
+            /* the loader in each mode, and the verifier itself */
+            for (size_t e = 0; e < 3; e++) {
                 char log[256] = "";
-                struct pbpf_prog *prog = NULL;
-                PBPF_OPTS(pbpf_prog_opts, po, .mode = engines[e].m, .prog_type = types[t].type,
-                          .expected_attach_type = types[t].attach, .log_buf = log,
-                          .log_size = sizeof log);
-                int rc = pbpf_prog_load(rt, p, n, &po, &prog);
-                pbpf_prog_free(prog);
+                int rc;
+                if (e < 2) {
+                    struct pbpf_prog *prog = NULL;
+                    PBPF_OPTS(pbpf_prog_opts, po, .mode = engines[e].m,
+                              .prog_type = types[t].type,
+                              .expected_attach_type = types[t].attach, .log_buf = log,
+                              .log_size = sizeof log);
+                    rc = pbpf_prog_load(rt, p, n, &po, &prog);
+                    pbpf_prog_free(prog);
+                } else {
+                    PBPF_OPTS(pbpf_verifier_opts, vo, .prog_type = types[t].type,
+                              .expected_attach_type = types[t].attach, .gpl = 1,
+                              .log_buf = log, .log_size = sizeof log);
+                    rc = pbpf_verify(p, n, &vo, NULL);
+                }
+                const char *who = e < 2 ? engines[e].name : "pbpf_verify";
+                int prefused = rc != 0 && strstr(log, "cannot use helper") != NULL;
                 checked++;
-                if ((kfd >= 0) != (rc == 0)) {
+                if (refused != prefused) {
                     unit_fail(__FILE__, __LINE__, "helper %u in %s (%s): kernel %s (%s), pbpf %s "
-                              "(%s)", helpers[h], types[t].name, engines[e].name,
-                              kfd >= 0 ? "accepts" : "refuses", lo.reason,
-                              rc == 0 ? "accepts" : "refuses", log);
-                } else if (kfd < 0) {
+                              "(%s)", helpers[h], types[t].name, who,
+                              refused ? "refuses" : "allows", lo.reason,
+                              prefused ? "refuses" : "allows", log);
+                } else if (refused) {
                     /* the same errno and Linux's message */
                     CHECK_EQ(rc, kfd);
                     if (!strstr(log, lo.reason))
                         unit_fail(__FILE__, __LINE__, "helper %u in %s (%s): Linux says \"%s\", "
-                                  "pbpf \"%s\"", helpers[h], types[t].name, engines[e].name,
+                                  "pbpf \"%s\"", helpers[h], types[t].name, who,
                                   lo.reason, log);
+                } else if (kfd >= 0 && rc) {
+                    unit_fail(__FILE__, __LINE__, "helper %u in %s (%s): Linux loads it, pbpf "
+                              "refuses (%s)", helpers[h], types[t].name, who, log);
                 }
             }
         }

@@ -151,4 +151,29 @@ int trimmed(struct __sk_buff *skb)
     return (int)((a & 0xff) | (b & 0xfff) << 8 | (c & 0xfff) << 20);
 }
 
+static long (*bpf_set_hash_invalid)(void *skb) = (void *)41;
+
+/* an lwt_xmit program (the packet starts at its IP header) with the
+ * helpers tc shares with it: the checksum level cb[0] times raised, 2
+ * bytes stored at cb[1], the IPv4 checksum fixed for them, the length
+ * changed to cb[2] (0: kept) */
+SEC("lwt_xmit")
+int xmit(struct __sk_buff *skb)
+{
+    __u32 n = skb->cb[0], off = skb->cb[1], len = skb->cb[2];
+    for (int i = 0; i < 4; i++)
+        if (i < n)
+            bpf_csum_level(skb, BPF_CSUM_LEVEL_INC);
+    __u16 v = 0x4242, old = 0;
+    long a = bpf_skb_load_bytes(skb, off, &old, 2);
+    long b = bpf_skb_store_bytes(skb, off, &v, 2, 0);
+    long c = bpf_l3_csum_replace(skb, 10, old, v, 2);
+    long d = len ? bpf_skb_change_tail(skb, len, 0) : 0;
+    bpf_set_hash_invalid(skb);
+    skb->cb[0] = (__u32)bpf_csum_level(skb, BPF_CSUM_LEVEL_QUERY);
+    skb->cb[1] = skb->len;
+    skb->cb[2] = (__u32)bpf_csum_update(skb, 0);
+    return (int)((a & 0xff) | (b & 0xff) << 8 | (c & 0xff) << 16 | (d & 0xff) << 24);
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -192,8 +192,9 @@ int arm_more(struct xdp_md *ctx)
 }
 
 /* Timers whose values go before they fire: tarr[6] (the test overwrites
- * it from user space), thash[6] (the test deletes it), and an LRU element
- * that deletes itself from its callback. */
+ * it from user space), thash[6] (the test deletes it), both armed for
+ * 300 ms so that a loaded machine still gets there first, and an LRU
+ * element that deletes itself from its callback. */
 SEC("xdp")
 int arm_doomed(struct xdp_md *ctx)
 {
@@ -202,7 +203,7 @@ int arm_doomed(struct xdp_md *ctx)
         return 1;
     bpf_timer_init(&v->t, &tarr, CLOCK_MONOTONIC);
     bpf_timer_set_callback(&v->t, cb_count);
-    put(17, bpf_timer_start(&v->t, 20 * MS, 0));
+    put(17, bpf_timer_start(&v->t, 300 * MS, 0));
 
     __u32 k = 6;
     struct elem zero = {};
@@ -212,7 +213,7 @@ int arm_doomed(struct xdp_md *ctx)
         return 2;
     bpf_timer_init(&h->t, &thash, CLOCK_MONOTONIC);
     bpf_timer_set_callback(&h->t, cb_count);
-    put(18, bpf_timer_start(&h->t, 20 * MS, 0));
+    put(18, bpf_timer_start(&h->t, 300 * MS, 0));
 
     k = 3;
     bpf_map_update_elem(&tlru, &k, &zero, BPF_ANY);

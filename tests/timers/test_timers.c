@@ -247,8 +247,8 @@ static int play(struct backend *b, struct transcript *t)
         rc = b->run(b, "arm_more", t->err, sizeof t->err);
     if (!rc)
         rc = b->run(b, "arm_doomed", t->err, sizeof t->err);
-    /* before their 20 ms: an array update frees tarr[6]'s timer, a delete
-     * thash[6]'s */
+    /* before their 300 ms: an array update frees tarr[6]'s timer, a
+     * delete thash[6]'s */
     struct elem zero;
     memset(&zero, 0, sizeof zero);
     if (!rc)
@@ -263,8 +263,8 @@ static int play(struct backend *b, struct transcript *t)
         b->close(b);
         return rc;
     }
-    /* every timer is due within 10 ms; the doomed ones would be at 20 */
-    pbpf_sleep_ns(150ull * 1000 * 1000);
+    /* every timer is due within 10 ms; the doomed ones would be at 300 */
+    pbpf_sleep_ns(500ull * 1000 * 1000);
     for (uint32_t k = 0; k < 32; k++) {
         uint64_t v = 0;
         b->lookup(b, "res", k, &v);

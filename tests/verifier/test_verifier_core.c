@@ -150,6 +150,31 @@ static const struct vcase cases[] = {
         "r0 = 0\nr2 = 5\nif r2 > 10 goto +1\nexit\nr0 = *(u64 *)(r2 + 0)\nexit\n"),
     REJ("scalar deref", "R2 invalid mem access 'scalar'",
         "r2 = 5\nr0 = *(u64 *)(r2 + 0)\nexit\n"),
+    /* linked scalars (Linux's find_equal_scalars): a 64-bit copy of an
+     * unknown scalar shares its id, and a branch's bound on one applies to
+     * the other */
+    ACC("bound through a copy",
+        "r2 = *(u64 *)(r1 + 0)\nr3 = r2\nif r2 > 56 goto +3\nr1 += r3\nr0 = *(u64 *)(r1 + 0)\n"
+        "exit\nr0 = 0\nexit\n"),
+    ACC("bound through a spilled copy",
+        "r2 = *(u64 *)(r1 + 0)\nr3 = r2\n*(u64 *)(r10 - 8) = r3\nif r2 > 56 goto +4\n"
+        "r3 = *(u64 *)(r10 - 8)\nr1 += r3\nr0 = *(u64 *)(r1 + 0)\nexit\nr0 = 0\nexit\n"),
+    REJ("copy changed after the copy",
+        "math between mem pointer and register with unbounded min value is not allowed",
+        "r2 = *(u64 *)(r1 + 0)\nr3 = r2\nr3 += 1\nif r2 > 55 goto +3\nr1 += r3\n"
+        "r0 = *(u64 *)(r1 + 0)\nexit\nr0 = 0\nexit\n"),
+    REJ("32-bit copy is not linked", "R1 unbounded memory access",
+        "r2 = *(u64 *)(r1 + 0)\nw3 = w2\nif r2 > 56 goto +3\nr1 += r3\nr0 = *(u64 *)(r1 + 0)\n"
+        "exit\nr0 = 0\nexit\n"),
+    /* pruning: the state stored at insn 9 (r3 linked to r2) must not
+     * subsume the path where r3 is another unknown value (accepted before
+     * the id check in regsafe) */
+    REJ("linked state does not prune an unlinked one",
+        "math between mem pointer and register with unbounded min value is not allowed",
+        "r2 = *(u64 *)(r1 + 0)\nr4 = *(u64 *)(r1 + 8)\nr3 = *(u64 *)(r1 + 16)\n"
+        "if r4 == 0 goto +1\nr3 = r2\nr5 = 0\nr5 += 1\nr5 += 1\nif r5 == 5 goto +0\n"
+        "if r5 == 6 goto +0\nr0 = 0\nif r2 > 56 goto +3\nr1 += r3\nr0 = *(u64 *)(r1 + 0)\n"
+        "exit\nr0 = 0\nexit\n"),
     /* stack */
     ACC("stack spill fill", "r0 = 7\n*(u64 *)(r10 - 8) = r0\nr0 = *(u64 *)(r10 - 8)\nexit\n"),
     REJ("stack out of range", "invalid write to stack R10 off=-520 size=8",
