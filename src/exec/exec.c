@@ -262,13 +262,16 @@ static int check_resolved(struct pbpf_prog *prog, char *log, size_t log_size)
 /* Verified mode: the verifier decides whether the program loads (Linux's
  * bpf_check from BPF_PROG_LOAD).  Its log goes to the caller's buffer. */
 static int verify(struct pbpf_prog *prog, const struct pbpf_insn *insns,
-                  const struct pbpf_prog_opts *opts, char *log, size_t log_size)
+                  const struct pbpf_prog_opts *opts, char *log, size_t log_size,
+                  struct pbpf_verifier_ctx_access **sites, size_t *nsites)
 {
     uint32_t mem_size = OPT(opts, struct pbpf_prog_opts, mem_size, 0);
     if (!prog->prog_type)
         prog->min_mem = mem_size;
+    *sites = NULL;
+    *nsites = 0;
     if (OPT(opts, struct pbpf_prog_opts, preverified, 0))
-        return 0;
+        return 0; /* no proof: the context scan finds the accesses */
     struct pbpf_verifier_stats st;
     PBPF_OPTS(pbpf_verifier_opts, vo, .prog_type = prog->prog_type,
               .expected_attach_type = prog->expected_attach_type,
@@ -280,7 +283,14 @@ static int verify(struct pbpf_prog *prog, const struct pbpf_insn *insns,
               .line_info_cnt = OPT(opts, struct pbpf_prog_opts, line_info_cnt, 0),
               .gpl = pbpf_license_gpl_compatible(OPT(opts, struct pbpf_prog_opts, license, NULL)),
               .caps = OPT(opts, struct pbpf_prog_opts, verifier_caps, PBPF_VERIFIER_CAP_ROOT));
+    /* the context accesses the verifier proved: the ones to rewrite */
+    *sites = prog->cnt ? pbpf_calloc(prog->cnt, sizeof **sites) : NULL;
+    if (prog->cnt && !*sites)
+        return -ENOMEM;
+    vo.ctx_access = *sites;
+    vo.ctx_access_cap = prog->cnt;
     int rc = pbpf_verify(insns, prog->cnt, &vo, &st);
+    *nsites = st.ctx_access_cnt;
     struct pbpf_verifier_stats *out = OPT(opts, struct pbpf_prog_opts, verifier_stats, NULL);
     if (out)
         *out = st;
@@ -355,30 +365,39 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
     }
     prog->prog_type = OPT(opts, struct pbpf_prog_opts, prog_type, 0);
     prog->expected_attach_type = OPT(opts, struct pbpf_prog_opts, expected_attach_type, 0);
+    struct pbpf_verifier_ctx_access *vsites = NULL;
+    size_t nvsites = 0;
     if (prog->mode == PBPF_MODE_VERIFIED) {
         /* on the bytecode as given: map references are still indexes */
-        rc = verify(prog, insns, opts, log, log_size);
-        if (rc)
-            goto fail;
-    }
-    rc = resolve_maps(prog, OPT(opts, struct pbpf_prog_opts, maps, NULL),
-                      OPT(opts, struct pbpf_prog_opts, map_cnt, 0), log, log_size);
-    if (rc)
-        goto fail;
-    rc = check_resolved(prog, log, log_size);
-    if (rc)
-        goto fail;
-    /* Context accesses of a typed program move to pbpf's internal context
-     * (Linux: convert_ctx_accesses after the verifier's check). */
-    if (prog->prog_type) {
-        char msg[200] = "";
-        rc = pbpf_ctx_apply(prog->prog_type, prog->expected_attach_type, prog->insns, prog->cnt,
-                            msg, sizeof msg);
+        rc = verify(prog, insns, opts, log, log_size, &vsites, &nvsites);
         if (rc) {
-            log_msg(log, log_size, "%s", msg);
+            pbpf_free(vsites);
             goto fail;
         }
     }
+    rc = resolve_maps(prog, OPT(opts, struct pbpf_prog_opts, maps, NULL),
+                      OPT(opts, struct pbpf_prog_opts, map_cnt, 0), log, log_size);
+    if (!rc)
+        rc = check_resolved(prog, log, log_size);
+    /* Context accesses of a typed program move to pbpf's internal context
+     * (Linux: convert_ctx_accesses after the verifier's check): the ones
+     * the verifier proved, or for unverified code those the context scan
+     * finds. */
+    if (!rc && prog->prog_type) {
+        char msg[200] = "";
+        if (vsites) {
+            rc = pbpf_ctx_apply_sites(prog->prog_type, prog->expected_attach_type, prog->insns,
+                                      prog->cnt, vsites, nvsites, msg, sizeof msg);
+        } else {
+            rc = pbpf_ctx_apply(prog->prog_type, prog->expected_attach_type, prog->insns,
+                                prog->cnt, msg, sizeof msg);
+        }
+        if (rc)
+            log_msg(log, log_size, "%s", msg);
+    }
+    pbpf_free(vsites);
+    if (rc)
+        goto fail;
     if (prog->n_cb_targets)
         qsort(prog->cb_targets, prog->n_cb_targets, sizeof *prog->cb_targets, pbpf_cmp_u32);
     prog->needs_epoch = prog->map_cnt > 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hooks/ctx.h"
+#include "pbpf/verifier.h"
 #include "isa/insn.h"
 #include "platform/platform.h"
 
@@ -486,5 +487,23 @@ int pbpf_ctx_apply(uint32_t prog_type, uint32_t attach_type, struct pbpf_insn *i
         rc = pbpf_ctx_rewrite(d, attach_type, insns, cnt, sites[i].insn_idx, sites[i].base_off,
                               msg, msg_size);
     pbpf_free(sites);
+    return rc;
+}
+
+int pbpf_ctx_apply_sites(uint32_t prog_type, uint32_t attach_type, struct pbpf_insn *insns,
+                         size_t cnt, const struct pbpf_verifier_ctx_access *sites, size_t n,
+                         char *msg, size_t msg_size)
+{
+    const struct pbpf_ctx_desc *d = pbpf_ctx_desc(prog_type);
+    if (!d && n) {
+        snprintf(msg, msg_size,
+                 "insn %u: the context of program type %u is not supported by pbpf",
+                 sites[0].insn_idx, prog_type);
+        return -EOPNOTSUPP;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = pbpf_ctx_rewrite(d, attach_type, insns, cnt, sites[i].insn_idx, sites[i].base_off,
+                              msg, msg_size);
     return rc;
 }

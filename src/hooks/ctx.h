@@ -83,9 +83,13 @@ int pbpf_ctx_rewrite(const struct pbpf_ctx_desc *d, uint32_t attach_type, struct
  * context pointer.  Each load or store through such a register is
  * recorded in *out (allocated, free with pbpf_free; *n entries, ascending).
  * An access through a register that is the context on one path and not on
- * another, through a context pointer moved by arithmetic, or an atomic on
- * the context is refused as Linux refuses it ("dereference of modified ctx
- * ptr R1 off=8 disallowed").  0 or a negative errno with the reason. */
+ * another, through a context pointer that is not back at its start (moved
+ * by constants that do not add up to 0, or by a register), or an atomic
+ * on the context is refused as Linux refuses it ("dereference of modified
+ * ctx ptr R1 off=8 disallowed").  The scan knows constants only as
+ * immediates: a context pointer moved by a register holding a constant is
+ * refused (the verifier, which knows the register, takes it).  0 or a
+ * negative errno with the reason. */
 struct pbpf_ctx_site {
     uint32_t insn_idx;
     int32_t base_off; /* always 0: Linux refuses modified context pointers */
@@ -99,6 +103,14 @@ int pbpf_ctx_scan(const struct pbpf_insn *insns, size_t cnt, struct pbpf_ctx_sit
  * (-EOPNOTSUPP otherwise).  0 or a negative errno with the reason. */
 int pbpf_ctx_apply(uint32_t prog_type, uint32_t attach_type, struct pbpf_insn *insns, size_t cnt,
                    char *msg, size_t msg_size);
+
+/* The same with the accesses the verifier proved (pbpf_verifier_opts
+ * ctx_access) instead of the scan's: a verified program is rewritten
+ * exactly where Linux's convert_ctx_accesses would rewrite it. */
+struct pbpf_verifier_ctx_access;
+int pbpf_ctx_apply_sites(uint32_t prog_type, uint32_t attach_type, struct pbpf_insn *insns,
+                         size_t cnt, const struct pbpf_verifier_ctx_access *sites, size_t n,
+                         char *msg, size_t msg_size);
 
 /* --- internal contexts -------------------------------------------------
  * Scalar fields stay at their UAPI offsets (a program run with a raw

@@ -416,6 +416,10 @@ static int test_run_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     memset(&sc, 0, sizeof sc);
     struct pbpf_sock_view sk;
     memset(&sk, 0, sizeof sk);
+    /* Linux's test run socket (sk_alloc + sock_init_data): TCP_CLOSE, no
+     * receive queue recorded (bpf_sock's rx_queue_mapping -1) */
+    sk.state = 7;
+    sk.rx_queue_mapping = -1;
     p.kind = PBPF_PKT_SKB;
     p.prog_type = prog->prog_type;
     p.is_l2 = is_l2_type(prog->prog_type);

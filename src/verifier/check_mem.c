@@ -464,6 +464,54 @@ static int check_ctx(struct venv *e, uint32_t regno, int64_t off, int size, int 
     return 0;
 }
 
+/* Linux's bpf_sock_is_valid_access (net/core/filter.c) on struct bpf_sock
+ * (80 bytes): aligned reads; family, type, protocol, src_port, state and
+ * rx_queue_mapping also narrower from their first byte, the addresses
+ * from any of theirs;
+ * dst_port (__be16 and 2 bytes of padding) by byte, by half from its
+ * start, or as a u32; everything else (bound_dev_if, mark, priority) only
+ * as a whole u32.  PTR_TO_SOCK_COMMON (bpf_sock_common_is_valid_access)
+ * has no type, protocol, mark or priority: only struct sock_common's
+ * fields. */
+static bool sock_access_ok(bool common, int64_t off, int size)
+{
+    if (off < 0 || off >= 80 || off % size)
+        return false;
+    if (common && off >= 8 && off < 24)
+        return false;
+    switch (off) {
+    case 4: case 8: case 12: case 44: case 72: case 76: /* family .. rx_queue_mapping */
+        return size <= 4;                               /* from the field's start */
+    }
+    switch (off & ~3) {
+    case 24: case 28: case 32: case 36: case 40:        /* src_ip4, src_ip6 */
+    case 52: case 56: case 60: case 64: case 68:        /* dst_ip4, dst_ip6 */
+        return size <= 4;
+    case 48: /* dst_port: a u32, or the __be16's bytes and half */
+        return size == 4 || (size <= 2 && off + size <= 50);
+    default:
+        return size == 4;
+    }
+}
+
+static int check_sock_access(struct venv *e, uint32_t regno, const struct vreg *r, int64_t off,
+                             int size, int t)
+{
+    /* check_mem_access: no stores through socket pointers */
+    if (t == ACC_WRITE)
+        return verr(e, -EACCES, "R%u cannot write into %s", regno, vtype_str(r->type));
+    /* check_sock_access */
+    if (r->smin < 0)
+        return verr(e, -EACCES,
+                    "R%u min value is negative, either use unsigned index or do a if (index >=0) "
+                    "check.",
+                    regno);
+    if (!sock_access_ok(r->type == PTR_TO_SOCK_COMMON, off, size))
+        return verr(e, -EACCES, "R%u invalid %s access off=%lld size=%d", regno,
+                    vtype_str(r->type), (long long)off, size);
+    return 0;
+}
+
 static int check_spin_lock_overlap(struct venv *e, const struct vreg *r, int64_t off, int size)
 {
     const struct pbpf_map *m = r->map;
@@ -576,6 +624,13 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
         rc = check_ctx(e, regno, off, size, t, &result);
         have_result = true;
         break;
+    case PTR_TO_SOCK_COMMON:
+    case PTR_TO_SOCKET:
+        /* the socket a hook shows is struct bpf_sock itself (struct
+         * pbpf_sock_view): reads need no rewrite; the value is a number */
+        rc = check_sock_access(e, regno, r, off, size, t);
+        have_result = true;
+        break;
     case PTR_TO_FLOW_KEYS:
         if (off < 0 || off + size > 56 /* struct bpf_flow_keys */)
             return verr(e, -EACCES, "invalid access to flow keys off=%lld size=%d", (long long)off,
@@ -682,7 +737,47 @@ static int check_atomic(struct venv *e, const struct pbpf_insn *in)
     return 0;
 }
 
+/* Linux's save_aux_ptr_type: one load or store instruction cannot go
+ * through the context (or a socket) on one path and through another kind
+ * of pointer on another, since the context access is rewritten in place
+ * ("same insn cannot be used with different pointers"). */
+static bool ptr_type_rewritten(uint16_t t)
+{
+    return t == PTR_TO_CTX || t == PTR_TO_SOCKET || t == PTR_TO_SOCK_COMMON;
+}
+
+static int save_ptr_type(struct venv *e, uint16_t t)
+{
+    if (!e->ptr_type) {
+        e->ptr_type = pbpf_calloc(e->cnt, sizeof *e->ptr_type);
+        if (!e->ptr_type)
+            return -ENOMEM;
+    }
+    uint16_t *prev = &e->ptr_type[e->insn_idx];
+    if (!*prev) {
+        *prev = (uint16_t)(t + 1);
+        return 0;
+    }
+    uint16_t p = (uint16_t)(*prev - 1);
+    if (p != t && (ptr_type_rewritten(p) || ptr_type_rewritten(t)))
+        return verr(e, -EINVAL, "same insn cannot be used with different pointers");
+    return 0;
+}
+
+static int check_ldx_stx_one(struct venv *e, const struct pbpf_insn *in);
+
 int check_ldx_stx(struct venv *e, const struct pbpf_insn *in)
+{
+    uint8_t cls = PBPF_CLASS(in->code);
+    uint32_t base = cls == PBPF_CLS_LDX ? PBPF_INSN_SRC(in) : PBPF_INSN_DST(in);
+    uint16_t t = base < 11 ? cur_regs(e)[base].type : NOT_INIT;
+    int rc = check_ldx_stx_one(e, in);
+    if (rc || PBPF_MODE(in->code) == PBPF_MODE_ATOMIC)
+        return rc;
+    return save_ptr_type(e, t);
+}
+
+static int check_ldx_stx_one(struct venv *e, const struct pbpf_insn *in)
 {
     uint8_t cls = PBPF_CLASS(in->code), mode = PBPF_MODE(in->code);
     uint32_t dreg = PBPF_INSN_DST(in), sreg = PBPF_INSN_SRC(in);

@@ -648,6 +648,7 @@ static void free_env(struct venv *e)
     pbpf_free(e->precise_regs);
     pbpf_free(e->subprogs);
     pbpf_free(e->ctx_off);
+    pbpf_free(e->ptr_type);
 }
 
 static void log_failure(struct venv *e)

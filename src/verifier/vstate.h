@@ -214,6 +214,9 @@ struct venv {
     /* ctx accesses found (insn index -> base offset + 1, 0: none) */
     int64_t *ctx_off;
     bool *ctx_seen;
+    /* per load/store insn: the pointer type it first went through + 1
+     * (0: not yet), for save_aux_ptr_type's check */
+    uint16_t *ptr_type;
 };
 
 /* log.c / verifier.c */

@@ -159,7 +159,44 @@ static void test_scan(void)
         {0x95, 0, 0, 0},
     };
     CHECK(load_typed(moved, 3, 6, log, sizeof log, &prog) == -EACCES);
+    CHECK_CONTAINS(log, "dereference of modified ctx ptr R1 off=4 disallowed");
+    /* moved and back (r1 += 8; r1 -= 8, through a spill): offset 0 again,
+     * the access is the context's and is rewritten */
+    struct pbpf_insn back[] = {
+        {0x07, 1, 0, 8},             /* r1 += 8 */
+        {0x7b, 10 | 1 << 4, -8, 0},  /* *(u64 *)(r10 - 8) = r1 */
+        {0x79, 6 | 10 << 4, -8, 0},  /* r6 = *(u64 *)(r10 - 8) */
+        {0x17, 6, 0, 8},             /* r6 -= 8 */
+        {0x61, 2 | 6 << 4, 4, 0},    /* r2 = *(u32 *)(r6 + 4): data_end */
+        {0xb7, 0, 0, 0},
+        {0x95, 0, 0, 0},
+    };
+    CHECK_EQ(load_typed(back, 7, 6, log, sizeof log, &prog), 0);
+    if (prog) {
+        const struct pbpf_insn *x = pbpf_prog_insns(prog);
+        CHECK_EQ(x[4].code, 0x79);
+        CHECK_EQ(x[4].off, offsetof(struct pbpf_xdp_ctx, data_end));
+        pbpf_prog_free(prog);
+    }
+    /* below the context */
+    struct pbpf_insn below[] = {{0x07, 1, 0, -4}, {0x61, 0 | 1 << 4, 4, 0}, {0x95, 0, 0, 0}};
+    CHECK(load_typed(below, 3, 6, log, sizeof log, &prog) == -EACCES);
+    CHECK_CONTAINS(log, "negative offset ctx ptr R1 off=-4 disallowed");
+    /* moved by different amounts on two paths, then by the same */
+    struct pbpf_insn paths[] = {
+        {0x15, 2, 1, 0},             /* if r2 == 0 goto +1 */
+        {0x07, 1, 0, 4},             /* r1 += 4 */
+        {0x07, 1, 0, -4},            /* r1 += -4 */
+        {0x61, 0 | 1 << 4, 4, 0},
+        {0x95, 0, 0, 0},
+    };
+    CHECK(load_typed(paths, 5, 6, log, sizeof log, &prog) == -EACCES);
     CHECK_CONTAINS(log, "dereference of modified ctx ptr R1");
+    /* the context plus a register */
+    struct pbpf_insn var[] = {{0x0f, 1 | 2 << 4, 0, 0}, {0x61, 0 | 1 << 4, 0, 0},
+                              {0x95, 0, 0, 0}};
+    CHECK(load_typed(var, 3, 6, log, sizeof log, &prog) == -EACCES);
+    CHECK_CONTAINS(log, "variable ctx access");
     /* an illegal access: xdp_md has 24 bytes */
     struct pbpf_insn past[] = {{0x61, 0 | 1 << 4, 24, 0}, {0x95, 0, 0, 0}};
     CHECK(load_typed(past, 2, 6, log, sizeof log, &prog) == -EACCES);

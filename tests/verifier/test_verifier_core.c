@@ -245,6 +245,40 @@ static const struct vcase cases[] = {
     ACC("subprog call", "r1 = 1\ncall pc+2\nr0 += 1\nexit\nr0 = r1\nexit\n"),
     REJ_INVAL("subprog returns stack pointer", "cannot return stack pointer to the caller",
               "call pc+2\nr0 = 0\nexit\nr0 = r10\nexit\n"),
+    /* the context (TC, struct __sk_buff) at a fixed offset: only offset 0
+     * may be dereferenced (__check_ptr_off_reg) */
+    {"ctx moved and back", 3, 0, 0, NULL, "r1 += 4\nr1 += -4\nr0 = *(u32 *)(r1 + 0)\nexit\n", 0},
+    {"ctx moved by a constant register and back", 3, 0, 0, NULL,
+     "r2 = 8\nr1 += r2\nr1 -= r2\nr0 = *(u32 *)(r1 + 0)\nexit\n", 0},
+    {"ctx moved", 3, 0, -EACCES, "dereference of modified ctx ptr R1 off=8 disallowed",
+     "r1 += 8\nr0 = *(u32 *)(r1 + 0)\nexit\n", 0},
+    /* skb->sk: PTR_TO_SOCK_COMMON_OR_NULL, readable after a null check at
+     * bpf_sock_common_is_valid_access's offsets, never writable */
+    {"sk family", 3, 0, 0, NULL,
+     "r2 = *(u64 *)(r1 + 168)\nr0 = 0\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 + 4)\nexit\n", 0},
+    {"sk dst_port byte", 3, 0, 0, NULL,
+     "r2 = *(u64 *)(r1 + 168)\nr0 = 0\nif r2 == 0 goto +1\nr0 = *(u8 *)(r2 + 49)\nexit\n", 0},
+    {"sk unchecked", 3, 0, -EACCES, "R2 invalid mem access 'sock_common_or_null'",
+     "r2 = *(u64 *)(r1 + 168)\nr0 = *(u32 *)(r2 + 4)\nexit\n", 0},
+    {"sk type (not in sock_common)", 3, 0, -EACCES, "R2 invalid sock_common access off=8 size=4",
+     "r2 = *(u64 *)(r1 + 168)\nr0 = 0\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 + 8)\nexit\n", 0},
+    {"sk family byte 2", 3, 0, -EACCES, "R2 invalid sock_common access off=6 size=2",
+     "r2 = *(u64 *)(r1 + 168)\nr0 = 0\nif r2 == 0 goto +1\nr0 = *(u16 *)(r2 + 6)\nexit\n", 0},
+    {"sk dst_port padding", 3, 0, -EACCES, "R2 invalid sock_common access off=50 size=2",
+     "r2 = *(u64 *)(r1 + 168)\nr0 = 0\nif r2 == 0 goto +1\nr0 = *(u16 *)(r2 + 50)\nexit\n", 0},
+    {"sk past its end", 3, 0, -EACCES, "R2 invalid sock_common access off=80 size=4",
+     "r2 = *(u64 *)(r1 + 168)\nr0 = 0\nif r2 == 0 goto +1\nr0 = *(u32 *)(r2 + 80)\nexit\n", 0},
+    {"sk write", 3, 0, -EACCES, "R2 cannot write into sock_common",
+     "r3 = 1\nr2 = *(u64 *)(r1 + 168)\nr0 = 0\nif r2 == 0 goto +1\n*(u32 *)(r2 + 0) = r3\n"
+     "exit\n", 0},
+    /* one load through the socket on one path and the stack on another:
+     * Linux rewrites socket loads in place (save_aux_ptr_type) */
+    {"same insn, sk and stack", 3, 0, -EINVAL, "same insn cannot be used with different pointers",
+     "r2 = *(u64 *)(r1 + 168)\n*(u64 *)(r10 - 8) = r2\nif r2 != 0 goto +2\nr2 = r10\n"
+     "r2 += -8\nr0 = *(u32 *)(r2 + 4)\nexit\n", 6},
+    {"same insn, ctx and stack", 3, 0, -EINVAL, "same insn cannot be used with different pointers",
+     "r2 = r1\nr3 = *(u32 *)(r1 + 0)\n*(u64 *)(r10 - 8) = r3\nif r3 != 0 goto +2\nr2 = r10\n"
+     "r2 += -8\nr0 = *(u32 *)(r2 + 0)\nexit\n", 7},
 };
 
 /* Linux's BPF_COMPLEXITY_LIMIT_INSNS: the verifier's budget of processed
