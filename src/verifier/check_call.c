@@ -364,6 +364,18 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
         }
         if (r->umax == 0)
             return 0;
+        if (m->mem_uninit && !tnum_is_const(r->var_off) && e->unpriv) {
+            /* check_mem_size_reg: with a size that is not a constant the
+             * helper may fill only part of the memory, so raw mode is off
+             * and all of it must be initialised (for a loader without
+             * CAP_PERFMON, which may not read uninitialised stack); the
+             * helper then writes it (check_stack_range_initialized's
+             * clobber) */
+            int rc = helper_mem_access(e, (uint32_t)m->mem_regno, (int64_t)r->umax, false,
+                                       false, zero_ok);
+            if (rc)
+                return rc;
+        }
         return helper_mem_access(e, (uint32_t)m->mem_regno, (int64_t)r->umax, m->mem_uninit,
                                  m->mem_write,
                                  zero_ok);

@@ -122,8 +122,12 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
         s->spilled = *val;
         for (int i = 7; i > 7 - size; i--)
             s->type[i] = STACK_SPILL;
+        /* the slot's other bytes (Linux: mark_stack_slot_misc) keep
+         * STACK_ZERO and STACK_INVALID: uninitialised bytes stay so for a
+         * loader without CAP_PERFMON, which may not read them */
         for (int i = 7 - size; i >= 0; i--)
-            s->type[i] = STACK_MISC;
+            if (s->type[i] != STACK_ZERO && s->type[i] != STACK_INVALID)
+                s->type[i] = STACK_MISC;
         if (size < 8)
             coerce_reg_to_size(&s->spilled, (unsigned)size);
         return 0;

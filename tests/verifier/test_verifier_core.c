@@ -210,6 +210,25 @@ static const struct vcase cases[] = {
         "if r0 == 0 goto +1\nr0 = *(u32 *)(r0 + 8)\nr0 = 0\nexit\n"),
     {"map key uninit (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES, "invalid read from stack",
      "r1 = map_fd(0) ll\nr2 = r10\nr2 += -4\ncall 1\nr0 = 0\nexit\n", 0},
+    /* without CAP_PERFMON: a spill narrower than 8 bytes leaves the slot's
+     * other bytes uninitialised (mark_stack_slot_misc), and a helper
+     * writing a variable number of bytes needs them all initialised
+     * (check_mem_size_reg turns raw mode off) */
+    {"partly initialised slot (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES,
+     "invalid read from stack off -8+4 size 8",
+     "r1 = 1\n*(u32 *)(r10 - 8) = r1\nr0 = *(u64 *)(r10 - 8)\nexit\n", 3},
+    {"partly initialised slot (root)", 0, 0, 0, NULL,
+     "r1 = 1\n*(u32 *)(r10 - 8) = r1\nr0 = *(u64 *)(r10 - 8)\nexit\n", 0},
+    {"helper fills variable size of uninit stack (CAP_BPF)", 1, PBPF_VERIFIER_CAP_BPF, -EACCES,
+     "invalid read from stack R3 off -16+0 size 16",
+     "r6 = r1\ncall 7\nr4 = r0\nr4 &= 15\nr4 += 1\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += -16\n"
+     "call 26\nr0 = 0\nexit\n", 10},
+    {"helper fills variable size of init stack (CAP_BPF)", 1, PBPF_VERIFIER_CAP_BPF, 0, NULL,
+     "*(u64 *)(r10 - 16) = 0\n*(u64 *)(r10 - 8) = 0\nr6 = r1\ncall 7\nr4 = r0\nr4 &= 15\n"
+     "r4 += 1\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += -16\ncall 26\nr0 = *(u64 *)(r10 - 8)\n"
+     "exit\n", 0},
+    {"helper fills constant size of uninit stack (CAP_BPF)", 1, PBPF_VERIFIER_CAP_BPF, 0, NULL,
+     "r2 = 0\nr3 = r10\nr3 += -16\nr4 = 16\ncall 26\nr0 = *(u64 *)(r10 - 8)\nexit\n", 0},
     /* a subprogram may return nothing; only reading its r0 is an error */
     ACC("void subprogram", "call pc+2\nr0 = 0\nexit\nr1 = 1\nexit\n"),
     REJ("void subprogram's r0 read", "R0 !read_ok", "call pc+1\nexit\nr1 = 1\nexit\n"),
