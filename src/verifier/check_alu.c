@@ -103,6 +103,56 @@ static void ptr_var_off(struct venv *e, struct vreg *res, struct tnum var_off)
     }
 }
 
+/* Spectre v1 masking for a loader without CAP_PERFMON (Linux's
+ * sanitize_ptr_alu, retrieve_ptr_limit, update_alu_sanitation_state): a
+ * pointer moved by a register is masked at run time to the distance it
+ * may move, so every path through the instruction must agree on the
+ * direction, the kind of operand and that distance. */
+enum { ALU_SAN_SRC = 1, ALU_SAN_DST = 2, ALU_NEG_VALUE = 4, ALU_IMMEDIATE = 8 };
+
+/* how far the pointer may move towards its object's start (to_left) or
+ * end; -1 past its bounds */
+static int64_t ptr_limit(const struct vreg *p, bool to_left)
+{
+    int64_t limit, max;
+    if (VT_BASE(p->type) == PTR_TO_STACK) {
+        max = PBPF_STACK_SIZE + to_left;
+        limit = -((int64_t)p->var_off.value + p->off);
+    } else {
+        max = p->map ? pbpf_map_value_size(p->map) : 0;
+        limit = (to_left ? p->smin : (int64_t)p->umax) + p->off;
+    }
+    return limit < 0 || limit >= max ? -1 : limit;
+}
+
+static int sanitize_err_paths(struct venv *e, uint32_t dreg, uint8_t op, const char *why)
+{
+    return verr(e, -EACCES, "R%u tried to %s %s, pointer arithmetic with it prohibited for !root",
+                dreg, op == PBPF_ALU_ADD ? "add" : "sub", why);
+}
+
+static int sanitize_commit(struct venv *e, uint32_t dreg, uint8_t op, uint8_t state,
+                           int64_t before, const struct vreg *res, bool to_left)
+{
+    int64_t after = ptr_limit(res, to_left);
+    if (after < 0)
+        return sanitize_err_paths(e, dreg, op, "beyond pointer bounds");
+    uint32_t limit = (uint32_t)(before > after ? before - after : after - before);
+    if (!e->alu_state) {
+        e->alu_state = pbpf_calloc(e->cnt, sizeof *e->alu_state);
+        e->alu_limit = pbpf_calloc(e->cnt, sizeof *e->alu_limit);
+        if (!e->alu_state || !e->alu_limit)
+            return -ENOMEM;
+    }
+    uint8_t *as = &e->alu_state[e->insn_idx];
+    uint32_t *al = &e->alu_limit[e->insn_idx];
+    if (*as && (*as != state || *al != limit))
+        return sanitize_err_paths(e, dreg, op, "from different maps, paths or scalars");
+    *as = state;
+    *al = limit;
+    return 0;
+}
+
 /* dst = ptr OP off (Linux's adjust_ptr_min_max_vals) */
 static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg *ptr,
                    const struct vreg *offr)
@@ -157,6 +207,9 @@ static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg
         rc = sane_offset(e, ptr, ptr->type);
     if (rc)
         return rc;
+    bool san = false, san_left = false;
+    int64_t san_before = 0;
+    uint8_t san_state = 0;
     /* Spectre v1 sanitation (Linux's sanitize_ptr_alu) refuses, for
      * programs without CAP_PERFMON, register offsets it cannot mask */
     if (e->unpriv && (in->code & PBPF_SRC_X) && (op == PBPF_ALU_ADD || op == PBPF_ALU_SUB)) {
@@ -171,6 +224,14 @@ static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg
                         "R%u has pointer with unsupported alu operation, pointer arithmetic with "
                         "it prohibited for !root",
                         dreg);
+        bool off_neg = smin < 0;
+        san = true;
+        san_left = (op == PBPF_ALU_ADD && off_neg) || (op == PBPF_ALU_SUB && !off_neg);
+        san_before = ptr_limit(ptr, san_left);
+        if (san_before < 0)
+            return sanitize_err_paths(e, dreg, op, "beyond pointer bounds");
+        san_state = (uint8_t)((off_neg ? ALU_NEG_VALUE : 0) | (known ? ALU_IMMEDIATE : 0) |
+                              (ptr == dst ? ALU_SAN_SRC : ALU_SAN_DST));
     }
     struct vreg res = *ptr;
     switch (op) {
@@ -221,6 +282,11 @@ static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg
                             "for !root",
                             dreg);
         }
+    }
+    if (san) {
+        rc = sanitize_commit(e, dreg, op, san_state, san_before, &res, san_left);
+        if (rc)
+            return rc;
     }
     *dst = res;
     return 0;

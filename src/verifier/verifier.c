@@ -657,6 +657,8 @@ static void free_env(struct venv *e)
     pbpf_free(e->subprogs);
     pbpf_free(e->ctx_off);
     pbpf_free(e->ptr_type);
+    pbpf_free(e->alu_state);
+    pbpf_free(e->alu_limit);
 }
 
 static void log_failure(struct venv *e)

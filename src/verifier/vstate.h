@@ -217,6 +217,11 @@ struct venv {
     /* per load/store insn: the pointer type it first went through + 1
      * (0: not yet), for save_aux_ptr_type's check */
     uint16_t *ptr_type;
+    /* per pointer ADD/SUB insn with a register operand, for a loader
+     * without CAP_PERFMON: the masking sanitize_ptr_alu chose there
+     * (alu_state 0: none yet) and the distance it masks to */
+    uint8_t *alu_state;
+    uint32_t *alu_limit;
 };
 
 /* log.c / verifier.c */

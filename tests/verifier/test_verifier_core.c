@@ -229,6 +229,20 @@ static const struct vcase cases[] = {
      "exit\n", 0},
     {"helper fills constant size of uninit stack (CAP_BPF)", 1, PBPF_VERIFIER_CAP_BPF, 0, NULL,
      "r2 = 0\nr3 = r10\nr3 += -16\nr4 = 16\ncall 26\nr0 = *(u64 *)(r10 - 8)\nexit\n", 0},
+    /* without CAP_PERFMON a pointer moved by a register is masked to the
+     * distance it moves, which every path through the insn must share
+     * (sanitize_ptr_alu: alu_state and alu_limit) */
+    {"sanitize: one insn, two distances (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES,
+     "R2 tried to add from different maps, paths or scalars, pointer arithmetic with it "
+     "prohibited for !root",
+     "r1 = 0\nr2 = r10\nr2 += -64\nr2 += r1\nr3 = 0\n*(u8 *)(r2 + 0) = r3\nr1 += 1\n"
+     "if r1 < 4 goto -7\nr0 = 0\nexit\n", 4},
+    {"sanitize: one insn, two distances (root)", 0, 0, 0, NULL,
+     "r1 = 0\nr2 = r10\nr2 += -64\nr2 += r1\nr3 = 0\n*(u8 *)(r2 + 0) = r3\nr1 += 1\n"
+     "if r1 < 4 goto -7\nr0 = 0\nexit\n", 0},
+    {"sanitize: one insn, one distance (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, 0, NULL,
+     "r1 = 8\nr2 = r10\nr2 += -64\nr2 += r1\nr3 = 0\n*(u8 *)(r2 + 0) = r3\nr0 = 0\nexit\n",
+     0},
     /* a subprogram may return nothing; only reading its r0 is an error */
     ACC("void subprogram", "call pc+2\nr0 = 0\nexit\nr1 = 1\nexit\n"),
     REJ("void subprogram's r0 read", "R0 !read_ok", "call pc+1\nexit\nr1 = 1\nexit\n"),
