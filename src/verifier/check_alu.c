@@ -283,7 +283,9 @@ static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg
                             dreg);
         }
     }
-    if (san) {
+    /* on a mispredicted path the masking recorded by the real ones
+     * stands (sanitize_ptr_alu: speculative states go to do_sim) */
+    if (san && !e->cur->speculative) {
         rc = sanitize_commit(e, dreg, op, san_state, san_before, &res, san_left);
         if (rc)
             return rc;

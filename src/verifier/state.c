@@ -155,6 +155,7 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
     dst->nrefs = src->nrefs;
     dst->active_lock_id = src->active_lock_id;
     dst->active_lock_map = src->active_lock_map;
+    dst->speculative = src->speculative;
     dst->cb_unroll = src->cb_unroll;
     dst->parent = src->parent;
     dst->branches = src->branches;
@@ -405,6 +406,10 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
     struct idmap m;
     m.n = 0;
     if (old->curframe != cur->curframe)
+        return false;
+    /* what was safe only on a mispredicted path proves nothing for a
+     * real one (Linux's states_equal) */
+    if (old->speculative && !cur->speculative)
         return false;
     if (!!old->active_lock_id != !!cur->active_lock_id ||
         old->active_lock_map != cur->active_lock_map)

@@ -365,6 +365,25 @@ static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *
         taken = op == PBPF_JMP_JNE;
     }
     if (taken >= 0) {
+        /* Without CAP_PERFMON (!bypass_spec_v1) the side the CPU may
+         * still run speculatively is explored too, with the compared
+         * registers unknown (Linux's sanitize_speculative_path) */
+        if (e->unpriv) {
+            struct vstate *spec = push_stack(e, taken ? fall : target, *idx);
+            if (!spec)
+                return -ENOMEM;
+            if (e->stack_size > MAX_PENDING)
+                return verr(e, -E2BIG, "The sequence of %u jumps is too complex.",
+                            e->stack_size);
+            spec->speculative = true;
+            struct vreg *sregs = spec->frame[spec->curframe]->regs;
+            mark_reg_unknown(&sregs[dreg]);
+            if (in->code & PBPF_SRC_X)
+                mark_reg_unknown(&sregs[sreg]);
+            int rc = path_push(e, spec, *idx, !taken);
+            if (rc)
+                return rc;
+        }
         int rc = path_push(e, e->cur, *idx, taken);
         if (rc)
             return rc;
@@ -569,6 +588,17 @@ static int do_check(struct venv *e)
                 e->jmps_processed++;
         }
         rc = check_insn(e, &idx, &done);
+        if (rc && e->cur->speculative && (rc == -EACCES || rc == -EINVAL || rc == -EPERM)) {
+            /* Linux 6.17+ (error_recoverable_with_nospec): an unsafe insn
+             * on a mispredicted path gets a speculation barrier before it
+             * and the path ends there, the program is not refused */
+            if (e->alu_state)
+                e->alu_state[idx] = 0;
+            if (e->log_level >= 2)
+                vlog(e, "%u: speculative path ends (nospec)\n", idx);
+            rc = 0;
+            done = true;
+        }
         if (rc)
             return rc;
         if (!done)

@@ -140,6 +140,9 @@ struct vstate {
      * state that repeats in a later visit of a callback body is the next
      * call of the callback, not an infinite loop */
     uint32_t cb_unroll;
+    /* a path only a mispredicted branch reaches (Linux's speculative
+     * states, explored for a loader without CAP_PERFMON) */
+    bool speculative;
     /* pruning bookkeeping */
     struct vstate *parent; /* the explored state this path descends from */
     uint32_t branches;     /* paths still being explored below this state */

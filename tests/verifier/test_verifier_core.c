@@ -243,6 +243,17 @@ static const struct vcase cases[] = {
     {"sanitize: one insn, one distance (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, 0, NULL,
      "r1 = 8\nr2 = r10\nr2 += -64\nr2 += r1\nr3 = 0\n*(u8 *)(r2 + 0) = r3\nr0 = 0\nexit\n",
      0},
+    /* without CAP_PERFMON the side of a decided branch that only a
+     * mispredicting CPU runs is explored too, with the compared registers
+     * unknown (sanitize_speculative_path): an unsafe insn there ends the
+     * path (a speculation barrier, Linux 6.17+), an endless loop there is
+     * still refused */
+    {"speculative path ends at an unsafe load (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, 0, NULL,
+     "r1 = 0\nif r1 == 0 goto +1\nr0 = *(u64 *)(r1 + 0)\nr0 = 0\nexit\n", 0},
+    {"speculative path loops (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EINVAL,
+     "infinite loop detected at insn 2", "r1 = 0\nif r1 == 0 goto +1\nja -1\nr0 = 0\nexit\n", 3},
+    {"speculative path loops (root)", 0, 0, 0, NULL,
+     "r1 = 0\nif r1 == 0 goto +1\nja -1\nr0 = 0\nexit\n", 0},
     /* a subprogram may return nothing; only reading its r0 is an error */
     ACC("void subprogram", "call pc+2\nr0 = 0\nexit\nr1 = 1\nexit\n"),
     REJ("void subprogram's r0 read", "R0 !read_ok", "call pc+1\nexit\nr1 = 1\nexit\n"),
