@@ -24,7 +24,8 @@ struct vframe *reg_frame(struct venv *e, const struct vreg *r)
 
 static void tn_str(char *buf, size_t n, struct tnum t)
 {
-    snprintf(buf, n, "(%#llx; %#llx)", (unsigned long long)t.value, (unsigned long long)t.mask);
+    /* the kernel's printf gives %#llx of 0 as 0x0 (tnum_strn) */
+    snprintf(buf, n, "(0x%llx; 0x%llx)", (unsigned long long)t.value, (unsigned long long)t.mask);
 }
 
 /* byte o (negative) of the stack: slot index and Linux's slot_type index */
@@ -415,15 +416,17 @@ static int check_ctx(struct venv *e, uint32_t regno, int64_t off, int size, int 
                      struct vreg *dst)
 {
     const struct vreg *r = &cur_regs(e)[regno];
-    if (!tnum_is_const(r->var_off) || r->var_off.value) {
-        char tb[48];
-        tn_str(tb, sizeof tb, r->var_off);
-        return verr(e, -EACCES, "variable ctx access var_off=%s off=%lld size=%d", tb,
-                    (long long)off, size);
-    }
+    /* __check_ptr_off_reg: the pointer as the program got it */
+    if (r->off < 0)
+        return verr(e, -EACCES, "negative offset ctx ptr R%u off=%d disallowed", regno, r->off);
     if (r->off)
         return verr(e, -EACCES, "dereference of modified ctx ptr R%u off=%d disallowed", regno,
                     r->off);
+    if (!tnum_is_const(r->var_off) || r->var_off.value) {
+        char tb[48];
+        tn_str(tb, sizeof tb, r->var_off);
+        return verr(e, -EACCES, "variable ctx access var_off=%s disallowed", tb);
+    }
     const struct pbpf_ctx_desc *d = e->ctx;
     const struct pbpf_ctx_field *fld = NULL;
     if (!d)

@@ -296,6 +296,10 @@ static const struct vcase cases[] = {
      "r2 = 8\nr1 += r2\nr1 -= r2\nr0 = *(u32 *)(r1 + 0)\nexit\n", 0},
     {"ctx moved", 3, 0, -EACCES, "dereference of modified ctx ptr R1 off=8 disallowed",
      "r1 += 8\nr0 = *(u32 *)(r1 + 0)\nexit\n", 0},
+    {"ctx below its start", 3, 0, -EACCES, "negative offset ctx ptr R1 off=-4 disallowed",
+     "r1 += -4\nr0 = *(u32 *)(r1 + 4)\nexit\n", 0},
+    {"ctx plus a variable", 3, 0, -EACCES, "variable ctx access var_off=(0x0; 0x4) disallowed",
+     "r2 = *(u32 *)(r1 + 0)\nr2 &= 4\nr1 += r2\nr0 = *(u32 *)(r1 + 0)\nexit\n", 0},
     /* skb->sk: PTR_TO_SOCK_COMMON_OR_NULL, readable after a null check at
      * bpf_sock_common_is_valid_access's offsets, never writable */
     {"sk family", 3, 0, 0, NULL,
