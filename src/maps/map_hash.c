@@ -488,19 +488,21 @@ static int htab_update(struct pbpf_map *m, const void *key, const void *value, u
                        int slot)
 {
     struct htab *h = H(m);
-    if ((flags & ~(uint64_t)PBPF_F_LOCK) > PBPF_EXIST)
-        return -EINVAL;
     struct pbpf_map *inner = NULL;
     if (h->of_maps) {
-        /* the value is the inner map (an fd in Linux) */
-        if (flags != PBPF_ANY && flags != PBPF_NOEXIST && flags != PBPF_EXIST)
-            return -EINVAL;
+        /* the value is the inner map (an fd in Linux), which
+         * bpf_fd_htab_map_update_elem() resolves before the flags are
+         * looked at */
         memcpy(&inner, value, sizeof inner);
         if (!inner || !pbpf_map_is_live(inner))
             return -EBADF;
         if (!pbpf_map_inner_ok(m, inner))
             return -EINVAL;
+        if (flags != PBPF_ANY && flags != PBPF_NOEXIST && flags != PBPF_EXIST)
+            return -EINVAL;
     }
+    if ((flags & ~(uint64_t)PBPF_F_LOCK) > PBPF_EXIST)
+        return -EINVAL;
     uint32_t hash = pbpf_map_hash(key, m->key_size, h->seed);
     struct htab_bucket *b = bucket_of(h, hash);
     int rc = 0;
