@@ -353,9 +353,11 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
         hi = r->smax + r->off + off + size;
     }
     if (lo < -PBPF_STACK_SIZE || hi > 0 || size <= 0) {
+        /* Linux 6.x check_stack_access_within_bounds: named by the
+         * access (the helper reads, or writes uninitialised memory) */
         if (tnum_is_const(r->var_off))
-            return verr(e, -EACCES, "invalid indirect access to stack R%u off=%lld size=%d", regno,
-                        (long long)lo, size);
+            return verr(e, -EACCES, "invalid %s stack R%u off=%lld size=%d",
+                        write ? "write to" : "read from", regno, (long long)lo, size);
         return verr(e, -EACCES, "invalid variable-offset indirect access to stack R%u", regno);
     }
     if (update_stack_depth(e, f, lo))
@@ -390,6 +392,9 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
     }
     return 0;
 }
+
+static bool may_write_pkt(uint32_t pt);
+bool may_write_pkt_type(uint32_t pt) { return may_write_pkt(pt); }
 
 static bool may_write_pkt(uint32_t pt)
 {
@@ -776,6 +781,10 @@ int check_ld_imm64(struct venv *e, const struct pbpf_insn *in)
         int sp = find_subprog(e, (uint32_t)((int64_t)e->insn_idx + 1 + in->imm));
         if (sp < 0)
             return verr(e, -EINVAL, "invalid func reference at insn %u", e->insn_idx);
+        /* Linux's check_ld_imm: a callback must be static (a global
+         * function is verified for its BTF signature, not as a callback) */
+        if (subprog_is_global(e, (uint32_t)sp))
+            return verr(e, -EINVAL, "callback function not static");
         mark_reg_known(d, 0);
         d->type = PTR_TO_FUNC;
         d->range = (uint32_t)sp;
