@@ -300,6 +300,9 @@ static int check_map_access_type(struct venv *e, const struct vreg *r, int64_t o
     return 0;
 }
 
+static int check_spin_lock_overlap(struct venv *e, const struct vreg *r, int64_t off, int size);
+static int check_timer_overlap(struct venv *e, const struct vreg *r, int64_t off, int size);
+
 int check_mem_region(struct venv *e, uint32_t regno, int64_t size, bool write, bool zero_ok,
                      bool allow_uninit)
 {
@@ -311,7 +314,12 @@ int check_mem_region(struct venv *e, uint32_t regno, int64_t size, bool write, b
          * argument is MEM_WRITE), the map value */
         if (check_map_access_type(e, r, r->off, size, write))
             return -EACCES;
-        return mem_region(e, regno, r, r->off, (int)size, pbpf_map_value_size(r->map), zero_ok);
+        /* Linux's check_map_access: within the value, and clear of its
+         * bpf_spin_lock and bpf_timer, which only their helpers touch */
+        if (mem_region(e, regno, r, r->off, (int)size, pbpf_map_value_size(r->map), zero_ok) ||
+            check_spin_lock_overlap(e, r, 0, (int)size) || check_timer_overlap(e, r, 0, (int)size))
+            return -EACCES;
+        return 0;
     case PTR_TO_MAP_KEY:
         return mem_region(e, regno, r, r->off, (int)size, pbpf_map_key_size(r->map), zero_ok);
     case PTR_TO_MEM:

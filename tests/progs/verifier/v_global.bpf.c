@@ -368,4 +368,41 @@ SEC("socket") int glob_as_callback(void *ctx)
     return 0;
 }
 
+/* --- a map value with a bpf_spin_lock: the callee may not touch the lock --- */
+struct lockval {
+    struct bpf_spin_lock lock;
+    __u32 v;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct lockval);
+} glock SEC(".maps");
+
+__noinline int g_lockval(struct lockval *p)
+{
+    return p ? p->v & 1 : 0;
+}
+
+SEC("tc") int glob_mem_spin_lock_value(void *ctx)
+{
+    __u32 k = 0;
+    struct lockval *p = bpf_map_lookup_elem(&glock, &k);
+    return g_lockval(p);
+}
+
+__noinline int g_u32(__u32 *p)
+{
+    return p ? *p & 1 : 0;
+}
+
+SEC("tc") int glob_mem_spin_lock_field_ok(void *ctx)
+{
+    __u32 k = 0;
+    struct lockval *p = bpf_map_lookup_elem(&glock, &k);
+    return p ? g_u32(&p->v) : 0;
+}
+
 char _license[] SEC("license") = "GPL";
