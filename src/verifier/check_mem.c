@@ -368,6 +368,12 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
                         write ? "write to" : "read from", regno, (long long)lo, size);
         return verr(e, -EACCES, "invalid variable-offset indirect access to stack R%u", regno);
     }
+    /* Linux's check_stack_slot_within_bounds: without CAP_PERFMON a read
+     * may not start below the stack the function has used so far */
+    if (!write && e->unpriv && tnum_is_const(r->var_off) && lo < -(int64_t)f->allocated) {
+        return verr(e, -EACCES, "invalid read from stack R%u off=%lld size=%d", regno,
+                    (long long)lo, size);
+    }
     if (update_stack_depth(e, f, lo))
         return -ENOMEM;
     for (int64_t o = lo; o < hi; o++) {
