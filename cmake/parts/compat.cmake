@@ -88,7 +88,7 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
   if(PBPF_SANITIZE)
     set(PBPF_COMPAT_CFLAGS "-fsanitize=address,undefined -fno-sanitize-recover=all")
   endif()
-  foreach(loader minimal bootstrap xdp_counter perf_events)
+  foreach(loader minimal bootstrap xdp_counter perf_events rodata_guard)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/loaders/${loader}.c)
       add_test(NAME compat_skel_${loader}
                COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/skel_test.sh ${loader}

@@ -187,6 +187,11 @@ int pbpf_map_delete_elem(struct pbpf_map *map, const void *key);
  * key for hash maps, as Linux. */
 int pbpf_map_get_next_key(struct pbpf_map *map, const void *key, void *next_key);
 int pbpf_map_lookup_and_delete_elem(struct pbpf_map *map, const void *key, void *value);
+/* BPF_MAP_FREEZE: no more writes from user space (-EPERM after), and for a
+ * BPF_F_RDONLY_PROG map values the verifier may read as constants.  -EBUSY
+ * while a writable mapping is held (pbpf_map_mmap_prot) or a write is in
+ * progress, -EPERM when already frozen or BPF_F_RDONLY, -PBPF_ENOTSUPP for
+ * values with a spin lock or a timer (Linux's map_freeze). */
 int pbpf_map_freeze(struct pbpf_map *map);
 
 struct pbpf_map_batch_opts {
@@ -349,13 +354,32 @@ int pbpf_obj_get_pinned(const char *path, const struct pbpf_pin_ops *ops, void *
 #define PBPF_PIN_OTHER 3
 int pbpf_pinned_kind(const char *path);
 
-/* Memory mapping (mmap of the map fd): for an ARRAY created with
- * BPF_F_MMAPABLE, the value memory itself (max_entries values, each
- * round_up(value_size, 8) bytes apart), so program writes are visible and
- * user writes are seen by programs.  -EINVAL for an array without
- * BPF_F_MMAPABLE, -PBPF_ENOTSUPP for other types (ring buffers: see
- * pbpf_ringbuf_area).  The memory lives as long as the map. */
+/* Memory mapping (mmap of the map fd, MAP_SHARED): for an ARRAY created
+ * with BPF_F_MMAPABLE, the value memory itself (max_entries values, each
+ * round_up(value_size, 8) bytes apart, on pages of their own), so program
+ * writes are visible and user writes are seen by programs.  -EINVAL for an
+ * array without BPF_F_MMAPABLE, -PBPF_ENOTSUPP for other types (ring
+ * buffers: see pbpf_ringbuf_area) and for values with a spin lock or a
+ * timer.  The memory lives as long as the map.
+ *
+ * prot is PBPF_MAP_PROT_READ, optionally | PBPF_MAP_PROT_WRITE, as
+ * mmap's PROT_READ and PROT_WRITE.  As Linux, a writable mapping is
+ * refused with -EPERM once the map is frozen and with -EACCES for a map
+ * created BPF_F_RDONLY_PROG, and while one is held (until
+ * pbpf_map_munmap with the same prot) pbpf_map_freeze fails with -EBUSY.
+ * A BPF_F_RDONLY map gives -EACCES for a writable mapping and -EINVAL for
+ * a read-only one, a BPF_F_WRONLY map -EACCES (its fd's mode).
+ * Freezing a BPF_F_RDONLY_PROG map makes the memory read-only, as libbpf
+ * maps .rodata after load: a write through any pointer into it faults, so
+ * the values the verifier took as constants stay what programs read.
+ * pbpf_map_mmap is pbpf_map_mmap_prot with PROT_READ | PROT_WRITE. */
+#define PBPF_MAP_PROT_READ 1u
+#define PBPF_MAP_PROT_WRITE 2u
+int pbpf_map_mmap_prot(struct pbpf_map *map, unsigned prot, void **ptr, size_t *size);
 int pbpf_map_mmap(struct pbpf_map *map, void **ptr, size_t *size);
+/* Ends a mapping made with prot: 0, or -EINVAL when map has no writable
+ * mapping to end. */
+int pbpf_map_munmap(struct pbpf_map *map, unsigned prot);
 
 /* Reclaims memory of map elements freed while programs might still have
  * been reading them; safe at any time, needed only to bound memory when

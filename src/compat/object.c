@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "bpf/btf.h"
 #include "bpf/libbpf.h"
 #include "compat/compat.h"
 #include "compat/object.h"
@@ -13,6 +14,7 @@
 #include "exec/exec.h"
 #include "pbpf/loader.h"
 #include "pbpf/object.h"
+#include "platform/platform.h"
 
 /* --- messages, errors, utilities ---------------------------------------------- */
 
@@ -245,7 +247,8 @@ static struct bpf_object *object_open(const void *buf, size_t len, const char *d
             internal_map_name(obj->name, d->name, m->name);
             /* the section's bytes, writable until load (skeletons point
              * their .data/.rodata/.bss members here) */
-            m->init = calloc(1, d->value_size ? d->value_size : 1);
+            m->init_size = d->value_size ? d->value_size : 1;
+            m->init = pbpf_pages_alloc(m->init_size);
             if (!m->init) {
                 err = -ENOMEM;
                 goto fail;
@@ -374,12 +377,28 @@ int bpf_object__load(struct bpf_object *obj)
         m->fd = compat_fd_new_map(m->map);
         if (m->fd < 0)
             return compat_err(m->fd);
+        if (!is_data_map(m))
+            continue;
+        /* libbpf maps global data over the map after load: read-only for
+         * .rodata and .kconfig (BPF_F_RDONLY_PROG, frozen: their memory is
+         * now read-only), and the image that was there before becomes
+         * read-only too (libbpf remaps the same address) */
         void *mem;
         size_t size;
-        if (is_data_map(m) && pbpf_map_mmap(m->map, &mem, &size) == 0)
+        unsigned prot = PBPF_MAP_PROT_READ;
+        if (!(m->map_flags & BPF_F_RDONLY_PROG))
+            prot |= PBPF_MAP_PROT_WRITE;
+        if (pbpf_map_mmap_prot(m->map, prot, &mem, &size) == 0) {
             m->mmaped = mem;
-        else if (is_data_map(m))
+            m->mmap_prot = prot;
+        } else {
             m->mmaped = NULL;
+        }
+        if (!(prot & PBPF_MAP_PROT_WRITE)) {
+            rc = pbpf_pages_protect(m->init, m->init_size, 0);
+            if (rc)
+                return compat_err(rc);
+        }
     }
     for (size_t i = 0; i < obj->prog_cnt; i++) {
         struct bpf_program *p = &obj->progs[i];
@@ -402,9 +421,13 @@ void bpf_object__close(struct bpf_object *obj)
         compat_fd_release(obj->progs[i].fd, obj->progs[i].prog);
     }
     for (size_t i = 0; obj->maps && i < obj->map_cnt; i++) {
-        compat_fd_release(obj->maps[i].fd, obj->maps[i].map);
-        free(obj->maps[i].init);
+        struct bpf_map *m = &obj->maps[i];
+        if (m->mmap_prot)
+            pbpf_map_munmap(m->map, m->mmap_prot);
+        compat_fd_release(m->fd, m->map);
+        pbpf_pages_free(m->init, m->init_size);
     }
+    btf__free(obj->btf);
     pbpf_object_close(obj->o);
     free(obj->progs);
     free(obj->maps);
@@ -641,12 +664,14 @@ int bpf_map__set_value_size(struct bpf_map *map, __u32 size)
         return compat_err(rc);
     if (map->init) {
         /* a global-data section grows with zeroes or is cut, as libbpf */
-        uint8_t *n = realloc(map->init, size ? size : 1);
+        size_t n_size = size ? size : 1;
+        uint8_t *n = pbpf_pages_alloc(n_size);
         if (!n)
             return compat_err(-ENOMEM);
-        if (size > map->value_size)
-            memset(n + map->value_size, 0, size - map->value_size);
+        memcpy(n, map->init, size < map->value_size ? size : map->value_size);
+        pbpf_pages_free(map->init, map->init_size);
         map->init = map->mmaped = n;
+        map->init_size = n_size;
     }
     map->value_size = size;
     return 0;

@@ -29,9 +29,12 @@ struct bpf_map {
     const char *real_name;
     uint32_t type, key_size, value_size, max_entries, map_flags;
     /* global data: the section's bytes before load (the skeleton's and
-     * bpf_map__initial_value's memory), then the map's own memory */
+     * bpf_map__initial_value's memory, init_size bytes of whole pages),
+     * then the map's own memory, mapped with mmap_prot (PBPF_MAP_PROT_*) */
     uint8_t *init;
+    size_t init_size;
     void *mmaped;
+    unsigned mmap_prot;
     struct pbpf_map *map; /* after load (owned by the pbpf object) */
     int fd;
 };
@@ -45,6 +48,7 @@ struct bpf_object {
     size_t map_cnt;
     bool loaded;
     char *kconfig, *btf_custom_path, *pin_root_path;
+    struct btf *btf; /* bpf_object__btf's, made on first use */
 };
 
 /* Detaches every link of prog (its object is closing; the links stay

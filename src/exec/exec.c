@@ -496,11 +496,16 @@ static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t 
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts)
 {
-    if (PBPF_UNLIKELY(mem_len < prog->min_mem)) {
-        if (opts && opts->err_buf && opts->err_size)
-            snprintf(opts->err_buf, opts->err_size,
-                     "mem of %zu bytes: the program was verified for %u", mem_len,
-                     prog->min_mem);
+    if (PBPF_UNLIKELY(mem_len < prog->min_mem || (!mem && mem_len))) {
+        if (opts && opts->err_buf && opts->err_size) {
+            if (!mem && mem_len)
+                snprintf(opts->err_buf, opts->err_size, "mem is NULL but mem_len is %zu",
+                         mem_len);
+            else
+                snprintf(opts->err_buf, opts->err_size,
+                         "mem of %zu bytes: the program was verified for %u", mem_len,
+                         prog->min_mem);
+        }
         return -EINVAL;
     }
     if (PBPF_LIKELY(prog->fast_entry && !opts)) {

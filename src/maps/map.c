@@ -381,7 +381,30 @@ size_t pbpf_map_user_value_size(const struct pbpf_map *m)
  * from user space, a WRONLY one cannot be read. */
 static int can_write(const struct pbpf_map *m)
 {
-    return !(m->map_flags & PBPF_F_RDONLY) && !__atomic_load_n(&m->frozen, __ATOMIC_ACQUIRE);
+    return !(m->map_flags & PBPF_F_RDONLY) && !__atomic_load_n(&m->frozen, __ATOMIC_SEQ_CST);
+}
+
+/* m->frozen: 0, FREEZING while pbpf_map_freeze checks for writers (user
+ * writes are refused, the verifier does not yet count on constant values),
+ * then FROZEN. */
+#define FREEZING 2
+#define FROZEN 1
+
+/* bpf_map_write_active_inc() and the permission check after it, in that
+ * order: a writer either sees the freeze or is seen by it. */
+static int write_begin(struct pbpf_map *m)
+{
+    __atomic_add_fetch(&m->write_active, 1, __ATOMIC_SEQ_CST);
+    if (!can_write(m)) {
+        __atomic_sub_fetch(&m->write_active, 1, __ATOMIC_SEQ_CST);
+        return -EPERM;
+    }
+    return 0;
+}
+
+static void write_end(struct pbpf_map *m)
+{
+    __atomic_sub_fetch(&m->write_active, 1, __ATOMIC_SEQ_CST);
 }
 static int can_read(const struct pbpf_map *m) { return !(m->map_flags & PBPF_F_WRONLY); }
 
@@ -537,7 +560,9 @@ int pbpf_map_update_elem(struct pbpf_map *m, const void *key, const void *value,
         return -EINVAL;
     if (!key && m->key_size && !is_queue_like(m->type))
         return -EINVAL;
-    int rc;
+    int rc = write_begin(m);
+    if (rc)
+        return rc;
     pbpf_epoch_enter();
     if (pbpf_map_has_fields(m))
         rc = lock_map_update(m, key, value, flags, -1);
@@ -546,6 +571,7 @@ int pbpf_map_update_elem(struct pbpf_map *m, const void *key, const void *value,
     else
         rc = m->ops->update ? m->ops->update(m, key, value, flags, -1) : -PBPF_ENOTSUPP;
     pbpf_epoch_exit();
+    write_end(m);
     return rc;
 }
 
@@ -599,20 +625,29 @@ int pbpf_map_freeze(struct pbpf_map *m)
 {
     if (!m)
         return -EINVAL;
-    /* map_freeze(): a frozen map is no longer writable, so a second
-     * freeze fails the permission check (EPERM) before the EBUSY test */
+    /* map_freeze(): maps with special fields (spin locks, timers) cannot
+     * be frozen; a frozen map is no longer writable, so a second freeze
+     * fails the permission check (EPERM) before the EBUSY tests; a
+     * writable mapping or a write in progress gives EBUSY */
+    if (pbpf_map_has_fields(m))
+        return -PBPF_ENOTSUPP;
     if (!can_write(m))
         return -EPERM;
     int expected = 0;
-    if (!__atomic_compare_exchange_n(&m->frozen, &expected, 1, 0, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
+    if (!__atomic_compare_exchange_n(&m->frozen, &expected, FREEZING, 0, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST))
         return -EBUSY;
-    return 0;
+    int rc = __atomic_load_n(&m->write_active, __ATOMIC_SEQ_CST) ? -EBUSY : 0;
+    if (!rc && m->ops->freeze)
+        rc = m->ops->freeze(m);
+    __atomic_store_n(&m->frozen, rc ? 0 : FROZEN, __ATOMIC_SEQ_CST);
+    return rc;
 }
 
 int pbpf_map_is_rdonly(const struct pbpf_map *m)
 {
-    return (m->map_flags & PBPF_F_RDONLY_PROG) && __atomic_load_n(&m->frozen, __ATOMIC_ACQUIRE);
+    return (m->map_flags & PBPF_F_RDONLY_PROG) &&
+           __atomic_load_n(&m->frozen, __ATOMIC_ACQUIRE) == FROZEN;
 }
 
 int pbpf_map_direct_read(const struct pbpf_map *m, uint32_t off, int size, int sx, uint64_t *val)
@@ -880,13 +915,59 @@ struct pbpf_map *pbpf_ringbuf_find_sample(const void *p)
 
 /* --- memory mapping ------------------------------------------------------ */
 
-int pbpf_map_mmap(struct pbpf_map *m, void **ptr, size_t *size)
+/* bpf_map_mmap(): maps with special fields have no mapping; a writable
+ * one is refused for a frozen map (EPERM) and a BPF_F_RDONLY_PROG one
+ * (EACCES: user space could change what the verifier takes as constant).
+ * The fd of a BPF_F_RDONLY map is read-only: do_mmap refuses a writable
+ * shared mapping of it (EACCES) and makes a read-only one private, which
+ * bpf_map_mmap refuses (EINVAL); a BPF_F_WRONLY map's fd cannot be mapped
+ * at all (EACCES).  A writable mapping counts as a writer until
+ * pbpf_map_munmap. */
+int pbpf_map_mmap_prot(struct pbpf_map *m, unsigned prot, void **ptr, size_t *size)
 {
-    if (!m || !ptr || !size)
+    if (!m || !ptr || !size || !prot || (prot & ~(PBPF_MAP_PROT_READ | PBPF_MAP_PROT_WRITE)))
         return -EINVAL;
     *ptr = NULL;
     *size = 0;
-    if (!m->ops->mmap)
+    if (m->map_flags & PBPF_F_WRONLY)
+        return -EACCES;
+    if (m->map_flags & PBPF_F_RDONLY)
+        return prot & PBPF_MAP_PROT_WRITE ? -EACCES : -EINVAL;
+    if (!m->ops->mmap || pbpf_map_has_fields(m))
         return -PBPF_ENOTSUPP;
-    return m->ops->mmap(m, ptr, size);
+    void *p;
+    size_t sz;
+    int rc = m->ops->mmap(m, &p, &sz);
+    if (rc)
+        return rc;
+    if (prot & PBPF_MAP_PROT_WRITE) {
+        if (m->map_flags & PBPF_F_RDONLY_PROG)
+            return __atomic_load_n(&m->frozen, __ATOMIC_SEQ_CST) ? -EPERM : -EACCES;
+        rc = write_begin(m);
+        if (rc)
+            return rc;
+    }
+    *ptr = p;
+    *size = sz;
+    return 0;
+}
+
+int pbpf_map_mmap(struct pbpf_map *m, void **ptr, size_t *size)
+{
+    return pbpf_map_mmap_prot(m, PBPF_MAP_PROT_READ | PBPF_MAP_PROT_WRITE, ptr, size);
+}
+
+int pbpf_map_munmap(struct pbpf_map *m, unsigned prot)
+{
+    if (!m || !m->ops->mmap || !prot || (prot & ~(PBPF_MAP_PROT_READ | PBPF_MAP_PROT_WRITE)))
+        return -EINVAL;
+    if (!(prot & PBPF_MAP_PROT_WRITE))
+        return 0;
+    uint32_t n = __atomic_load_n(&m->write_active, __ATOMIC_SEQ_CST);
+    do {
+        if (!n)
+            return -EINVAL;
+    } while (!__atomic_compare_exchange_n(&m->write_active, &n, n - 1, 0, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST));
+    return 0;
 }

@@ -44,6 +44,10 @@ struct pbpf_map_ops {
     int (*peek)(struct pbpf_map *m, void *value);
     /* BPF_F_MMAPABLE: the value memory itself */
     int (*mmap)(struct pbpf_map *m, void **ptr, size_t *size);
+    /* called once the map is frozen and, when it is BPF_F_RDONLY_PROG,
+     * nothing may write its values any more: the mapped memory becomes
+     * read-only (0 or a negative errno; the freeze is then undone) */
+    int (*freeze)(struct pbpf_map *m);
     /* hash maps: bucket-wise batches; NULL means key-wise (Linux's
      * generic_map_lookup_batch) */
     int (*lookup_batch)(struct pbpf_map *m, const void *in_batch, void *out_batch, void *keys,
@@ -64,6 +68,9 @@ struct pbpf_map {
     uint32_t prog_holders;
     uint64_t prog_owner;
     int frozen;
+    /* Linux's writecnt (bpf_map_write_active): writable user mappings
+     * and user-space updates in progress; freezing waits for none */
+    uint32_t write_active;
     /* offset of the struct bpf_spin_lock in each value, or -1 */
     int32_t spin_lock_off;
     /* offset of the struct bpf_timer in each value, or -1 */

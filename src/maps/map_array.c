@@ -14,6 +14,10 @@ struct array_map {
     uint32_t stride; /* round_up(value_size, 8): per value, per slot */
     uint32_t per_elem; /* stride × slots for per-CPU, stride otherwise */
     uint8_t *values;
+    /* BPF_F_MMAPABLE: values on whole pages of their own (Linux's
+     * bpf_map_area_mmapable_alloc), so that freezing a read-only map can
+     * make them read-only for user space */
+    size_t paged_size;
 };
 
 #define ARRAY_CREATE_FLAG_MASK                                                                     \
@@ -51,7 +55,12 @@ static int array_new(const struct pbpf_map_create_opts *o, unsigned slots, uint3
     struct array_map *a = pbpf_calloc(1, sizeof *a);
     if (!a)
         return -ENOMEM;
-    a->values = pbpf_calloc(1, (size_t)total);
+    if (o->map_flags & PBPF_F_MMAPABLE) {
+        a->paged_size = (size_t)total;
+        a->values = pbpf_pages_alloc(a->paged_size);
+    } else {
+        a->values = pbpf_calloc(1, (size_t)total);
+    }
     if (!a->values) {
         pbpf_free(a);
         return -ENOMEM;
@@ -85,7 +94,11 @@ int pbpf_map_array_index_of(struct pbpf_map *m, const void *value, uint32_t *ind
 
 static void array_destroy(struct pbpf_map *m)
 {
-    pbpf_free(A(m)->values);
+    struct array_map *a = A(m);
+    if (a->paged_size)
+        pbpf_pages_free(a->values, a->paged_size);
+    else
+        pbpf_free(a->values);
     pbpf_free(m);
 }
 
@@ -162,8 +175,22 @@ static int array_mmap(struct pbpf_map *m, void **ptr, size_t *size)
     return 0;
 }
 
+/* A frozen BPF_F_RDONLY_PROG array is constant for programs (the verifier
+ * reads its values as known scalars) and for bpf(2); Linux also refuses
+ * writable mmaps of it (bpf_map_mmap: -EPERM once frozen, -EACCES for
+ * RDONLY_PROG), and libbpf maps .rodata read-only after load.  Here the
+ * user's view is the values themselves, so the pages become read-only. */
+static int array_freeze(struct pbpf_map *m)
+{
+    struct array_map *a = A(m);
+    if (!a->paged_size || !(m->map_flags & PBPF_F_RDONLY_PROG))
+        return 0;
+    return pbpf_pages_protect(a->values, a->paged_size, 0);
+}
+
 const struct pbpf_map_ops pbpf_map_array_ops = {
     .mmap = array_mmap,
+    .freeze = array_freeze,
     .alloc = array_alloc,
     .destroy = array_destroy,
     .lookup = array_lookup,

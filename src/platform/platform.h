@@ -31,6 +31,16 @@ void *pbpf_exec_alloc(size_t size);
 int pbpf_exec_seal(void *p, size_t size);
 void pbpf_exec_free(void *p, size_t size);
 
+/* Whole pages for memory that user space maps and whose protection
+ * changes (the values of BPF_F_MMAPABLE arrays): zeroed and read+write
+ * after alloc.  pbpf_pages_protect makes the pages of [p, p + size)
+ * read-only (writable 0) or read+write again, as mprotect: 0 or a
+ * negative errno.  A write to a read-only page faults (SIGSEGV, or an
+ * access violation on Windows). */
+void *pbpf_pages_alloc(size_t size);
+int pbpf_pages_protect(void *p, size_t size, int writable);
+void pbpf_pages_free(void *p, size_t size);
+
 /* Clocks, in nanoseconds. */
 uint64_t pbpf_time_mono_ns(void);   /* CLOCK_MONOTONIC: bpf_ktime_get_ns */
 uint64_t pbpf_time_boot_ns(void);   /* including suspend: bpf_ktime_get_boot_ns */

@@ -45,6 +45,26 @@ void pbpf_exec_free(void *p, size_t size)
         munmap(p, size);
 }
 
+void *pbpf_pages_alloc(size_t size)
+{
+    void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int pbpf_pages_protect(void *p, size_t size, int writable)
+{
+    if (mprotect(p, size ? size : 1, writable ? PROT_READ | PROT_WRITE : PROT_READ) != 0)
+        return -errno;
+    return 0;
+}
+
+void pbpf_pages_free(void *p, size_t size)
+{
+    if (p)
+        munmap(p, size ? size : 1);
+}
+
 static uint64_t clock_ns(clockid_t id)
 {
     struct timespec ts;

@@ -34,6 +34,27 @@ void pbpf_exec_free(void *p, size_t size)
         VirtualFree(p, 0, MEM_RELEASE);
 }
 
+void *pbpf_pages_alloc(size_t size)
+{
+    /* committed pages are zeroed */
+    return VirtualAlloc(NULL, size ? size : 1, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+}
+
+int pbpf_pages_protect(void *p, size_t size, int writable)
+{
+    DWORD old;
+    if (!VirtualProtect(p, size ? size : 1, writable ? PAGE_READWRITE : PAGE_READONLY, &old))
+        return -EACCES;
+    return 0;
+}
+
+void pbpf_pages_free(void *p, size_t size)
+{
+    (void)size;
+    if (p)
+        VirtualFree(p, 0, MEM_RELEASE);
+}
+
 static uint64_t qpc_ns(void)
 {
     static LARGE_INTEGER freq; /* benign: every thread computes the same value */

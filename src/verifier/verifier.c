@@ -470,11 +470,19 @@ static int init_state(struct venv *e)
     f->regs[10].var_off = tnum_const(0);
     f->regs[10].frameno = 0;
     if (e->prog_type == 0) {
-        /* the conformance convention: r1 = mem, r2 = its size */
+        /* the conformance convention: r1 = mem, r2 = its size.  A
+         * program verified for no memory may be run with none (r1 NULL)
+         * or with some: r1 is then a pointer that may be NULL, so that a
+         * comparison with 0 explores both outcomes. */
         struct vreg *r1 = &f->regs[1];
+        uint32_t mem_size = e->opts ? e->opts->mem_size : 0;
         mark_reg_known(r1, 0);
         r1->type = PTR_TO_MEM;
-        r1->range = e->opts ? e->opts->mem_size : 0;
+        r1->range = mem_size;
+        if (!mem_size) {
+            r1->type |= VT_OR_NULL;
+            r1->id = ++e->id_gen;
+        }
         mark_reg_known(&f->regs[2], e->opts ? e->opts->mem_size : 0);
     } else {
         mark_reg_known(&f->regs[1], 0);

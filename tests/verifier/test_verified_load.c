@@ -101,6 +101,39 @@ static void test_safe_loads_and_runs(void)
     }
 }
 
+/* Found by fuzz_verifier: a program verified for no memory is run with
+ * r1 = NULL; the verifier took r1 for a non-null pointer and pruned the
+ * branch that loops forever. */
+static void test_no_mem_r1_may_be_null(void)
+{
+    struct loaded l;
+    load("l: if r1 == 0 goto l\nr0 = 0\nexit\n", PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED,
+         NULL, 0, 0, &l);
+    CHECK(l.rc == -EINVAL);
+    CHECK(strstr(l.log, "infinite loop detected") != NULL);
+    /* with memory the pointer is non-null and the loop is dead code */
+    load("l: if r1 == 0 goto l\nr0 = 0\nexit\n", PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED,
+         NULL, 8, 0, &l);
+    CHECK(l.rc == 0);
+    pbpf_prog_free(l.prog);
+    /* the null check is what a program must do before touching r1 */
+    for (int e = 0; e <= have_jit; e++) {
+        load("r0 = 7\nif r1 != 0 goto +1\nr0 = 9\nexit\n",
+             e ? PBPF_ENGINE_JIT : PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, NULL, 0, 0, &l);
+        CHECK(l.rc == 0);
+        if (!l.prog)
+            continue;
+        uint64_t r0 = 0, mem = 0;
+        CHECK(pbpf_prog_run(l.prog, NULL, 0, &r0, NULL) == 0);
+        CHECK(r0 == 9);
+        CHECK(pbpf_prog_run(l.prog, &mem, sizeof mem, &r0, NULL) == 0);
+        CHECK(r0 == 7);
+        /* NULL memory with a length is the caller's error */
+        CHECK(pbpf_prog_run(l.prog, NULL, 8, &r0, NULL) == -EINVAL);
+        pbpf_prog_free(l.prog);
+    }
+}
+
 static void test_license(void)
 {
     /* bpf_ktime_get_ns (5) is for everyone; bpf_trace_printk (6) is
@@ -152,6 +185,7 @@ int main(void)
     pbpf_prog_free(l.prog);
     test_unsafe_refused();
     test_safe_loads_and_runs();
+    test_no_mem_r1_may_be_null();
     test_license();
     test_preverified();
     pbpf_runtime_free(rt);
