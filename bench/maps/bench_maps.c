@@ -134,6 +134,19 @@ static void build(struct prog *p, enum op op, uint32_t mask, int spread)
 
 /* --- pbpf side --------------------------------------------------------- */
 
+/* The bytecode with its map references as a loader leaves them for
+ * pbpf_prog_load: lddw src=1 (BPF_PSEUDO_MAP_FD) with the index into the
+ * program's map table, resolved at load like an object's maps. */
+static void pbpf_refs(struct pbpf_insn in[128], const struct prog *p)
+{
+    memcpy(in, p->in, p->n * sizeof in[0]);
+    for (size_t i = 0; i < p->n; i++)
+        if (p->ref[i]) {
+            in[i].regs = PBPF_INSN_REGS(PBPF_INSN_DST(&in[i]), 1);
+            in[i].imm = p->ref[i] - 1;
+        }
+}
+
 /* CPU time of this thread where the host has it: the kernel measures with
  * preemption off, so wall time here would count other processes. */
 #include <time.h>
@@ -152,17 +165,11 @@ static double pbpf_ns_per_op(struct pbpf_runtime *rt, const struct prog *p,
                              struct pbpf_map *drain)
 {
     struct pbpf_insn in[128];
-    memcpy(in, p->in, p->n * sizeof in[0]);
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->ref[i]) {
-            uint64_t v = (uint64_t)(uintptr_t)maps[p->ref[i] - 1];
-            in[i].imm = (int32_t)(uint32_t)v;
-            in[i + 1].imm = (int32_t)(uint32_t)(v >> 32);
-        }
-    }
+    pbpf_refs(in, p);
     /* the engine is under test, not the verifier: verified mode runs
      * the bytecode as the test built it (preverified) */
-    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .engine = engine, .mode = PBPF_MODE_VERIFIED);
+    PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1, .engine = engine, .mode = PBPF_MODE_VERIFIED,
+              .maps = maps, .map_cnt = 2);
     struct pbpf_prog *prog = NULL;
     if (pbpf_prog_load(rt, in, p->n, &po, &prog))
         return -1;
@@ -350,14 +357,7 @@ static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t
     struct prog p;
     build(&p, OP_UPDATE, 1023, 1);
     struct pbpf_insn in[128];
-    memcpy(in, p.in, p.n * sizeof in[0]);
-    for (size_t i = 0; i < p.n; i++) {
-        if (p.ref[i]) {
-            uint64_t v = (uint64_t)(uintptr_t)maps[p.ref[i] - 1];
-            in[i].imm = (int32_t)(uint32_t)v;
-            in[i + 1].imm = (int32_t)(uint32_t)(v >> 32);
-        }
-    }
+    pbpf_refs(in, &p);
     double ops = 2.0 * (double)runs * OPS_PER_RUN;
     double mine = -1, theirs = -1;
     const char *engine = "jit";
@@ -365,7 +365,7 @@ static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t
     /* the engine is under test, not the verifier: verified mode runs
      * the bytecode as the test built it (preverified) */
     PBPF_OPTS(pbpf_prog_opts, po, .preverified = 1,
-              .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED);
+              .engine = PBPF_ENGINE_JIT, .mode = PBPF_MODE_VERIFIED, .maps = maps, .map_cnt = 2);
     if (pbpf_prog_load(rt, in, p.n, &po, &prog)) {
         po.engine = PBPF_ENGINE_INTERP;
         engine = "interp";

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "bpf/btf.h"
 #include "bpf/libbpf.h"
 #include "compat/compat.h"
 #include "compat/object.h"
@@ -426,6 +427,7 @@ void bpf_object__close(struct bpf_object *obj)
         compat_fd_release(m->fd, m->map);
         pbpf_pages_free(m->init, m->init_size);
     }
+    btf__free(obj->btf);
     pbpf_object_close(obj->o);
     free(obj->progs);
     free(obj->maps);

@@ -48,6 +48,7 @@ struct bpf_object {
     size_t map_cnt;
     bool loaded;
     char *kconfig, *btf_custom_path, *pin_root_path;
+    struct btf *btf; /* bpf_object__btf's, made on first use */
 };
 
 /* Detaches every link of prog (its object is closing; the links stay

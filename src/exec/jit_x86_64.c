@@ -45,7 +45,9 @@
 #include <string.h>
 
 #include "exec/exec.h"
+#include "helpers/helpers.h"
 #include "helpers/proto.h"
+#include "maps/map.h"
 #include "platform/platform.h"
 
 typedef uint64_t (*jit_entry_fn)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
@@ -149,6 +151,10 @@ struct jit_state {
     uint8_t saved[8];
     unsigned nsaved;
     unsigned frame_size;
+    /* [pc]: the map r1 is known to hold at the helper call pc (one of the
+     * program's maps), or NULL (find_map_args) */
+    struct pbpf_map **call_map;
+    unsigned helper_calls; /* this pass: calls left in the code */
 };
 
 /* --- byte emission -------------------------------------------------------- */
@@ -942,6 +948,165 @@ static void emit_tail_call(struct jit_state *st, size_t pc)
     emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
 }
 
+/* --- map lookups the JIT does itself ---------------------------------- */
+
+/* Which helper calls get r1 from an lddw of one of the program's maps in
+ * straight-line code: a forward walk that knows r1's value only from such
+ * an lddw up to the next instruction that may change it or that control
+ * can reach from elsewhere (any jump or call target, a callback entry).
+ * The maps are those the program holds references on (lddw src=1 resolved
+ * at load, exec.c), so the constant is that map whatever the verifier saw.
+ * Returns -ENOMEM or 0 (st->call_map filled). */
+static int find_map_args(struct jit_state *st)
+{
+    const struct pbpf_prog *prog = st->prog;
+    if (!prog->map_cnt)
+        return 0;
+    uint8_t *entry = pbpf_calloc(prog->cnt + 1, 1);
+    st->call_map = pbpf_calloc(prog->cnt + 1, sizeof *st->call_map);
+    if (!entry || !st->call_map) {
+        pbpf_free(entry);
+        return -ENOMEM;
+    }
+    entry[0] = 1;
+    for (size_t i = 0; i < prog->n_cb_targets; i++)
+        if (prog->cb_targets[i] < prog->cnt)
+            entry[prog->cb_targets[i]] = 1;
+    for (size_t pc = 0; pc < prog->cnt; pc += pbpf_isa_slots(&prog->insns[pc])) {
+        const struct pbpf_insn *in = &prog->insns[pc];
+        const struct pbpf_opinfo *info = pbpf_isa_lookup(in);
+        int64_t t;
+        if (info && info->fmt == PBPF_FMT_CALL_LOCAL)
+            t = (int64_t)pc + 1 + in->imm;
+        else if (!pbpf_isa_jump_target(in, pc, &t))
+            continue;
+        if (t >= 0 && (size_t)t < prog->cnt)
+            entry[t] = 1;
+    }
+    struct pbpf_map *r1 = NULL;
+    for (size_t pc = 0; pc < prog->cnt; pc += pbpf_isa_slots(&prog->insns[pc])) {
+        const struct pbpf_insn *in = &prog->insns[pc];
+        const struct pbpf_opinfo *info = pbpf_isa_lookup(in);
+        unsigned cls = PBPF_CLASS(in->code), d = PBPF_INSN_DST(in);
+        if (entry[pc] || !info) {
+            r1 = NULL;
+            if (!info)
+                continue;
+        }
+        if (info->fmt == PBPF_FMT_CALL) {
+            st->call_map[pc] = r1;
+            r1 = NULL; /* r1..r5 are the callee's */
+        } else if (in->code == PBPF_OPCODE_LDDW) {
+            r1 = NULL;
+            if (d == 1 && pc + 1 < prog->cnt) {
+                uintptr_t v = (uintptr_t)((uint64_t)(uint32_t)in[0].imm |
+                                          (uint64_t)(uint32_t)in[1].imm << 32);
+                for (size_t i = 0; i < prog->map_cnt; i++)
+                    if ((uintptr_t)prog->maps[i] == v)
+                        r1 = prog->maps[i];
+            }
+        } else if (cls == PBPF_CLS_ST || (cls == PBPF_CLS_STX && PBPF_MODE(in->code) == PBPF_MODE_MEM) ||
+                   info->fmt == PBPF_FMT_JCOND_K || info->fmt == PBPF_FMT_JCOND_X) {
+            /* writes memory or only compares: r1 stays */
+        } else if ((cls == PBPF_CLS_ALU || cls == PBPF_CLS_ALU64 || cls == PBPF_CLS_LDX) && d != 1 &&
+                   info->fmt != PBPF_FMT_LDABS && info->fmt != PBPF_FMT_LDIND) {
+            /* writes another register */
+        } else {
+            /* writes r1, may (atomics, calls, packet loads), or ends the
+             * straight line (exit, ja) */
+            r1 = NULL;
+        }
+    }
+    pbpf_free(entry);
+    return 0;
+}
+
+/* dst = src * c (c > 0, dst != src), by a shift when c is a power of two. */
+static void emit_mul_const(struct jit_state *st, int dst, int src, uint64_t c)
+{
+    if (is_pow2(c)) {
+        unsigned k = 0;
+        while ((1ull << k) != c)
+            k++;
+        emit_mov_rr(st, 1, dst, src);
+        if (k)
+            emit_shift_k(st, 4 /* shl */, 1, dst, (int32_t)k);
+    } else if (c <= INT32_MAX) {
+        /* imul dst, src, imm32 */
+        emit_rex(st, 1, dst, 0, src, 0);
+        emit1(st, 0x69);
+        emit1(st, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+        emit4(st, (uint32_t)c);
+    } else {
+        emit_mov_imm64(st, dst, c);
+        emit_rex(st, 1, dst, 0, src, 0); /* imul dst, src */
+        emit1(st, 0x0f);
+        emit1(st, 0xaf);
+        emit1(st, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+    }
+}
+
+/* bpf_map_lookup_elem of an array map without a call, as the helper
+ * computes it (map_array.c: array_lookup, array_of_maps_lookup; Linux:
+ * array_map_gen_lookup): r0 = NULL unless the u32 at r2 is below
+ * max_entries, else the value's address (ARRAY_OF_MAPS: the inner map
+ * stored there).  Only r0, r3 (a division: PERCPU_ARRAY slots), r10 and
+ * r11 change; r1..r5 are dead after a call.  0, or -1 when the map is not
+ * one the JIT indexes itself. */
+static int emit_array_lookup(struct jit_state *st, const struct pbpf_map *m)
+{
+    struct pbpf_map_array_layout lay;
+    if (pbpf_map_array_layout(m, &lay))
+        return -1;
+    int percpu = m->type == PBPF_MAP_TYPE_PERCPU_ARRAY;
+    if (percpu && !m->slots)
+        return -1;
+    emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
+    emit_rm(st, 0, 0, 0, "\x8b", 1, R10, RSI, 0); /* mov r10d, [key] */
+    emit_alu_ri(st, EXT_CMP, 0, R10, (int32_t)m->max_entries);
+    emit1(st, 0x70 + CC_AE); /* jae done (rel8 patched below) */
+    size_t jpos = st->len;
+    emit1(st, 0);
+    if (m->type == PBPF_MAP_TYPE_ARRAY_OF_MAPS) {
+        /* mov rax, [r11 + r10 * 8] (an acquire load on x86) */
+        static const uint8_t ld[] = {0x4b, 0x8b, 0x04, 0xd3};
+        emit_mov_abs64(st, R11, (uint64_t)(uintptr_t)lay.values);
+        emit_bytes(st, ld, sizeof ld);
+    } else {
+        emit_mul_const(st, RAX, R10, lay.elem_size);
+        emit_mov_abs64(st, R11, (uint64_t)(uintptr_t)lay.values);
+        emit_alu_rr(st, OP_ADD, 1, RAX, R11);
+        if (percpu && m->slots > 1) {
+            /* + (ctx->slot % slots) * stride; the slot is below slots
+             * whenever the runtime has as many as the map, so the
+             * division is rarely run */
+            emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+            emit_rm(st, 0, 0, 0, "\x8b", 1, R11, R11,
+                    (int32_t)offsetof(struct pbpf_run_ctx, slot));
+            emit_alu_ri(st, EXT_CMP, 0, R11, (int32_t)m->slots);
+            emit1(st, 0x70 + CC_B);
+            size_t jslot = st->len;
+            emit1(st, 0);
+            emit_mov_rr(st, 1, R10, RAX);
+            emit_mov_rr(st, 0, RAX, R11);
+            emit_alu_rr(st, OP_XOR, 0, RDX, RDX);
+            emit_mov_ri32(st, R11, m->slots);
+            emit_rex(st, 0, 0, 0, R11, 0); /* div r11d */
+            emit1(st, 0xf7);
+            emit1(st, (uint8_t)(0xc0 | 6 << 3 | (R11 & 7)));
+            emit_mov_rr(st, 0, R11, RDX);
+            emit_mov_rr(st, 1, RAX, R10);
+            if (!st->oom)
+                st->buf[jslot] = (uint8_t)(st->len - (jslot + 1));
+            emit_mul_const(st, R10, R11, lay.stride);
+            emit_alu_rr(st, OP_ADD, 1, RAX, R10);
+        }
+    }
+    if (!st->oom)
+        st->buf[jpos] = (uint8_t)(st->len - (jpos + 1));
+    return 0;
+}
+
 static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size)
 {
     const struct pbpf_prog *prog = st->prog;
@@ -1112,6 +1277,10 @@ static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size
             snprintf(log, log_size, "insn %zu: unknown helper %u", pc, id);
             return -EINVAL;
         }
+        if (prog->helpers[id] == pbpf_helper_map_lookup_elem && st->call_map && st->call_map[pc] &&
+            emit_array_lookup(st, st->call_map[pc]) == 0)
+            break;
+        st->helper_calls++;
         if (prog->helpers[id] == pbpf_helper_tail_call) {
             emit_tail_call(st, pc);
             break;
@@ -1140,6 +1309,7 @@ static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size
         emit_bytes(st, load, sizeof load);
         emit_alu_rr(st, OP_TEST, 1, R10, R10);
         emit_jump_label(st, CC_E, stub);
+        st->helper_calls++;
         emit_helper_call(st, pc);
         break;
     }
@@ -1491,6 +1661,7 @@ static int emit_pass(struct jit_state *st, char *log, size_t log_size)
     st->len = 0;
     st->nstubs = 0;
     st->nfix = 0;
+    st->helper_calls = 0;
     st->rng = st->seed;
     emit_prologue(st);
     if (st->local_calls) {
@@ -1534,6 +1705,19 @@ static int emit_pass(struct jit_state *st, char *log, size_t log_size)
     return 0;
 }
 
+/* Whether runs of code that calls no helper need no epoch section: the
+ * program reaches only values of plain ARRAY maps it holds, which stay
+ * where they are for the map's life (no element is ever freed).  Per-CPU
+ * arrays need the run's slot and outer maps hand out inner maps that an
+ * update may retire, so those keep the full run. */
+static int no_epoch_maps(const struct pbpf_prog *prog)
+{
+    for (size_t i = 0; i < prog->map_cnt; i++)
+        if (prog->maps[i]->type != PBPF_MAP_TYPE_ARRAY)
+            return 0;
+    return 1;
+}
+
 int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
 {
     char dummy[1];
@@ -1556,6 +1740,8 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
         goto out;
     plan_frame(&st);
     mark_loop_heads(&st);
+    if (find_map_args(&st))
+        goto out;
     st.first_pass = 1;
     for (int pass = 0;; pass++) {
         st.pass = pass;
@@ -1603,6 +1789,8 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
             (uint8_t *)jc->mem + st.labels[LBL_ASYNC_ENTRY]);
         prog->run_async = jit_run_async;
     }
+    if (!st.helper_calls && no_epoch_maps(prog))
+        prog->needs_epoch = 0; /* so also the short path of pbpf_prog_run */
     jc->offs = st.addrs; /* the last pass's layout, for pbpf_prog_jited_offsets */
     st.addrs = NULL;
     prog->jit = jc;
@@ -1615,6 +1803,7 @@ out:
     pbpf_free(st.prev);
     pbpf_free(st.loop_head);
     pbpf_free(st.long_jump);
+    pbpf_free(st.call_map);
     pbpf_free(st.stubs);
     pbpf_free(st.fix);
     return rc;

@@ -13,6 +13,12 @@
 void pbpf_helpers_register_builtin(struct pbpf_runtime *rt);
 /* The map helpers (helpers_maps.c). */
 void pbpf_helpers_register_maps(struct pbpf_runtime *rt);
+/* The built-in bpf_map_lookup_elem: the JIT recognises it by address and
+ * inlines lookups of maps it knows (jit_x86_64.c) when it is still the
+ * program's helper 1. */
+struct pbpf_run_ctx;
+uint64_t pbpf_helper_map_lookup_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                     uint64_t r5, struct pbpf_run_ctx *ctx);
 /* trace_printk, snprintf (helpers_fmt.c) */
 void pbpf_helpers_register_fmt(struct pbpf_runtime *rt);
 /* strncmp, strtol, strtoul (helpers_str.c) */

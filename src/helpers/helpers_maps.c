@@ -56,7 +56,7 @@ static int is_outer(const struct pbpf_map *m)
 }
 
 /* bpf_map_lookup_elem (1): the value in place, or NULL. */
-static uint64_t h_map_lookup_elem(ARGS)
+uint64_t pbpf_helper_map_lookup_elem(ARGS)
 {
     (void)r3, (void)r4, (void)r5;
     if (!checked(ctx)) {
@@ -261,7 +261,7 @@ static uint64_t h_spin_unlock(ARGS)
 
 void pbpf_helpers_register_maps(struct pbpf_runtime *rt)
 {
-    pbpf_runtime_set_helper(rt, 1, h_map_lookup_elem, NULL);
+    pbpf_runtime_set_helper(rt, 1, pbpf_helper_map_lookup_elem, NULL);
     pbpf_runtime_set_helper(rt, 2, h_map_update_elem, NULL);
     pbpf_runtime_set_helper(rt, 3, h_map_delete_elem, NULL);
     pbpf_runtime_set_helper(rt, 25, h_perf_event_output, NULL);

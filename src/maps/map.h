@@ -124,6 +124,20 @@ static inline uint32_t pbpf_map_key_index(const void *key)
  * key restarts at 0, the last index ends the walk (-ENOENT). */
 int pbpf_map_array_get_next_key(struct pbpf_map *m, const void *key, void *next);
 
+/* The memory behind ARRAY, PERCPU_ARRAY and ARRAY_OF_MAPS, fixed for the
+ * map's life, for engines that index it themselves (Linux: the verifier's
+ * map_gen_lookup).  The value of index i (i < max_entries) starts at
+ * values + i * elem_size; for PERCPU_ARRAY the value of slot s is a
+ * further (s % slots) * stride on; ARRAY_OF_MAPS holds one inner map
+ * pointer per index (elem_size is a pointer's size).  0, or -EINVAL for
+ * other map types. */
+struct pbpf_map_array_layout {
+    uint8_t *values;
+    uint32_t elem_size;
+    uint32_t stride;
+};
+int pbpf_map_array_layout(const struct pbpf_map *m, struct pbpf_map_array_layout *out);
+
 /* References: an outer map holds one on each inner map. */
 void pbpf_map_get(struct pbpf_map *m);
 /* Drops a reference a program may still see through: destruction waits

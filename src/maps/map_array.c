@@ -92,6 +92,18 @@ int pbpf_map_array_index_of(struct pbpf_map *m, const void *value, uint32_t *ind
     return 0;
 }
 
+int pbpf_map_array_layout(const struct pbpf_map *m, struct pbpf_map_array_layout *out)
+{
+    if (m->type != PBPF_MAP_TYPE_ARRAY && m->type != PBPF_MAP_TYPE_PERCPU_ARRAY &&
+        m->type != PBPF_MAP_TYPE_ARRAY_OF_MAPS)
+        return -EINVAL;
+    const struct array_map *a = (const struct array_map *)m;
+    out->values = a->values;
+    out->elem_size = a->per_elem;
+    out->stride = a->stride;
+    return 0;
+}
+
 static void array_destroy(struct pbpf_map *m)
 {
     struct array_map *a = A(m);

@@ -21,11 +21,26 @@
 
 struct lpm_node {
     struct lpm_node *child[2];
-    struct pbpf_epoch_node en;
     uint32_t prefixlen;
     uint32_t flags;
     _Alignas(8) uint8_t data[]; /* data_size bytes, padded to 8, then the value */
 };
+
+/* A node's memory starts with its epoch node, which only writers and the
+ * reclaimer touch; the node proper follows, so that what a lookup reads
+ * (children, prefix length, flags, data) sits in one small span. */
+#define LPM_EN_SPACE ((sizeof(struct pbpf_epoch_node) + 15) & ~(size_t)15)
+
+static struct pbpf_epoch_node *node_en(struct lpm_node *n)
+{
+    return (struct pbpf_epoch_node *)(void *)((char *)n - LPM_EN_SPACE);
+}
+
+static void node_free(struct lpm_node *n)
+{
+    if (n)
+        pbpf_free(node_en(n));
+}
 
 struct lpm_trie {
     struct pbpf_map m;
@@ -62,7 +77,7 @@ static void free_subtree(struct lpm_node *n)
         return;
     free_subtree(n->child[0]);
     free_subtree(n->child[1]);
-    pbpf_free(n);
+    node_free(n);
 }
 
 static void lpm_destroy(struct pbpf_map *m)
@@ -89,25 +104,69 @@ static struct lpm_node *load_child(struct lpm_node *n, int i)
     return __atomic_load_n(&n->child[i], __ATOMIC_ACQUIRE);
 }
 
-/* Number of leading bits node and key share, up to both prefix lengths. */
+/* Big-endian loads: the first differing bit is then the highest one. */
+static uint64_t load_be64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return v;
+#else
+    return __builtin_bswap64(v);
+#endif
+}
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return v;
+#else
+    return __builtin_bswap32(v);
+#endif
+}
+
+/* Number of leading bits node and key share, up to both prefix lengths.
+ * Compares 8, then 4, 2 and 1 bytes at a time and counts leading zeros of
+ * the first difference (Linux: __longest_prefix_match). */
 static uint32_t longest_prefix_match(const struct lpm_trie *t, const struct lpm_node *n,
                                      const void *key)
 {
-    uint32_t limit = n->prefixlen < key_prefixlen(key) ? n->prefixlen : key_prefixlen(key);
-    const uint8_t *kd = key_data(key);
-    uint32_t bits = 0;
-    for (uint32_t i = 0; i < t->data_size && bits < limit; i++) {
-        uint8_t x = n->data[i] ^ kd[i];
+    uint32_t kp = key_prefixlen(key);
+    uint32_t limit = n->prefixlen < kp ? n->prefixlen : kp;
+    const uint8_t *a = n->data, *b = key_data(key);
+    uint32_t ds = t->data_size, i = 0, bits = 0;
+    for (; i + 8 <= ds; i += 8) {
+        uint64_t x = load_be64(a + i) ^ load_be64(b + i);
         if (x) {
-            while (!(x & 0x80) && bits < limit) {
-                x <<= 1;
-                bits++;
-            }
+            bits = i * 8 + (uint32_t)__builtin_clzll(x);
             return bits < limit ? bits : limit;
         }
-        bits += 8;
+        if ((i + 8) * 8 >= limit)
+            return limit;
     }
-    return bits < limit ? bits : limit;
+    if (i + 4 <= ds) {
+        uint32_t x = load_be32(a + i) ^ load_be32(b + i);
+        if (x) {
+            bits = i * 8 + (uint32_t)__builtin_clz(x);
+            return bits < limit ? bits : limit;
+        }
+        i += 4;
+        if (i * 8 >= limit)
+            return limit;
+    }
+    for (; i < ds; i++) {
+        uint32_t x = (uint32_t)(a[i] ^ b[i]);
+        if (x) {
+            /* x sits in the low byte of an unsigned int */
+            bits = i * 8 + (uint32_t)__builtin_clz(x) - (uint32_t)(sizeof(unsigned) * 8 - 8);
+            return bits < limit ? bits : limit;
+        }
+        if ((i + 1) * 8 >= limit)
+            return limit;
+    }
+    return limit;
 }
 
 static void *lpm_lookup(struct pbpf_map *m, const void *key, unsigned slot)
@@ -115,11 +174,13 @@ static void *lpm_lookup(struct pbpf_map *m, const void *key, unsigned slot)
     (void)slot;
     struct lpm_trie *t = T(m);
     struct lpm_node *found = NULL;
-    if (key_prefixlen(key) > t->max_prefixlen)
+    uint32_t max = t->max_prefixlen;
+    const uint8_t *kd = key_data(key);
+    if (key_prefixlen(key) > max)
         return NULL; /* trie_lookup_elem() */
     for (struct lpm_node *n = __atomic_load_n(&t->root, __ATOMIC_ACQUIRE); n;) {
         uint32_t matchlen = longest_prefix_match(t, n, key);
-        if (matchlen == t->max_prefixlen) {
+        if (matchlen == max) {
             found = n;
             break;
         }
@@ -127,7 +188,7 @@ static void *lpm_lookup(struct pbpf_map *m, const void *key, unsigned slot)
             break;
         if (!(__atomic_load_n(&n->flags, __ATOMIC_ACQUIRE) & LPM_FLAG_IM))
             found = n;
-        n = load_child(n, extract_bit(key_data(key), n->prefixlen));
+        n = load_child(n, extract_bit(kd, n->prefixlen));
     }
     return found ? found->data + t->val_off : NULL;
 }
@@ -144,10 +205,11 @@ static int lpm_copy_value(struct pbpf_map *m, const void *key, void *value)
 static struct lpm_node *node_new(struct lpm_trie *t, const void *value, uint32_t prefixlen,
                                  const uint8_t *data)
 {
-    size_t sz = sizeof(struct lpm_node) + t->val_off + (value ? t->m.value_size : 0);
-    struct lpm_node *n = pbpf_calloc(1, sz);
-    if (!n)
+    size_t sz = LPM_EN_SPACE + sizeof(struct lpm_node) + t->val_off + (value ? t->m.value_size : 0);
+    char *mem = pbpf_calloc(1, sz);
+    if (!mem)
         return NULL;
+    struct lpm_node *n = (struct lpm_node *)(void *)(mem + LPM_EN_SPACE);
     n->prefixlen = prefixlen;
     memcpy(n->data, data, t->data_size);
     if (value)
@@ -157,14 +219,11 @@ static struct lpm_node *node_new(struct lpm_trie *t, const void *value, uint32_t
     return n;
 }
 
-static void node_reclaimed(struct pbpf_epoch_node *en)
-{
-    pbpf_free((char *)en - offsetof(struct lpm_node, en));
-}
+static void node_reclaimed(struct pbpf_epoch_node *en) { pbpf_free(en); }
 
 static void node_retire(struct lpm_trie *t, struct lpm_node *n)
 {
-    pbpf_epoch_retire(&n->en, t, node_reclaimed);
+    pbpf_epoch_retire(node_en(n), t, node_reclaimed);
 }
 
 static void publish(struct lpm_node **slot, struct lpm_node *n)
@@ -258,7 +317,7 @@ static int lpm_update(struct pbpf_map *m, const void *key, const void *value, ui
 out:
     pbpf_map_unlock(&t->lock);
     if (rc)
-        pbpf_free(nn);
+        node_free(nn);
     return rc;
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Counts the libbpf functions pbpf's libbpf-compatible headers declare
-# (LIBBPF_API in include/compat/bpf/{libbpf,bpf}.h; pbpf's own extensions
+# (LIBBPF_API in include/compat/bpf/{libbpf,bpf,btf}.h; pbpf's own extensions
 # in pbpf_attach.h are not libbpf's and are left out), checks that each is
 # defined in libpbpf_bpf.a and, where the system's libbpf is there, that it
 # is a libbpf symbol, and that docs/libbpf-compat.md lists exactly these.
@@ -10,7 +10,7 @@ set -u
 list_only=0
 if [ "${1:-}" = --list ]; then list_only=1; shift; fi
 src=$1
-hdrs="$src/include/compat/bpf/libbpf.h $src/include/compat/bpf/bpf.h"
+hdrs="$src/include/compat/bpf/libbpf.h $src/include/compat/bpf/bpf.h $src/include/compat/bpf/btf.h"
 # a declaration: LIBBPF_API <type> [*]name(  (the name may be on the next line)
 syms=$(awk '/LIBBPF_API/ { decl = $0; while (decl !~ /\(/ && (getline line) > 0) decl = decl " " line;
                              sub(/\(.*/, "", decl); n = split(decl, w, /[ *]+/); print w[n] }' $hdrs | sort -u)

@@ -106,6 +106,10 @@ LIBBPF_API int bpf_object__load(struct bpf_object *obj);
 LIBBPF_API void bpf_object__close(struct bpf_object *object);
 LIBBPF_API const char *bpf_object__name(const struct bpf_object *obj);
 LIBBPF_API unsigned int bpf_object__kversion(const struct bpf_object *obj);
+/* The object's BTF (bpf/btf.h), or NULL when it has none; it belongs to
+ * the object and goes with bpf_object__close. */
+struct btf;
+LIBBPF_API struct btf *bpf_object__btf(const struct bpf_object *obj);
 
 LIBBPF_API struct bpf_program *bpf_object__find_program_by_name(const struct bpf_object *obj,
                                                                 const char *name);
