@@ -9,6 +9,7 @@ if(PBPF_TESTS AND PBPF_BPF_CLANG)
   target_include_directories(test_datapath PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
   add_dependencies(test_datapath pbpf_test_progs)
   add_test(NAME datapath_run COMMAND test_datapath run ${PBPF_PROGS_DIR})
-  set_tests_properties(datapath_run PROPERTIES LABELS "datapath;kernel"
+  add_test(NAME datapath_trace COMMAND test_datapath trace ${PBPF_PROGS_DIR})
+  set_tests_properties(datapath_run datapath_trace PROPERTIES LABELS "datapath;kernel"
                        SKIP_RETURN_CODE 77 TIMEOUT 120)
 endif()
