@@ -1,12 +1,14 @@
 /* libFuzzer target: random operation sequences on one map, checked against
  * a simple reference model of Linux semantics (results, errno, values).
- * Input: byte 0 picks the map type, then 4 bytes per operation. */
+ * Input: byte 0 picks the map type (and a few options in its high bits),
+ * then a few bytes per operation. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "isa/insn.h"
 #include "maps/epoch.h"
 #include "maps/map.h"
 #include "pbpf/maps.h"
@@ -42,16 +44,28 @@ static int update_rc(uint64_t f, int present, int full)
     return 0;
 }
 
-/* HASH / ARRAY / LRU with u32 keys and u64 values */
+/* A value of vs bytes, each the byte b */
+static int all_bytes(const uint8_t *p, size_t vs, uint8_t b)
+{
+    for (size_t i = 0; i < vs; i++)
+        if (p[i] != b)
+            return 0;
+    return 1;
+}
+
+/* HASH / ARRAY / LRU with u32 keys and 8- or 12-byte values (a hash map
+ * replaces values of up to 8 bytes in place, larger ones by a new element:
+ * both ways are exercised); a value is one byte repeated */
 static void fuzz_keyed(uint32_t type, const uint8_t *d, size_t n)
 {
     uint32_t flags = (type == PBPF_MAP_TYPE_HASH && (d[0] & 0x80)) ? PBPF_F_NO_PREALLOC : 0;
-    PBPF_OPTS(pbpf_map_create_opts, o, .type = type, .key_size = 4, .value_size = 8,
+    uint32_t vs = (d[0] & 0x40) ? 12 : 8;
+    PBPF_OPTS(pbpf_map_create_opts, o, .type = type, .key_size = 4, .value_size = vs,
               .max_entries = MAXE, .map_flags = flags);
     struct pbpf_map *m = NULL;
     EXPECT(pbpf_map_create(rt, &o, &m) == 0);
     int present[NK] = {0}, count = 0;
-    uint64_t val[NK] = {0};
+    uint8_t val[NK] = {0};
     int is_array = type == PBPF_MAP_TYPE_ARRAY, lru = type == PBPF_MAP_TYPE_LRU_HASH;
     if (is_array) {
         for (int k = 0; k < MAXE; k++)
@@ -60,12 +74,14 @@ static void fuzz_keyed(uint32_t type, const uint8_t *d, size_t n)
     }
     for (size_t i = 1; i + 4 <= n; i += 4) {
         uint32_t op = d[i] % 6, k = d[i + 1] % NK;
-        uint64_t f = flag_set[d[i + 2] % 6], v = d[i + 3] * 0x0101010101010101ull, out = 0;
+        uint64_t f = flag_set[d[i + 2] % 6];
+        uint8_t vb = d[i + 3], v[12], out[12];
+        memset(v, vb, sizeof v);
         int rc;
         switch (op) {
         case 0:
         case 1:
-            rc = pbpf_map_update_elem(m, &k, &v, f);
+            rc = pbpf_map_update_elem(m, &k, v, f);
             if (is_array) {
                 int want = (f & PBPF_F_LOCK) || f > PBPF_EXIST ? -EINVAL
                            : k >= MAXE                        ? -E2BIG
@@ -82,18 +98,18 @@ static void fuzz_keyed(uint32_t type, const uint8_t *d, size_t n)
                 if (!present[k])
                     count++;
                 present[k] = 1;
-                val[k] = v;
-                EXPECT(pbpf_map_lookup_elem(m, &k, &out) == 0 && out == v);
+                val[k] = vb;
+                EXPECT(pbpf_map_lookup_elem(m, &k, out) == 0 && all_bytes(out, vs, vb));
             }
             break;
         case 2:
-            rc = pbpf_map_lookup_elem(m, &k, &out);
+            rc = pbpf_map_lookup_elem(m, &k, out);
             if (lru) {
                 EXPECT(rc == 0 || rc == -ENOENT);
-                EXPECT(rc != 0 || (present[k] && out == val[k]));
+                EXPECT(rc != 0 || (present[k] && all_bytes(out, vs, val[k])));
             } else {
                 EXPECT(rc == (present[k] ? 0 : -ENOENT));
-                EXPECT(rc != 0 || out == val[k]);
+                EXPECT(rc != 0 || all_bytes(out, vs, val[k]));
             }
             break;
         case 3:
@@ -111,13 +127,13 @@ static void fuzz_keyed(uint32_t type, const uint8_t *d, size_t n)
             }
             break;
         case 4:
-            rc = pbpf_map_lookup_and_delete_elem(m, &k, &out);
+            rc = pbpf_map_lookup_and_delete_elem(m, &k, out);
             if (is_array) {
                 EXPECT(rc == -PBPF_ENOTSUPP);
             } else {
                 if (!lru) {
                     EXPECT(rc == (present[k] ? 0 : -ENOENT));
-                    EXPECT(rc != 0 || out == val[k]);
+                    EXPECT(rc != 0 || all_bytes(out, vs, val[k]));
                 }
                 if (present[k])
                     count--;
@@ -145,7 +161,7 @@ static void fuzz_keyed(uint32_t type, const uint8_t *d, size_t n)
             /* evictions: the model follows the map */
             count = 0;
             for (uint32_t kk = 0; kk < NK; kk++) {
-                present[kk] = pbpf_map_lookup_elem(m, &kk, &out) == 0;
+                present[kk] = pbpf_map_lookup_elem(m, &kk, out) == 0;
                 count += present[kk];
             }
             EXPECT(count <= MAXE);
@@ -535,12 +551,15 @@ static void fuzz_redirect(uint32_t type, const uint8_t *d, size_t n)
             else if (f > PBPF_EXIST)
                 want = -EINVAL;
             else if (is_hash) {
-                /* __dev_map_hash_update_elem(); a prog fd is refused
-                 * before the key is looked at (no program fds here) */
-                if (v[0] == 0 || fd > 0)
+                /* __dev_map_hash_update_elem(): ifindex 0, then
+                 * BPF_NOEXIST on an existing key, then the entry program
+                 * (no program fds here: any is refused), then a full map */
+                if (v[0] == 0)
                     want = -EINVAL;
                 else if (present[k] && f == PBPF_NOEXIST)
                     want = -EEXIST;
+                else if (fd > 0)
+                    want = -EINVAL;
                 else if (!present[k] && count >= RD_MAXE)
                     want = -E2BIG;
                 else
@@ -776,6 +795,445 @@ static void fuzz_ringbuf(const uint8_t *d, size_t n)
     pbpf_map_free(m);
 }
 
+/* PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH: one value per execution
+ * slot.  User updates and lookups carry every slot's value (each padded to
+ * 8 bytes, the padding reading as zero); a program's update and lookup
+ * touch its own slot, and an element a program creates starts at zero in
+ * the other slots (Linux: pcpu_init_value).  A value is one byte repeated. */
+#define PC_SLOTS 2 /* the runtime's */
+
+static void fuzz_percpu(uint32_t type, const uint8_t *d, size_t n)
+{
+    uint32_t vs = (d[0] & 0x40) ? 12 : 4, stride = (vs + 7) & ~7u;
+    PBPF_OPTS(pbpf_map_create_opts, o, .type = type, .key_size = 4, .value_size = vs,
+              .max_entries = MAXE);
+    struct pbpf_map *m = NULL;
+    EXPECT(pbpf_map_create(rt, &o, &m) == 0);
+    EXPECT(pbpf_map_user_value_size(m) == (size_t)stride * PC_SLOTS);
+    int is_array = type == PBPF_MAP_TYPE_PERCPU_ARRAY, lru = type == PBPF_MAP_TYPE_LRU_PERCPU_HASH;
+    int present[NK] = {0}, count = 0;
+    uint8_t val[NK][PC_SLOTS];
+    memset(val, 0, sizeof val);
+    if (is_array) {
+        for (int k = 0; k < MAXE; k++)
+            present[k] = 1;
+        count = MAXE;
+    }
+    uint8_t buf[16 * PC_SLOTS], one[16];
+    for (size_t i = 1; i + 4 <= n; i += 4) {
+        uint32_t op = d[i] % 7, k = d[i + 1] % NK, slot = d[i + 3] & 1;
+        uint64_t f = flag_set[d[i + 2] % 6];
+        uint8_t b = d[i + 3];
+        int rc;
+        switch (op) {
+        case 0:   /* user update: every slot */
+        case 1: { /* program update: its own slot */
+            int prog = op == 1;
+            if (prog) {
+                memset(one, b, sizeof one);
+                pbpf_epoch_enter();
+                rc = pbpf_map_update_prog(m, &k, one, f, slot);
+                pbpf_epoch_exit();
+            } else {
+                memset(buf, 0, sizeof buf);
+                for (unsigned s = 0; s < PC_SLOTS; s++)
+                    memset(buf + s * stride, (uint8_t)(b + s), vs);
+                rc = pbpf_map_update_elem(m, &k, buf, f);
+            }
+            int want;
+            if (is_array)
+                want = (f & PBPF_F_LOCK) || f > PBPF_EXIST ? -EINVAL
+                       : k >= MAXE                        ? -E2BIG
+                       : f == PBPF_NOEXIST                 ? -EEXIST
+                                                           : 0;
+            else
+                want = update_rc(f, present[k], !lru && count >= MAXE);
+            EXPECT(rc == want);
+            if (rc == 0) {
+                if (!present[k]) {
+                    count++;
+                    memset(val[k], 0, sizeof val[k]);
+                }
+                present[k] = 1;
+                for (unsigned s = 0; s < PC_SLOTS; s++)
+                    if (!prog)
+                        val[k][s] = (uint8_t)(b + s);
+                if (prog)
+                    val[k][slot] = b;
+            }
+            break;
+        }
+        case 2: /* user lookup */
+            memset(buf, 0xa5, sizeof buf);
+            rc = pbpf_map_lookup_elem(m, &k, buf);
+            if (lru)
+                EXPECT(rc == 0 || rc == -ENOENT);
+            else
+                EXPECT(rc == (present[k] && k < (is_array ? MAXE : NK) ? 0 : -ENOENT));
+            if (rc == 0) {
+                EXPECT(present[k]);
+                for (unsigned s = 0; s < PC_SLOTS; s++) {
+                    EXPECT(all_bytes(buf + s * stride, vs, val[k][s]));
+                    EXPECT(all_bytes(buf + s * stride + vs, stride - vs, 0));
+                }
+            }
+            break;
+        case 3: { /* program lookup */
+            pbpf_epoch_enter();
+            const uint8_t *p = pbpf_map_lookup_prog(m, &k, slot);
+            if (lru)
+                EXPECT(!p || present[k]);
+            else
+                EXPECT(!p == !present[k]);
+            if (p)
+                EXPECT(all_bytes(p, vs, val[k][slot]));
+            pbpf_epoch_exit();
+            break;
+        }
+        case 4:
+            rc = pbpf_map_delete_elem(m, &k);
+            if (is_array) {
+                EXPECT(rc == -EINVAL);
+            } else {
+                if (!lru)
+                    EXPECT(rc == (present[k] ? 0 : -ENOENT));
+                if (present[k])
+                    count--;
+                present[k] = 0;
+            }
+            break;
+        case 5:
+            memset(buf, 0xa5, sizeof buf);
+            rc = pbpf_map_lookup_and_delete_elem(m, &k, buf);
+            if (is_array) {
+                EXPECT(rc == -PBPF_ENOTSUPP);
+            } else {
+                if (!lru)
+                    EXPECT(rc == (present[k] ? 0 : -ENOENT));
+                if (rc == 0)
+                    for (unsigned s = 0; s < PC_SLOTS; s++)
+                        EXPECT(all_bytes(buf + s * stride, vs, val[k][s]));
+                if (present[k])
+                    count--;
+                present[k] = 0;
+            }
+            break;
+        case 6: {
+            uint32_t nk = 0;
+            rc = pbpf_map_get_next_key(m, (b & 2) ? NULL : &k, &nk);
+            if (is_array) {
+                uint32_t want = (b & 2) || k >= MAXE ? 0 : k + 1;
+                EXPECT(rc == (want >= MAXE ? -ENOENT : 0));
+                EXPECT(rc != 0 || nk == want);
+            } else {
+                EXPECT(rc == 0 || rc == -ENOENT);
+                EXPECT(rc != 0 || (nk < NK && (lru || present[nk])));
+                if (!lru && count == 0)
+                    EXPECT(rc == -ENOENT);
+            }
+            break;
+        }
+        }
+        if (lru) {
+            /* evictions: the model follows the map */
+            count = 0;
+            for (uint32_t kk = 0; kk < NK; kk++) {
+                present[kk] = pbpf_map_lookup_elem(m, &kk, buf) == 0;
+                count += present[kk];
+            }
+            EXPECT(count <= MAXE);
+        }
+    }
+    pbpf_map_free(m);
+}
+
+/* PROG_ARRAY: slots hold programs from a pool of three, two of one kind
+ * (program type, engine, mode) and one of another; the array takes the
+ * kind of the first program offered (Linux: bpf_prog_map_compatible).  A
+ * bpf(2) lookup finds no program id here (-EOPNOTSUPP for a full slot);
+ * programs see the slot through the tail-call lookup. */
+#define PA_MAXE 4
+#define PA_POOL 3
+static struct pbpf_prog *pa_progs[PA_POOL];
+static const int pa_kind[PA_POOL] = {0, 0, 1};
+
+static void pa_init(void)
+{
+    static const struct pbpf_insn ret0[] = {
+        {.code = PBPF_CLS_ALU64 | PBPF_ALU_MOV, .regs = PBPF_INSN_REGS(0, 0)},
+        {.code = PBPF_CLS_JMP | PBPF_JMP_EXIT},
+    };
+    for (int j = 0; j < PA_POOL; j++) {
+        /* two returns-0 programs need no verifier: preverified */
+        PBPF_OPTS(pbpf_prog_opts, po, .engine = PBPF_ENGINE_INTERP, .preverified = 1,
+                  .mode = pa_kind[j] ? PBPF_MODE_CHECKED : PBPF_MODE_VERIFIED);
+        if (pbpf_prog_load(rt, ret0, 2, &po, &pa_progs[j]))
+            abort();
+    }
+}
+
+static void fuzz_prog_array(const uint8_t *d, size_t n)
+{
+    PBPF_OPTS(pbpf_map_create_opts, o, .type = PBPF_MAP_TYPE_PROG_ARRAY, .key_size = 4,
+              .value_size = 4, .max_entries = PA_MAXE);
+    struct pbpf_map *m = NULL;
+    EXPECT(pbpf_map_create(rt, &o, &m) == 0);
+    int at[PA_MAXE], owner = -1;
+    for (int k = 0; k < PA_MAXE; k++)
+        at[k] = -1;
+    for (size_t i = 1; i + 3 <= n; i += 3) {
+        uint32_t k = d[i + 1] % (PA_MAXE + 2);
+        uint8_t b = d[i + 2];
+        int rc;
+        switch (d[i] % 5) {
+        case 0:
+        case 1: { /* update */
+            uint64_t f = flag_set[(b >> 2) % 6];
+            int j = b & 3;
+            struct pbpf_prog *v = j < PA_POOL ? pa_progs[j] : NULL;
+            rc = pbpf_map_update_elem(m, &k, &v, f);
+            /* bpf_fd_array_map_update_elem(): flags, index, the fd */
+            int want;
+            if (f != PBPF_ANY)
+                want = -EINVAL;
+            else if (k >= PA_MAXE)
+                want = -E2BIG;
+            else if (!v)
+                want = -EBADF;
+            else {
+                if (owner < 0)
+                    owner = pa_kind[j];
+                want = owner == pa_kind[j] ? 0 : -EINVAL;
+            }
+            EXPECT(rc == want);
+            if (rc == 0)
+                at[k] = j;
+            break;
+        }
+        case 2: /* delete */
+            rc = pbpf_map_delete_elem(m, &k);
+            EXPECT(rc == (k >= PA_MAXE ? -E2BIG : at[k] < 0 ? -ENOENT : 0));
+            if (rc == 0)
+                at[k] = -1;
+            break;
+        case 3: { /* lookups: bpf(2) and the tail call's */
+            uint32_t out;
+            rc = pbpf_map_lookup_elem(m, &k, &out);
+            EXPECT(rc == (k >= PA_MAXE || at[k] < 0 ? -ENOENT : -EOPNOTSUPP));
+            pbpf_epoch_enter();
+            struct pbpf_prog *p = pbpf_map_prog_array_get(m, k);
+            EXPECT(p == (k < PA_MAXE && at[k] >= 0 ? pa_progs[at[k]] : NULL));
+            pbpf_epoch_exit();
+            break;
+        }
+        case 4: { /* get_next_key: array order */
+            uint32_t nk = 0;
+            rc = pbpf_map_get_next_key(m, (b & 1) ? NULL : &k, &nk);
+            uint32_t want = (b & 1) || k >= PA_MAXE ? 0 : k + 1;
+            EXPECT(rc == (want >= PA_MAXE ? -ENOENT : 0));
+            EXPECT(rc != 0 || nk == want);
+            break;
+        }
+        }
+    }
+    pbpf_map_free(m);
+}
+
+/* ARRAY_OF_MAPS / HASH_OF_MAPS: entries hold inner maps from a pool of
+ * three, two that fit the template and one that does not (a NULL value
+ * stands for a bad fd).  bpf(2) lookups give the inner map's id, programs
+ * the inner map.  Order of checks: the array's flags and index come
+ * before the fd (bpf_fd_array_map_update_elem); the hash resolves the fd
+ * first (bpf_fd_htab_map_update_elem), then the flags. */
+#define MM_MAXE 4
+#define MM_NK 8
+#define MM_POOL 3
+
+static void fuzz_map_in_map(uint32_t type, const uint8_t *d, size_t n)
+{
+    struct pbpf_map *pool[MM_POOL];
+    for (int j = 0; j < MM_POOL; j++) {
+        PBPF_OPTS(pbpf_map_create_opts, io, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+                  .value_size = 4, .max_entries = j == 2 ? 2 : 1);
+        EXPECT(pbpf_map_create(rt, &io, &pool[j]) == 0);
+    }
+    PBPF_OPTS(pbpf_map_create_opts, o, .type = type, .key_size = 4, .value_size = 4,
+              .max_entries = MM_MAXE, .inner_map = pool[0]);
+    struct pbpf_map *m = NULL;
+    EXPECT(pbpf_map_create(rt, &o, &m) == 0);
+    int is_hash = type == PBPF_MAP_TYPE_HASH_OF_MAPS;
+    int at[MM_NK], count = 0;
+    for (int k = 0; k < MM_NK; k++)
+        at[k] = -1;
+    for (size_t i = 1; i + 3 <= n; i += 3) {
+        uint32_t k = d[i + 1] % MM_NK;
+        uint8_t b = d[i + 2];
+        int rc;
+        switch (d[i] % 6) {
+        case 0:
+        case 1: { /* update */
+            uint64_t f = flag_set[(b >> 2) % 6];
+            int j = b & 3;
+            struct pbpf_map *v = j < MM_POOL ? pool[j] : NULL;
+            rc = pbpf_map_update_elem(m, &k, &v, f);
+            int want;
+            if (f & PBPF_F_LOCK)
+                want = -EINVAL; /* no bpf_spin_lock in the value */
+            else if (!is_hash)
+                want = f != PBPF_ANY ? -EINVAL : k >= MM_MAXE ? -E2BIG : !v ? -EBADF
+                       : j == 2                                        ? -EINVAL
+                                                                       : 0;
+            else if (!v)
+                want = -EBADF;
+            else if (j == 2 || f > PBPF_EXIST)
+                want = -EINVAL;
+            else if (f == PBPF_NOEXIST && at[k] >= 0)
+                want = -EEXIST;
+            else if (f == PBPF_EXIST && at[k] < 0)
+                want = -ENOENT;
+            else if (at[k] < 0 && count >= MM_MAXE)
+                want = -E2BIG;
+            else
+                want = 0;
+            EXPECT(rc == want);
+            if (rc == 0) {
+                count += at[k] < 0;
+                at[k] = j;
+            }
+            break;
+        }
+        case 2: /* delete */
+            rc = pbpf_map_delete_elem(m, &k);
+            if (is_hash)
+                EXPECT(rc == (at[k] >= 0 ? 0 : -ENOENT));
+            else
+                EXPECT(rc == (k >= MM_MAXE ? -E2BIG : at[k] < 0 ? -ENOENT : 0));
+            if (rc == 0) {
+                count--;
+                at[k] = -1;
+            }
+            break;
+        case 3: { /* lookups: bpf(2) and a program's */
+            uint32_t id = 0;
+            rc = pbpf_map_lookup_elem(m, &k, &id);
+            EXPECT(rc == (at[k] >= 0 ? 0 : -ENOENT));
+            EXPECT(rc != 0 || id == pbpf_map_id(pool[at[k]]));
+            pbpf_epoch_enter();
+            void *p = pbpf_map_lookup_prog(m, &k, 0);
+            EXPECT(p == (at[k] >= 0 ? (void *)pool[at[k]] : NULL));
+            pbpf_epoch_exit();
+            break;
+        }
+        case 4: { /* lookup_and_delete: neither type has it */
+            uint32_t id;
+            EXPECT(pbpf_map_lookup_and_delete_elem(m, &k, &id) == -PBPF_ENOTSUPP);
+            break;
+        }
+        case 5: { /* get_next_key */
+            uint32_t nk = 0;
+            rc = pbpf_map_get_next_key(m, (b & 1) ? NULL : &k, &nk);
+            if (is_hash) {
+                EXPECT(rc == 0 || rc == -ENOENT);
+                EXPECT(rc != 0 || (nk < MM_NK && at[nk] >= 0));
+                if (count == 0)
+                    EXPECT(rc == -ENOENT);
+            } else {
+                uint32_t want = (b & 1) || k >= MM_MAXE ? 0 : k + 1;
+                EXPECT(rc == (want >= MM_MAXE ? -ENOENT : 0));
+                EXPECT(rc != 0 || nk == want);
+            }
+            break;
+        }
+        }
+    }
+    if (is_hash) {
+        int walked = 0;
+        uint32_t cur, nk;
+        for (int rc = pbpf_map_get_next_key(m, NULL, &cur); rc == 0 && walked <= MM_NK;
+             walked++) {
+            EXPECT(cur < MM_NK && at[cur] >= 0);
+            rc = pbpf_map_get_next_key(m, &cur, &nk);
+            cur = nk;
+        }
+        EXPECT(walked == count);
+    }
+    pbpf_map_free(m);
+    for (int j = 0; j < MM_POOL; j++)
+        pbpf_map_free(pool[j]);
+}
+
+/* BLOOM_FILTER: every value pushed is found afterwards (no false
+ * negatives); a value never pushed may be found (false positives).  Only
+ * BPF_ANY pushes; there is no delete, pop or key walk. */
+#define BF_VALS 1024
+
+static void fuzz_bloom(const uint8_t *d, size_t n)
+{
+    uint32_t vs = (d[0] & 0x40) ? 5 : 4;
+    PBPF_OPTS(pbpf_map_create_opts, o, .type = PBPF_MAP_TYPE_BLOOM_FILTER, .value_size = vs,
+              .max_entries = 1 + (d[0] & 0x80 ? 100 : 8), .map_extra = (d[0] >> 1) & 0xF);
+    struct pbpf_map *m = NULL;
+    EXPECT(pbpf_map_create(rt, &o, &m) == 0);
+    static uint8_t pushed[BF_VALS];
+    memset(pushed, 0, sizeof pushed);
+    for (size_t i = 1; i + 3 <= n; i += 3) {
+        uint32_t x = (d[i + 1] | (uint32_t)d[i + 2] << 8) % BF_VALS;
+        uint8_t v[8] = {0};
+        memcpy(v, &x, 4);
+        v[4] = (uint8_t)(x * 7);
+        uint64_t f = flag_set[d[i + 2] % 6];
+        int rc;
+        switch (d[i] % 6) {
+        case 0: /* bpf(2) update: a push */
+            rc = pbpf_map_update_elem(m, NULL, v, f);
+            EXPECT(rc == (f == PBPF_ANY ? 0 : -EINVAL));
+            if (rc == 0)
+                pushed[x] = 1;
+            break;
+        case 1: /* bpf_map_push_elem from a program */
+            pbpf_epoch_enter();
+            rc = pbpf_map_push_prog(m, v, f & 3);
+            pbpf_epoch_exit();
+            EXPECT(rc == ((f & 3) == PBPF_ANY ? 0 : -EINVAL));
+            if (rc == 0)
+                pushed[x] = 1;
+            break;
+        case 2: /* bpf(2) lookup: a peek */
+            rc = pbpf_map_lookup_elem(m, NULL, v);
+            EXPECT(rc == 0 || rc == -ENOENT);
+            EXPECT(!pushed[x] || rc == 0);
+            break;
+        case 3: /* bpf_map_peek_elem from a program */
+            pbpf_epoch_enter();
+            rc = pbpf_map_peek_prog(m, v);
+            pbpf_epoch_exit();
+            EXPECT(rc == 0 || rc == -ENOENT);
+            EXPECT(!pushed[x] || rc == 0);
+            break;
+        case 4: /* what a bloom filter cannot do */
+            EXPECT(pbpf_map_delete_elem(m, NULL) == -EOPNOTSUPP);
+            EXPECT(pbpf_map_lookup_and_delete_elem(m, NULL, v) == -PBPF_ENOTSUPP);
+            break;
+        case 5: {
+            uint8_t nk[8];
+            EXPECT(pbpf_map_get_next_key(m, NULL, nk) == -EOPNOTSUPP);
+            break;
+        }
+        }
+    }
+    /* no false negatives, whatever happened in between */
+    for (uint32_t x = 0; x < BF_VALS; x++) {
+        if (!pushed[x])
+            continue;
+        uint8_t v[8] = {0};
+        memcpy(v, &x, 4);
+        v[4] = (uint8_t)(x * 7);
+        EXPECT(pbpf_map_lookup_elem(m, NULL, v) == 0);
+    }
+    pbpf_map_free(m);
+}
+
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -783,10 +1241,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         PBPF_OPTS(pbpf_runtime_opts, ro, .slots = 2);
         if (pbpf_runtime_new(&ro, &rt))
             abort();
+        pa_init();
     }
     if (size < 1)
         return 0;
-    switch (data[0] % 12) {
+    switch (data[0] % 19) {
     case 0: fuzz_keyed(PBPF_MAP_TYPE_HASH, data, size); break;
     case 1: fuzz_keyed(PBPF_MAP_TYPE_ARRAY, data, size); break;
     case 2: fuzz_keyed(PBPF_MAP_TYPE_LRU_HASH, data, size); break;
@@ -798,7 +1257,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 8: fuzz_redirect(PBPF_MAP_TYPE_DEVMAP_HASH, data, size); break;
     case 9: fuzz_redirect(PBPF_MAP_TYPE_CPUMAP, data, size); break;
     case 10: fuzz_redirect(PBPF_MAP_TYPE_XSKMAP, data, size); break;
-    default: fuzz_ringbuf(data, size); break;
+    case 11: fuzz_ringbuf(data, size); break;
+    case 12: fuzz_percpu(PBPF_MAP_TYPE_PERCPU_ARRAY, data, size); break;
+    case 13: fuzz_percpu(PBPF_MAP_TYPE_PERCPU_HASH, data, size); break;
+    case 14: fuzz_percpu(PBPF_MAP_TYPE_LRU_PERCPU_HASH, data, size); break;
+    case 15: fuzz_prog_array(data, size); break;
+    case 16: fuzz_map_in_map(PBPF_MAP_TYPE_ARRAY_OF_MAPS, data, size); break;
+    case 17: fuzz_map_in_map(PBPF_MAP_TYPE_HASH_OF_MAPS, data, size); break;
+    default: fuzz_bloom(data, size); break;
     }
     pbpf_maps_reclaim();
     return 0;

@@ -1,13 +1,20 @@
 /* Epoch-based reclamation (see epoch.h).
  *
- * Correctness argument: retire() stores the unlink (done by the caller),
- * then advances the global epoch to E and tags the node with E.  A reader
- * that published epoch >= E read the global epoch after that advance, so
- * its loads come after the unlink and cannot reach the node.  A reader
- * whose record we saw as 0 or < E may hold it; the node waits.  The reader
- * publishes with a full barrier before loading pointers and the reclaimer
- * scans after a full barrier (store-buffering pattern): one of the two sees
- * the other's store. */
+ * Each thread keeps the nodes it retired in a list of its own, so that
+ * retiring touches no shared cache line but the (mostly read) global epoch.
+ *
+ * Correctness argument: retire() follows the caller's unlink with a full
+ * fence, then reads the global epoch G and tags the node with G + 1.  The
+ * global epoch only grows by increments, and an increment that produced a
+ * value >= G + 1 came after that read, hence after the unlink.  A reader
+ * that published epoch >= G + 1 read the global epoch after such an
+ * increment, so its loads come after the unlink and cannot reach the node.
+ * A reader whose record shows an epoch <= G may hold it; the node waits.
+ * A reader whose record shows 0 had not published yet: it publishes with a
+ * full barrier before loading pointers and the reclaimer scans after a full
+ * barrier (store-buffering pattern), so one of the two sees the other's
+ * store and the reader's later loads see the unlink.  Reclaimers advance
+ * the global epoch before they scan, which is what lets tags age. */
 #include "maps/epoch.h"
 #include "platform/platform.h"
 
@@ -15,27 +22,52 @@ _Thread_local struct pbpf_epoch_rec *pbpf_epoch_self;
 uint64_t pbpf_epoch_global = 1;
 
 static struct pbpf_epoch_rec *epoch_recs; /* push-only list */
-/* FIFO in retire order: tags increase from head to tail */
-static struct pbpf_epoch_node *limbo, **limbo_tail = &limbo;
-static unsigned limbo_len;
-static int limbo_lock;
+static unsigned epoch_homes;
 
-static void lock(void)
+/* A thread tries to reclaim its own list once this many nodes wait. */
+#define EPOCH_BATCH 32
+
+/* A full barrier as well as a lock (exchange is one on every target):
+ * retire() relies on it to order the caller's unlink before its read of
+ * the global epoch. */
+static void lock(int *l)
 {
-    while (__atomic_exchange_n(&limbo_lock, 1, __ATOMIC_ACQUIRE))
+    while (__atomic_exchange_n(l, 1, __ATOMIC_SEQ_CST))
         pbpf_thread_yield();
 }
 
-static void unlock(void) { __atomic_store_n(&limbo_lock, 0, __ATOMIC_RELEASE); }
+static void unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+static void rec_init(struct pbpf_epoch_rec *r)
+{
+    r->limbo = NULL;
+    r->home = __atomic_fetch_add(&epoch_homes, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->limbo_tail, &r->limbo, __ATOMIC_RELEASE);
+}
 
 struct pbpf_epoch_rec *pbpf_epoch_rec_slow(void)
 {
     /* Records are never freed: a thread's record is reachable from the
-     * list for the life of the process (threads are few and long-lived). */
+     * list for the life of the process (threads are few and long-lived),
+     * and nodes left in the list of a thread that ended are reclaimed by
+     * pbpf_epoch_reclaim() from another. */
     static struct pbpf_epoch_rec fallback; /* out of memory: share one, depth-guarded */
+    static int fallback_once;
     struct pbpf_epoch_rec *r = pbpf_calloc(1, sizeof *r);
-    if (!r)
-        return &fallback;
+    if (!r) {
+        if (!__atomic_exchange_n(&fallback_once, 1, __ATOMIC_ACQ_REL)) {
+            rec_init(&fallback);
+            r = &fallback;
+        } else {
+            /* another thread is linking it; it is usable once its tail is set */
+            while (!__atomic_load_n(&fallback.limbo_tail, __ATOMIC_ACQUIRE))
+                pbpf_thread_yield();
+            pbpf_epoch_self = &fallback;
+            return &fallback;
+        }
+    } else {
+        rec_init(r);
+    }
     struct pbpf_epoch_rec *head = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE);
     do
         r->next = head;
@@ -45,9 +77,11 @@ struct pbpf_epoch_rec *pbpf_epoch_rec_slow(void)
     return r;
 }
 
-/* Oldest epoch a reader may still be in (UINT64_MAX: no reader). */
-static uint64_t oldest_reader(void)
+/* Advances the global epoch, then returns the oldest epoch a reader may
+ * still be in (UINT64_MAX: no reader). */
+static uint64_t advance_and_scan(void)
 {
+    __atomic_add_fetch(&pbpf_epoch_global, 1, __ATOMIC_SEQ_CST);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     uint64_t min = UINT64_MAX;
     for (struct pbpf_epoch_rec *r = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE); r;
@@ -59,21 +93,24 @@ static uint64_t oldest_reader(void)
     return min;
 }
 
-/* Takes the nodes that are safe from the head of the limbo list (lock
+/* Takes the nodes that are safe from the head of r's limbo list (r's lock
  * held): the list is sorted by tag, so the first unsafe node ends it. */
-static struct pbpf_epoch_node *collect(uint64_t oldest)
+static struct pbpf_epoch_node *collect(struct pbpf_epoch_rec *r, uint64_t oldest)
 {
-    struct pbpf_epoch_node *done = limbo, **pp = &limbo;
+    struct pbpf_epoch_node *done = r->limbo, **pp = &r->limbo;
+    unsigned n = 0;
     while (*pp && (*pp)->epoch <= oldest) {
         pp = &(*pp)->next;
-        limbo_len--;
+        n++;
     }
-    if (pp == &limbo)
+    if (pp == &r->limbo)
         return NULL;
-    limbo = *pp;
+    /* written under the lock; read without it by reclaim's quick skip */
+    __atomic_store_n(&r->limbo_len, r->limbo_len - n, __ATOMIC_RELAXED);
+    r->limbo = *pp;
     *pp = NULL;
-    if (!limbo)
-        limbo_tail = &limbo;
+    if (!r->limbo)
+        r->limbo_tail = &r->limbo;
     return done;
 }
 
@@ -88,49 +125,63 @@ static void run(struct pbpf_epoch_node *done)
 
 void pbpf_epoch_reclaim(void)
 {
-    lock();
-    struct pbpf_epoch_node *done = collect(oldest_reader());
-    unlock();
-    run(done);
+    uint64_t oldest = advance_and_scan();
+    for (struct pbpf_epoch_rec *r = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE); r;
+         r = r->next) {
+        if (!__atomic_load_n(&r->limbo_len, __ATOMIC_RELAXED))
+            continue;
+        lock(&r->lock);
+        struct pbpf_epoch_node *done = collect(r, oldest);
+        unlock(&r->lock);
+        run(done);
+    }
 }
 
 void pbpf_epoch_retire(struct pbpf_epoch_node *node, void *owner,
                        void (*fn)(struct pbpf_epoch_node *node))
 {
+    struct pbpf_epoch_rec *r = pbpf_epoch_self;
+    if (__builtin_expect(!r, 0))
+        r = pbpf_epoch_rec_slow();
     node->owner = owner;
     node->fn = fn;
     node->next = NULL;
-    lock();
-    /* tagged under the lock so the list stays sorted; a reader in epoch
-     * >= the tag entered after the caller's unlink */
-    node->epoch = __atomic_add_fetch(&pbpf_epoch_global, 1, __ATOMIC_SEQ_CST);
-    *limbo_tail = node;
-    limbo_tail = &node->next;
-    limbo_len++;
+    /* the lock's exchange is the full barrier that puts the caller's
+     * unlink before the read of the epoch (see the top of the file); the
+     * tag is taken under the lock so the list stays sorted */
+    lock(&r->lock);
+    node->epoch = __atomic_load_n(&pbpf_epoch_global, __ATOMIC_SEQ_CST) + 1;
+    *r->limbo_tail = node;
+    r->limbo_tail = &node->next;
+    unsigned len = r->limbo_len + 1;
+    __atomic_store_n(&r->limbo_len, len, __ATOMIC_RELAXED);
     struct pbpf_epoch_node *done = NULL;
-    if (limbo_len >= 64)
-        done = collect(oldest_reader());
-    unlock();
+    if (len >= EPOCH_BATCH && len % (EPOCH_BATCH / 2) == 0)
+        done = collect(r, advance_and_scan());
+    unlock(&r->lock);
     run(done);
 }
 
 void pbpf_epoch_forget(void *owner)
 {
-    lock();
-    struct pbpf_epoch_node *done = NULL, **pp = &limbo;
-    limbo_tail = &limbo;
-    while (*pp) {
-        struct pbpf_epoch_node *n = *pp;
-        if (n->owner == owner) {
-            *pp = n->next;
-            n->next = done;
-            done = n;
-            limbo_len--;
-        } else {
-            pp = &n->next;
-            limbo_tail = pp;
+    for (struct pbpf_epoch_rec *r = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE); r;
+         r = r->next) {
+        lock(&r->lock);
+        struct pbpf_epoch_node *done = NULL, **pp = &r->limbo;
+        r->limbo_tail = &r->limbo;
+        while (*pp) {
+            struct pbpf_epoch_node *n = *pp;
+            if (n->owner == owner) {
+                *pp = n->next;
+                n->next = done;
+                done = n;
+                __atomic_store_n(&r->limbo_len, r->limbo_len - 1, __ATOMIC_RELAXED);
+            } else {
+                pp = &n->next;
+                r->limbo_tail = pp;
+            }
         }
+        unlock(&r->lock);
+        run(done);
     }
-    unlock();
-    run(done);
 }

@@ -18,16 +18,35 @@ struct pbpf_epoch_node {
     void (*fn)(struct pbpf_epoch_node *node);
 };
 
+/* One per thread.  The first cache line is what other threads read (the
+ * epoch, during their scans); the second holds the thread's retired nodes,
+ * which other threads touch only in pbpf_epoch_reclaim() and
+ * pbpf_epoch_forget(). */
 struct pbpf_epoch_rec {
-    struct pbpf_epoch_rec *next;
+    _Alignas(64) struct pbpf_epoch_rec *next;
     /* epoch seen at entry, 0 when outside a section */
     uint64_t epoch;
     unsigned depth;
+    /* the thread's number (0, 1, ... in order of first use): spreads
+     * per-thread resources such as a hash map's free lists */
+    unsigned home;
+    _Alignas(64) int lock; /* guards the limbo list */
+    unsigned limbo_len;
+    /* FIFO in retire order: tags never decrease from head to tail */
+    struct pbpf_epoch_node *limbo, **limbo_tail;
 };
 
 struct pbpf_epoch_rec *pbpf_epoch_rec_slow(void);
 extern _Thread_local struct pbpf_epoch_rec *pbpf_epoch_self;
 extern uint64_t pbpf_epoch_global;
+
+static inline unsigned pbpf_epoch_home(void)
+{
+    struct pbpf_epoch_rec *r = pbpf_epoch_self;
+    if (__builtin_expect(!r, 0))
+        r = pbpf_epoch_rec_slow();
+    return r->home;
+}
 
 static inline void pbpf_epoch_enter(void)
 {

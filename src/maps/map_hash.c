@@ -7,7 +7,11 @@
  * that is unlinked or replaced goes to the epoch reclaimer, so a program
  * still holding its value pointer never reads reused memory.  Replacing a
  * value inserts a new element (readers see the old or the new value, never
- * a mix); per-CPU values are updated in place, as Linux does.
+ * a mix); per-CPU values are updated in place, as Linux does, and so are
+ * values of at most 8 bytes without special fields, with one 8-byte
+ * atomic store (a reader still sees the old or the new value, and the
+ * update needs no element; Linux's prealloc maps reuse the replaced
+ * element at once, which is weaker).
  *
  * Preallocated maps (the default) draw elements from a pool of
  * max_entries + spare elements; BPF_F_NO_PREALLOC allocates per update.
@@ -41,6 +45,17 @@ struct htab_bucket {
     int lock;
 };
 
+struct htab_freelist {
+    _Alignas(64) int lock;
+    struct htab_elem *head;
+};
+
+/* Pool elements added when the pool ran dry (see pool_grow) */
+struct htab_chunk {
+    struct htab_chunk *next;
+    _Alignas(8) uint8_t elems[];
+};
+
 struct htab {
     struct pbpf_map m;
     struct htab_bucket *buckets;
@@ -51,10 +66,17 @@ struct htab {
     uint32_t val_bytes; /* stored value bytes: stride, × slots if per-CPU */
     size_t elem_size;
     int percpu, lru, of_maps, prealloc;
+    int inplace; /* values replaced in place (see the top of the file) */
     uint32_t count;
-    int free_lock;
-    struct htab_elem *free_list;
+    /* free elements of the pool, one list per thread home (Linux's
+     * pcpu_freelist): a thread pops from and returns to its own list and
+     * takes from the others only when its own is empty */
+    struct htab_freelist *free;
+    uint32_t n_free;
     uint8_t *pool;
+    int grow_lock;
+    uint32_t grown; /* elements in chunks */
+    struct htab_chunk *chunks;
     int lru_lock;
     struct htab_elem lru_head; /* sentinel of the LRU list (most recent first) */
 };
@@ -62,7 +84,16 @@ struct htab {
 #define HTAB_CREATE_FLAG_MASK                                                                      \
     (PBPF_F_NO_PREALLOC | PBPF_F_NO_COMMON_LRU | PBPF_F_NUMA_NODE | PBPF_MAP_ACCESS_MASK |         \
      PBPF_F_ZERO_SEED)
+/* Pool elements beyond max_entries: replaced and deleted elements wait
+ * for readers before they are reused (Linux reuses at once), so each
+ * thread home gets room for what its reclamation keeps waiting. */
 #define HTAB_SPARE 64
+#define HTAB_SPARE_PER_HOME 128
+/* Growth of a pool that ran dry: chunks of up to HTAB_GROW elements (and
+ * 256 KiB), at most HTAB_GROW_MAX elements or max_entries in all; past
+ * that, elements come from the heap one by one and go back to it. */
+#define HTAB_GROW 64
+#define HTAB_GROW_MAX 4096u
 
 static struct htab *H(struct pbpf_map *m) { return (struct htab *)m; }
 static void *elem_key(struct htab_elem *e) { return e->data; }
@@ -113,6 +144,7 @@ static int htab_alloc(const struct pbpf_map_create_opts *o, unsigned slots,
     h->lru = o->type == PBPF_MAP_TYPE_LRU_HASH || o->type == PBPF_MAP_TYPE_LRU_PERCPU_HASH;
     h->of_maps = o->type == PBPF_MAP_TYPE_HASH_OF_MAPS;
     h->prealloc = !(o->map_flags & PBPF_F_NO_PREALLOC);
+    h->inplace = !h->percpu && !h->lru && !h->of_maps && o->value_size <= 8;
     uint32_t max = o->max_entries;
     if (h->lru && (o->map_flags & PBPF_F_NO_COMMON_LRU)) {
         /* htab_map_alloc(): each CPU's LRU list gets the same number of
@@ -143,21 +175,28 @@ static int htab_alloc(const struct pbpf_map_create_opts *o, unsigned slots,
     if (!h->buckets)
         goto nomem;
     if (h->prealloc) {
-        uint64_t n = (uint64_t)max + HTAB_SPARE;
+        uint64_t spare = (uint64_t)HTAB_SPARE_PER_HOME * (slots ? slots : 1);
+        uint64_t n = (uint64_t)max + HTAB_SPARE + (spare < max ? spare : max);
         if (n * h->elem_size > ((uint64_t)1 << 34))
             goto nomem;
-        h->pool = pbpf_calloc((size_t)n, h->elem_size);
+        h->n_free = slots ? slots : 1;
+        h->free = pbpf_calloc(h->n_free, sizeof *h->free);
+        h->pool = h->free ? pbpf_calloc((size_t)n, h->elem_size) : NULL;
         if (!h->pool)
             goto nomem;
+        /* contiguous runs, one per list */
+        uint64_t per = (n + h->n_free - 1) / h->n_free;
         for (uint64_t i = n; i-- > 0;) {
             struct htab_elem *e = (struct htab_elem *)(h->pool + i * h->elem_size);
-            e->next = h->free_list;
-            h->free_list = e;
+            struct htab_freelist *f = &h->free[i / per];
+            e->next = f->head;
+            f->head = e;
         }
     }
     *out = &h->m;
     return 0;
 nomem:
+    pbpf_free(h->free);
     pbpf_free(h->buckets);
     pbpf_free(h);
     return -ENOMEM;
@@ -191,6 +230,12 @@ static void htab_destroy(struct pbpf_map *m)
     }
     pbpf_free(h->buckets);
     pbpf_free(h->pool);
+    pbpf_free(h->free);
+    while (h->chunks) {
+        struct htab_chunk *c = h->chunks;
+        h->chunks = c->next;
+        pbpf_free(c);
+    }
     pbpf_free(h);
 }
 
@@ -198,12 +243,60 @@ static void htab_destroy(struct pbpf_map *m)
 
 static struct htab_elem *pool_pop(struct htab *h)
 {
-    pbpf_map_lock(&h->free_lock);
-    struct htab_elem *e = h->free_list;
-    if (e)
-        h->free_list = e->next;
-    pbpf_map_unlock(&h->free_lock);
-    return e;
+    uint32_t home = pbpf_epoch_home() % h->n_free;
+    for (uint32_t i = 0; i < h->n_free; i++) {
+        struct htab_freelist *f = &h->free[(home + i) % h->n_free];
+        if (i && !__atomic_load_n(&f->head, __ATOMIC_RELAXED))
+            continue;
+        pbpf_map_lock(&f->lock);
+        struct htab_elem *e = f->head;
+        if (e)
+            __atomic_store_n(&f->head, e->next, __ATOMIC_RELAXED);
+        pbpf_map_unlock(&f->lock);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+/* The pool is empty because replaced and deleted elements still wait for
+ * readers (a reader that the host preempted inside a program holds back
+ * every element retired since it entered): adds a chunk of elements to
+ * the pool for good, so that the next stall is covered without the heap.
+ * Returns one of them, or NULL when the growth limit is reached. */
+static struct htab_elem *pool_grow(struct htab *h)
+{
+    uint32_t limit = h->m.max_entries > HTAB_GROW_MAX ? h->m.max_entries : HTAB_GROW_MAX;
+    size_t n = (256u * 1024) / h->elem_size;
+    n = n < 1 ? 1 : n > HTAB_GROW ? HTAB_GROW : n;
+    if (__atomic_add_fetch(&h->grown, (uint32_t)n, __ATOMIC_RELAXED) > limit) {
+        __atomic_sub_fetch(&h->grown, (uint32_t)n, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    struct htab_chunk *c = pbpf_malloc(sizeof *c + n * h->elem_size);
+    if (!c) {
+        __atomic_sub_fetch(&h->grown, (uint32_t)n, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    pbpf_map_lock(&h->grow_lock);
+    c->next = h->chunks;
+    h->chunks = c;
+    pbpf_map_unlock(&h->grow_lock);
+    struct htab_elem *first = (struct htab_elem *)c->elems;
+    if (n > 1) {
+        struct htab_elem *head = (struct htab_elem *)(c->elems + h->elem_size), *tail = head;
+        for (size_t i = 2; i < n; i++) {
+            struct htab_elem *e = (struct htab_elem *)(c->elems + i * h->elem_size);
+            tail->next = e;
+            tail = e;
+        }
+        struct htab_freelist *f = &h->free[pbpf_epoch_home() % h->n_free];
+        pbpf_map_lock(&f->lock);
+        tail->next = f->head;
+        __atomic_store_n(&f->head, head, __ATOMIC_RELAXED);
+        pbpf_map_unlock(&f->lock);
+    }
+    return first;
 }
 
 static struct htab_elem *elem_alloc(struct htab *h)
@@ -212,9 +305,17 @@ static struct htab_elem *elem_alloc(struct htab *h)
     if (h->prealloc) {
         e = pool_pop(h);
         if (!e) {
-            pbpf_epoch_reclaim();
-            e = pool_pop(h);
+            /* a reader that holds reclamation back (see pool_grow) holds it
+             * for a while: trying at every allocation would only slow the
+             * fallback down */
+            static _Thread_local unsigned misses;
+            if (misses++ % 32 == 0) {
+                pbpf_epoch_reclaim();
+                e = pool_pop(h);
+            }
         }
+        if (!e)
+            e = pool_grow(h);
         if (e) {
             e->heap = 0;
             return e;
@@ -234,10 +335,11 @@ static void elem_reclaimed(struct pbpf_epoch_node *n)
         pbpf_free(e);
         return;
     }
-    pbpf_map_lock(&h->free_lock);
-    e->next = h->free_list;
-    h->free_list = e;
-    pbpf_map_unlock(&h->free_lock);
+    struct htab_freelist *f = &h->free[pbpf_epoch_home() % h->n_free];
+    pbpf_map_lock(&f->lock);
+    e->next = f->head;
+    __atomic_store_n(&f->head, e, __ATOMIC_RELAXED);
+    pbpf_map_unlock(&f->lock);
 }
 
 static void elem_retire(struct htab *h, struct htab_elem *e)
@@ -386,19 +488,21 @@ static int htab_update(struct pbpf_map *m, const void *key, const void *value, u
                        int slot)
 {
     struct htab *h = H(m);
-    if ((flags & ~(uint64_t)PBPF_F_LOCK) > PBPF_EXIST)
-        return -EINVAL;
     struct pbpf_map *inner = NULL;
     if (h->of_maps) {
-        /* the value is the inner map (an fd in Linux) */
-        if (flags != PBPF_ANY && flags != PBPF_NOEXIST && flags != PBPF_EXIST)
-            return -EINVAL;
+        /* the value is the inner map (an fd in Linux), which
+         * bpf_fd_htab_map_update_elem() resolves before the flags are
+         * looked at */
         memcpy(&inner, value, sizeof inner);
         if (!inner || !pbpf_map_is_live(inner))
             return -EBADF;
         if (!pbpf_map_inner_ok(m, inner))
             return -EINVAL;
+        if (flags != PBPF_ANY && flags != PBPF_NOEXIST && flags != PBPF_EXIST)
+            return -EINVAL;
     }
+    if ((flags & ~(uint64_t)PBPF_F_LOCK) > PBPF_EXIST)
+        return -EINVAL;
     uint32_t hash = pbpf_map_hash(key, m->key_size, h->seed);
     struct htab_bucket *b = bucket_of(h, hash);
     int rc = 0;
@@ -412,6 +516,12 @@ static int htab_update(struct pbpf_map *m, const void *key, const void *value, u
     }
     if (!old && (flags & 3) == PBPF_EXIST) {
         rc = -ENOENT;
+        goto out;
+    }
+    if (old && h->inplace && !pbpf_map_has_fields(m)) {
+        uint64_t v = 0;
+        memcpy(&v, value, m->value_size);
+        __atomic_store_n((uint64_t *)elem_val(h, old), v, __ATOMIC_RELAXED);
         goto out;
     }
     if (old && h->percpu) {
@@ -481,6 +591,10 @@ static void copy_out(struct htab *h, struct htab_elem *e, void *value)
         memcpy(value, &id, 4);
     } else if (h->percpu) {
         memcpy(value, v, h->val_bytes);
+    } else if (h->inplace) {
+        /* may be replaced in place while we read */
+        uint64_t x = __atomic_load_n((const uint64_t *)v, __ATOMIC_RELAXED);
+        memcpy(value, &x, h->m.value_size);
     } else {
         memcpy(value, v, h->m.value_size);
     }

@@ -230,14 +230,20 @@ static int devmap_hash_alloc(const struct pbpf_map_create_opts *o, unsigned slot
 }
 
 /* __dev_map_hash_update_elem(): ifindex 0 is invalid, BPF_EXIST on a
- * missing key inserts, a full map gives -E2BIG. */
+ * missing key inserts, a full map gives -E2BIG.  Linux looks the key up
+ * for BPF_NOEXIST (-EEXIST) before __dev_map_alloc_node() refuses an
+ * entry program it cannot get (-EINVAL), and that before the -E2BIG of a
+ * full map; the program refusal keeps that place here. */
 static int devmap_hash_update(struct pbpf_map *m, const void *key, const void *value,
                               uint64_t flags, int slot)
 {
     if (flags > PBPF_EXIST || u32_at(value) == 0)
         return -EINVAL;
-    if (m->value_size == 8 && (int32_t)u32_at((const uint8_t *)value + 4) > 0)
+    if (m->value_size == 8 && (int32_t)u32_at((const uint8_t *)value + 4) > 0) {
+        if (flags == PBPF_NOEXIST && pbpf_map_hash_ops.lookup(m, key, 0))
+            return -EEXIST;
         return -EINVAL;
+    }
     uint32_t v[2] = {u32_at(value), 0};
     return pbpf_map_hash_ops.update(m, key, v, flags == PBPF_EXIST ? PBPF_ANY : flags, slot);
 }

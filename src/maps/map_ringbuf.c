@@ -69,6 +69,11 @@ static int rb_alloc(const struct pbpf_map_create_opts *o, unsigned slots, struct
         return -ENOMEM;
     }
     r->base = (uint8_t *)(((uintptr_t)r->raw + RB_PAGE - 1) & ~(uintptr_t)(RB_PAGE - 1));
+    /* Linux's bpf_ringbuf_area_alloc() allocates every page at creation;
+     * touching them here likewise keeps first-use page faults out of
+     * reservations (a large calloc is mapped on demand by the host) */
+    for (size_t off = 0; off < total; off += RB_PAGE)
+        ((volatile uint8_t *)r->raw)[off] = 0;
     r->meta = (struct rb_meta *)r->base;
     r->meta->map = &r->m;
     r->meta->mask = r->size - 1;

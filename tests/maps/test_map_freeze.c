@@ -12,6 +12,7 @@
 #include "kbpf.h"
 #include "maps/map.h"
 #include "maps_test.h"
+#include "platform/platform.h"
 
 static struct pbpf_runtime *rt;
 
@@ -273,6 +274,70 @@ static void test_fields(void)
     pbpf_map_free(m);
 }
 
+/* Updates racing with a freeze: each update either lands before the
+ * freeze (which then waits for it, or gives -EBUSY and is retried) or is
+ * refused with -EPERM; none writes the pages after they became read-only
+ * (that would crash the test), and the value after the freeze is the
+ * last update that succeeded. */
+struct racer {
+    struct pbpf_map *m;
+    uint64_t last_ok;
+    int bad;
+};
+
+static void *race_updates(void *arg)
+{
+    struct racer *r = arg;
+    uint32_t k = 0;
+    /* bounded: a writer that never pauses keeps a freeze failing with
+     * EBUSY (as on Linux), so the test's freeze may only succeed after */
+    for (uint64_t v = 1; v <= 20000; v++) {
+        int rc = pbpf_map_update_elem(r->m, &k, &v, 0);
+        if (rc == -EPERM)
+            break;
+        if (rc) {
+            r->bad = rc;
+            break;
+        }
+        __atomic_store_n(&r->last_ok, v, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static void test_freeze_races_updates(void)
+{
+    int raced = 0; /* rounds where updates landed before the freeze */
+    for (int round = 0; round < 20; round++) {
+        PBPF_OPTS(pbpf_map_create_opts, o, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+                  .value_size = 8, .max_entries = 1,
+                  .map_flags = PBPF_F_MMAPABLE | PBPF_F_RDONLY_PROG);
+        struct racer r = {0};
+        CHECK_EQ(pbpf_map_create(rt, &o, &r.m), 0);
+        if (!r.m)
+            return;
+        struct pbpf_thread *th;
+        CHECK_EQ(pbpf_thread_start(&th, race_updates, &r), 0);
+        /* freeze once updates are going (at most 2 s of waiting) */
+        for (int w = 0; w < 20000 && !__atomic_load_n(&r.last_ok, __ATOMIC_ACQUIRE); w++)
+            pbpf_sleep_ns(100000);
+        int rc, tries = 0;
+        while ((rc = pbpf_map_freeze(r.m)) == -EBUSY && tries < 10000)
+            tries++;
+        pbpf_thread_join(th);
+        if (rc == -EBUSY) /* the writer outran every try: it has stopped now */
+            rc = pbpf_map_freeze(r.m);
+        CHECK_EQ(rc, 0);
+        CHECK_EQ(r.bad, 0);
+        uint32_t k = 0;
+        uint64_t v = 0;
+        CHECK_EQ(pbpf_map_lookup_elem(r.m, &k, &v), 0);
+        CHECK_EQ(v, r.last_ok);
+        raced += r.last_ok > 0;
+        pbpf_map_free(r.m);
+    }
+    CHECK(raced > 0);
+}
+
 int main(void)
 {
     char why[200] = "";
@@ -287,6 +352,7 @@ int main(void)
     test_rdonly_prog_map();
     test_rdonly_wronly_maps();
     test_fields();
+    test_freeze_races_updates();
     pbpf_runtime_free(rt);
     return mt_report("map_freeze");
 }

@@ -510,6 +510,97 @@ static void diff_type(uint32_t type, uint32_t ks, uint32_t vs, uint32_t max, uin
     pbpf_map_free(p->m);
 }
 
+/* --- which error an update gets when several apply ---------------------- */
+
+/* One update on both sides: the kernel's value names fds, pbpf's the
+ * objects they stand for (kv and pv). */
+static void diff_update(const char *what, int kfd, struct pbpf_map *m, uint32_t key,
+                        const void *kv, const void *pv, uint64_t flags)
+{
+    int krc = k_elem(BPF_MAP_UPDATE_ELEM, kfd, &key, (void *)kv, flags);
+    int prc = pbpf_map_update_elem(m, &key, pv, flags);
+    mt_checks++;
+    if (krc != prc) {
+        mt_failures++;
+        fprintf(stderr, "update order: %s: pbpf %d, linux %d\n", what, prc, krc);
+    }
+}
+
+static void test_update_order(void)
+{
+    /* DEVMAP_HASH: __dev_map_hash_update_elem() checks BPF_NOEXIST on an
+     * existing key before it tries the entry program (fd 1 is no program:
+     * -EINVAL once it gets there), and the program before a full map */
+    int kfd = k_create(BPF_MAP_TYPE_DEVMAP_HASH, 4, 8, 2, 0, 0);
+    struct pbpf_map *m = mt_map(rt, BPF_MAP_TYPE_DEVMAP_HASH, 4, 8, 2, 0);
+    CHECK(kfd >= 0 && m);
+    if (kfd >= 0 && m) {
+        uint32_t ok[2] = {1, UINT32_MAX}, prog[2] = {1, 1}, none[2] = {0, UINT32_MAX};
+        diff_update("devmap_hash insert", kfd, m, 1, ok, ok, BPF_ANY);
+        diff_update("devmap_hash NOEXIST, existing key, prog fd", kfd, m, 1, prog, prog,
+                    BPF_NOEXIST);
+        diff_update("devmap_hash NOEXIST, existing key, ifindex 0", kfd, m, 1, none, none,
+                    BPF_NOEXIST);
+        diff_update("devmap_hash NOEXIST, new key, prog fd", kfd, m, 2, prog, prog, BPF_NOEXIST);
+        diff_update("devmap_hash EXIST, existing key, prog fd", kfd, m, 1, prog, prog, BPF_EXIST);
+        diff_update("devmap_hash flags 3, existing key, prog fd", kfd, m, 1, prog, prog, 3);
+        diff_update("devmap_hash second insert", kfd, m, 2, ok, ok, BPF_NOEXIST);
+        diff_update("devmap_hash full, prog fd", kfd, m, 3, prog, prog, BPF_ANY);
+        diff_update("devmap_hash full", kfd, m, 3, ok, ok, BPF_ANY);
+    }
+    if (kfd >= 0)
+        close(kfd);
+    pbpf_map_free(m);
+
+    /* HASH_OF_MAPS: bpf_fd_htab_map_update_elem() resolves the inner map
+     * fd before htab_map_update_elem() looks at the flags */
+    int kin = k_create(BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0, 0);
+    PBPF_OPTS(pbpf_map_create_opts, io, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
+              .value_size = 4, .max_entries = 1);
+    struct pbpf_map *pin = NULL, *pother = NULL, *outer = NULL;
+    CHECK(pbpf_map_create(rt, &io, &pin) == 0);
+    io.max_entries = 2;
+    CHECK(pbpf_map_create(rt, &io, &pother) == 0);
+    int kother = k_create(BPF_MAP_TYPE_ARRAY, 4, 4, 2, 0, 0);
+    union bpf_attr a;
+    memset(&a, 0, sizeof a);
+    a.map_type = BPF_MAP_TYPE_HASH_OF_MAPS;
+    a.key_size = 4;
+    a.value_size = 4;
+    a.max_entries = 1;
+    a.inner_map_fd = (uint32_t)kin;
+    int kout = kin >= 0 ? (int)sys_bpf(BPF_MAP_CREATE, &a) : -1;
+    PBPF_OPTS(pbpf_map_create_opts, oo, .type = PBPF_MAP_TYPE_HASH_OF_MAPS, .key_size = 4,
+              .value_size = 4, .max_entries = 1, .inner_map = pin);
+    CHECK(pin && pbpf_map_create(rt, &oo, &outer) == 0);
+    CHECK(kout >= 0 && kother >= 0);
+    if (kout >= 0 && kother >= 0 && outer && pother) {
+        int32_t kbad = -1, kgood = kin, kwrong = kother;
+        struct pbpf_map *pbad = NULL;
+        diff_update("hash_of_maps flags 3, bad fd", kout, outer, 1, &kbad, &pbad, 3);
+        diff_update("hash_of_maps flags 3, mismatched map", kout, outer, 1, &kwrong, &pother,
+                    3);
+        diff_update("hash_of_maps flags 3, good fd", kout, outer, 1, &kgood, &pin, 3);
+        diff_update("hash_of_maps insert", kout, outer, 1, &kgood, &pin, BPF_ANY);
+        diff_update("hash_of_maps NOEXIST, existing key, bad fd", kout, outer, 1, &kbad, &pbad,
+                    BPF_NOEXIST);
+        diff_update("hash_of_maps NOEXIST, existing key", kout, outer, 1, &kgood, &pin,
+                    BPF_NOEXIST);
+        diff_update("hash_of_maps full, bad fd", kout, outer, 2, &kbad, &pbad, BPF_ANY);
+        diff_update("hash_of_maps full", kout, outer, 2, &kgood, &pin, BPF_ANY);
+        diff_update("hash_of_maps EXIST, new key", kout, outer, 3, &kgood, &pin, BPF_EXIST);
+    }
+    if (kout >= 0)
+        close(kout);
+    if (kin >= 0)
+        close(kin);
+    if (kother >= 0)
+        close(kother);
+    pbpf_map_free(outer);
+    pbpf_map_free(pin);
+    pbpf_map_free(pother);
+}
+
 int main(void)
 {
     int probe = k_create(BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0, 0);
@@ -528,6 +619,7 @@ int main(void)
         return 1;
     test_create();
     test_batches();
+    test_update_order();
     diff_type(BPF_MAP_TYPE_ARRAY, 4, 12, 8, 0, 12, 3000);
     diff_type(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 8, 0, 12, 2000);
     diff_type(BPF_MAP_TYPE_HASH, 4, 8, 8, 0, 16, 3000);
