@@ -530,7 +530,7 @@ static void make_steps(void)
     bad.vlan = 7;
     s = add("xdp_prefilter", X_DROP);
     s->len = make_ip4(s->in + 4, &bad) + 4; /* 802.1ad + 802.1Q */
-    memcpy(s->in, s->in + 4, 12);
+    memmove(s->in, s->in + 4, 12);
     put16(s->in + 12, 0x88a8);
     put16(s->in + 14, 3);
     s = add("xdp_prefilter", X_PASS);
