@@ -1107,6 +1107,32 @@ static int emit_array_lookup(struct jit_state *st, const struct pbpf_map *m)
     return 0;
 }
 
+/* bpf_map_lookup_elem of another map the JIT knows: a direct call of the
+ * map type's lookup with the run's slot, which is all the helper does for
+ * verified programs (helpers_maps.c), without the helper's dispatch and
+ * the check of the run's error after it (lookups cannot fail a run). */
+static int emit_direct_lookup(struct jit_state *st, const struct pbpf_map *m)
+{
+    if (!m->ops || !m->ops->lookup)
+        return -1;
+#ifdef _WIN32
+    emit_alu_ri(st, EXT_SUB, 1, RSP, 32); /* shadow space; rsp stays 16-byte aligned */
+    emit_mov_rr(st, 1, RCX, RDI);
+    emit_mov_rr(st, 1, RDX, RSI);
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+    emit_rm(st, 0, 0, 0, "\x8b", 1, R8, R11, (int32_t)offsetof(struct pbpf_run_ctx, slot));
+#else
+    emit_rm(st, 1, 0, 0, "\x8b", 1, R11, R12, JIT_CTX_OFF);
+    emit_rm(st, 0, 0, 0, "\x8b", 1, RDX, R11, (int32_t)offsetof(struct pbpf_run_ctx, slot));
+#endif
+    emit_mov_abs64(st, R10, (uint64_t)(uintptr_t)m->ops->lookup);
+    emit_call_r10(st);
+#ifdef _WIN32
+    emit_alu_ri(st, EXT_ADD, 1, RSP, 32);
+#endif
+    return 0;
+}
+
 static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size)
 {
     const struct pbpf_prog *prog = st->prog;
@@ -1281,6 +1307,9 @@ static int emit_insn(struct jit_state *st, size_t pc, char *log, size_t log_size
             emit_array_lookup(st, st->call_map[pc]) == 0)
             break;
         st->helper_calls++;
+        if (prog->helpers[id] == pbpf_helper_map_lookup_elem && st->call_map && st->call_map[pc] &&
+            emit_direct_lookup(st, st->call_map[pc]) == 0)
+            break;
         if (prog->helpers[id] == pbpf_helper_tail_call) {
             emit_tail_call(st, pc);
             break;

@@ -72,6 +72,9 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_TC_LWT,      /* SCHED_CLS, SCHED_ACT and the LWT types */
     PBPF_SCOPE_TC_LWT_XDP,  /* those and XDP */
     PBPF_SCOPE_TC_FILTER,   /* SCHED_CLS, SCHED_ACT, SOCKET_FILTER, CGROUP_SKB */
+    PBPF_SCOPE_SKB_FLOW,    /* the skb types and FLOW_DISSECTOR */
+    PBPF_SCOPE_TC_XMIT_SK_SKB, /* SCHED_CLS, SCHED_ACT, LWT_XMIT, SK_SKB */
+    PBPF_SCOPE_TC_LWT_SK_SKB,  /* SCHED_CLS, SCHED_ACT, the LWT types, SK_SKB */
 };
 
 /* The name is pbpf_helper_name(id). */

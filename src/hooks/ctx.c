@@ -24,7 +24,8 @@ enum {
     PT_SOCKET_FILTER = 1, PT_KPROBE = 2, PT_SCHED_CLS = 3, PT_SCHED_ACT = 4,
     PT_TRACEPOINT = 5, PT_XDP = 6, PT_PERF_EVENT = 7, PT_CGROUP_SKB = 8,
     PT_CGROUP_SOCK = 9, PT_LWT_IN = 10, PT_LWT_OUT = 11, PT_LWT_XMIT = 12,
-    PT_SOCK_OPS = 13, PT_RAW_TRACEPOINT = 17, PT_CGROUP_SOCK_ADDR = 18, PT_SYSCALL = 31,
+    PT_SOCK_OPS = 13, PT_SK_SKB = 14, PT_SK_MSG = 16, PT_RAW_TRACEPOINT = 17,
+    PT_CGROUP_SOCK_ADDR = 18, PT_FLOW_DISSECTOR = 22, PT_SK_LOOKUP = 30, PT_SYSCALL = 31,
 };
 /* Linux enum bpf_attach_type (spec/attach-types.tsv) */
 enum {
@@ -112,7 +113,7 @@ static const struct pbpf_ctx_field skb_fields[] = {
 
 static int in_range(int64_t off, int64_t lo, int64_t end) { return off >= lo && off < end; }
 
-/* family .. local_port: only SK_SKB programs (which pbpf has no hook for) */
+/* family .. local_port: only SK_SKB programs */
 static int skb_sock_fields(const struct pbpf_ctx_field *f)
 {
     return in_range(f->off, SKB_FAMILY, SKB_LOCAL_PORT + 4);
@@ -184,6 +185,34 @@ static int lwt_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t off, u
         return f->off == SKB_MARK || f->off == SKB_PRIORITY || f->off == SKB_CB;
     return 1;
 }
+
+/* sk_skb_is_valid_access: no tc_classid, data_meta, tstamp, wire_len,
+ * hwtstamp or mark; only tc_index and priority are written; the socket's
+ * family, addresses and ports are readable (bpf_skb_is_valid_access lets
+ * only SK_SKB reach them).  tstamp_type is tc's alone. */
+static int sk_skb_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t off, uint32_t size,
+                        int write)
+{
+    (void)at, (void)off, (void)size;
+    switch (f->off) {
+    case SKB_TC_CLASSID: case SKB_DATA_META: case SKB_TSTAMP: case SKB_WIRE_LEN:
+    case SKB_HWTSTAMP: case SKB_MARK: case SKB_TSTAMP_TYPE:
+        return 0;
+    }
+    if (write)
+        return f->off == SKB_TC_INDEX || f->off == SKB_PRIORITY;
+    return 1;
+}
+
+/* FLOW_DISSECTOR: flow_dissector_is_valid_access reads data, data_end
+ * (u32 each) and flow_keys (a u64 pointer to struct bpf_flow_keys) and
+ * nothing else; no writes.  The internal context is pbpf_skb_ctx with the
+ * flow keys pointer at flow_keys' own offset. */
+static const struct pbpf_ctx_field flow_dissector_fields[] = {
+    {SKB_DATA, 4, W4, 0, PBPF_CTXF_PKT_DATA, 8, offsetof(struct pbpf_skb_ctx, data), 0},
+    {SKB_DATA_END, 4, W4, 0, PBPF_CTXF_PKT_END, 8, offsetof(struct pbpf_skb_ctx, data_end), 0},
+    {SKB_FLOW_KEYS, 8, W8, 0, PBPF_CTXF_FLOW_KEYS, 8, SKB_FLOW_KEYS, 0},
+};
 
 /* --- tracing ----------------------------------------------------------- */
 
@@ -329,6 +358,51 @@ static int sock_ops_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t o
     return 1;
 }
 
+/* struct bpf_sk_lookup (sk_lookup_is_valid_access): read-only; sk as a
+ * u64 (PTR_TO_SOCKET_OR_NULL); the u32 fields narrow; remote_port (__be16)
+ * by byte or half, or as a u32 for old programs, and the zero padding
+ * after it by byte or half; nothing past ingress_ifindex. */
+static const struct pbpf_ctx_field sk_lookup_fields[] = {
+    {0, 8, W8, 0, PBPF_CTXF_SOCKET_OR_NULL, 8, 0, 0}, /* sk / cookie */
+    SCALAR(8, 4, NARROW4, 0),   /* family */
+    SCALAR(12, 4, NARROW4, 0),  /* protocol */
+    SCALAR(16, 4, NARROW4, 0),  /* remote_ip4 */
+    SCALAR(20, 16, NARROW4, 0), /* remote_ip6[4] */
+    SCALAR(36, 4, NARROW4, 0),  /* remote_port, 2 bytes of padding */
+    SCALAR(40, 4, NARROW4, 0),  /* local_ip4 */
+    SCALAR(44, 16, NARROW4, 0), /* local_ip6[4] */
+    SCALAR(60, 4, NARROW4, 0),  /* local_port */
+    SCALAR(64, 4, NARROW4, 0),  /* ingress_ifindex */
+};
+
+/* a u32 read of remote_port's slot starts at the port; halves at 36 and
+ * 38 and single bytes anywhere in it */
+static int sk_lookup_allow(const struct pbpf_ctx_field *f, uint32_t at, int64_t off,
+                           uint32_t size, int write)
+{
+    (void)at;
+    if (write)
+        return 0;
+    return f->off != 36 || size != 4 || off == 36;
+}
+
+/* struct sk_msg_md (sk_msg_is_valid_access): read-only; data and data_end
+ * are 64-bit packet pointers in the UAPI itself, sk a u64 PTR_TO_SOCKET;
+ * the u32 fields only whole. */
+static const struct pbpf_ctx_field sk_msg_fields[] = {
+    {0, 8, W8, 0, PBPF_CTXF_PKT_DATA, 8, 0, 0},
+    {8, 8, W8, 0, PBPF_CTXF_PKT_END, 8, 8, 0},
+    SCALAR(16, 4, W4, 0),  /* family */
+    SCALAR(20, 4, W4, 0),  /* remote_ip4 */
+    SCALAR(24, 4, W4, 0),  /* local_ip4 */
+    SCALAR(28, 16, W4, 0), /* remote_ip6[4] */
+    SCALAR(44, 16, W4, 0), /* local_ip6[4] */
+    SCALAR(60, 4, W4, 0),  /* remote_port */
+    SCALAR(64, 4, W4, 0),  /* local_port */
+    SCALAR(68, 4, W4, 0),  /* size */
+    {72, 8, W8, 0, PBPF_CTXF_SOCKET, 8, 72, 0}, /* sk */
+};
+
 #define DESC(type, name, sz, isz, tab, allowfn, ident)                                             \
     {(type), (name), (sz), (isz), (tab), sizeof(tab) / sizeof((tab)[0]), (allowfn), (ident)}
 
@@ -353,8 +427,15 @@ static const struct pbpf_ctx_desc descs[] = {
     DESC(PT_LWT_XMIT, "__sk_buff", PBPF_SKB_UAPI_SIZE, PBPF_SKB_CTX_PUBLIC, skb_fields,
          lwt_allow, 0),
     DESC(PT_SOCK_OPS, "bpf_sock_ops", 224, 224, sock_ops_fields, sock_ops_allow, 1),
+    DESC(PT_SK_SKB, "__sk_buff", PBPF_SKB_UAPI_SIZE, PBPF_SKB_CTX_PUBLIC, skb_fields, sk_skb_allow,
+         0),
+    DESC(PT_SK_MSG, "sk_msg_md", PBPF_SK_MSG_MD_SIZE, PBPF_SK_MSG_MD_SIZE, sk_msg_fields, NULL, 1),
     DESC(PT_RAW_TRACEPOINT, "bpf_raw_tracepoint_args", 96, 96, raw_tp_fields, NULL, 1),
     DESC(PT_CGROUP_SOCK_ADDR, "bpf_sock_addr", 72, 72, sock_addr_fields, sock_addr_allow, 1),
+    DESC(PT_FLOW_DISSECTOR, "__sk_buff", PBPF_SKB_UAPI_SIZE, PBPF_SKB_CTX_PUBLIC,
+         flow_dissector_fields, NULL, 0),
+    DESC(PT_SK_LOOKUP, "bpf_sk_lookup", PBPF_SK_LOOKUP_SIZE, PBPF_SK_LOOKUP_SIZE, sk_lookup_fields,
+         sk_lookup_allow, 1),
     DESC(PT_SYSCALL, "syscall", 65535, 65535, syscall_fields, NULL, 1),
 };
 

@@ -24,6 +24,8 @@ enum pbpf_ctx_field_kind {
     PBPF_CTXF_PKT_META,      /* PTR_TO_PACKET_META */
     PBPF_CTXF_SOCK,          /* PTR_TO_SOCK_COMMON_OR_NULL (skb->sk) */
     PBPF_CTXF_FLOW_KEYS,     /* PTR_TO_FLOW_KEYS */
+    PBPF_CTXF_SOCKET,        /* PTR_TO_SOCKET (sk_msg_md->sk) */
+    PBPF_CTXF_SOCKET_OR_NULL, /* PTR_TO_SOCKET_OR_NULL (bpf_sk_lookup->sk) */
 };
 
 /* Access widths as a bit mask: 1 << log2(bytes). */
@@ -122,5 +124,11 @@ struct pbpf_skb_ctx {
     uint64_t data_meta;               /* 208 */
 };
 #define PBPF_SKB_CTX_PUBLIC 216u
+
+/* struct bpf_flow_keys, struct bpf_sk_lookup, struct sk_msg_md: their
+ * sizes (the last two are their own internal contexts) */
+#define PBPF_FLOW_KEYS_SIZE 56u
+#define PBPF_SK_LOOKUP_SIZE 72u
+#define PBPF_SK_MSG_MD_SIZE 80u
 
 #endif

@@ -17,7 +17,8 @@
 #define PBPF_XDP_MAX_FRAGS 17
 #define PBPF_XDP_FRAG_SIZE 4096u
 
-enum pbpf_pkt_kind { PBPF_PKT_XDP = 1, PBPF_PKT_SKB = 2 };
+/* FLOW: a flow dissector's frame (read-only; a test run has no skb) */
+enum pbpf_pkt_kind { PBPF_PKT_XDP = 1, PBPF_PKT_SKB = 2, PBPF_PKT_FLOW = 3 };
 
 /* Linux's struct bpf_sock as skb->sk shows it (UAPI layout, 80 bytes). */
 struct pbpf_sock_view {

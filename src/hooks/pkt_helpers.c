@@ -366,9 +366,33 @@ static uint8_t *skb_bytes(const struct pbpf_pkt *p, uint32_t off, uint64_t n, ui
     return off <= off_max && off + n <= skb_len(p) ? p->data + off : NULL;
 }
 
-/* bpf_skb_load_bytes */
-SKB_HELPER(skb_load_bytes)
+/* bpf_skb_load_bytes; in a flow dissector bpf_flow_dissector_load_bytes,
+ * which reads the skb the dissector runs for: a test run has none, so the
+ * buffer is zeroed and the call fails (Linux: "if (!ctx->skb) goto
+ * err_clear"), as every flow dissector run of pbpf's is such a run. */
+static uint64_t skb_load_bytes_pkt(struct pbpf_pkt *p, uint64_t r2, uint64_t r3, uint64_t r4,
+                                   uint64_t r5, struct pbpf_run_ctx *ctx);
+static uint64_t h_skb_load_bytes(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                                 struct pbpf_run_ctx *ctx)
 {
+    struct pbpf_pkt *f = ctx->hook;
+    if (f && f->kind == PBPF_PKT_FLOW) {
+        if ((uintptr_t)r1 != (uintptr_t)f->ctx.skb) {
+            pbpf_run_ctx_abort(ctx, -EFAULT, "bpf_skb_load_bytes: R1 is not the context");
+            return 0;
+        }
+        if (!mem_ok(ctx, r3, r4, 1, "skb_load_bytes"))
+            return 0;
+        memset((void *)(uintptr_t)r3, 0, r4);
+        return (uint64_t)-EFAULT;
+    }
+    struct pbpf_pkt *p = pkt_of(ctx, r1, PBPF_PKT_SKB, "skb_load_bytes");
+    return p ? skb_load_bytes_pkt(p, r2, r3, r4, r5, ctx) : 0;
+}
+static uint64_t skb_load_bytes_pkt(struct pbpf_pkt *p, uint64_t r2, uint64_t r3, uint64_t r4,
+                                   uint64_t r5, struct pbpf_run_ctx *ctx)
+{
+    (void)r5;
     if (!mem_ok(ctx, r3, r4, 1, "skb_load_bytes"))
         return 0;
     uint8_t *to = (uint8_t *)(uintptr_t)r3;

@@ -10,10 +10,19 @@
  *                       lets the caller set
  *   RAW_TRACEPOINT, SYSCALL
  *                       as Linux: the arguments / the caller's context
+ *   FLOW_DISSECTOR      bpf_prog_test_run_flow_dissector: data_in is the
+ *                       frame, ctx_in an optional struct bpf_flow_keys
+ *                       with only flags set; data_out gets the flow keys
+ *   SK_LOOKUP           bpf_prog_test_run_sk_lookup: ctx_in is struct
+ *                       bpf_sk_lookup, no packet
  *   KPROBE, TRACEPOINT, PERF_EVENT, CGROUP_SOCK, CGROUP_SOCK_ADDR, SOCK_OPS
  *                       Linux has no test run for these (-ENOTSUPP); pbpf
  *                       runs them on the UAPI context given in ctx_in,
- *                       zero-padded, with its pointer fields cleared. */
+ *                       zero-padded, with its pointer fields cleared.
+ *   SK_SKB, SK_MSG      no test run in Linux either (their bpf_prog_ops
+ *                       have none: -ENOTSUPP); pbpf runs them on the
+ *                       message in data_in with the socket's fields from
+ *                       ctx_in (__sk_buff, sk_msg_md). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +38,8 @@ enum {
     PT_SOCKET_FILTER = 1, PT_KPROBE = 2, PT_SCHED_CLS = 3, PT_SCHED_ACT = 4,
     PT_TRACEPOINT = 5, PT_XDP = 6, PT_PERF_EVENT = 7, PT_CGROUP_SKB = 8,
     PT_CGROUP_SOCK = 9, PT_LWT_IN = 10, PT_LWT_OUT = 11, PT_LWT_XMIT = 12,
-    PT_SOCK_OPS = 13, PT_RAW_TRACEPOINT = 17, PT_CGROUP_SOCK_ADDR = 18, PT_SYSCALL = 31,
+    PT_SOCK_OPS = 13, PT_SK_SKB = 14, PT_SK_MSG = 16, PT_RAW_TRACEPOINT = 17,
+    PT_CGROUP_SOCK_ADDR = 18, PT_FLOW_DISSECTOR = 22, PT_SK_LOOKUP = 30, PT_SYSCALL = 31,
 };
 enum { AT_XDP_DEVMAP = 33, AT_XDP_CPUMAP = 35 };
 
@@ -613,6 +623,335 @@ static int test_run_ctx(struct pbpf_prog *prog, const struct pbpf_ctx_desc *d,
     return err;
 }
 
+/* --- FLOW_DISSECTOR ------------------------------------------------------ */
+
+/* struct bpf_flow_keys: the offsets the run sets and clamps */
+#define FK_NHOFF 0
+#define FK_THOFF 2
+#define FK_N_PROTO 10
+#define FK_FLAGS 48
+
+static uint16_t rd16(const uint8_t *b, size_t off)
+{
+    uint16_t v;
+    memcpy(&v, b + off, 2);
+    return v;
+}
+
+static uint16_t clamp16(uint16_t v, uint16_t lo, uint16_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Runs the program as bpf_flow_dissect does: the flow keys start zeroed
+ * but for n_proto (the Ethernet type, as it is in the frame), nhoff and
+ * thoff (the Ethernet header's length) and flags; afterwards nhoff and
+ * thoff are clamped into the frame, thoff past nhoff. */
+static int flow_dissect(struct pbpf_prog *prog, struct pbpf_run_ctx *rc, struct pbpf_skb_ctx *sc,
+                        uint8_t *keys, const uint8_t *frame, uint32_t size, uint32_t flags,
+                        uint64_t *r0)
+{
+    memset(keys, 0, PBPF_FLOW_KEYS_SIZE);
+    uint16_t nhoff = ETH_HLEN, hlen = (uint16_t)size;
+    memcpy(keys + FK_N_PROTO, frame + 12, 2);
+    memcpy(keys + FK_NHOFF, &nhoff, 2);
+    memcpy(keys + FK_THOFF, &nhoff, 2);
+    memcpy(keys + FK_FLAGS, &flags, 4);
+    int err = pbpf_run_ctx_exec(prog, rc, (uint64_t)(uintptr_t)sc, 0, r0);
+    if (err)
+        return err;
+    uint16_t nh = clamp16(rd16(keys, FK_NHOFF), nhoff, hlen);
+    uint16_t th = clamp16(rd16(keys, FK_THOFF), nh, hlen);
+    memcpy(keys + FK_NHOFF, &nh, 2);
+    memcpy(keys + FK_THOFF, &th, 2);
+    return 0;
+}
+
+/* bpf_prog_test_run_flow_dissector.  The program sees the frame from its
+ * Ethernet header; bpf_skb_load_bytes reads an skb, which a test run does
+ * not have, so it fails (bpf_flow_dissector_load_bytes: -EFAULT). */
+static int test_run_flow_dissector(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
+{
+    uint32_t size = OPT(o, data_size_in, 0);
+    const uint8_t *data_in = OPT(o, data_in, NULL);
+    if (OPT(o, flags, 0) || OPT(o, cpu, 0) || OPT(o, batch_size, 0))
+        return fail(o, -EINVAL, "flags, cpu and batch_size must be 0 for a flow dissector run");
+    /* bpf_test_init with no headroom or tailroom */
+    if (size < ETH_HLEN || !data_in || size > PAGE)
+        return fail(o, -EINVAL, "data_size_in must be %u..%u bytes (an Ethernet frame)", ETH_HLEN,
+                    PAGE);
+    uint8_t user[PBPF_FLOW_KEYS_SIZE];
+    int err = ctx_init(o, user, sizeof user);
+    if (err)
+        return err;
+    int have_ctx = OPT(o, ctx_in, NULL) || OPT(o, ctx_out, NULL);
+    /* verify_user_bpf_flow_keys: only flags may be set */
+    if (!range_zero(user, 0, FK_FLAGS) || !range_zero(user, FK_FLAGS + 4, sizeof user))
+        return fail(o, -EINVAL, "ctx_in: struct bpf_flow_keys may only have flags set");
+    uint32_t flags = rd32(user, FK_FLAGS);
+    uint8_t *frame = pbpf_malloc(size);
+    if (!frame)
+        return -ENOMEM;
+    memcpy(frame, data_in, size);
+    uint64_t keys_buf[PBPF_FLOW_KEYS_SIZE / 8];
+    uint8_t *keys = (uint8_t *)keys_buf;
+    struct pbpf_skb_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    uint64_t kp = (uint64_t)(uintptr_t)keys;
+    memcpy(sc.uapi + 144, &kp, 8); /* flow_keys */
+    sc.data = (uint64_t)(uintptr_t)frame;
+    sc.data_end = (uint64_t)(uintptr_t)(frame + size);
+    sc.data_meta = sc.data;
+    struct pbpf_pkt p;
+    memset(&p, 0, sizeof p);
+    p.kind = PBPF_PKT_FLOW;
+    p.prog_type = prog->prog_type;
+    p.head = p.meta = p.data = frame;
+    p.data_end = p.end = frame + size;
+    p.ctx.skb = &sc;
+    struct pbpf_run_ctx rc;
+    pbpf_run_ctx_init(&rc, prog, NULL);
+    rc.hook = &p;
+    p.run = &rc;
+    add_region(&rc, &sc, PBPF_SKB_CTX_PUBLIC, 0);
+    add_region(&rc, keys, PBPF_FLOW_KEYS_SIZE, 1);
+    add_region(&rc, frame, size, 0); /* read-only: Linux refuses packet writes here */
+    int repeat = OPT(o, repeat, 0);
+    if (repeat <= 0)
+        repeat = 1;
+    uint64_t t0 = pbpf_time_mono_ns(), r0 = 0;
+    for (int i = 0; i < repeat && !err; i++)
+        err = flow_dissect(prog, &rc, &sc, keys, frame, size, flags, &r0);
+    if (err) {
+        err = fail(o, err, "%s", rc.msg[0] ? rc.msg : "the run failed");
+    } else {
+        uint64_t dt = (pbpf_time_mono_ns() - t0) / (uint64_t)repeat;
+        err = data_finish(o, keys, PBPF_FLOW_KEYS_SIZE, (uint32_t)r0,
+                          dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt);
+        /* bpf_ctx_finish gives back the caller's keys, not the run's */
+        if (!err && have_ctx)
+            err = ctx_finish(o, user, sizeof user);
+    }
+    pbpf_free(frame);
+    return err;
+}
+
+/* --- SK_LOOKUP ------------------------------------------------------------ */
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SK_DROP 0
+#define SK_PASS 1
+
+/* bpf_prog_test_run_sk_lookup: no packet; ctx_in (required) a struct
+ * bpf_sk_lookup without a socket and with nothing past local_port; the
+ * addresses of the other family read as 0.  No socket can be selected
+ * (pbpf has none, and refuses bpf_sk_assign), so the cookie comes back 0
+ * and the result is SK_DROP when the program drops, else SK_PASS
+ * (BPF_PROG_SK_LOOKUP_RUN_ARRAY). */
+static int test_run_sk_lookup(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
+{
+    if (OPT(o, flags, 0) || OPT(o, cpu, 0) || OPT(o, batch_size, 0))
+        return fail(o, -EINVAL, "flags, cpu and batch_size must be 0 for an sk_lookup run");
+    if (OPT(o, data_in, NULL) || OPT(o, data_size_in, 0) || OPT(o, data_out, NULL) ||
+        OPT(o, data_size_out, 0))
+        return fail(o, -EINVAL, "sk_lookup programs have no packet: data_* must be unset");
+    if (!OPT(o, ctx_in, NULL) && !OPT(o, ctx_out, NULL))
+        return fail(o, -EINVAL, "an sk_lookup run needs ctx_in (struct bpf_sk_lookup)");
+    uint8_t user[PBPF_SK_LOOKUP_SIZE];
+    int err = ctx_init(o, user, sizeof user);
+    if (err)
+        return err;
+    if (!range_zero(user, 0, 8))
+        return fail(o, -EINVAL, "ctx_in: bpf_sk_lookup's sk (cookie) must be 0");
+    if (!range_zero(user, 64, sizeof user))
+        return fail(o, -EINVAL, "ctx_in: nothing past local_port may be set");
+    if (rd32(user, 60) > 0xffff)
+        return fail(o, -ERANGE, "ctx_in: local_port %u is over 65535", rd32(user, 60));
+    uint16_t family = (uint16_t)rd32(user, 8);
+    if (family != AF_INET && family != AF_INET6)
+        return fail(o, -EAFNOSUPPORT, "ctx_in: family %u is neither AF_INET nor AF_INET6",
+                    family);
+    uint64_t ctx_buf[PBPF_SK_LOOKUP_SIZE / 8];
+    uint8_t *c = (uint8_t *)ctx_buf;
+    memset(c, 0, sizeof ctx_buf);
+    wr32(c, 8, family);
+    wr32(c, 12, (uint16_t)rd32(user, 12)); /* protocol, a u16 in Linux */
+    memcpy(c + 36, user + 36, 2);          /* remote_port */
+    wr32(c, 60, rd32(user, 60));           /* local_port */
+    if (family == AF_INET) {
+        memcpy(c + 16, user + 16, 4);
+        memcpy(c + 40, user + 40, 4);
+    } else {
+        memcpy(c + 20, user + 20, 16);
+        memcpy(c + 44, user + 44, 16);
+    }
+    struct pbpf_run_ctx rc;
+    pbpf_run_ctx_init(&rc, prog, NULL);
+    add_region(&rc, c, sizeof ctx_buf, 0);
+    uint32_t retval = 0, duration = 0;
+    err = run_repeat(prog, &rc, c, OPT(o, repeat, 0), &retval, &duration, o);
+    if (err)
+        return err;
+    retval = retval == SK_DROP ? SK_DROP : SK_PASS;
+    err = data_finish(o, NULL, 0, retval, duration);
+    if (!err)
+        err = ctx_finish(o, user, sizeof user); /* the cookie stays 0 */
+    return err;
+}
+/* --- SK_SKB and SK_MSG: runs on a caller-given message ------------------- */
+
+/* The socket a message belongs to, as bpf_sock shows it: this end is the
+ * source (local), the peer the destination (remote; its port a __be16). */
+static void sock_view_from(struct pbpf_sock_view *sk, uint32_t family, const uint8_t *remote4,
+                           const uint8_t *local4, const uint8_t *remote6, const uint8_t *local6,
+                           uint32_t remote_port, uint32_t local_port)
+{
+    memset(sk, 0, sizeof *sk);
+    sk->family = family;
+    sk->type = 1;      /* SOCK_STREAM: sockmap sockets are TCP */
+    sk->protocol = 6;
+    memcpy(&sk->dst_ip4, remote4, 4);
+    memcpy(&sk->src_ip4, local4, 4);
+    memcpy(sk->dst_ip6, remote6, 16);
+    memcpy(sk->src_ip6, local6, 16);
+    sk->dst_port = (uint16_t)remote_port;
+    sk->src_port = local_port;
+    sk->state = 1;     /* BPF_TCP_ESTABLISHED */
+    sk->rx_queue_mapping = -1;
+}
+
+/* SK_SKB (stream parser, stream verdict, skb verdict): data_in is the
+ * message as skb->data shows it (the TCP payload); ctx_in a __sk_buff
+ * whose readable fields the caller sets, all but len (the message's) and
+ * the fields an SK_SKB program cannot read (mark, tc_classid, data_meta,
+ * tstamp, wire_len, hwtstamp, tstamp_type) and the pointers; skb->sk is
+ * the socket of family, addresses and ports.  data_out gets the message
+ * after the run, ctx_out the __sk_buff without its pointers. */
+static int test_run_sk_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
+{
+    uint32_t size = OPT(o, data_size_in, 0);
+    const uint8_t *data_in = OPT(o, data_in, NULL);
+    if (OPT(o, flags, 0) || OPT(o, cpu, 0) || OPT(o, batch_size, 0))
+        return fail(o, -EINVAL, "flags, cpu and batch_size must be 0 for an sk_skb run");
+    if (!size || !data_in || size > PAGE - SKB_HEADROOM - TAILROOM)
+        return fail(o, -EINVAL, "data_size_in must be 1..%u bytes (the message)",
+                    PAGE - SKB_HEADROOM - TAILROOM);
+    uint8_t c[PBPF_SKB_UAPI_SIZE];
+    int err = ctx_init(o, c, sizeof c);
+    if (err)
+        return err;
+    static const struct {
+        uint16_t from, to;
+    } zero[] = {{0, 4}, {8, 12}, {72, 88}, {140, 164}, {168, 176}, {180, 192}};
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+        if (!range_zero(c, zero[i].from, zero[i].to))
+            return fail(o, -EINVAL,
+                        "ctx_in: __sk_buff bytes %u..%u must be 0 (len is the message's; an "
+                        "sk_skb program cannot read the others)",
+                        zero[i].from, zero[i].to - 1);
+    struct pbpf_pkt p;
+    memset(&p, 0, sizeof p);
+    struct pbpf_skb_ctx sc;
+    memset(&sc, 0, sizeof sc);
+    struct pbpf_sock_view sk;
+    sock_view_from(&sk, rd32(c, 88), c + 92, c + 96, c + 100, c + 116, rd32(c, 132),
+                   rd32(c, 136));
+    p.kind = PBPF_PKT_SKB;
+    p.prog_type = prog->prog_type;
+    p.head = pbpf_calloc(1, PAGE);
+    if (!p.head)
+        return -ENOMEM;
+    p.end = p.head + PAGE;
+    memcpy(p.head + SKB_HEADROOM, data_in, size);
+    p.mac_off = p.net_off = SKB_HEADROOM;
+    p.data = p.meta = p.head + SKB_HEADROOM;
+    p.data_end = p.data + size;
+    memcpy(sc.uapi, c, sizeof c);
+    uint64_t skp = (uint64_t)(uintptr_t)&sk;
+    memcpy(sc.uapi + 168, &skp, 8);
+    p.ctx.skb = &sc;
+    p.sk = &sk;
+    struct pbpf_run_ctx rc;
+    pbpf_run_ctx_init(&rc, prog, NULL);
+    rc.hook = &p;
+    p.run = &rc;
+    add_region(&rc, &sc, PBPF_SKB_UAPI_SIZE, 1);
+    add_region(&rc, (uint8_t *)&sc + PBPF_SKB_UAPI_SIZE, PBPF_SKB_CTX_PUBLIC - PBPF_SKB_UAPI_SIZE,
+               0);
+    add_region(&rc, &sk, sizeof sk, 0);
+    p.region = rc.nregions;
+    add_region(&rc, p.meta, 1, 1);
+    pbpf_pkt_sync(&p);
+    uint32_t retval = 0, duration = 0;
+    err = run_repeat(prog, &rc, &sc, OPT(o, repeat, 0), &retval, &duration, o);
+    if (!err)
+        err = data_finish(o, p.data, (uint32_t)(p.data_end - p.data), retval, duration);
+    if (!err && (OPT(o, ctx_in, NULL) || OPT(o, ctx_out, NULL))) {
+        memset(sc.uapi + 168, 0, 8);
+        err = ctx_finish(o, sc.uapi, PBPF_SKB_UAPI_SIZE);
+    }
+    pbpf_free(p.head);
+    return err;
+}
+
+/* SK_MSG: data_in is the message a sendmsg or sendfile gives the socket;
+ * ctx_in a struct sk_msg_md with the socket's family, addresses and ports
+ * and size, the message's whole length (0: data_size_in; Linux's may be
+ * more than the program sees between data and data_end); data, data_end
+ * and sk are pbpf's.  data_out gets the message after the run, ctx_out
+ * the sk_msg_md without its pointers. */
+static int test_run_sk_msg(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
+{
+    uint32_t size = OPT(o, data_size_in, 0);
+    const uint8_t *data_in = OPT(o, data_in, NULL);
+    if (OPT(o, flags, 0) || OPT(o, cpu, 0) || OPT(o, batch_size, 0))
+        return fail(o, -EINVAL, "flags, cpu and batch_size must be 0 for an sk_msg run");
+    if (!size || !data_in || size > PAGE)
+        return fail(o, -EINVAL, "data_size_in must be 1..%u bytes (the message)", PAGE);
+    uint64_t md_buf[PBPF_SK_MSG_MD_SIZE / 8];
+    uint8_t *md = (uint8_t *)md_buf;
+    int err = ctx_init(o, md, PBPF_SK_MSG_MD_SIZE);
+    if (err)
+        return err;
+    if (!range_zero(md, 0, 16) || !range_zero(md, 72, 80))
+        return fail(o, -EINVAL, "ctx_in: sk_msg_md's data, data_end and sk must be 0");
+    if (!rd32(md, 68))
+        wr32(md, 68, size);
+    else if (rd32(md, 68) < size)
+        return fail(o, -EINVAL, "ctx_in: size %u is below the %u bytes of data_in", rd32(md, 68),
+                    size);
+    struct pbpf_sock_view sk;
+    sock_view_from(&sk, rd32(md, 16), md + 20, md + 24, md + 28, md + 44, rd32(md, 60),
+                   rd32(md, 64));
+    uint8_t *msg = pbpf_malloc(size);
+    if (!msg)
+        return -ENOMEM;
+    memcpy(msg, data_in, size);
+    uint64_t v = (uint64_t)(uintptr_t)msg;
+    memcpy(md + 0, &v, 8);
+    v = (uint64_t)(uintptr_t)(msg + size);
+    memcpy(md + 8, &v, 8);
+    v = (uint64_t)(uintptr_t)&sk;
+    memcpy(md + 72, &v, 8);
+    struct pbpf_run_ctx rc;
+    pbpf_run_ctx_init(&rc, prog, NULL);
+    add_region(&rc, md, PBPF_SK_MSG_MD_SIZE, 0);
+    add_region(&rc, &sk, sizeof sk, 0);
+    add_region(&rc, msg, size, 1);
+    uint32_t retval = 0, duration = 0;
+    err = run_repeat(prog, &rc, md, OPT(o, repeat, 0), &retval, &duration, o);
+    if (!err)
+        err = data_finish(o, msg, size, retval, duration);
+    if (!err && (OPT(o, ctx_in, NULL) || OPT(o, ctx_out, NULL))) {
+        memset(md, 0, 16);
+        memset(md + 72, 0, 8);
+        err = ctx_finish(o, md, PBPF_SK_MSG_MD_SIZE);
+    }
+    pbpf_free(msg);
+    return err;
+}
+
 int pbpf_prog_test_run(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
 {
     if (!prog || !o || o->sz < offsetof(struct pbpf_test_run_opts, flags))
@@ -626,6 +965,14 @@ int pbpf_prog_test_run(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     case PT_SOCKET_FILTER: case PT_SCHED_CLS: case PT_SCHED_ACT: case PT_CGROUP_SKB:
     case PT_LWT_IN: case PT_LWT_OUT: case PT_LWT_XMIT:
         return test_run_skb(prog, o);
+    case PT_FLOW_DISSECTOR:
+        return test_run_flow_dissector(prog, o);
+    case PT_SK_LOOKUP:
+        return test_run_sk_lookup(prog, o);
+    case PT_SK_SKB:
+        return test_run_sk_skb(prog, o);
+    case PT_SK_MSG:
+        return test_run_sk_msg(prog, o);
     default:
         return test_run_ctx(prog, d, o);
     }

@@ -169,6 +169,37 @@ static uint32_t longest_prefix_match(const struct lpm_trie *t, const struct lpm_
     return limit;
 }
 
+/* Lookups of data up to 8 bytes (IPv4 and smaller keys): the key's data
+ * as one left-aligned big-endian word, compared with each node's data
+ * (zero-padded to 8 bytes in the node, so one load) by a single xor. */
+static void *lookup_word(struct lpm_trie *t, const void *key)
+{
+    uint8_t buf[8] = {0};
+    memcpy(buf, key_data(key), t->data_size);
+    uint64_t kw = load_be64(buf);
+    uint32_t kp = key_prefixlen(key), max = t->max_prefixlen;
+    struct lpm_node *found = NULL;
+    for (struct lpm_node *n = __atomic_load_n(&t->root, __ATOMIC_ACQUIRE); n;) {
+        uint32_t np = n->prefixlen;
+        uint64_t x = load_be64(n->data) ^ kw;
+        uint32_t limit = np < kp ? np : kp;
+        uint32_t matchlen = x ? (uint32_t)__builtin_clzll(x) : 64;
+        if (matchlen > limit)
+            matchlen = limit;
+        if (matchlen == max) {
+            found = n;
+            break;
+        }
+        if (matchlen < np)
+            break;
+        if (!(__atomic_load_n(&n->flags, __ATOMIC_ACQUIRE) & LPM_FLAG_IM))
+            found = n;
+        /* np < max <= 64 here */
+        n = load_child(n, (int)(kw >> (63 - np) & 1));
+    }
+    return found ? found->data + t->val_off : NULL;
+}
+
 static void *lpm_lookup(struct pbpf_map *m, const void *key, unsigned slot)
 {
     (void)slot;
@@ -178,6 +209,8 @@ static void *lpm_lookup(struct pbpf_map *m, const void *key, unsigned slot)
     const uint8_t *kd = key_data(key);
     if (key_prefixlen(key) > max)
         return NULL; /* trie_lookup_elem() */
+    if (t->data_size <= 8)
+        return lookup_word(t, key);
     for (struct lpm_node *n = __atomic_load_n(&t->root, __ATOMIC_ACQUIRE); n;) {
         uint32_t matchlen = longest_prefix_match(t, n, key);
         if (matchlen == max) {

@@ -455,6 +455,15 @@ static int check_ctx(struct venv *e, uint32_t regno, int64_t off, int size, int 
             mark_reg_known(dst, 0);
             dst->type = PTR_TO_FLOW_KEYS;
             break;
+        case PBPF_CTXF_SOCKET:
+            mark_reg_known(dst, 0);
+            dst->type = PTR_TO_SOCKET;
+            break;
+        case PBPF_CTXF_SOCKET_OR_NULL:
+            mark_reg_known(dst, 0);
+            dst->type = PTR_TO_SOCKET | VT_OR_NULL;
+            dst->id = ++e->id_gen;
+            break;
         default:
             mark_reg_unknown(dst);
             coerce_reg_to_size(dst, (unsigned)size);
@@ -577,9 +586,13 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
         have_result = true;
         break;
     case PTR_TO_FLOW_KEYS:
-        if (off < 0 || off + size > 56 /* struct bpf_flow_keys */)
-            return verr(e, -EACCES, "invalid access to flow keys off=%lld size=%d", (long long)off,
-                        size);
+        /* Linux: the pointer's fixed offset is part of the access's
+         * (check_mem_access adds reg->off), arithmetic only by constants */
+        if (t == ACC_WRITE && val && is_ptr(val) && e->unpriv)
+            return verr(e, -EACCES, "R%d leaks addr into flow keys", value_regno);
+        if (r->off + off < 0 || r->off + off + size > PBPF_FLOW_KEYS_SIZE)
+            return verr(e, -EACCES, "invalid access to flow keys off=%lld size=%d",
+                        (long long)(r->off + off), size);
         have_result = true;
         break;
     case CONST_PTR_TO_MAP:

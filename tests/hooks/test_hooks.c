@@ -39,6 +39,8 @@ static const struct access_type access_types[] = {
     {9, 13, "cgroup_sock(post_bind6)"}, {13, 0, "sock_ops"},
     {18, 10, "sock_addr(connect4)"}, {18, 11, "sock_addr(connect6)"},
     {18, 14, "sock_addr(sendmsg4)"}, {18, 15, "sock_addr(sendmsg6)"},
+    {22, 17, "flow_dissector"}, {30, 36, "sk_lookup"}, {14, 4, "sk_skb(stream_parser)"},
+    {14, 5, "sk_skb(stream_verdict)"}, {16, 7, "sk_msg"},
 };
 
 static const uint8_t size_code[9] = {[1] = 0x10, [2] = 0x08, [4] = 0x00, [8] = 0x18};

@@ -1,7 +1,7 @@
 /* bpf_map_lookup_elem on the JIT, which indexes ARRAY, PERCPU_ARRAY and
  * ARRAY_OF_MAPS itself when r1 is one of the program's maps, against the
  * interpreter (which always calls the helper) and against what the map
- * holds: keys in and out of range (u32 indexes: 0, the last, max_entries,
+ * holds (hash maps, which the JIT looks up by a direct call, too): keys in and out of range (u32 indexes: 0, the last, max_entries,
  * "negative" and huge ones), max_entries that are not powers of two, value
  * sizes that are not multiples of 8, read-only and mmapable arrays, r1
  * that is not one known map at the call, and an embedder's own helper 1
@@ -268,6 +268,56 @@ static void test_arrays(void)
                 }
 }
 
+/* Other maps the JIT knows are looked up by a direct call of their type's
+ * lookup: hash maps (plain, per-CPU, LRU) with keys present and absent. */
+static void test_hashes(void)
+{
+    static const uint32_t types[] = {PBPF_MAP_TYPE_HASH, PBPF_MAP_TYPE_PERCPU_HASH,
+                                     PBPF_MAP_TYPE_LRU_HASH, PBPF_MAP_TYPE_LRU_PERCPU_HASH};
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
+        struct pbpf_map *m = array(types[t], 12, 64, 0);
+        if (!m)
+            continue;
+        int percpu = types[t] == PBPF_MAP_TYPE_PERCPU_HASH ||
+                     types[t] == PBPF_MAP_TYPE_LRU_PERCPU_HASH;
+        size_t uvs = pbpf_map_user_value_size(m);
+        unsigned slots = percpu ? (unsigned)(uvs / 16) : 1;
+        uint8_t *v = calloc(1, uvs);
+        /* keys 0, 3, 6, ... 57 are present */
+        for (uint32_t i = 0; i < 60; i += 3) {
+            for (unsigned sl = 0; sl < slots; sl++)
+                for (uint32_t b = 0; b < 12; b++)
+                    v[sl * 16 + b] = pattern(i, b, sl);
+            CHECK(pbpf_map_update_elem(m, &i, v, 0) == 0, "hash fill %u", i);
+        }
+        free(v);
+        struct prog_buf p;
+        build_lookup(&p, 12, 1, 0);
+        const uint32_t keys[NKEYS] = {0, 3, 57, 1, 2, 60, 0xffffffffu, 0x80000000u, 30, 30, 58, 6};
+        uint64_t res[2][NKEYS];
+        if (!run_both(&p, &m, 1, 0, keys, res)) {
+            unsigned s = 0;
+            while (s + 1 < slots && expect(0, 60, 12, s, 0) != res[0][0])
+                s++;
+            for (int e = 0; e < 2; e++)
+                for (int k = 0; k < NKEYS; k++) {
+                    uint32_t key = keys[k];
+                    unsigned bumped = 0;
+                    for (int j = 0; j < k; j++)
+                        bumped += keys[j] == key;
+                    if (e)
+                        for (int j = 0; j < NKEYS; j++)
+                            bumped += keys[j] == key;
+                    uint64_t want = key % 3 || key >= 60 ? MISS : expect(key, 60, 12, s, bumped);
+                    CHECK(res[e][k] == want,
+                          "type %u %s key %#x: got %#" PRIx64 " want %#" PRIx64, types[t],
+                          e ? "jit" : "interp", key, res[e][k], want);
+                }
+        }
+        pbpf_map_free(m);
+    }
+}
+
 /* A value written through the mmap of an mmapable array is what the
  * program's lookup sees: the same memory. */
 static void test_mmap(void)
@@ -517,6 +567,7 @@ int main(void)
     }
     pbpf_prog_free(probe);
     test_arrays();
+    test_hashes();
     test_mmap();
     test_of_maps();
     test_not_constant();
