@@ -161,6 +161,9 @@ const char *pbpf_object_license(const struct pbpf_object *obj);
 uint32_t pbpf_object_kern_version(const struct pbpf_object *obj);
 /* Whether the object has .BTF / .BTF.ext. */
 int pbpf_object_has_btf(const struct pbpf_object *obj);
+/* The bytes of the object's .BTF section (valid while the object is
+ * open), or NULL with *size = 0 when it has none. */
+const void *pbpf_object_btf_data(const struct pbpf_object *obj, size_t *size);
 
 /* Program and attach type of a section name by libbpf's SEC() rules.
  * Returns 0, or -ENOENT for a name libbpf does not know. */

@@ -92,6 +92,7 @@ enum pbpf_mode {
 };
 
 struct pbpf_object_line_info; /* pbpf/object.h */
+struct pbpf_object_func_info; /* pbpf/object.h */
 struct pbpf_verifier_stats;   /* pbpf/verifier.h */
 
 struct pbpf_prog_opts {
@@ -154,6 +155,13 @@ struct pbpf_prog_opts {
     /* out (optional): the verifier's numbers (processed instructions,
      * states, stack depth, time) */
     struct pbpf_verifier_stats *verifier_stats;
+    /* The program's BTF (.BTF bytes, pbpf_object_btf_data()) and .BTF.ext
+     * func info: global functions are then verified as Linux does
+     * (pbpf_verifier_opts.btf) */
+    const void *btf;
+    size_t btf_size;
+    const struct pbpf_object_func_info *func_info;
+    size_t func_info_cnt;
 };
 
 /* Constant blinding: immediates never appear in native code as written

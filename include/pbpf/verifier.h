@@ -19,6 +19,7 @@ extern "C" {
 #endif
 
 struct pbpf_object_line_info; /* pbpf/object.h */
+struct pbpf_object_func_info; /* pbpf/object.h */
 struct pbpf_ctx_desc;         /* src/hooks/ctx.h */
 
 /* A context access the verifier proved: the load or store at insn_idx
@@ -64,6 +65,18 @@ struct pbpf_verifier_opts {
     /* the context layout of prog_type (src/hooks/ctx.h); NULL: the hooks'
      * own, pbpf_ctx_desc(prog_type) */
     const struct pbpf_ctx_desc *ctx_desc;
+    /* The program's BTF (the bytes of its object's .BTF section) and its
+     * .BTF.ext func info (one record per subprogram, by ascending
+     * instruction index), as BPF_PROG_LOAD's prog_btf_fd and func_info.
+     * With both, a subprogram whose BTF FUNC has global linkage is a
+     * global function, as in Linux: verified once, on its own, with
+     * arguments made from its BTF signature, each call checked against
+     * that signature.  Without them every subprogram is verified at each
+     * call with the caller's registers (Linux without func_info). */
+    const void *btf;
+    size_t btf_size;
+    const struct pbpf_object_func_info *func_info;
+    size_t func_info_cnt;
 };
 
 #define PBPF_VERIFIER_CAP_ROOT 0

@@ -574,6 +574,21 @@ uint32_t pbpf_object_kern_version(const struct pbpf_object *obj)
     return obj ? obj->kern_version : 0;
 }
 
+const void *pbpf_object_btf_data(const struct pbpf_object *obj, size_t *size)
+{
+    *size = 0;
+    if (!obj || !obj->btf)
+        return NULL;
+    for (uint32_t i = 1; i < obj->sec_cnt; i++) {
+        const struct pbpf_elf_sec *s = &obj->secs[i];
+        if (s->data && strcmp(s->name, ".BTF") == 0) {
+            *size = (size_t)s->size;
+            return s->data;
+        }
+    }
+    return NULL;
+}
+
 int pbpf_object_has_btf(const struct pbpf_object *obj)
 {
     return obj && obj->btf ? (obj->btf_ext ? 2 : 1) : 0;

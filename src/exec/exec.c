@@ -279,7 +279,11 @@ static int verify(struct pbpf_prog *prog, const struct pbpf_insn *insns,
               .line_info = OPT(opts, struct pbpf_prog_opts, line_info, NULL),
               .line_info_cnt = OPT(opts, struct pbpf_prog_opts, line_info_cnt, 0),
               .gpl = pbpf_license_gpl_compatible(OPT(opts, struct pbpf_prog_opts, license, NULL)),
-              .caps = OPT(opts, struct pbpf_prog_opts, verifier_caps, PBPF_VERIFIER_CAP_ROOT));
+              .caps = OPT(opts, struct pbpf_prog_opts, verifier_caps, PBPF_VERIFIER_CAP_ROOT),
+              .btf = OPT(opts, struct pbpf_prog_opts, btf, NULL),
+              .btf_size = OPT(opts, struct pbpf_prog_opts, btf_size, 0),
+              .func_info = OPT(opts, struct pbpf_prog_opts, func_info, NULL),
+              .func_info_cnt = OPT(opts, struct pbpf_prog_opts, func_info_cnt, 0));
     int rc = pbpf_verify(insns, prog->cnt, &vo, &st);
     struct pbpf_verifier_stats *out = OPT(opts, struct pbpf_prog_opts, verifier_stats, NULL);
     if (out)

@@ -1024,6 +1024,8 @@ static int load_prog(struct ld *l, size_t pi, size_t *poisoned)
     if (rc)
         return rc;
     msg[0] = '\0';
+    size_t btf_size;
+    const void *btf = pbpf_object_btf_data(l->obj, &btf_size);
     PBPF_OPTS(pbpf_prog_opts, po,
               .engine = OPT(l->opts, struct pbpf_object_load_opts, engine, PBPF_ENGINE_INTERP),
               .mode = OPT(l->opts, struct pbpf_object_load_opts, mode, PBPF_MODE_CHECKED),
@@ -1037,7 +1039,9 @@ static int load_prog(struct ld *l, size_t pi, size_t *poisoned)
               .license = pbpf_object_license(l->obj), .line_info = p->line_info,
               .line_info_cnt = p->line_info_cnt,
               .verifier_caps = OPT(l->opts, struct pbpf_object_load_opts, verifier_caps, 0),
-              .log_level = OPT(l->opts, struct pbpf_object_load_opts, log_level, 0));
+              .log_level = OPT(l->opts, struct pbpf_object_load_opts, log_level, 0),
+              .btf = btf, .btf_size = btf_size, .func_info = p->func_info,
+              .func_info_cnt = p->func_info_cnt);
     rc = pbpf_prog_load(l->rt, lp->xlated, lp->cnt, &po, &lp->prog);
     if (rc)
         return ld_err(l->log, l->log_size, rc, "program '%s' (section %s): %s", p->name,

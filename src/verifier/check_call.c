@@ -626,6 +626,8 @@ int check_subprog_call(struct venv *e, const struct pbpf_insn *in, uint32_t *nex
     int sp = find_subprog(e, target);
     if (sp < 0)
         return verr(e, -EFAULT, "verifier bug. No program starts at insn %u", target);
+    if (subprog_is_global(e, (uint32_t)sp))
+        return check_global_call(e, (uint32_t)sp, next_idx);
     struct vframe *caller = cur_frame(e);
     int rc = push_frame(e, e->insn_idx, (uint32_t)sp);
     if (rc)
@@ -831,7 +833,15 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
     if (st->nrefs)
         return verr(e, -EINVAL, "Unreleased reference id=%u alloc_insn=%u", st->refs[0].id,
                     st->refs[0].insn);
-    if (f->in_callback) {
+    if (f->subprog && !f->in_callback) {
+        /* a global function's exit (Linux's check_return_code for a
+         * subprogram): the caller gets an unknown scalar */
+        if (e->unpriv && r0->type != SCALAR_VALUE)
+            return verr(e, -EACCES, "R0 leaks addr as return value");
+        if (r0->type != SCALAR_VALUE)
+            return verr(e, -EINVAL, "At subprogram exit the register R0 is not a scalar value (%s)",
+                        vtype_str(r0->type));
+    } else if (f->in_callback) {
         /* a bpf_timer callback's exit (push_async_callback) */
         int rc = check_return_range(e, r0, "async callback return", f->cb_ret_min, f->cb_ret_max);
         if (rc)

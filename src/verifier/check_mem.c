@@ -300,6 +300,9 @@ static int check_map_access_type(struct venv *e, const struct vreg *r, int64_t o
     return 0;
 }
 
+static int check_spin_lock_overlap(struct venv *e, const struct vreg *r, int64_t off, int size);
+static int check_timer_overlap(struct venv *e, const struct vreg *r, int64_t off, int size);
+
 int check_mem_region(struct venv *e, uint32_t regno, int64_t size, bool write, bool zero_ok,
                      bool allow_uninit)
 {
@@ -311,7 +314,12 @@ int check_mem_region(struct venv *e, uint32_t regno, int64_t size, bool write, b
          * argument is MEM_WRITE), the map value */
         if (check_map_access_type(e, r, r->off, size, write))
             return -EACCES;
-        return mem_region(e, regno, r, r->off, (int)size, pbpf_map_value_size(r->map), zero_ok);
+        /* Linux's check_map_access: within the value, and clear of its
+         * bpf_spin_lock and bpf_timer, which only their helpers touch */
+        if (mem_region(e, regno, r, r->off, (int)size, pbpf_map_value_size(r->map), zero_ok) ||
+            check_spin_lock_overlap(e, r, 0, (int)size) || check_timer_overlap(e, r, 0, (int)size))
+            return -EACCES;
+        return 0;
     case PTR_TO_MAP_KEY:
         return mem_region(e, regno, r, r->off, (int)size, pbpf_map_key_size(r->map), zero_ok);
     case PTR_TO_MEM:
@@ -353,10 +361,18 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
         hi = r->smax + r->off + off + size;
     }
     if (lo < -PBPF_STACK_SIZE || hi > 0 || size <= 0) {
+        /* Linux 6.x check_stack_access_within_bounds: named by the
+         * access (the helper reads, or writes uninitialised memory) */
         if (tnum_is_const(r->var_off))
-            return verr(e, -EACCES, "invalid indirect access to stack R%u off=%lld size=%d", regno,
-                        (long long)lo, size);
+            return verr(e, -EACCES, "invalid %s stack R%u off=%lld size=%d",
+                        write ? "write to" : "read from", regno, (long long)lo, size);
         return verr(e, -EACCES, "invalid variable-offset indirect access to stack R%u", regno);
+    }
+    /* Linux's check_stack_slot_within_bounds: without CAP_PERFMON a read
+     * may not start below the stack the function has used so far */
+    if (!write && e->unpriv && tnum_is_const(r->var_off) && lo < -(int64_t)f->allocated) {
+        return verr(e, -EACCES, "invalid read from stack R%u off=%lld size=%d", regno,
+                    (long long)lo, size);
     }
     if (update_stack_depth(e, f, lo))
         return -ENOMEM;
@@ -390,6 +406,9 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
     }
     return 0;
 }
+
+static bool may_write_pkt(uint32_t pt);
+bool may_write_pkt_type(uint32_t pt) { return may_write_pkt(pt); }
 
 static bool may_write_pkt(uint32_t pt)
 {
@@ -789,6 +808,10 @@ int check_ld_imm64(struct venv *e, const struct pbpf_insn *in)
         int sp = find_subprog(e, (uint32_t)((int64_t)e->insn_idx + 1 + in->imm));
         if (sp < 0)
             return verr(e, -EINVAL, "invalid func reference at insn %u", e->insn_idx);
+        /* Linux's check_ld_imm: a callback must be static (a global
+         * function is verified for its BTF signature, not as a callback) */
+        if (subprog_is_global(e, (uint32_t)sp))
+            return verr(e, -EINVAL, "callback function not static");
         mark_reg_known(d, 0);
         d->type = PTR_TO_FUNC;
         d->range = (uint32_t)sp;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "btf/btf.h"
 #include "isa/isa.h"
 #include "maps/map.h"
 #include "pbpf/object.h"
@@ -174,6 +175,25 @@ static const struct pbpf_object_line_info *line_of(struct venv *e, uint32_t idx)
 /* ---- conditional jumps ---- */
 
 static bool type_may_be_null(uint32_t t) { return (t & VT_OR_NULL) != 0; }
+
+/* Linux's reg_not_null: the pointers a comparison with 0 decides (the
+ * context, stack and packet pointers are not among them: both sides of
+ * such a test are explored, and an unprivileged loader may not make it) */
+static bool reg_not_null(const struct vreg *r)
+{
+    if (type_may_be_null(r->type))
+        return false;
+    switch (VT_BASE(r->type)) {
+    case PTR_TO_SOCKET:
+    case PTR_TO_SOCK_COMMON:
+    case PTR_TO_MAP_VALUE:
+    case PTR_TO_MAP_KEY:
+    case PTR_TO_MEM:
+        return true;
+    default:
+        return false;
+    }
+}
 
 static void mark_ptr_or_null_reg(struct vreg *r, uint32_t id, bool is_null)
 {
@@ -358,7 +378,7 @@ static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *
     int taken = -1;
     if (dst->type == SCALAR_VALUE && srcv.type == SCALAR_VALUE) {
         taken = branch_taken(dst, &srcv, op, is32);
-    } else if (is_pointer(dst) && !type_may_be_null(dst->type) && reg_is_const(&srcv) &&
+    } else if (is_pointer(dst) && reg_not_null(dst) && reg_is_const(&srcv) &&
                !srcv.var_off.value && !is32 && (op == PBPF_JMP_JEQ || op == PBPF_JMP_JNE) &&
                VT_BASE(dst->type) != PTR_TO_PACKET_END && dst->off >= 0 && dst->smin >= 0) {
         /* a valid pointer is never NULL */
@@ -516,8 +536,12 @@ static int check_insn(struct venv *e, uint32_t *idx, bool *path_done)
                 (PBPF_INSN_SRC(in) != 0 && PBPF_INSN_SRC(in) != PBPF_PSEUDO_CALL &&
                  PBPF_INSN_SRC(in) != PBPF_PSEUDO_KFUNC_CALL))
                 return verr(e, -EINVAL, "BPF_CALL uses reserved fields");
-            if (e->cur->active_lock_id && (PBPF_INSN_SRC(in) == PBPF_PSEUDO_CALL ||
-                                           (in->imm != 94 /* spin_unlock */)))
+            /* (a global function's call says it in its own words) */
+            if (e->cur->active_lock_id &&
+                (PBPF_INSN_SRC(in) == PBPF_PSEUDO_CALL
+                     ? !subprog_is_global(
+                           e, (uint32_t)find_subprog(e, (uint32_t)((int64_t)*idx + 1 + in->imm)))
+                     : in->imm != 94 /* spin_unlock */))
                 return verr(e, -EINVAL, "function calls are not allowed while holding a lock");
             if (PBPF_INSN_SRC(in) == PBPF_PSEUDO_CALL)
                 return check_subprog_call(e, in, idx);
@@ -535,9 +559,9 @@ static int check_insn(struct venv *e, uint32_t *idx, bool *path_done)
     }
 }
 
-static int do_check(struct venv *e)
+static int do_check(struct venv *e, uint32_t subprog)
 {
-    uint32_t idx = e->subprogs[0].start;
+    uint32_t idx = e->subprogs[subprog].start;
     int rc;
     for (;;) {
         if (idx >= e->cnt)
@@ -611,6 +635,56 @@ static int max_stack_walk(struct venv *e, uint32_t sp, uint32_t depth, uint32_t 
     return 0;
 }
 
+/* The explored states of a finished walk: the next walk (a global
+ * function's) starts from nothing, as Linux's free_states between
+ * do_check_common runs. */
+static void free_explored(struct venv *e)
+{
+    for (size_t i = 0; i < e->cnt; i++) {
+        struct vexplored *x = e->explored[i];
+        while (x) {
+            struct vexplored *n = x->next;
+            state_free(e, x->st);
+            vfree(e, x, sizeof *x);
+            x = n;
+        }
+        e->explored[i] = NULL;
+    }
+    while (e->retired) {
+        struct vexplored *x = e->retired;
+        e->retired = x->next;
+        state_free(e, x->st);
+        vfree(e, x, sizeof *x);
+    }
+    state_free(e, e->cur);
+    e->cur = NULL;
+    e->cur_states = 0;
+}
+
+/* Linux's do_check_subprogs: every global function a walk reached a call
+ * of is walked on its own, once (which may reach further ones). */
+static int check_globals(struct venv *e)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        for (uint32_t s = 1; s < e->nsubprogs; s++) {
+            struct vsubprog *sp = &e->subprogs[s];
+            if (!sp->global || !sp->called || sp->verified)
+                continue;
+            sp->verified = true;
+            again = true;
+            free_explored(e);
+            int rc = global_init_state(e, s);
+            if (!rc)
+                rc = do_check(e, s);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static void free_env(struct venv *e)
 {
     while (e->head) {
@@ -656,6 +730,7 @@ static void free_env(struct venv *e)
     pbpf_free(e->precise_regs);
     pbpf_free(e->subprogs);
     pbpf_free(e->ctx_off);
+    pbpf_btf_free(e->btf);
 }
 
 static void log_failure(struct venv *e)
@@ -733,6 +808,8 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
     }
     rc = check_subprogs(e);
     if (!rc)
+        rc = global_setup(e);
+    if (!rc)
         rc = check_cfg(e);
     e->insn_idx = UINT32_MAX;
     if (!rc)
@@ -740,7 +817,9 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
     if (!rc)
         rc = init_state(e);
     if (!rc)
-        rc = do_check(e);
+        rc = do_check(e, 0);
+    if (!rc)
+        rc = check_globals(e);
     if (!rc)
         rc = max_stack_walk(e, 0, 0, 1);
     if (!rc) {

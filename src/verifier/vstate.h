@@ -46,6 +46,8 @@
 #define PT_SK_LOOKUP 30
 #define PT_SYSCALL 31
 
+struct pbpf_btf; /* btf/btf.h */
+
 /* Register types (Linux's enum bpf_reg_type, our numbering). */
 enum vtype {
     NOT_INIT = 0,
@@ -154,9 +156,26 @@ struct vstate {
     uint32_t path[PATH_LOG];
 };
 
+/* an argument of a global function, from its BTF (Linux's
+ * bpf_subprog_arg_info) */
+enum varg_kind { VARG_SCALAR = 1, VARG_CTX, VARG_MEM };
+struct varg {
+    uint8_t kind;
+    bool nonnull;      /* VARG_MEM tagged arg:nonnull */
+    uint32_t mem_size; /* VARG_MEM */
+};
+
 struct vsubprog {
     uint32_t start, end; /* [start, end) */
     uint32_t stack_depth;
+    /* with BTF func info: the FUNC's type id and linkage */
+    uint32_t btf_id;
+    bool global;
+    bool changes_pkt;  /* it or a function it calls may move packet data */
+    bool called, verified; /* global: a walk reached a call of it; walked */
+    bool args_ready;
+    uint8_t nargs;
+    struct varg args[5];
 };
 
 struct vstack_elem {
@@ -198,6 +217,8 @@ struct venv {
 
     struct vsubprog *subprogs;
     uint32_t nsubprogs;
+    /* the program's BTF when func info came with it (global functions) */
+    struct pbpf_btf *btf;
     uint8_t *prune_point;
     uint8_t *seen;
     uint8_t *cb_entry; /* callback entries: re-entered, not loops */
@@ -257,6 +278,7 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
                            bool write, bool zero_ok);
 int check_ld_imm64(struct venv *e, const struct pbpf_insn *in);
 int check_ld_abs(struct venv *e, const struct pbpf_insn *in);
+bool may_write_pkt_type(uint32_t prog_type);
 struct vframe *reg_frame(struct venv *e, const struct vreg *r);
 
 /* check_call.c */
@@ -267,6 +289,16 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx);
 int release_reference(struct venv *e, uint32_t ref_obj_id);
 uint32_t acquire_reference(struct venv *e);
 void invalidate_packet_pointers(struct venv *e);
+
+/* global.c: global functions (Linux's BTF-typed subprograms) */
+int global_setup(struct venv *e);
+int check_global_call(struct venv *e, uint32_t subprog, uint32_t *next_idx);
+int global_init_state(struct venv *e, uint32_t subprog);
+const char *subprog_name(struct venv *e, uint32_t subprog);
+static inline bool subprog_is_global(const struct venv *e, uint32_t subprog)
+{
+    return subprog < e->nsubprogs && e->subprogs[subprog].global;
+}
 
 /* state.c */
 struct vstate *state_new(struct venv *e);

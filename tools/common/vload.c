@@ -76,6 +76,9 @@ void vload_verifier_opts(const struct vload *vl, struct pbpf_verifier_opts *o)
     o->line_info = vl->prog ? vl->prog->line_info : NULL;
     o->line_info_cnt = vl->prog ? vl->prog->line_info_cnt : 0;
     o->gpl = vl->gpl;
+    o->btf = vl->obj ? pbpf_object_btf_data(vl->obj, &o->btf_size) : NULL;
+    o->func_info = vl->prog ? vl->prog->func_info : NULL;
+    o->func_info_cnt = vl->prog ? vl->prog->func_info_cnt : 0;
 }
 
 int vload_license_gpl(const char *l) { return pbpf_license_gpl_compatible(l); }
