@@ -1072,6 +1072,12 @@ static int emit_array_lookup(struct jit_state *st, const struct pbpf_map *m)
         static const uint8_t ld[] = {0x4b, 0x8b, 0x04, 0xd3};
         emit_mov_abs64(st, R11, (uint64_t)(uintptr_t)lay.values);
         emit_bytes(st, ld, sizeof ld);
+    } else if (lay.elem_size <= 8 && is_pow2(lay.elem_size) && !(percpu && m->slots > 1)) {
+        /* lea rax, [r11 + r10 * elem_size] */
+        unsigned k = lay.elem_size == 8 ? 3 : lay.elem_size == 4 ? 2 : lay.elem_size == 2 ? 1 : 0;
+        emit_mov_abs64(st, R11, (uint64_t)(uintptr_t)lay.values);
+        uint8_t lea[] = {0x4b, 0x8d, 0x04, (uint8_t)(k << 6 | (R10 & 7) << 3 | (R11 & 7))};
+        emit_bytes(st, lea, sizeof lea);
     } else {
         emit_mul_const(st, RAX, R10, lay.elem_size);
         emit_mov_abs64(st, R11, (uint64_t)(uintptr_t)lay.values);

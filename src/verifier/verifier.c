@@ -618,16 +618,20 @@ static int max_stack_walk(struct venv *e, uint32_t sp, uint32_t depth, uint32_t 
     depth += d;
     if (depth > PBPF_STACK_SIZE)
         return verr(e, -EACCES, "combined stack size of %u calls is %u. Too large", frames, depth);
-    if (frames >= PBPF_MAX_CALL_DEPTH)
-        return 0; /* deeper chains were refused during the walk */
     for (uint32_t i = e->subprogs[sp].start; i < e->subprogs[sp].end; i++) {
         const struct pbpf_insn *in = &e->insns[i];
         if (in->code != PBPF_OPCODE_CALL || PBPF_INSN_SRC(in) != PBPF_PSEUDO_CALL || !e->seen[i])
             continue;
         int t = find_subprog(e, (uint32_t)((int64_t)i + 1 + in->imm));
-        if (t < 0 || (uint32_t)t == sp)
+        if (t < 0)
             continue;
         e->insn_idx = i; /* a chain too deep is reported at its last call */
+        /* the walk refuses deeper chains of static calls; a chain through
+         * global functions (each walked from frame 0), or a global one
+         * calling itself, is refused here (Linux's
+         * check_max_stack_depth_subprog: MAX_CALL_FRAMES) */
+        if (frames >= PBPF_MAX_CALL_DEPTH)
+            return verr(e, -E2BIG, "the call stack of %u frames is too deep !", frames);
         int rc = max_stack_walk(e, (uint32_t)t, depth, frames + 1);
         if (rc)
             return rc;

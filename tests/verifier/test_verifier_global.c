@@ -139,6 +139,14 @@ static const struct pbpf_insn prog_nested[] = {
     LDX_B(0, 1, 0), EXIT,
 };
 
+/* main -> glob, which calls itself: a static walk would refuse it at
+ * depth 9; a global one is walked once, so the call chain is checked */
+static const struct pbpf_insn prog_recursive[] = {
+    MOV_K(1, 1), CALL_SUB(2), MOV_K(0, 0), EXIT,
+    /* glob (insn 4) */
+    CALL_SUB(-1), EXIT,
+};
+
 struct fi_case {
     const char *name;
     const struct pbpf_insn *insns;
@@ -211,6 +219,10 @@ int main(void)
         {"nested, inner static", prog_nested, N(prog_nested), 0, 1,
          {{0, f_main}, {4, f_glob}, {6, f_stat}}, 3, -EACCES,
          "R1 invalid mem access 'scalar'"},
+        {"global recursion", prog_recursive, N(prog_recursive), 0, 1,
+         {{0, f_main}, {4, f_glob}}, 2, -E2BIG, "the call stack of 8 frames is too deep !"},
+        {"static recursion", prog_recursive, N(prog_recursive), 0, 0, {{0}}, 0, -E2BIG,
+         "the call stack of 9 frames is too deep"},
         /* check_btf_func */
         {"func info count", prog_index, N(prog_index), 0, 1, {{0, f_main}}, 1, -EINVAL,
          "number of funcs in func_info doesn't match number of subprogs"},

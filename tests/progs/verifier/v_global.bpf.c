@@ -405,4 +405,20 @@ SEC("tc") int glob_mem_spin_lock_field_ok(void *ctx)
     return p ? g_u32(&p->v) : 0;
 }
 
+/* --- a global function calling itself: walked once, but the call chain
+ * has no end (Linux's check_max_stack_depth) --- */
+__noinline int g_rec(int x)
+{
+    if (x <= 0)
+        return 0;
+    int r = g_rec(x - 1);
+    asm volatile("" : "+r"(r)); /* no tail call to make a loop of */
+    return r;
+}
+
+SEC("socket") int glob_recursion(void *ctx)
+{
+    return g_rec(bpf_get_prandom_u32() & 3) & 1;
+}
+
 char _license[] SEC("license") = "GPL";
