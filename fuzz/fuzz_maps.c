@@ -157,6 +157,10 @@ static void fuzz_keyed(uint32_t type, const uint8_t *d, size_t n)
             break;
         }
         }
+        /* now and then, let replaced and deleted elements go back to the
+         * pool at once, so that the next ones created reuse them */
+        if ((d[i + 2] & 0xc0) == 0xc0)
+            pbpf_maps_reclaim();
         if (lru) {
             /* evictions: the model follows the map */
             count = 0;
@@ -934,6 +938,8 @@ static void fuzz_percpu(uint32_t type, const uint8_t *d, size_t n)
             break;
         }
         }
+        if ((d[i + 2] & 0xc0) == 0xc0)
+            pbpf_maps_reclaim(); /* reuse of freed elements, as in fuzz_keyed */
         if (lru) {
             /* evictions: the model follows the map */
             count = 0;

@@ -636,6 +636,18 @@ static void test_sockmap(void)
         CHECK_EQ(res[1].rc, -EINVAL);
         CHECK_EQ(res[2].rc, -EINVAL);
     }
+    op = find_prog(obj, "sks_rewrite");
+    if (op) {
+        struct input in[] = {{msg, msg_n, sk, 192, 4096, 192, 1}};
+        run_prog(op, in, 1, res, 0);
+        CHECK_EQ(res[0].rc, 0);
+        CHECK_EQ(res[0].retval, msg_n + 6);
+        CHECK_EQ(res[0].data_size_out, msg_n + 6);
+        CHECK_EQ(res[0].data[0], 0);
+        CHECK_EQ(res[0].data[1], 0);
+        CHECK(memcmp(res[0].data + 2, msg, msg_n) == 0);
+        CHECK(memcmp(res[0].data + 2 + msg_n, "END!", 4) == 0);
+    }
     op = find_prog(obj, "skm_verdict");
     if (op) {
         struct input in[] = {{msg, msg_n, md, 80, 4096, 80, 1},

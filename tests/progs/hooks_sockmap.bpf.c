@@ -68,6 +68,25 @@ int sks_verdict(struct __sk_buff *skb)
     return v & 1 ? SK_PASS : SK_DROP;
 }
 
+/* the packet helpers an sk_skb program has: the message pulled, grown by
+ * 4 bytes written with bpf_skb_store_bytes, and 2 zeroed bytes pushed in
+ * front; the answer is the new length */
+SEC("sk_skb/stream_verdict")
+int sks_rewrite(struct __sk_buff *skb)
+{
+    __u32 len = skb->len;
+    const char tail[4] = {'E', 'N', 'D', '!'};
+    if (bpf_skb_pull_data(skb, len))
+        return -1;
+    if (bpf_skb_change_tail(skb, len + 4, 0))
+        return -2;
+    if (bpf_skb_store_bytes(skb, len, tail, 4, 0))
+        return -3;
+    if (bpf_skb_change_head(skb, 2, 0))
+        return -4;
+    return (int)skb->len;
+}
+
 /* an sk_msg verdict: every field, the message upper-cased in place where
  * it is ASCII lower case (at most 64 bytes) */
 SEC("sk_msg")
