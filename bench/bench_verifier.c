@@ -6,9 +6,19 @@
  * "verification time N usec") where bpf() works.
  *
  *   bench_verifier MANIFEST OBJDIR [--repeat N] [--all] [--no-kernel]
+ *   bench_verifier --objects [--repeat N] [--no-kernel] FILE...
  *
  * --all prints one line per program; otherwise one line per object and the
- * totals.  Programs the loader refuses are counted, not timed. */
+ * totals.  Programs the loader refuses are counted, not timed.
+ *
+ * --objects: every program of each object (the test programs of
+ * tests/progs, the datapath-style ones among them), one line each: pbpf's
+ * time and peak memory beside the kernel's time for the same relocated
+ * program (tests/kernel/kobj.h: the object as pbpf's loader made it,
+ * maps and programs copied into the kernel, BPF_LOG_STATS), so that
+ * objects libbpf 1.x refuses (legacy maps, iproute2 sections) are timed
+ * too.  An object is loaded whole (its prog arrays may name any of its
+ * programs); untyped sections ("2/1") get tc's type, as tc gives them. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +30,10 @@
 #include "platform/platform.h"
 #include "vcases.h"
 #include "vload.h"
+#ifdef BENCH_VERIFIER_KOBJ
+#include "kbpf.h"
+#include "kobj.h"
+#endif
 
 #ifdef BENCH_VERIFIER_KERNEL
 #include <bpf/bpf.h>
@@ -123,11 +137,159 @@ static void sums_add(struct sums *a, const struct sums *b)
         a->peak_mem = b->peak_mem;
 }
 
+#define SCHED_CLS 3 /* BPF_PROG_TYPE_SCHED_CLS */
+
+/* Loads the object in path whole, in checked mode (relocation only: the
+ * verifier runs below, timed). */
+static struct pbpf_object *load_whole(struct pbpf_runtime *rt, const char *path, char *msg,
+                                      size_t msz)
+{
+    size_t len;
+    void *buf = vcase_read_file(path, &len);
+    struct pbpf_object *o = NULL;
+    int rc = buf ? vload_object(buf, len, &o, msg, msz) : -ENOENT;
+    free(buf);
+    if (rc)
+        return NULL;
+    for (size_t i = 0; i < pbpf_object_prog_cnt(o); i++)
+        if (!pbpf_object_prog(o, i)->type_known)
+            pbpf_object_set_prog_type(o, i, SCHED_CLS, 0);
+    PBPF_OPTS(pbpf_object_load_opts, lo, .mode = PBPF_MODE_CHECKED, .log_buf = msg,
+              .log_size = msz, .pin_root_path = "/bench_verifier");
+    if (pbpf_object_load(o, rt, &lo)) {
+        pbpf_object_close(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int bench_objects(int argc, char **argv, int first, int repeat, int kernel)
+{
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt))
+        return 2;
+#ifdef BENCH_VERIFIER_KOBJ
+    char why[256];
+    if (kernel && !kbpf_probe(why, sizeof why)) {
+        printf("no kernel times: %s\n", why);
+        kernel = 0;
+    }
+#else
+    if (kernel)
+        printf("built without the kernel harness: no kernel times\n");
+    kernel = 0;
+#endif
+    static char log[1 << 16];
+    printf("pbpf_verify on every program of %d objects (mean of %d runs)%s\n\n", argc - first,
+           repeat, kernel ? "; kernel: BPF_PROG_LOAD of the same relocated program" : "");
+    printf("%-22s %-24s %6s %-6s %10s %9s %8s", "object", "program", "insns", "pbpf", "us",
+           "processed", "peak KiB");
+    if (kernel)
+        printf("  %-6s %10s %9s %7s", "kernel", "us", "processed", "ratio");
+    printf("\n");
+    size_t progs = 0, timed = 0, both = 0, slower = 0;
+    double ns_all = 0, ns_both = 0, kus_both = 0;
+    size_t peak_all = 0;
+    for (int a = first; a < argc; a++) {
+        char msg[256] = "";
+        const char *base = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
+        struct pbpf_object *o = load_whole(rt, argv[a], msg, sizeof msg);
+        if (!o) {
+            printf("%-22s %-24s %6s %-6s (%s)\n", base, "*", "-", "loader", msg);
+            continue;
+        }
+#ifdef BENCH_VERIFIER_KOBJ
+        struct kobj ko;
+        int have_ko = kernel && kobj_open(&ko, o, why, sizeof why) == 0;
+        if (kernel && !have_ko)
+            printf("%-22s (kernel maps: %s)\n", base, why);
+#endif
+        for (size_t i = 0; i < pbpf_object_prog_cnt(o); i++) {
+            const struct pbpf_object_prog *op = pbpf_object_prog(o, i);
+            struct vload vl = {0};
+            if (pbpf_object_prog_xlated(o, i, &vl.insns, &vl.cnt) ||
+                pbpf_object_prog_maps(o, i, &vl.maps, &vl.map_cnt))
+                continue;
+            vl.prog = op;
+            vl.prog_type = op->prog_type;
+            vl.attach_type = op->expected_attach_type;
+            vl.gpl = vload_license_gpl(pbpf_object_license(o));
+            PBPF_OPTS(pbpf_verifier_opts, vo, .log_buf = log, .log_size = sizeof log);
+            vload_verifier_opts(&vl, &vo);
+            struct pbpf_verifier_stats st = {0};
+            int vrc = 0;
+            uint64_t t0 = pbpf_time_mono_ns();
+            for (int r = 0; r < repeat; r++)
+                vrc = pbpf_verify(vl.insns, vl.cnt, &vo, &st);
+            double ns = (double)(pbpf_time_mono_ns() - t0) / repeat;
+            progs++;
+            ns_all += ns;
+            if (st.peak_mem > peak_all)
+                peak_all = st.peak_mem;
+            printf("%-22s %-24s %6zu %-6s %10.1f %9" PRIu64 " %8zu", base, op->name, vl.cnt,
+                   vrc ? "reject" : "accept", ns / 1000.0, st.processed_insns,
+                   (st.peak_mem + 1023) / 1024);
+#ifdef BENCH_VERIFIER_KOBJ
+            if (have_ko) {
+                long kus = -1, kins = -1;
+                int fd = kobj_load_prog(&ko, i, op->prog_type, op->expected_attach_type, &kus,
+                                        &kins, why, sizeof why);
+                printf("  %-6s %10ld %9ld", fd >= 0 ? "accept" : "reject", kus, kins);
+                if (kus > 0)
+                    printf(" %7.2f", ns / 1000.0 / (double)kus);
+                if (fd < 0)
+                    printf("  (%s)", why);
+                if (kus >= 0)
+                    timed++;
+                if (fd >= 0 && !vrc && kus >= 0) {
+                    both++;
+                    ns_both += ns;
+                    kus_both += (double)kus;
+                    /* the kernel's clock has 1 us steps */
+                    slower += ns / 1000.0 > (double)(kus < 1 ? 1 : kus);
+                }
+            }
+#endif
+            if (vrc)
+                printf("  [%s]", log);
+            printf("\n");
+        }
+#ifdef BENCH_VERIFIER_KOBJ
+        if (have_ko)
+            kobj_close(&ko);
+#endif
+        pbpf_object_close(o);
+    }
+    printf("\n%zu programs, %.1f us of pbpf verification in all, peak verifier memory %zu KiB\n",
+           progs, ns_all / 1000.0, (peak_all + 1023) / 1024);
+    if (kernel)
+        printf("kernel timed %zu; both accept %zu: pbpf %.1f us, kernel %.1f us (ratio %.2f); "
+               "pbpf slower than the kernel on %zu of them\n",
+               timed, both, ns_both / 1000.0, kus_both, kus_both > 0 ? ns_both / 1000.0 / kus_both : 0,
+               slower);
+    pbpf_runtime_free(rt);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "--objects")) {
+        int repeat = 20, kernel = 1, i = 2;
+        for (; i < argc; i++) {
+            if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+                repeat = atoi(argv[++i]);
+            else if (!strcmp(argv[i], "--no-kernel"))
+                kernel = 0;
+            else
+                break;
+        }
+        return bench_objects(argc, argv, i, repeat < 1 ? 1 : repeat, kernel);
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: %s MANIFEST OBJDIR [--repeat N] [--all] [--no-kernel]\n",
-                argv[0]);
+        fprintf(stderr,
+                "usage: %s MANIFEST OBJDIR [--repeat N] [--all] [--no-kernel]\n"
+                "       %s --objects [--repeat N] [--no-kernel] FILE...\n",
+                argv[0], argv[0]);
         return 2;
     }
     int repeat = 20, all = 0, kernel = 1;

@@ -3,7 +3,8 @@
 # compare pbpf with Linux.  They skip (77) where bpf() is unavailable.
 if(PBPF_TESTS)
   add_library(pbpf_kbpf STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/kernel/kbpf.c
-                               ${CMAKE_CURRENT_SOURCE_DIR}/tests/kernel/kdiff.c)
+                               ${CMAKE_CURRENT_SOURCE_DIR}/tests/kernel/kdiff.c
+                               ${CMAKE_CURRENT_SOURCE_DIR}/tests/kernel/kobj.c)
   target_include_directories(pbpf_kbpf PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/kernel
                                        PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
                                                ${CMAKE_CURRENT_SOURCE_DIR}/tests/unit)

@@ -95,14 +95,30 @@ function(pbpf_vharness_bench)
     target_link_libraries(bench_verifier PRIVATE ${PBPF_VLIBBPF_LIB})
     target_compile_definitions(bench_verifier PRIVATE BENCH_VERIFIER_KERNEL=1)
   endif()
+  # --objects: every program of tests/progs (the datapath-style objects
+  # among them) beside the kernel, through the kernel harness (kobj)
+  set(bench_objs "")
+  if(TARGET pbpf_kbpf AND TARGET pbpf_test_progs)
+    target_link_libraries(bench_verifier PRIVATE pbpf_kbpf)
+    target_compile_definitions(bench_verifier PRIVATE BENCH_VERIFIER_KOBJ=1)
+    add_dependencies(bench_verifier pbpf_test_progs)
+    set(bench_objs ${PBPF_PROG_OBJECTS})
+  endif()
   add_custom_target(run-bench-verifier
     COMMAND bench_verifier ${PBPF_VH_DIR}/cases.tsv ${PBPF_VPROGS_DIR}
+    COMMAND bench_verifier --objects ${bench_objs}
     DEPENDS bench_verifier
     COMMENT "Verifier benchmark: pbpf_verify vs the kernel's verifier"
     USES_TERMINAL VERBATIM)
   add_test(NAME bench_verifier_smoke
            COMMAND bench_verifier ${PBPF_VH_DIR}/cases.tsv ${PBPF_VPROGS_DIR} --repeat 1 --no-kernel)
   set_tests_properties(bench_verifier_smoke PROPERTIES LABELS "bench;verifier" TIMEOUT 120)
+  if(bench_objs)
+    add_test(NAME bench_verifier_objects_smoke
+             COMMAND bench_verifier --objects --repeat 1 --no-kernel ${bench_objs})
+    set_tests_properties(bench_verifier_objects_smoke PROPERTIES LABELS "bench;verifier"
+                         TIMEOUT 120)
+  endif()
 endfunction()
 if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
   cmake_language(DEFER CALL pbpf_vharness_bench)

@@ -57,7 +57,7 @@ static void last_reason(const char *log, char *out, size_t out_size)
     }
 }
 
-static int load_once(const struct kbpf_load_opts *o, char *log, size_t log_size)
+static int load_once(const struct kbpf_load_opts *o, char *log, size_t log_size, int level)
 {
     union bpf_attr a;
     memset(&a, 0, sizeof a);
@@ -74,7 +74,7 @@ static int load_once(const struct kbpf_load_opts *o, char *log, size_t log_size)
     }
     if (log && log_size) {
         log[0] = '\0';
-        a.log_level = 1;
+        a.log_level = (uint32_t)level;
         a.log_buf = (uint64_t)(uintptr_t)log;
         a.log_size = log_size > UINT32_MAX ? UINT32_MAX : (uint32_t)log_size;
     }
@@ -90,7 +90,21 @@ int kbpf_prog_load(struct kbpf_load_opts *o)
     }
     /* First without a log: with log level 1 a log too small for a long but
      * valid program would make the load fail (libbpf does the same). */
-    int fd = load_once(o, NULL, 0);
+    int fd;
+    o->verify_us = o->processed = -1;
+    if (o->stats) {
+        char st[1024];
+        fd = load_once(o, st, sizeof st, 4); /* BPF_LOG_STATS */
+        st[sizeof st - 1] = '\0';
+        const char *t = strstr(st, "verification time ");
+        if (t)
+            o->verify_us = strtol(t + 18, NULL, 10);
+        t = strstr(st, "processed ");
+        if (t)
+            o->processed = strtol(t + 10, NULL, 10);
+    } else {
+        fd = load_once(o, NULL, 0, 0);
+    }
     if (fd >= 0)
         return fd;
     int err = fd;
@@ -102,7 +116,7 @@ int kbpf_prog_load(struct kbpf_load_opts *o)
         snprintf(o->reason, sizeof o->reason, "%s", strerror(-err));
         return err;
     }
-    int again = load_once(o, log, size);
+    int again = load_once(o, log, size, 1);
     if (again >= 0) {
         /* accepted the second time (should not happen); keep it */
         if (log != o->log_buf)

@@ -42,6 +42,11 @@ struct kbpf_load_opts {
     /* out: the verifier's reason for a rejection — its last message line,
      * without the statistics lines that follow it — or "" */
     char reason[256];
+    /* non-zero: the first load asks for the verifier's statistics
+     * (log_level 4, BPF_LOG_STATS) and fills the two fields below */
+    int stats;
+    long verify_us;      /* out: "verification time N usec", -1 unknown */
+    long processed;      /* out: "processed N insns", -1 unknown */
 };
 
 /* Loads a program.  Returns its fd, or a negative errno (-EINVAL, -EACCES:

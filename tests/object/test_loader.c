@@ -4,7 +4,8 @@
  *   run DIR          every object and program below
  *   core DIR         CO-RE: poisoning with a target lacking the types, and
  *                    the host's BTF (skipped, 77, without it)
- *   cilium DIR       the large Cilium-style object opens and loads
+ * The large datapath-style object (many programs, tail calls, legacy and
+ * BTF maps, global data) is tests/datapath/test_datapath.c's.
  * Programs run with pbpf_prog_run's raw convention (r1 = a buffer used as
  * the context): the test programs read context fields at offsets the buffer
  * sets up. */
