@@ -81,7 +81,7 @@ add_test(NAME cli-behaviour
                  $<TARGET_FILE:pbpf_cli> $<TARGET_FILE:pbpf_plugin> ${PBPF_SHARED_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/cli-test
                  ${CMAKE_CURRENT_SOURCE_DIR}/examples)
-set_tests_properties(cli-behaviour PROPERTIES LABELS cli TIMEOUT 120)
+set_tests_properties(cli-behaviour PROPERTIES LABELS cli TIMEOUT 300)
 
 # Cross builds of the core and the CLI, run under wine64 and qemu-aarch64.
 foreach(target mingw64 aarch64)
