@@ -146,6 +146,29 @@ static void add_region(struct pbpf_run_ctx *rc, const void *p, size_t n, int w)
     }
 }
 
+/* The run of an skb program: the socket pointer in __sk_buff (offset
+ * 168), the hook state, and the regions a checked run may touch: the
+ * writable UAPI part, the read-only rest of the context, the socket view
+ * and the packet (its region index kept for the packet helpers). */
+static void skb_run_setup(struct pbpf_run_ctx *rc, struct pbpf_prog *prog, struct pbpf_pkt *p,
+                          struct pbpf_skb_ctx *sc, struct pbpf_sock_view *sk)
+{
+    uint64_t skp = (uint64_t)(uintptr_t)sk;
+    memcpy(sc->uapi + 168, &skp, 8);
+    p->ctx.skb = sc;
+    p->sk = sk;
+    pbpf_run_ctx_init(rc, prog, NULL);
+    rc->hook = p;
+    p->run = rc;
+    add_region(rc, sc, PBPF_SKB_UAPI_SIZE, 1);
+    add_region(rc, (uint8_t *)sc + PBPF_SKB_UAPI_SIZE, PBPF_SKB_CTX_PUBLIC - PBPF_SKB_UAPI_SIZE,
+               0);
+    add_region(rc, sk, sizeof *sk, 0);
+    p->region = rc->nregions;
+    add_region(rc, p->meta, 1, 1);
+    pbpf_pkt_sync(p);
+}
+
 /* Runs `repeat` times on the same context (Linux does not reset it
  * between runs); the average duration in ns. */
 static int run_repeat(struct pbpf_prog *prog, struct pbpf_run_ctx *rc, void *ctx, int repeat,
@@ -501,24 +524,11 @@ static int test_run_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     /* qdisc_skb_cb's pkt_len is set only from a given context */
     wr32(u, 160, !have_ctx ? 0 : wire_len ? wire_len : len);
     wr32(u, 164, gso_segs);
-    uint64_t skp = (uint64_t)(uintptr_t)&sk;
-    memcpy(u + 168, &skp, 8);
     wr32(u, 176, rd32(c, 176));             /* gso_size */
     memcpy(u + 184, c + 184, 8);            /* hwtstamp */
-    p.ctx.skb = &sc;
-    p.sk = &sk;
 
     struct pbpf_run_ctx rc;
-    pbpf_run_ctx_init(&rc, prog, NULL);
-    rc.hook = &p;
-    p.run = &rc;
-    add_region(&rc, &sc, PBPF_SKB_UAPI_SIZE, 1);
-    add_region(&rc, (uint8_t *)&sc + PBPF_SKB_UAPI_SIZE, PBPF_SKB_CTX_PUBLIC - PBPF_SKB_UAPI_SIZE,
-               0);
-    add_region(&rc, &sk, sizeof sk, 0);
-    p.region = rc.nregions;
-    add_region(&rc, p.meta, 1, 1);
-    pbpf_pkt_sync(&p);
+    skb_run_setup(&rc, prog, &p, &sc, &sk);
     uint32_t retval = 0, duration = 0;
     err = run_repeat(prog, &rc, &sc, OPT(o, repeat, 0), &retval, &duration, o);
     if (!err && !p.is_l2) {
@@ -872,21 +882,8 @@ static int test_run_sk_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     p.data = p.meta = p.head + SKB_HEADROOM;
     p.data_end = p.data + size;
     memcpy(sc.uapi, c, sizeof c);
-    uint64_t skp = (uint64_t)(uintptr_t)&sk;
-    memcpy(sc.uapi + 168, &skp, 8);
-    p.ctx.skb = &sc;
-    p.sk = &sk;
     struct pbpf_run_ctx rc;
-    pbpf_run_ctx_init(&rc, prog, NULL);
-    rc.hook = &p;
-    p.run = &rc;
-    add_region(&rc, &sc, PBPF_SKB_UAPI_SIZE, 1);
-    add_region(&rc, (uint8_t *)&sc + PBPF_SKB_UAPI_SIZE, PBPF_SKB_CTX_PUBLIC - PBPF_SKB_UAPI_SIZE,
-               0);
-    add_region(&rc, &sk, sizeof sk, 0);
-    p.region = rc.nregions;
-    add_region(&rc, p.meta, 1, 1);
-    pbpf_pkt_sync(&p);
+    skb_run_setup(&rc, prog, &p, &sc, &sk);
     uint32_t retval = 0, duration = 0;
     err = run_repeat(prog, &rc, &sc, OPT(o, repeat, 0), &retval, &duration, o);
     if (!err)
