@@ -31,3 +31,14 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
   set_tests_properties(compat_btf_dump_c PROPERTIES LABELS compat TIMEOUT 300
                        SKIP_RETURN_CODE 77)
 endif()
+
+# Light skeletons (bpftool gen skeleton -L) are refused at compile time by
+# include/compat/bpf/skel_internal.h, which says why.
+if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
+  add_test(NAME compat_lskel_refused
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/lskel_refused.sh
+                   ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/compat-lskel
+                   ${PBPF_BPF_CLANG} ${CMAKE_C_COMPILER})
+  set_tests_properties(compat_lskel_refused PROPERTIES LABELS compat TIMEOUT 60
+                       SKIP_RETURN_CODE 77)
+endif()
