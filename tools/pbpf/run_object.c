@@ -348,8 +348,6 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
             fprintf(stderr, "\r%*s\r", 70, "");
         if (rc) {
             cli_error("%s: %s", p->name, r.err[0] ? r.err : err[0] ? err : strerror(-rc));
-            if (r.err[0] && err[0])
-                cli_error("%s", err);
             goto out;
         }
         total.packets += st.packets;
