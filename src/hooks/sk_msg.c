@@ -16,7 +16,10 @@
  *     a sendmsg copied in, never a sendfile's page;
  *   - bpf_msg_pull_data refuses (-EINVAL) a range whose end, counted from
  *     its element, passes 4 GiB (Linux's u32 sum wraps and the window
- *     would reach past the element). */
+ *     would reach past the element);
+ *   - a message grows to at most 4 MiB, the largest buffer Linux's
+ *     helpers allocate at once (-ENOMEM past it), where Linux's bound is
+ *     the socket's memory. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -228,8 +231,8 @@ static int msg_push(struct pbpf_msg *m, uint32_t start, uint32_t len, uint64_t f
     unsigned i = msg_find(m, start, &offset, &l);
     if ((uint64_t)start > (uint64_t)offset + l)
         return -EINVAL;
-    if ((uint64_t)m->size + len > UINT32_MAX)
-        return -ENOMEM; /* msg->sg.size is a u32 */
+    if ((uint64_t)m->size + len > MSG_ALLOC_MAX)
+        return -ENOMEM; /* pbpf's bound on a message (see the top) */
     unsigned space = PBPF_MSG_MAX_FRAGS - m->n;
     int copy = i < m->n && (!space || (space == 1 && start != offset));
     if (i == m->n && !space) {
