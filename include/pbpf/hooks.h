@@ -46,6 +46,13 @@ struct pbpf_test_run_opts {
     uint64_t redirect_flags;    /* bpf_redirect's flags (BPF_F_INGRESS ...) */
     uint32_t redirect_map_type; /* bpf_redirect_map: Linux map type */
     uint32_t redirect_key;      /* bpf_redirect_map: key (CPU slot, queue, ...) */
+    /* in: what an attachment would give the program, for the helpers
+     * that read it: func_ip (KPROBE only) is bpf_get_func_ip's answer, the
+     * probed function's address; attach_cookie (KPROBE, TRACEPOINT,
+     * PERF_EVENT, RAW_TRACEPOINT) is bpf_get_attach_cookie's, the cookie
+     * of Linux's perf or raw-tracepoint link.  Other types: must be 0. */
+    uint64_t func_ip;
+    uint64_t attach_cookie;
 };
 
 #define PBPF_REDIRECT_NONE 0u
