@@ -9,3 +9,16 @@ if(PBPF_TESTS)
   add_test(NAME trace_helpers COMMAND test_trace_helpers)
   set_tests_properties(trace_helpers PROPERTIES LABELS "helpers;kernel" TIMEOUT 60)
 endif()
+
+# bpf_perf_event_output against the kernel's perf events
+# (tests/maps/test_perf_kernel.c); skips where bpf() or perf_event_open
+# is missing.  pbpf_kbpf comes from kernel.cmake, included after this part.
+if(PBPF_TESTS)
+  add_executable(test_perf_kernel ${CMAKE_CURRENT_SOURCE_DIR}/tests/maps/test_perf_kernel.c)
+  target_include_directories(test_perf_kernel PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+                                                      ${CMAKE_CURRENT_SOURCE_DIR}/tests/maps
+                                                      ${CMAKE_CURRENT_SOURCE_DIR}/tests/kernel)
+  target_link_libraries(test_perf_kernel PRIVATE pbpf pbpf_kbpf)
+  add_test(NAME maps_perf_kernel COMMAND test_perf_kernel)
+  set_tests_properties(maps_perf_kernel PROPERTIES LABELS "maps;kernel" TIMEOUT 60)
+endif()
