@@ -46,6 +46,10 @@ struct pbpf_test_run_opts {
     uint64_t redirect_flags;    /* bpf_redirect's flags (BPF_F_INGRESS ...) */
     uint32_t redirect_map_type; /* bpf_redirect_map: Linux map type */
     uint32_t redirect_key;      /* bpf_redirect_map: key (CPU slot, queue, ...) */
+    /* out (SK_MSG): the byte counts of the last run's bpf_msg_apply_bytes
+     * and bpf_msg_cork_bytes (0: not called) */
+    uint32_t msg_apply_bytes;
+    uint32_t msg_cork_bytes;
     /* in: what an attachment would give the program, for the helpers
      * that read it: func_ip (KPROBE only) is bpf_get_func_ip's answer, the
      * probed function's address; attach_cookie (KPROBE, TRACEPOINT,

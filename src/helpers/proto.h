@@ -75,8 +75,10 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_SKB_FLOW,    /* the skb types and FLOW_DISSECTOR */
     PBPF_SCOPE_TC_XMIT_SK_SKB, /* SCHED_CLS, SCHED_ACT, LWT_XMIT, SK_SKB */
     PBPF_SCOPE_TC_LWT_SK_SKB,  /* SCHED_CLS, SCHED_ACT, the LWT types, SK_SKB */
-    /* The scopes below need what an attachment gives (the caller of the
-     * run passes it): programs of no type (0) may not call them. */
+    PBPF_SCOPE_TC_SK_SKB,      /* SCHED_CLS, SCHED_ACT, SK_SKB */
+    PBPF_SCOPE_SK_MSG,         /* SK_MSG */
+    /* These three need what an attachment gives (the caller of the run
+     * passes it): programs of no type (0) may not call them. */
     PBPF_SCOPE_FUNC_IP,       /* KPROBE, TRACING */
     PBPF_SCOPE_ATTACH_COOKIE, /* KPROBE, TRACEPOINT, PERF_EVENT, RAW_TRACEPOINT, TRACING */
     PBPF_SCOPE_TRAMPOLINE,    /* TRACING (fentry, fexit, fmod_ret) */
@@ -98,7 +100,7 @@ const struct pbpf_helper_proto *pbpf_helper_proto(uint32_t id);
 /* Whether a program of this Linux program type may call the helper
  * (1 yes, 0 no).  prog_type 0 (unspecified, pbpf's own programs) may call
  * every helper that has a prototype but those about an attachment
- * (PBPF_SCOPE_FUNC_IP and after). */
+ * (PBPF_SCOPE_FUNC_IP, _ATTACH_COOKIE, _TRAMPOLINE). */
 int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type);
 
 #endif

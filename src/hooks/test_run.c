@@ -898,12 +898,13 @@ static int test_run_sk_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     return err;
 }
 
-/* SK_MSG: data_in is the message a sendmsg or sendfile gives the socket;
- * ctx_in a struct sk_msg_md with the socket's family, addresses and ports
- * and size, the message's whole length (0: data_size_in; Linux's may be
- * more than the program sees between data and data_end); data, data_end
- * and sk are pbpf's.  data_out gets the message after the run, ctx_out
- * the sk_msg_md without its pointers. */
+/* SK_MSG: data_in is the message a sendmsg gives the socket, in one
+ * scatterlist element; ctx_in a struct sk_msg_md with the socket's
+ * family, addresses and ports, and size 0 or data_size_in; data, data_end
+ * and sk are pbpf's.  The bpf_msg_* helpers reshape the message
+ * (src/hooks/sk_msg.c).  data_out gets the whole message after the run,
+ * ctx_out the sk_msg_md without its pointers (size: the message's),
+ * msg_apply_bytes and msg_cork_bytes what the program asked for. */
 static int test_run_sk_msg(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
 {
     uint32_t size = OPT(o, data_size_in, 0);
@@ -919,39 +920,55 @@ static int test_run_sk_msg(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
         return err;
     if (!range_zero(md, 0, 16) || !range_zero(md, 72, 80))
         return fail(o, -EINVAL, "ctx_in: sk_msg_md's data, data_end and sk must be 0");
-    if (!rd32(md, 68))
-        wr32(md, 68, size);
-    else if (rd32(md, 68) < size)
-        return fail(o, -EINVAL, "ctx_in: size %u is below the %u bytes of data_in", rd32(md, 68),
-                    size);
+    if (rd32(md, 68) && rd32(md, 68) != size)
+        return fail(o, -EINVAL, "ctx_in: size %u is not the %u bytes of data_in (the whole "
+                                "message)", rd32(md, 68), size);
     struct pbpf_sock_view sk;
     sock_view_from(&sk, rd32(md, 16), md + 20, md + 24, md + 28, md + 44, rd32(md, 60),
                    rd32(md, 64));
-    uint8_t *msg = pbpf_malloc(size);
-    if (!msg)
+    struct pbpf_msg m;
+    if (pbpf_msg_init(&m, data_in, size))
         return -ENOMEM;
-    memcpy(msg, data_in, size);
-    uint64_t v = (uint64_t)(uintptr_t)msg;
-    memcpy(md + 0, &v, 8);
-    v = (uint64_t)(uintptr_t)(msg + size);
-    memcpy(md + 8, &v, 8);
-    v = (uint64_t)(uintptr_t)&sk;
+    m.md = md;
+    uint64_t v = (uint64_t)(uintptr_t)&sk;
     memcpy(md + 72, &v, 8);
+    struct pbpf_pkt p;
+    memset(&p, 0, sizeof p);
+    p.kind = PBPF_PKT_MSG;
+    p.prog_type = prog->prog_type;
+    p.msg = &m;
+    p.sk = &sk;
     struct pbpf_run_ctx rc;
     pbpf_run_ctx_init(&rc, prog, NULL);
+    rc.hook = &p;
+    p.run = &rc;
     add_region(&rc, md, PBPF_SK_MSG_MD_SIZE, 0);
     add_region(&rc, &sk, sizeof sk, 0);
-    add_region(&rc, msg, size, 1);
+    p.region = rc.nregions;
+    add_region(&rc, m.data, 1, 1);
+    pbpf_msg_sync(&p);
     uint32_t retval = 0, duration = 0;
     err = run_repeat(prog, &rc, md, OPT(o, repeat, 0), &retval, &duration, o);
-    if (!err)
-        err = data_finish(o, msg, size, retval, duration);
+    if (!err) {
+        uint8_t *all = pbpf_malloc(m.size ? m.size : 1);
+        if (!all) {
+            err = -ENOMEM;
+        } else {
+            pbpf_msg_copy_out(&m, all);
+            err = data_finish(o, all, m.size, retval, duration);
+            pbpf_free(all);
+        }
+    }
+    if (!err && o->sz >= offsetof(struct pbpf_test_run_opts, msg_cork_bytes) + sizeof(uint32_t)) {
+        o->msg_apply_bytes = m.apply_bytes;
+        o->msg_cork_bytes = m.cork_bytes;
+    }
     if (!err && (OPT(o, ctx_in, NULL) || OPT(o, ctx_out, NULL))) {
         memset(md, 0, 16);
         memset(md + 72, 0, 8);
         err = ctx_finish(o, md, PBPF_SK_MSG_MD_SIZE);
     }
-    pbpf_free(msg);
+    pbpf_msg_free(&m);
     return err;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "helpers/helpers.h"
 #include "maps/map.h"
 #include "verifier/vstate.h"
 
@@ -22,6 +23,7 @@
 #define H_FOR_EACH_MAP_ELEM 164
 #define H_TIMER_INIT 169
 #define H_TIMER_SET_CALLBACK 170
+#define H_SNPRINTF 165
 
 static const char *mem_types =
     "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
@@ -282,6 +284,46 @@ static int check_reg_const_str(struct venv *e, uint32_t regno)
             return 0;
     }
     return verr(e, -EINVAL, "string is not zero-terminated");
+}
+
+/* Linux's check_bpf_snprintf_call: bpf_snprintf's format (r3, a constant
+ * string in a read-only map, check_reg_const_str) is checked when the
+ * program loads, by bpf_bprintf_prepare against the number of u64
+ * arguments that data_len (r5) gives.  (bpf_trace_printk's format is
+ * checked only when it runs, there and here: helpers_fmt.c.) */
+static int check_snprintf_call(struct venv *e, const struct vreg *regs)
+{
+    const struct vreg *fr = &regs[3], *lr = &regs[5];
+    if (lr->var_off.value % 8)
+        return verr(e, -EINVAL, "bpf_snprintf data_len %llu is not a multiple of 8",
+                    (unsigned long long)lr->var_off.value);
+    uint64_t nargs = lr->var_off.value / 8;
+    if (!fr->map)
+        return verr(e, -EFAULT, "verifier bug");
+    uint32_t vsz = pbpf_map_value_size(fr->map);
+    uint64_t off = (uint64_t)(int64_t)fr->off + fr->var_off.value;
+    if (off >= vsz)
+        return verr(e, -EFAULT, "verifier bug");
+    char *fmt = pbpf_malloc(vsz - off);
+    if (!fmt)
+        return -ENOMEM;
+    size_t n = 0;
+    for (; off + n < vsz; n++) {
+        uint64_t c = 0;
+        if (pbpf_map_direct_read(fr->map, (uint32_t)(off + n), 1, 0, &c)) {
+            pbpf_free(fmt);
+            return verr(e, -EFAULT, "verifier bug");
+        }
+        fmt[n] = (char)c;
+        if (!c)
+            break;
+    }
+    int rc = pbpf_fmt_check(fmt, n < vsz - off ? n + 1 : n,
+                            nargs > UINT32_MAX ? UINT32_MAX : (uint32_t)nargs);
+    pbpf_free(fmt);
+    if (rc)
+        return verr(e, rc, "Invalid format string");
+    return 0;
 }
 
 static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct call_meta *m)
@@ -557,6 +599,11 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
             return rc;
         *next_idx = e->subprogs[m.func_subprog].start;
         return 0;
+    }
+    if (fn == H_SNPRINTF) {
+        int rc = check_snprintf_call(e, regs);
+        if (rc)
+            return rc;
     }
     for (int i = 1; i <= 5; i++)
         mark_reg_not_init(&regs[i]);
