@@ -77,6 +77,7 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_TC_LWT_SK_SKB,  /* SCHED_CLS, SCHED_ACT, the LWT types, SK_SKB */
     PBPF_SCOPE_TC_SK_SKB,      /* SCHED_CLS, SCHED_ACT, SK_SKB */
     PBPF_SCOPE_SK_MSG,         /* SK_MSG */
+    PBPF_SCOPE_TC_XDP,         /* SCHED_CLS, SCHED_ACT, XDP */
     /* These three need what an attachment gives (the caller of the run
      * passes it): programs of no type (0) may not call them. */
     PBPF_SCOPE_FUNC_IP,       /* KPROBE, TRACING */
