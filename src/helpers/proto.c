@@ -82,6 +82,8 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
         return is_tc_type(prog_type) || prog_type == PT_SK_SKB;
     case PBPF_SCOPE_SK_MSG:
         return prog_type == PT_SK_MSG;
+    case PBPF_SCOPE_TC_XDP:
+        return is_tc_type(prog_type) || prog_type == PT_XDP;
     case PBPF_SCOPE_SKB_FLOW:
         return is_skb_type(prog_type) || prog_type == PT_FLOW_DISSECTOR;
     case PBPF_SCOPE_TC:

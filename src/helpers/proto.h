@@ -79,6 +79,7 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_TC_LWT_SK_SKB,  /* SCHED_CLS, SCHED_ACT, the LWT types, SK_SKB */
     PBPF_SCOPE_TC_SK_SKB,      /* SCHED_CLS, SCHED_ACT, SK_SKB */
     PBPF_SCOPE_SK_MSG,         /* SK_MSG */
+    PBPF_SCOPE_TC_XDP,         /* SCHED_CLS, SCHED_ACT, XDP */
     PBPF_SCOPE_TC_CGSKB,       /* SCHED_CLS, SCHED_ACT, CGROUP_SKB */
 };
 

@@ -12,6 +12,7 @@
 #include "exec/exec.h"
 #include "hooks/ctx.h"
 #include "maps/map.h"
+#include "pbpf/hooks.h"
 
 /* MAX_SKB_FRAGS, and the page each fragment of a test run has */
 #define PBPF_XDP_MAX_FRAGS 17
@@ -95,6 +96,11 @@ enum pbpf_pkt_kind kind;
     struct pbpf_sock_view *sk;
     /* MSG: the message */
     struct pbpf_msg *msg;
+    /* the device the packet is on (XDP: its receive queue's; skb:
+     * skb->dev), and the run's other devices */
+    const struct pbpf_netdev *dev;
+    const struct pbpf_netdev *devs;
+    uint32_t ndevs;
     /* checked runs: index of the packet's region, 0 if none */
     unsigned region;
     /* bpf_redirect / bpf_redirect_map */
@@ -103,6 +109,13 @@ enum pbpf_pkt_kind kind;
     uint64_t redirect_flags;
     struct pbpf_redirect_target redirect_target;
 };
+
+/* The loopback every run has (ifindex 1). */
+extern const struct pbpf_netdev pbpf_loopback;
+
+/* The device of that ifindex among the loopback and devs, or NULL. */
+const struct pbpf_netdev *pbpf_netdev_find(const struct pbpf_netdev *devs, uint32_t n,
+                                           uint32_t ifindex);
 
 /* After the packet moved: the context's pointers, the skb's len, the
  * LD_ABS window and the checked run's packet region follow. */

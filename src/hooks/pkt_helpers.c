@@ -1089,6 +1089,68 @@ SKB_HELPER(skb_adjust_room)
     return (uint64_t)(int64_t)err;
 }
 
+/* --- bpf_check_mtu (Linux 6.18 net/core/filter.c bpf_skb_check_mtu,
+ * bpf_xdp_check_mtu) ------------------------------------------------------ */
+
+#define BPF_MTU_CHK_SEGS 1u
+#define BPF_MTU_CHK_RET_SUCCESS 0
+#define BPF_MTU_CHK_RET_FRAG_NEEDED 1
+#define BPF_MTU_CHK_RET_SEGS_TOOBIG 2
+/* dev->hard_header_len of Ethernet devices and of the loopback */
+#define DEV_HARD_HEADER_LEN 14
+
+static uint32_t netdev_mtu(const struct pbpf_netdev *d) { return d->mtu ? d->mtu : 1500; }
+
+/* bpf_check_mtu(ctx, ifindex, *mtu_len, len_diff, flags): whether the
+ * packet, len_diff bytes longer (or *mtu_len, an L3 length, when not 0),
+ * fits the MTU of device ifindex (0: the packet's own); *mtu_len gets
+ * that MTU.  An skb over the MTU that is GSO passes unless
+ * BPF_MTU_CHK_SEGS asks for its segments to be checked. */
+static uint64_t h_check_mtu(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                            struct pbpf_run_ctx *ctx)
+{
+    struct pbpf_pkt *p = ctx->hook;
+    if (!p || (p->kind != PBPF_PKT_XDP && p->kind != PBPF_PKT_SKB)) {
+        pbpf_run_ctx_abort(ctx, -EINVAL, "bpf_check_mtu: the program was not run on a packet "
+                                         "by a hook");
+        return 0;
+    }
+    p = pkt_of(ctx, r1, p->kind, "check_mtu");
+    if (!p || !mem_ok(ctx, r3, 4, 1, "check_mtu"))
+        return 0;
+    uint32_t ifindex = (uint32_t)r2, mtu_len;
+    int32_t len_diff = (int32_t)r4;
+    memcpy(&mtu_len, (void *)(uintptr_t)r3, 4);
+    int xdp = p->kind == PBPF_PKT_XDP;
+    if (xdp ? r5 != 0
+            : (r5 & ~(uint64_t)BPF_MTU_CHK_SEGS) ||
+                  ((r5 & BPF_MTU_CHK_SEGS) && (len_diff || mtu_len)))
+        return (uint64_t)-EINVAL;
+    const struct pbpf_netdev *dev = p->dev ? p->dev : &pbpf_loopback;
+    if (ifindex && !(dev = pbpf_netdev_find(p->devs, p->ndevs, ifindex)))
+        return (uint64_t)-ENODEV;
+    uint32_t mtu = netdev_mtu(dev);
+    int64_t dev_len = (int64_t)mtu + DEV_HARD_HEADER_LEN;
+    int64_t len = mtu_len ? (int64_t)mtu_len + DEV_HARD_HEADER_LEN : (int64_t)skb_len(p);
+    /* Linux adds in int: the same in 32 bits */
+    len = (int32_t)((uint32_t)len + (uint32_t)len_diff);
+    int ret = len > dev_len ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS;
+    if (!xdp && ret && skb_is_gso(p)) {
+        ret = BPF_MTU_CHK_RET_SUCCESS;
+        if (r5 & BPF_MTU_CHK_SEGS) {
+            /* skb_gso_validate_network_len: the transport header of a
+             * test run's skb is unset (offset 0xffff from the head), the
+             * gso_type none of TCP, SCTP or UDP_L4 */
+            uint32_t seg = (uint16_t)(0xffffu - (uint32_t)p->net_off) +
+                           skb_get32(p, SKB_GSO_SIZE);
+            if (seg > mtu)
+                ret = BPF_MTU_CHK_RET_SEGS_TOOBIG;
+        }
+    }
+    memcpy((void *)(uintptr_t)r3, &mtu, 4);
+    return (uint64_t)(int64_t)ret;
+}
+
 /* --- checksum state and classid ----------------------------------------- */
 
 /* bpf_csum_update adds to skb->csum of a CHECKSUM_COMPLETE skb; a test
@@ -1178,5 +1240,6 @@ void pbpf_hooks_register_helpers(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 68, h_skb_load_bytes_relative, NULL);
     pbpf_runtime_set_helper(rt, 95, h_sk_fullsock, NULL);
     pbpf_runtime_set_helper(rt, 135, h_csum_level, NULL);
+    pbpf_runtime_set_helper(rt, 163, h_check_mtu, NULL);
     pbpf_hooks_register_msg_helpers(rt);
 }

@@ -107,6 +107,7 @@ void hr_run_prog(struct pbpf_runtime *rt, const struct pbpf_object_prog *op,
         struct pbpf_prog *prog = NULL;
         PBPF_OPTS(pbpf_prog_opts, po, .engine = engines[e].e, .mode = engines[e].m,
                   .prog_type = op->prog_type, .expected_attach_type = op->expected_attach_type,
+                  .license = "GPL", /* as the kernel's load (kbpf's default) */
                   .log_buf = log, .log_size = sizeof log);
         int rc = pbpf_prog_load(rt, op->insns, op->insn_cnt, &po, &prog);
         if (rc == -EOPNOTSUPP && engines[e].e == PBPF_ENGINE_JIT)

@@ -10,7 +10,11 @@
  *             Linux's, and two frames hash alike in pbpf exactly when
  *             they do in Linux (whose values are keyed at boot, so only
  *             their equalities can be compared); the kernel part skips
- *             (77) without bpf() */
+ *             (77) without bpf()
+ *   netdev DIR  bpf_check_mtu from tc and XDP on the loopback, on every
+ *             engine and in the kernel, against its rules; then devices
+ *             the caller describes (pbpf only): XDP's ingress device and
+ *             queue, an skb's ifindex and packet type, their MTUs */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@
 #include "hook_run.h"
 #include "kbpf.h"
 #include "pbpf/hooks.h"
+#include "pbpf/packet.h"
 #include "unit.h"
 
 static struct pbpf_runtime *rt;
@@ -519,10 +524,270 @@ static void test_hash(void)
     pbpf_object_close(obj);
 }
 
+/* --- devices and bpf_check_mtu ---------------------------------------------------- */
+
+#define DEV_N 100u
+#define NO_DEV 0x7ffffff0u /* an ifindex neither pbpf nor the kernel has */
+
+struct mtu_case {
+    uint32_t ifindex, mtu_len;
+    int32_t len_diff;
+    uint32_t flags, gso_size;
+};
+
+/* Linux's rules (net/core/filter.c bpf_skb_check_mtu, bpf_xdp_check_mtu)
+ * for a packet of `len` bytes on a device of `mtu` with an Ethernet
+ * header; -1 for cases these rules leave to the skb's segments. */
+static int mtu_rule(const struct mtu_case *c, uint32_t len, uint32_t mtu, int xdp,
+                    uint32_t *mtu_out)
+{
+    if (xdp ? c->flags != 0 : (c->flags & ~1u) || ((c->flags & 1) && (c->len_diff || c->mtu_len)))
+        return -EINVAL;
+    if (c->ifindex > 1 && c->ifindex != 5)
+        return -ENODEV;
+    if (c->ifindex == 5)
+        mtu = 1500;
+    *mtu_out = mtu;
+    int64_t l = (c->mtu_len ? (int64_t)c->mtu_len + 14 : len) + c->len_diff;
+    if (l <= (int64_t)mtu + 14)
+        return 0;
+    if (!xdp && c->gso_size)
+        return (c->flags & 1) ? -1 : 0;
+    return 1;
+}
+
+/* three copies of a frame for pbpf_packet_run; the ingress device the
+ * program wrote into the frame (byte 7) of the last one out */
+struct pkt_src {
+    const uint8_t *frame;
+    int given;
+    uint8_t dev;
+};
+
+static int pkt_next(void *user, struct pbpf_packet *pkt)
+{
+    struct pkt_src *s = user;
+    if (s->given == 3)
+        return 0;
+    s->given++;
+    pkt->data = s->frame;
+    pkt->len = pkt->wire_len = DEV_N;
+    return 1;
+}
+
+static int pkt_emit(void *user, const struct pbpf_packet *in, enum pbpf_packet_fate fate,
+                    const uint8_t *data, uint32_t len)
+{
+    (void)in, (void)fate;
+    struct pkt_src *s = user;
+    if (len > 7)
+        s->dev = data[7];
+    return 0;
+}
+
+static void test_netdev(void)
+{
+    struct pbpf_object *obj = hr_open_obj(dir, "hooks_msg.bpf.o");
+    const struct pbpf_object_prog *tc = hr_find_prog(obj, "tc_dev");
+    const struct pbpf_object_prog *xdp = hr_find_prog(obj, "xdp_dev");
+    if (!tc || !xdp) {
+        pbpf_object_close(obj);
+        return;
+    }
+    /* the loopback's MTU is 65536: on it, the cases sit around 65550 */
+    static const struct mtu_case cases[] = {
+        {0, 0, 0, 0, 0}, {1, 0, 0, 0, 0}, {0, 0, 65550 - DEV_N, 0, 0},
+        {0, 0, 65551 - DEV_N, 0, 0}, {0, 65536, 0, 0, 0}, {0, 65537, 0, 0, 0},
+        {1, 65537, -1, 0, 0}, {0, 0, -200, 0, 0}, {NO_DEV, 0, 0, 0, 0}, {0, 0, 0, 2, 0},
+        {0, 0, 4, 1, 0}, {0, 100, 0, 1, 0}, {0, 0, 0, 1, 0},
+        {0, 0, 65551 - DEV_N, 0, 1000}, /* GSO: over the MTU but segmentable */
+    };
+    size_t n = sizeof cases / sizeof cases[0];
+    static uint8_t frame[DEV_N], frames[sizeof cases / sizeof cases[0]][DEV_N];
+    static uint8_t ctx[sizeof cases / sizeof cases[0]][192];
+    static struct hr_input in[sizeof cases / sizeof cases[0]];
+    static struct hr_result res[sizeof cases / sizeof cases[0]];
+    memset(frame, 0, sizeof frame);
+    frame[12] = 0x08;
+    h_ip4(frame + 14, 17, (const uint8_t[4]){1, 2, 3, 4}, (const uint8_t[4]){5, 6, 7, 8}, 0, 5,
+          DEV_N - 34);
+    /* tc: on every engine and in the kernel (the loopback) */
+    for (size_t i = 0; i < n; i++) {
+        uint32_t cb[4] = {cases[i].ifindex, cases[i].mtu_len, (uint32_t)cases[i].len_diff,
+                          cases[i].flags};
+        memcpy(ctx[i] + 48, cb, sizeof cb);
+        memcpy(ctx[i] + 176, &cases[i].gso_size, 4);
+        in[i] = (struct hr_input){frame, DEV_N, ctx[i], 192, 4096, 192, 1};
+    }
+    hr_run_prog(rt, tc, in, n, res, have_kernel, &counts);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t mtu = cases[i].mtu_len, cb4;
+        int want = mtu_rule(&cases[i], DEV_N, 65536, 0, &mtu);
+        memcpy(&cb4, res[i].ctx + 64, 4);
+        CHECK_EQ(res[i].rc, 0);
+        if (want != -1 && (int8_t)(res[i].retval & 0xff) != want)
+            unit_fail(__FILE__, __LINE__, "tc case %zu: bpf_check_mtu %d, want %d", i,
+                      (int8_t)(res[i].retval & 0xff), want);
+        CHECK_EQ(cb4, want == -EINVAL || want == -ENODEV ? cases[i].mtu_len : 65536);
+        CHECK_EQ(res[i].retval >> 16, 1); /* ifindex: the loopback */
+    }
+    /* XDP: the arguments in the frame */
+    for (size_t i = 0; i < n; i++) {
+        memcpy(frames[i], frame, DEV_N);
+        uint32_t a[4] = {cases[i].ifindex, cases[i].mtu_len, (uint32_t)cases[i].len_diff,
+                         cases[i].flags};
+        memcpy(frames[i] + 14, a, sizeof a);
+        in[i] = (struct hr_input){frames[i], DEV_N, NULL, 0, 4096, 0, 1};
+    }
+    hr_run_prog(rt, xdp, in, n, res, have_kernel, &counts);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t mtu = cases[i].mtu_len;
+        int want = mtu_rule(&cases[i], DEV_N, 65536, 1, &mtu);
+        CHECK_EQ(res[i].rc, 0);
+        if ((int8_t)(res[i].retval & 0xff) != want)
+            unit_fail(__FILE__, __LINE__, "xdp case %zu: bpf_check_mtu %d, want %d", i,
+                      (int8_t)(res[i].retval & 0xff), want);
+        CHECK_EQ(res[i].retval >> 8, mtu & 0xffffff);
+        CHECK_EQ(res[i].data[7], 1); /* the loopback, queue 0 */
+        CHECK_EQ(res[i].data[6], 0);
+    }
+
+    /* a device of the caller's: ifindex 5, MTU 1500, four queues (pbpf
+     * only: the kernel's devices are not the test's to describe) */
+    static const struct pbpf_netdev devs[] = {
+        {.ifindex = 5, .name = "eth5", .mac = {0x02, 0, 0, 0, 0, 5}, .rx_queues = 4},
+        {.ifindex = 9, .name = "eth9", .mac = {0x02, 0, 0, 0, 0, 9}, .mtu = 9000},
+    };
+    char log[256];
+    struct pbpf_prog *prog = NULL;
+    PBPF_OPTS(pbpf_prog_opts, po, .mode = PBPF_MODE_VERIFIED, .prog_type = xdp->prog_type,
+              .license = "GPL", .log_buf = log, .log_size = sizeof log);
+    if (pbpf_prog_load(rt, xdp->insns, xdp->insn_cnt, &po, &prog)) {
+        unit_fail(__FILE__, __LINE__, "xdp_dev: %s", log);
+        pbpf_object_close(obj);
+        return;
+    }
+    struct {
+        uint32_t ingress, queue, ifindex, mtu_len;
+        int32_t len_diff;
+        int rc, result;
+        uint32_t mtu;
+        uint8_t dev;
+    } xc[] = {
+        {5, 3, 0, 0, 0, 0, 0, 1500, 5},         /* on eth5's last queue */
+        {5, 3, 0, 0, 1415, 0, 1, 1500, 5},      /* 100 + 1415 > 1514 */
+        {5, 3, 0, 0, 1414, 0, 0, 1500, 5},
+        {0, 0, 5, 1501, 0, 0, 1, 1500, 1},      /* on the loopback, asking about eth5 */
+        {0, 0, 9, 9000, 0, 0, 0, 9000, 1},      /* eth9: its MTU */
+        {5, 4, 0, 0, 0, -EINVAL, 0, 0, 0},      /* no queue 4 */
+        {6, 0, 0, 0, 0, -ENODEV, 0, 0, 0},      /* no device 6 */
+        {1, 1, 0, 0, 0, -EINVAL, 0, 0, 0},      /* the loopback has one queue */
+    };
+    for (size_t i = 0; i < sizeof xc / sizeof xc[0]; i++) {
+        uint8_t f[DEV_N], out[DEV_N];
+        memcpy(f, frame, DEV_N);
+        uint32_t a[4] = {xc[i].ifindex, xc[i].mtu_len, (uint32_t)xc[i].len_diff, 0};
+        memcpy(f + 14, a, sizeof a);
+        uint32_t md[6] = {0, DEV_N, 0, xc[i].ingress, xc[i].queue, 0};
+        char err[200] = "";
+        PBPF_OPTS(pbpf_test_run_opts, o, .data_in = f, .data_size_in = DEV_N, .data_out = out,
+                  .data_size_out = DEV_N, .ctx_in = md, .ctx_size_in = sizeof md,
+                  .netdevs = devs, .netdev_cnt = 2, .err_buf = err, .err_size = sizeof err);
+        int rc = pbpf_prog_test_run(prog, &o);
+        counts.runs++;
+        if (rc != xc[i].rc) {
+            unit_fail(__FILE__, __LINE__, "eth case %zu: rc %d (%s), want %d", i, rc, err,
+                      xc[i].rc);
+            continue;
+        }
+        if (rc)
+            continue;
+        CHECK_EQ(o.retval & 0xff, (uint32_t)xc[i].result);
+        CHECK_EQ(o.retval >> 8, xc[i].mtu);
+        CHECK_EQ(out[7], xc[i].dev);
+        CHECK_EQ(out[6], xc[i].queue);
+    }
+    /* the packet hook: packets arrive on the device it names */
+    uint8_t pass[DEV_N];
+    memcpy(pass, frame, DEV_N);
+    memset(pass + 26, 0xff, 4); /* flags all ones: XDP_PASS */
+    struct pkt_src src = {pass, 0, 0};
+    PBPF_OPTS(pbpf_packet_run_opts, pr, .next = pkt_next, .emit = pkt_emit, .user = &src,
+              .netdevs = devs, .netdev_cnt = 2, .ifindex = 5);
+    struct pbpf_packet_stats st;
+    CHECK_EQ(pbpf_packet_run(prog, &pr, &st), 0);
+    CHECK_EQ(st.packets, 3);
+    CHECK_EQ(src.dev, 5);
+    src = (struct pkt_src){pass, 0, 0};
+    pr.ifindex = 6;
+    CHECK_EQ(pbpf_packet_run(prog, &pr, &st), -ENODEV);
+    src = (struct pkt_src){pass, 0, 0};
+    pr.ifindex = 0;
+    CHECK_EQ(pbpf_packet_run(prog, &pr, &st), 0);
+    CHECK_EQ(src.dev, 1); /* the loopback, as before */
+    /* the caller's devices must be well formed */
+    static const struct pbpf_netdev bad[][2] = {
+        {{.ifindex = 1, .name = "lo2"}, {.ifindex = 2, .name = "x"}},
+        {{.ifindex = 3, .name = "a"}, {.ifindex = 3, .name = "b"}},
+    };
+    for (int i = 0; i < 2; i++) {
+        PBPF_OPTS(pbpf_test_run_opts, o, .data_in = frame, .data_size_in = DEV_N,
+                  .netdevs = bad[i], .netdev_cnt = 2);
+        CHECK_EQ(pbpf_prog_test_run(prog, &o), -EINVAL);
+    }
+    pbpf_prog_free(prog);
+
+    /* skb on eth5: ifindex, and the packet type by eth5's address */
+    prog = NULL;
+    PBPF_OPTS(pbpf_prog_opts, pt, .mode = PBPF_MODE_VERIFIED, .prog_type = tc->prog_type,
+              .license = "GPL", .log_buf = log, .log_size = sizeof log);
+    if (pbpf_prog_load(rt, tc->insns, tc->insn_cnt, &pt, &prog)) {
+        unit_fail(__FILE__, __LINE__, "tc_dev: %s", log);
+        pbpf_object_close(obj);
+        return;
+    }
+    static const uint8_t dst[][6] = {{0x02, 0, 0, 0, 0, 5}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+                                     {0x01, 0, 0x5e, 0, 0, 1}, {0x02, 0, 0, 0, 0, 6}};
+    for (uint32_t on = 1; on <= 5; on += 4) {
+        for (uint32_t i = 0; i < 4; i++) {
+            uint8_t f[DEV_N], c[192], cout[192];
+            memcpy(f, frame, DEV_N);
+            memcpy(f, dst[i], 6);
+            memset(c, 0, sizeof c);
+            memcpy(c + 40, &on, 4);
+            PBPF_OPTS(pbpf_test_run_opts, o, .data_in = f, .data_size_in = DEV_N, .ctx_in = c,
+                      .ctx_size_in = sizeof c, .ctx_out = cout, .ctx_size_out = sizeof cout,
+                      .netdevs = devs, .netdev_cnt = 2);
+            CHECK_EQ(pbpf_prog_test_run(prog, &o), 0);
+            counts.runs++;
+            /* eth_type_trans: the device's address is PACKET_HOST; the
+             * loopback's is 00:..:00, so all four are others there, and
+             * its broadcast address is 00:..:00 too */
+            uint32_t want = on == 5 ? i : (dst[i][0] & 1 ? 2 : 3);
+            CHECK_EQ(o.retval >> 8 & 0xff, want);
+            CHECK_EQ(o.retval >> 16, on);
+            uint32_t ifi;
+            memcpy(&ifi, cout + 40, 4);
+            CHECK_EQ(ifi, on);
+            uint32_t mtu;
+            memcpy(&mtu, cout + 64, 4);
+            CHECK_EQ(mtu, on == 5 ? 1500u : 65536u);
+        }
+    }
+    uint8_t c[192] = {0};
+    uint32_t six = 6;
+    memcpy(c + 40, &six, 4);
+    PBPF_OPTS(pbpf_test_run_opts, o6, .data_in = frame, .data_size_in = DEV_N, .ctx_in = c,
+              .ctx_size_in = sizeof c, .netdevs = devs, .netdev_cnt = 2);
+    CHECK_EQ(pbpf_prog_test_run(prog, &o6), -ENODEV);
+    pbpf_prog_free(prog);
+    pbpf_object_close(obj);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: test_msg msg|hash DIR\n");
+        fprintf(stderr, "usage: test_msg msg|hash|netdev DIR\n");
         return 2;
     }
     pbpf_runtime_new(NULL, &rt);
@@ -532,6 +797,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "msg") == 0) {
         UNIT_RUN(test_msg_ops);
         UNIT_RUN(test_sk_skb_room);
+    } else if (strcmp(argv[1], "netdev") == 0) {
+        if (!have_kernel)
+            printf("no kernel comparison: %s\n", why);
+        UNIT_RUN(test_netdev);
     } else if (strcmp(argv[1], "hash") == 0) {
         if (!have_kernel)
             printf("no kernel comparison: %s\n", why);

@@ -11,7 +11,15 @@
  *   tc_hash_use the hash helpers' rules: bit 0 the hash is stable, 1 a
  *               set hash is returned, 2 clearing brings the flow's hash
  *               back, 3 a set 0 is kept, 4 the hash is not 0, 5 skb->hash
- *               shows it */
+ *               shows it
+ *   tc_dev      bpf_check_mtu(skb, cb[0], &cb[1], cb[2], cb[3]): cb[4]
+ *               gets the MTU it reports; the answer is its result (low
+ *               byte), pkt_type (next byte) and ifindex (high half)
+ *   xdp_dev     bpf_check_mtu with the arguments in the four u32 after
+ *               the Ethernet header: result (low byte), the MTU (next
+ *               three bytes), or XDP_PASS when the flags are all ones; the
+ *               rx queue and ingress device go into the Ethernet source
+ *               address */
 #include "hooks_defs.h"
 
 struct sk_msg_md {
@@ -32,6 +40,8 @@ static long (*bpf_msg_cork_bytes)(void *msg, __u32 bytes) = (void *)62;
 static long (*bpf_msg_pull_data)(void *msg, __u32 start, __u32 end, __u64 flags) = (void *)63;
 static long (*bpf_msg_push_data)(void *msg, __u32 start, __u32 len, __u64 flags) = (void *)90;
 static long (*bpf_msg_pop_data)(void *msg, __u32 start, __u32 len, __u64 flags) = (void *)91;
+static long (*bpf_check_mtu)(void *ctx, __u32 ifindex, __u32 *mtu_len, __s32 len_diff,
+                             __u64 flags) = (void *)163;
 
 enum { OP_NONE, OP_PULL, OP_PUSH, OP_POP, OP_APPLY, OP_CORK, OP_MARK, OP_PULL_F, OP_PUSH_F,
        OP_POP_F, OP_PUSH_N };
@@ -114,6 +124,33 @@ int tc_hash_use(struct __sk_buff *skb)
     __u32 e = (__u32)bpf_get_hash_recalc(skb);
     return (a == b) | (c == 0x1234567) << 1 | (d == a) << 2 | (e == 0) << 3 | (a != 0) << 4 |
            (shown == a) << 5;
+}
+
+SEC("tc")
+int tc_dev(struct __sk_buff *skb)
+{
+    __u32 mtu = skb->cb[1];
+    long rc = bpf_check_mtu(skb, skb->cb[0], &mtu, (__s32)skb->cb[2], skb->cb[3]);
+    skb->cb[4] = mtu;
+    return (int)(((__u32)rc & 0xff) | (skb->pkt_type & 0xff) << 8 | skb->ifindex << 16);
+}
+
+SEC("xdp")
+int xdp_dev(struct xdp_md *ctx)
+{
+    __u8 *d = (__u8 *)(long)ctx->data, *e = (__u8 *)(long)ctx->data_end;
+    if (d + 30 > e)
+        return XDP_ABORTED;
+    __u32 *a = (__u32 *)(d + 14);
+    __u32 mtu = a[1];
+    long rc = bpf_check_mtu(ctx, a[0], &mtu, (__s32)a[2], a[3]);
+    __u32 q = ctx->rx_queue_index, dev = ctx->ingress_ifindex;
+    d[6] = (__u8)q;
+    d[7] = (__u8)dev;
+    d[8] = (__u8)(dev >> 8);
+    if (a[3] == 0xffffffff)
+        return XDP_PASS; /* for the packet hook, which passes it on */
+    return (int)(((__u32)rc & 0xff) | mtu << 8);
 }
 
 char _license[] SEC("license") = "GPL";
