@@ -223,7 +223,8 @@ static uint32_t make_pkt(uint8_t *p, int tcp, const uint8_t *opt, uint32_t olen)
     if (tcp) {
         th[12] = (uint8_t)((5 + olen / 4) << 4);
         th[13] = 0x02;
-        memcpy(th + 20, opt, olen);
+        if (olen)
+            memcpy(th + 20, opt, olen);
     }
     return 14 + 20 + l4;
 }
