@@ -1,5 +1,6 @@
 # Context accesses through callees and callbacks (tests/progs/ctx_cb.bpf.c,
-# tests/progs/verifier/v_ctxcb.bpf.c): pbpf's engines against the kernel.
+# tests/progs/verifier/v_ctxcb.bpf.c) and socket pointers
+# (tests/progs/sock_ptr.bpf.c): pbpf's engines against the kernel.
 include(${CMAKE_CURRENT_LIST_DIR}/object.cmake)
 if(PBPF_TESTS AND PBPF_BPF_CLANG AND PBPF_LIBBPF_INCLUDE AND PBPF_LIBBPF_LIB AND NOT WIN32)
   add_executable(test_ctx_cb ${CMAKE_CURRENT_SOURCE_DIR}/tests/ctxcb/test_ctx_cb.c)

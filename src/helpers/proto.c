@@ -103,6 +103,8 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
         return is_tc_type(prog_type) || is_lwt_type(prog_type);
     case PBPF_SCOPE_TC_LWT_XDP:
         return is_tc_type(prog_type) || is_lwt_type(prog_type) || prog_type == PT_XDP;
+    case PBPF_SCOPE_TC_CGSKB:
+        return is_tc_type(prog_type) || prog_type == PT_CGROUP_SKB;
     case PBPF_SCOPE_TC_FILTER:
         return is_tc_type(prog_type) || prog_type == PT_SOCKET_FILTER ||
                prog_type == PT_CGROUP_SKB;

@@ -36,6 +36,8 @@ enum pbpf_arg_kind {
     PBPF_ARG_PTR_TO_RW_MEM_OR_NULL, /* initialised, written by the helper (Linux:
                                        ARG_PTR_TO_MEM_OR_NULL without MEM_RDONLY);
                                        size next; NULL with size 0 */
+    PBPF_ARG_PTR_TO_SOCK_COMMON,    /* a socket pointer of any kind, not NULL (Linux's
+                                       ARG_PTR_TO_SOCK_COMMON) */
 };
 
 enum pbpf_ret_kind {
@@ -78,6 +80,7 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_TC_SK_SKB,      /* SCHED_CLS, SCHED_ACT, SK_SKB */
     PBPF_SCOPE_SK_MSG,         /* SK_MSG */
     PBPF_SCOPE_TC_XDP,         /* SCHED_CLS, SCHED_ACT, XDP */
+    PBPF_SCOPE_TC_CGSKB,       /* SCHED_CLS, SCHED_ACT, CGROUP_SKB */
     /* These three need what an attachment gives (the caller of the run
      * passes it): programs of no type (0) may not call them. */
     PBPF_SCOPE_FUNC_IP,       /* KPROBE, TRACING */

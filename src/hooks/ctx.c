@@ -295,7 +295,9 @@ static const struct pbpf_ctx_field sock_addr_fields[] = {
     SCALAR(36, 4, W4, 0),           /* protocol */
     SCALAR(40, 4, NARROW4, W4),     /* msg_src_ip4 */
     SCALAR(44, 16, NARROW4 | W8, W4 | W8), /* msg_src_ip6[4] */
-    {64, 8, W8, 0, PBPF_CTXF_SOCK, 8, 64, 0}, /* sk */
+    /* sk: the socket being connected, bound or sent from, a full one
+     * (sock_addr_is_valid_access: PTR_TO_SOCKET, never NULL) */
+    {64, 8, W8, 0, PBPF_CTXF_SOCKET, 8, 64, 0},
 };
 
 static int is_inet4_at(uint32_t at)
@@ -342,7 +344,9 @@ static const struct pbpf_ctx_field sock_ops_fields[] = {
     SCALAR(20, 144, W4, 0),  /* family .. sacked_out, u32 each */
     SCALAR(164, 4, W4, W4),  /* sk_txhash */
     SCALAR(168, 16, W8, 0),  /* bytes_received, bytes_acked */
-    {184, 8, W8, 0, PBPF_CTXF_SOCK, 8, 184, 0},
+    /* sk: a full socket or NULL (sock_ops_is_valid_access:
+     * PTR_TO_SOCKET_OR_NULL) */
+    {184, 8, W8, 0, PBPF_CTXF_SOCKET_OR_NULL, 8, 184, 0},
     {192, 8, W8, 0, PBPF_CTXF_SCALAR, 8, 192, 0}, /* skb_data: a packet pointer */
     {200, 8, W8, 0, PBPF_CTXF_SCALAR, 8, 200, 0}, /* skb_data_end */
     SCALAR(208, 4, W4, 0),   /* skb_len */

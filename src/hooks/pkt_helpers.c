@@ -1201,6 +1201,17 @@ static uint64_t h_get_cgroup_classid(uint64_t r1, uint64_t r2, uint64_t r3, uint
     return 0;
 }
 
+/* bpf_sk_fullsock(sk): the socket if it is a full one (Linux:
+ * sk_fullsock(), false for request and time-wait sockets), else NULL.  The
+ * sockets pbpf's hooks give (skb->sk, the test run's) are all full ones:
+ * struct bpf_sock views with every field. */
+static uint64_t h_sk_fullsock(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                              struct pbpf_run_ctx *ctx)
+{
+    (void)r2, (void)r3, (void)r4, (void)r5, (void)ctx;
+    return r1;
+}
+
 void pbpf_hooks_register_helpers(struct pbpf_runtime *rt)
 {
     pbpf_runtime_set_helper(rt, 9, h_skb_store_bytes, NULL);
@@ -1227,6 +1238,7 @@ void pbpf_hooks_register_helpers(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 54, h_xdp_adjust_meta, NULL);
     pbpf_runtime_set_helper(rt, 65, h_xdp_adjust_tail, NULL);
     pbpf_runtime_set_helper(rt, 68, h_skb_load_bytes_relative, NULL);
+    pbpf_runtime_set_helper(rt, 95, h_sk_fullsock, NULL);
     pbpf_runtime_set_helper(rt, 135, h_csum_level, NULL);
     pbpf_runtime_set_helper(rt, 163, h_check_mtu, NULL);
     pbpf_hooks_register_msg_helpers(rt);

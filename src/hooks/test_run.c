@@ -682,11 +682,33 @@ static int test_run_ctx(struct pbpf_prog *prog, const struct pbpf_ctx_desc *d,
         pbpf_free(ctx);
         return err;
     }
-    /* pointers a caller could have given are not pbpf's to follow */
-    for (size_t i = 0; i < d->nfields; i++)
-        if (d->fields[i].kind == PBPF_CTXF_SOCK ||
-            (t == PT_SOCK_OPS && (d->fields[i].off == 192 || d->fields[i].off == 200)))
-            memset(ctx + d->fields[i].off, 0, d->fields[i].size);
+    /* pointers a caller could have given are not pbpf's to follow; a
+     * socket the program may read without a NULL check (cgroup sock_addr's
+     * sk, PTR_TO_SOCKET) is the one the context describes: its family,
+     * type and protocol, not yet connected (BPF_TCP_CLOSE), no receive
+     * queue recorded (Linux cannot test-run these types) */
+    struct pbpf_sock_view sk;
+    memset(&sk, 0, sizeof sk);
+    int have_sk = 0;
+    for (size_t i = 0; i < d->nfields; i++) {
+        const struct pbpf_ctx_field *f = &d->fields[i];
+        if (f->kind == PBPF_CTXF_SOCK || f->kind == PBPF_CTXF_SOCKET_OR_NULL ||
+            (t == PT_SOCK_OPS && (f->off == 192 || f->off == 200)))
+            memset(ctx + f->off, 0, f->size);
+        if (f->kind == PBPF_CTXF_SOCKET && t == PT_CGROUP_SOCK_ADDR && size >= 40) {
+            sk.family = rd32(ctx, 28);
+            sk.type = rd32(ctx, 32);
+            sk.protocol = rd32(ctx, 36);
+            sk.state = 7; /* BPF_TCP_CLOSE */
+            sk.rx_queue_mapping = -1;
+            uint64_t v = (uint64_t)(uintptr_t)&sk;
+            memcpy(ctx + f->off, &v, 8);
+            have_sk = 1;
+        } else if (f->kind == PBPF_CTXF_SOCKET) {
+            pbpf_free(ctx);
+            return fail(o, -EOPNOTSUPP, "program type %u: no socket for its context's sk", t);
+        }
+    }
     struct pbpf_run_ctx rc;
     pbpf_run_ctx_init(&rc, prog, NULL);
     rc.func_ip = OPT(o, func_ip, 0);
@@ -695,11 +717,16 @@ static int test_run_ctx(struct pbpf_prog *prog, const struct pbpf_ctx_desc *d,
     for (size_t i = 0; i < d->nfields; i++)
         writable |= d->fields[i].write != 0;
     add_region(&rc, ctx, size, writable);
+    if (have_sk)
+        add_region(&rc, &sk, sizeof sk, 0);
     uint32_t retval = 0, duration = 0;
     err = run_repeat(prog, &rc, ctx, OPT(o, repeat, 0), &retval, &duration, o);
     if (!err) {
         o->retval = retval;
         o->duration = duration;
+        for (size_t i = 0; have_sk && i < d->nfields; i++)
+            if (d->fields[i].kind == PBPF_CTXF_SOCKET)
+                memset(ctx + d->fields[i].off, 0, 8); /* pbpf's, not the caller's */
         if (t != PT_RAW_TRACEPOINT)
             err = ctx_finish(o, ctx, size);
     }

@@ -448,6 +448,13 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
             return verr(e, -EACCES, "dereference of modified ctx ptr R%u off=%d disallowed", regno,
                         r->off);
         return 0;
+    case PBPF_ARG_PTR_TO_SOCK_COMMON:
+        /* check_reg_type's sock_types: any socket pointer, not NULL (no
+         * arithmetic is allowed on them, so the offset is 0) */
+        if (r->type != PTR_TO_SOCK_COMMON && r->type != PTR_TO_SOCKET)
+            return verr(e, -EACCES, "R%u type=%s expected=sock_common, sock, tcp_sock, xdp_sock",
+                        regno, vtype_str(r->type));
+        return 0;
     case PBPF_ARG_PTR_TO_FUNC:
         if (r->type != PTR_TO_FUNC)
             return verr(e, -EACCES, "R%u type=%s expected=func", regno, vtype_str(r->type));
@@ -668,6 +675,14 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
         r0->ref_obj_id = ref;
         break;
     }
+    case PBPF_RET_PTR_TO_SOCKET_OR_NULL:
+        /* bpf_sk_fullsock: the same socket as a full one, or NULL; a new
+         * id for the NULL check (pbpf has no helper that acquires a
+         * socket reference, so there is no ref_obj_id to carry over) */
+        mark_reg_known(r0, 0);
+        r0->type = PTR_TO_SOCKET | VT_OR_NULL;
+        r0->id = ++e->id_gen;
+        break;
     default:
         return verr(e, -EINVAL, "return type of %s#%u is not supported by pbpf",
                     hname(fn, hb, sizeof hb), fn);

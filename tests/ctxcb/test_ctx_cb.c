@@ -5,7 +5,10 @@
  * the results must be the kernel's, which must be what the C source
  * computes.  Then the scan's refusal of an instruction that sees the
  * context on one call path and the stack on another
- * (tests/progs/verifier/v_ctxcb.bpf.c, as Linux refuses it).
+ * (tests/progs/verifier/v_ctxcb.bpf.c, as Linux refuses it).  Then
+ * trace_probe.bpf.o's xdp_tcp_opts_loop on the same engines and the
+ * kernel, and sock_ptr.bpf.o: bpf_sk_fullsock's socket in a tc program
+ * (against the kernel) and a cgroup connect4 program's ctx->sk.
  *
  *   test_ctx_cb PROGS_DIR VPROGS_DIR */
 #include <bpf/bpf.h>
@@ -220,7 +223,8 @@ static uint32_t make_pkt(uint8_t *p, int tcp, const uint8_t *opt, uint32_t olen)
     if (tcp) {
         th[12] = (uint8_t)((5 + olen / 4) << 4);
         th[13] = 0x02;
-        memcpy(th + 20, opt, olen);
+        if (olen)
+            memcpy(th + 20, opt, olen);
     }
     return 14 + 20 + l4;
 }
@@ -382,6 +386,128 @@ static int test_tcp_opts(const char *dir)
     return n;
 }
 
+/* --- sock_ptr.bpf.o: bpf_sk_fullsock and sock_addr's ctx->sk ------------ */
+
+#define NSOCK 11
+static int pbpf_sock_run(const char *path, enum pbpf_engine engine, enum pbpf_mode mode,
+                         const char *what, const char *prog, const void *data, uint32_t dlen,
+                         const void *ctx_in, uint32_t clen, uint64_t res[16])
+{
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt))
+        return -1;
+    char msg[4096] = "";
+    int rc;
+    struct pbpf_object *obj = pbpf_open(path, rt, engine, mode, prog, msg, sizeof msg, &rc);
+    if (!obj) {
+        pbpf_runtime_free(rt);
+        if (rc == -EOPNOTSUPP && engine == PBPF_ENGINE_JIT)
+            return 1;
+        CHECK(0, "%s: load %s: %d %s", what, prog, rc, msg);
+        return -1;
+    }
+    char err[256] = "";
+    PBPF_OPTS(pbpf_test_run_opts, r, .data_in = data, .data_size_in = dlen, .ctx_in = ctx_in,
+              .ctx_size_in = clen, .err_buf = err, .err_size = sizeof err);
+    int i = pbpf_object_find_prog(obj, prog);
+    rc = i < 0 ? -ENOENT : pbpf_prog_test_run(pbpf_object_prog_handle(obj, (size_t)i), &r);
+    CHECK(rc == 0, "%s %s: %d %s", what, prog, rc, err);
+    int bi = pbpf_object_find_map(obj, ".bss");
+    uint32_t zero = 0;
+    if (!rc)
+        rc = bi < 0 ? -ENOENT
+                    : pbpf_map_lookup_elem(pbpf_object_map_handle(obj, (size_t)bi), &zero, res);
+    pbpf_object_close(obj);
+    pbpf_runtime_free(rt);
+    return rc ? -1 : 0;
+}
+
+static int kernel_sock(const char *path, const void *data, uint32_t dlen, uint64_t res[16],
+                       char *why, size_t why_size)
+{
+    struct bpf_object *o = bpf_object__open_file(path, NULL);
+    long err = libbpf_get_error(o);
+    if (err) {
+        snprintf(why, why_size, "libbpf cannot open %.200s: %ld", path, err);
+        return (int)err;
+    }
+    int rc = bpf_object__load(o);
+    if (rc) {
+        snprintf(why, why_size, "the kernel refused %.200s: %d", path, rc);
+        bpf_object__close(o);
+        return rc;
+    }
+    struct bpf_program *bp = bpf_object__find_program_by_name(o, "tc_fullsock");
+    LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = data, .data_size_in = dlen, .repeat = 1);
+    rc = bp ? bpf_prog_test_run_opts(bpf_program__fd(bp), &t) : -ENOENT;
+    struct bpf_map *m, *bss = NULL;
+    bpf_object__for_each_map(m, o)
+    {
+        const char *nm = bpf_map__name(m);
+        if (strlen(nm) >= 4 && strcmp(nm + strlen(nm) - 4, ".bss") == 0)
+            bss = m;
+    }
+    uint32_t k = 0;
+    if (!rc)
+        rc = bss ? bpf_map__lookup_elem(bss, &k, sizeof k, res, 16 * sizeof *res, 0) : -ENOENT;
+    if (rc)
+        snprintf(why, why_size, "tc_fullsock on the kernel: %d", rc);
+    bpf_object__close(o);
+    return rc;
+}
+
+static void test_sock(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/sock_ptr.bpf.o", dir);
+    static const struct {
+        enum pbpf_engine engine;
+        enum pbpf_mode mode;
+        const char *name;
+    } be[3] = {{PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, "checked interpreter"},
+               {PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, "verified interpreter"},
+               {PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, "JIT"}};
+    uint8_t pkt[128];
+    uint32_t len = make_pkt(pkt, 1, NULL, 0);
+    pkt[14 + 12] = 10, pkt[14 + 15] = 7;  /* saddr 10.0.0.7 */
+    pkt[14 + 16] = 192, pkt[14 + 19] = 9; /* daddr 192.0.0.9 */
+    uint64_t kern[16], ours[3][16];
+    char why[256] = "";
+    int krc = kernel_sock(path, pkt, len, kern, why, sizeof why);
+    if (krc)
+        printf("sock_ptr: no kernel comparison: %s\n", why);
+    else
+        CHECK(kern[10] == 3, "the kernel's tc_fullsock got no full socket: %llu",
+              (unsigned long long)kern[10]);
+    for (int b = 0; b < 3; b++) {
+        if (pbpf_sock_run(path, be[b].engine, be[b].mode, be[b].name, "tc_fullsock", pkt, len,
+                          NULL, 0, ours[b]))
+            continue;
+        CHECK(ours[b][10] == 3, "%s tc_fullsock: no full socket (%llu)", be[b].name,
+              (unsigned long long)ours[b][10]);
+        for (int i = 0; !krc && i < NSOCK; i++)
+            CHECK(ours[b][i] == kern[i], "%s tc_fullsock res[%d] = %llu, kernel %llu",
+                  be[b].name, i, (unsigned long long)ours[b][i], (unsigned long long)kern[i]);
+    }
+    /* cgroup connect4 (no test run on Linux): the socket the context
+     * describes, read without a NULL check */
+    uint32_t sa[18];
+    memset(sa, 0, sizeof sa);
+    sa[0] = 2, sa[7] = 2, sa[8] = 1, sa[9] = 6; /* user_family, family, type, protocol */
+    for (int b = 0; b < 3; b++) {
+        if (pbpf_sock_run(path, be[b].engine, be[b].mode, be[b].name, "connect_sk", NULL, 0, sa,
+                          sizeof sa, ours[b]))
+            continue;
+        CHECK(ours[b][10] == 4 && ours[b][0] == sa[7] && ours[b][1] == sa[8] &&
+                  ours[b][2] == sa[9],
+              "%s connect_sk: ran %llu, family %llu type %llu protocol %llu", be[b].name,
+              (unsigned long long)ours[b][10], (unsigned long long)ours[b][0],
+              (unsigned long long)ours[b][1], (unsigned long long)ours[b][2]);
+        CHECK(b == 0 || memcmp(ours[b], ours[0], sizeof ours[0]) == 0,
+              "%s connect_sk differs from the checked interpreter", be[b].name);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -425,6 +551,7 @@ int main(int argc, char **argv)
     if (!getenv("PBPF_TEST_VERBOSE"))
         libbpf_set_print(quiet);
     int opt_engines = test_tcp_opts(argv[1]);
+    test_sock(argv[1]);
 
     uint64_t kern[8];
     char why[256] = "";
