@@ -62,14 +62,28 @@ void hist_note_stack(struct venv *e, uint8_t flag, uint32_t frameno, int64_t spi
 struct bt {
     uint16_t reg[PBPF_MAX_CALL_DEPTH];
     uint64_t slot[PBPF_MAX_CALL_DEPTH];
+    uint32_t top; /* frames above it follow nothing */
 };
 
 static bool bt_empty(const struct bt *b)
 {
     uint64_t any = 0;
-    for (int f = 0; f < PBPF_MAX_CALL_DEPTH; f++)
+    for (uint32_t f = 0; f <= b->top; f++)
         any |= b->reg[f] | b->slot[f];
     return !any;
+}
+
+/* only frame f has anything, and it is within what the memo followed */
+static bool bt_within_memo(const struct bt *b, const struct vstate *st, uint32_t f)
+{
+    if (f != st->bt_memo_frame || (b->reg[f] & ~st->bt_memo_regs) ||
+        (b->slot[f] & ~st->bt_memo_slots))
+        return false;
+    uint64_t other = 0;
+    for (uint32_t k = 0; k < PBPF_MAX_CALL_DEPTH; k++)
+        if (k != f)
+            other |= b->reg[k] | b->slot[k];
+    return !other;
 }
 
 /* One instruction, backwards: the registers and slots needed after it
@@ -99,6 +113,8 @@ static int bt_insn(struct venv *e, struct bt *b, const struct vhist *h, uint32_t
         } else if (b->reg[c] & 1) {
             b->reg[c] &= (uint16_t)~1u;
             b->reg[f] |= 1;
+            if (f > b->top)
+                b->top = f;
         }
         if (b->reg[c] & 0x3e) /* r1-r5 are scratched by a call */
             return -1;
@@ -287,28 +303,51 @@ void mark_all_precise(struct vstate *st)
 
 /* Walks the current path backwards, then the checkpoints above it.
  * skip_last: the last instruction of the path is the one asking (its
- * inputs are what is followed). */
+ * inputs are what is followed).
+ *
+ * A walk that reaches where the last one of this path started, with no
+ * more to follow than that one had, is done: the rest was marked then.
+ * (A loop's counter, marked at each iteration's test, is followed back
+ * one iteration instead of to the loop's last checkpoint.) */
 static int bt_run(struct venv *e, struct bt *b, bool skip_last)
 {
-    struct vstate *st = e->cur;
+    struct vstate *cur = e->cur, *st = cur;
     uint32_t n = st->nhist, fr = st->curframe;
+    uint32_t start = 0, start_frame = fr;
+    b->top = fr;
+    for (uint32_t f = fr + 1; f < PBPF_MAX_CALL_DEPTH; f++)
+        if (b->reg[f] || b->slot[f])
+            b->top = f;
+    uint16_t start_regs = b->reg[fr];
+    uint64_t start_slots = b->slot[fr];
+    /* only a walk of the current frame's registers and slots is kept */
+    b->reg[fr] = 0;
+    b->slot[fr] = 0;
+    bool memo_ok = bt_empty(b);
+    b->reg[fr] = start_regs;
+    b->slot[fr] = start_slots;
     if (skip_last) {
-        if (!n || st->hist[n - 1].frame != fr)
+        if (!n || st->hist[n - 1].frame != fr) {
+            memo_ok = false;
             goto fail;
+        }
         n--;
     }
+    start = n;
     for (;;) {
         for (uint32_t j = n; j-- > 0;) {
             if (bt_empty(b))
-                return 0;
+                goto done;
+            if (st == cur && j + 1 == cur->bt_memo_pos && bt_within_memo(b, cur, fr))
+                goto done;
             if (bt_insn(e, b, &st->hist[j], &fr))
                 goto fail;
         }
         if (bt_empty(b))
-            return 0;
+            goto done;
         /* the start of the walk: its state is the same for every path */
         if (st->bt_root || !st->parent)
-            return 0;
+            goto done;
         struct vstate *p = st->parent;
         if (p->curframe != fr || bt_mark_state(b, p))
             goto fail;
@@ -319,7 +358,18 @@ fail:
     if (e->log_level >= 2)
         vlog(e, "precision backtracking from insn %u gave up: all scalars precise\n",
              e->insn_idx);
-    mark_all_precise(e->cur->parent);
+    mark_all_precise(cur->parent);
+done:
+    if (memo_ok) {
+        if (cur->bt_memo_pos != start || cur->bt_memo_frame != start_frame) {
+            cur->bt_memo_pos = start;
+            cur->bt_memo_frame = (uint8_t)start_frame;
+            cur->bt_memo_regs = 0;
+            cur->bt_memo_slots = 0;
+        }
+        cur->bt_memo_regs |= start_regs;
+        cur->bt_memo_slots |= start_slots;
+    }
     return 0;
 }
 
@@ -329,6 +379,7 @@ int mark_precise(struct venv *e, uint16_t regs)
 {
     struct bt b;
     memset(&b, 0, sizeof b);
+    b.top = PBPF_MAX_CALL_DEPTH - 1; /* bt_run narrows it */
     const struct vframe *f = cur_frame(e);
     for (int r = 0; r < 10; r++)
         if ((regs >> r & 1) && f->regs[r].type == SCALAR_VALUE)
@@ -345,6 +396,7 @@ int mark_precise_slot(struct venv *e, uint32_t frameno, uint32_t spi)
         return 0;
     struct bt b;
     memset(&b, 0, sizeof b);
+    b.top = PBPF_MAX_CALL_DEPTH - 1; /* bt_run narrows it */
     b.slot[frameno] = 1ull << spi;
     return bt_run(e, &b, true);
 }
@@ -356,6 +408,7 @@ int propagate_precision(struct venv *e, const struct vstate *old)
 {
     struct bt b;
     memset(&b, 0, sizeof b);
+    b.top = PBPF_MAX_CALL_DEPTH - 1; /* bt_run narrows it */
     for (uint32_t f = 0; f <= old->curframe && f < PBPF_MAX_CALL_DEPTH; f++) {
         const struct vframe *fp = old->frame[f];
         uint16_t live = f == old->curframe ? e->live_regs[e->insn_idx] : 0x7ff;

@@ -176,6 +176,10 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
         memcpy(dst->hist, src->hist, src->nhist * sizeof *src->hist);
     dst->nhist = src->nhist;
     dst->bt_root = src->bt_root;
+    dst->bt_memo_pos = src->bt_memo_pos;
+    dst->bt_memo_frame = src->bt_memo_frame;
+    dst->bt_memo_regs = src->bt_memo_regs;
+    dst->bt_memo_slots = src->bt_memo_slots;
     return 0;
 }
 
@@ -630,6 +634,7 @@ int is_state_visited(struct venv *e, uint32_t insn)
     /* the current path's next segment starts at the new checkpoint */
     cur->nhist = 0;
     cur->bt_root = false;
+    cur->bt_memo_pos = 0;
     x->st->branches = 1;
     x->st->insn_idx = insn;
     x->st->parent = cur->parent;

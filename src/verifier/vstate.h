@@ -179,6 +179,13 @@ struct vstate {
     struct vhist *hist;
     uint32_t nhist, hist_cap;
     bool bt_root;      /* nothing before this segment feeds its values */
+    /* the last backtracking walk that started in this segment: from
+     * hist[bt_memo_pos - 1] down, following bt_memo_regs/slots (frame
+     * bt_memo_frame only); 0: none */
+    uint32_t bt_memo_pos;
+    uint8_t bt_memo_frame;
+    uint16_t bt_memo_regs;
+    uint64_t bt_memo_slots;
     bool all_precise;  /* every scalar here (and above) was marked precise */
 };
 
