@@ -63,8 +63,9 @@ static void emit_map(struct prog *p, int reg, int map)
 
 enum op { OP_LOOKUP, OP_UPDATE, OP_DEL_UPD, OP_LPM, OP_RINGBUF };
 
-/* maps[0] is the per-run counter array; maps[1] the map under test. */
-static void build(struct prog *p, enum op op, uint32_t mask, int spread)
+/* maps[0] is the per-run counter array; maps[1] the map under test.
+ * Updates write a value of vsize bytes (at most 64) from the zeroed stack. */
+static void build(struct prog *p, enum op op, uint32_t mask, int spread, uint32_t vsize)
 {
     memset(p, 0, sizeof *p);
     /* -88..-9: the record of OP_RINGBUF, the value and LPM key of others */
@@ -116,7 +117,7 @@ static void build(struct prog *p, enum op op, uint32_t mask, int spread)
     case OP_DEL_UPD:
         emit(p, ALU64I(PBPF_ALU_ADD, 2, -8));
         emit(p, MOVR(3, 10));
-        emit(p, ALU64I(PBPF_ALU_ADD, 3, -24));
+        emit(p, ALU64I(PBPF_ALU_ADD, 3, vsize > 8 ? -88 : -24));
         emit(p, MOVI(4, 0));
         emit(p, CALL(2));
         break;
@@ -289,6 +290,8 @@ static const struct bcase cases[] = {
     {"array update", PBPF_MAP_TYPE_ARRAY, 4, 8, 1024, 0, 0, 1023, OP_UPDATE, 1},
     {"hash 1K lookup", PBPF_MAP_TYPE_HASH, 4, 8, 1024, 0, 1024, 1023, OP_LOOKUP, 1},
     {"hash 1K update", PBPF_MAP_TYPE_HASH, 4, 8, 1024, 0, 1024, 1023, OP_UPDATE, 1},
+    {"hash 1K update 16B", PBPF_MAP_TYPE_HASH, 4, 16, 1024, 0, 1024, 1023, OP_UPDATE, 1},
+    {"hash 1K update 64B", PBPF_MAP_TYPE_HASH, 4, 64, 1024, 0, 1024, 1023, OP_UPDATE, 1},
     {"hash 1K delete+update", PBPF_MAP_TYPE_HASH, 4, 8, 1024, 0, 1024, 1023, OP_DEL_UPD, 1},
     {"hash 64K lookup", PBPF_MAP_TYPE_HASH, 4, 8, 65536, 0, 65536, 65535, OP_LOOKUP, 1},
     {"hash 64K update", PBPF_MAP_TYPE_HASH, 4, 8, 65536, 0, 65536, 65535, OP_UPDATE, 1},
@@ -362,25 +365,27 @@ static double median(double *v, int n)
 
 #define TWO_THREAD_ROUNDS 5
 
-/* Update throughput of a 1K-entry HASH with two threads at once.  pbpf and
+/* Update throughput of a 1K-entry HASH of vsize-byte values with two
+ * threads at once.  pbpf and
  * the kernel take turns, TWO_THREAD_ROUNDS rounds each, and the medians are
  * printed: wall time (which other load on the host disturbs: the host must
  * have two CPUs free for it to mean much) and busy time per thread (CPU
  * time for pbpf, the kernel's BPF_PROG_TEST_RUN duration for Linux). */
-static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t runs)
+static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t runs,
+                              uint32_t vsize)
 {
     struct pbpf_map *maps[2];
     PBPF_OPTS(pbpf_map_create_opts, co, .type = PBPF_MAP_TYPE_ARRAY, .key_size = 4,
               .value_size = 8, .max_entries = 1);
     PBPF_OPTS(pbpf_map_create_opts, mo, .type = PBPF_MAP_TYPE_HASH, .key_size = 4,
-              .value_size = 8, .max_entries = 1024);
+              .value_size = vsize, .max_entries = 1024);
     if (pbpf_map_create(rt, &co, &maps[0]) || pbpf_map_create(rt, &mo, &maps[1]))
         return;
-    uint64_t zero = 0;
+    static const uint8_t zero[64];
     for (uint32_t i = 0; i < 1024; i++)
-        pbpf_map_update_elem(maps[1], &i, &zero, 0);
+        pbpf_map_update_elem(maps[1], &i, zero, 0);
     struct prog p;
-    build(&p, OP_UPDATE, 1023, 1);
+    build(&p, OP_UPDATE, 1023, 1, vsize);
     struct pbpf_insn in[128];
     pbpf_refs(in, &p);
     double ops = 2.0 * (double)runs * OPS_PER_RUN;
@@ -403,10 +408,9 @@ static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t
 #ifdef HAVE_KERNEL
     if (have_kernel) {
         fds[0] = k_map(BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
-        fds[1] = k_map(BPF_MAP_TYPE_HASH, 4, 8, 1024, 0);
-        static uint8_t kv[8];
+        fds[1] = k_map(BPF_MAP_TYPE_HASH, 4, vsize, 1024, 0);
         for (uint32_t i = 0; fds[1] >= 0 && i < 1024; i++)
-            k_update(fds[1], &i, kv);
+            k_update(fds[1], &i, zero);
         pfd = fds[0] >= 0 && fds[1] >= 0 ? kernel_load(&p, fds) : -1;
     }
 #else
@@ -441,8 +445,9 @@ static void bench_two_threads(struct pbpf_runtime *rt, int have_kernel, uint64_t
         if (fds[i] >= 0)
             close(fds[i]);
 #endif
-    printf("\n2 threads, hash 1K update (%.0f updates a round; medians of %d rounds):\n", ops,
-           TWO_THREAD_ROUNDS);
+    printf("\n2 threads, hash 1K update, %u-byte values (%.0f updates a round; medians of %d "
+           "rounds):\n",
+           vsize, ops, TWO_THREAD_ROUNDS);
     double mw = got[0] ? median(wall[0], got[0]) : -1, kw = got[1] ? median(wall[1], got[1]) : -1;
     double mb = got[0] ? median(busy[0], got[0]) : -1, kb = got[1] ? median(busy[1], got[1]) : -1;
     double per_thread = ops / 2;
@@ -527,7 +532,7 @@ int main(int argc, char **argv)
 #endif
         }
         struct prog p;
-        build(&p, b->op, b->mask, b->spread);
+        build(&p, b->op, b->mask, b->spread, b->vs);
         struct pbpf_map *drain = b->type == PBPF_MAP_TYPE_RINGBUF ? maps[1] : NULL;
         uint64_t n = b->type == PBPF_MAP_TYPE_RINGBUF ? (runs < 30000 ? runs : 30000) : runs;
         double ti = pbpf_ns_per_op(rt, &p, maps, PBPF_ENGINE_INTERP, n, drain);
@@ -553,7 +558,8 @@ int main(int argc, char **argv)
         pbpf_map_free(maps[1]);
     }
     if (!filter || strstr("2 threads", filter))
-        bench_two_threads(rt, have_kernel, runs);
+        for (uint32_t vsize = 8; vsize <= 64; vsize *= vsize == 8 ? 2 : 4)
+            bench_two_threads(rt, have_kernel, runs, vsize);
     pbpf_maps_reclaim();
     pbpf_runtime_free(rt);
     return 0;

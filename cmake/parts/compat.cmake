@@ -34,6 +34,7 @@ if(PBPF_TESTS AND NOT WIN32 AND PBPF_BPF_CLANG)
       COMMAND ${PBPF_BPF_CLANG} -O2 -g -target bpf -c ${src} -o ${out}
       DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/tests/compat/progs/compat_defs.h
               ${CMAKE_CURRENT_SOURCE_DIR}/tests/progs/bpf_defs.h
+              ${CMAKE_CURRENT_SOURCE_DIR}/tests/progs/bpf_base.h
       COMMENT "clang -target bpf ${name}.bpf.c"
       VERBATIM)
     list(APPEND PBPF_COMPAT_PROG_OBJECTS ${out})

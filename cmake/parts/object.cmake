@@ -6,6 +6,7 @@ if(PBPF_TESTS)
   set(PBPF_PROGS_SRC ${CMAKE_CURRENT_SOURCE_DIR}/tests/progs)
   set(PBPF_PROGS_DIR ${CMAKE_CURRENT_BINARY_DIR}/progs)
   file(GLOB PBPF_PROG_SOURCES CONFIGURE_DEPENDS ${PBPF_PROGS_SRC}/*.bpf.c)
+  file(GLOB PBPF_PROG_HEADERS CONFIGURE_DEPENDS ${PBPF_PROGS_SRC}/*.h)
   set(PBPF_PROG_OBJECTS "")
   if(PBPF_BPF_CLANG)
     file(MAKE_DIRECTORY ${PBPF_PROGS_DIR})
@@ -14,7 +15,7 @@ if(PBPF_TESTS)
       set(out ${PBPF_PROGS_DIR}/${name}.bpf.o)
       add_custom_command(OUTPUT ${out}
         COMMAND ${PBPF_BPF_CLANG} -O2 -g -target bpf -c ${src} -o ${out}
-        DEPENDS ${src} ${PBPF_PROGS_SRC}/bpf_defs.h
+        DEPENDS ${src} ${PBPF_PROG_HEADERS}
         COMMENT "clang -target bpf ${name}.bpf.c"
         VERBATIM)
       list(APPEND PBPF_PROG_OBJECTS ${out})

@@ -18,6 +18,21 @@ extern "C" {
 /* Linux's BPF_F_TEST_XDP_LIVE_FRAMES: not supported (-EOPNOTSUPP). */
 #define PBPF_F_TEST_XDP_LIVE_FRAMES 0x2u
 
+/* A network device of a test run, as Linux's net_device shows itself to
+ * programs and helpers: ingress_ifindex / ifindex in the contexts, the
+ * packet type an skb gets (its address, and ff:ff:ff:ff:ff:ff as its
+ * broadcast address), bpf_check_mtu (mtu, an Ethernet header of 14
+ * bytes).  A test run always has the loopback, ifindex 1 ("lo", address
+ * and broadcast address 00:00:00:00:00:00, MTU 65536, one receive queue);
+ * the caller may describe others. */
+struct pbpf_netdev {
+    uint32_t ifindex;   /* 2 and up, each once */
+    char name[16];      /* IFNAMSIZ, NUL-terminated */
+    uint8_t mac[6];
+    uint32_t mtu;       /* 0: 1500 */
+    uint32_t rx_queues; /* 0: 1 */
+};
+
 /* The fields of libbpf's struct bpf_test_run_opts, same order and meaning,
  * then pbpf's message buffer.  Declare with PBPF_OPTS(pbpf_test_run_opts, o, ...). */
 struct pbpf_test_run_opts {
@@ -46,6 +61,16 @@ struct pbpf_test_run_opts {
     uint64_t redirect_flags;    /* bpf_redirect's flags (BPF_F_INGRESS ...) */
     uint32_t redirect_map_type; /* bpf_redirect_map: Linux map type */
     uint32_t redirect_key;      /* bpf_redirect_map: key (CPU slot, queue, ...) */
+    /* out (SK_MSG): the byte counts of the last run's bpf_msg_apply_bytes
+     * and bpf_msg_cork_bytes (0: not called) */
+    uint32_t msg_apply_bytes;
+    uint32_t msg_cork_bytes;
+    /* in: the devices besides the loopback (NULL: none).  XDP's ctx_in
+     * ingress_ifindex and rx_queue_index and an skb's ctx_in ifindex may
+     * name them (Linux: -ENODEV for an unknown device, -EINVAL for a
+     * queue it does not have) */
+    const struct pbpf_netdev *netdevs;
+    uint32_t netdev_cnt;
 };
 
 #define PBPF_REDIRECT_NONE 0u

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pbpf/hooks.h"
 #include "pbpf/pbpf.h"
 
 #ifdef __cplusplus
@@ -88,6 +89,13 @@ struct pbpf_packet_run_opts {
     /* receives a one-line reason when the run stops on an error */
     char *err_buf;
     size_t err_size;
+    /* the devices besides the loopback (pbpf_netdev of pbpf/hooks.h), and
+     * the one the packets arrive on (0: the loopback, as a test run):
+     * XDP's ingress_ifindex, an skb's ifindex and ingress_ifindex, the
+     * packet type by the device's address, bpf_check_mtu's default */
+    const struct pbpf_netdev *netdevs;
+    uint32_t netdev_cnt;
+    uint32_t ifindex;
 };
 
 /* Runs prog (XDP, SCHED_CLS, SCHED_ACT or SOCKET_FILTER) on every packet

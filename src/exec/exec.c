@@ -379,15 +379,13 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
             goto fail;
         }
     }
-    rc = resolve_maps(prog, OPT(opts, struct pbpf_prog_opts, maps, NULL),
-                      OPT(opts, struct pbpf_prog_opts, map_cnt, 0), log, log_size);
-    if (!rc)
-        rc = check_resolved(prog, log, log_size);
     /* Context accesses of a typed program move to pbpf's internal context
      * (Linux: convert_ctx_accesses after the verifier's check): the ones
      * the verifier proved, or for unverified code those the context scan
-     * finds. */
-    if (!rc && prog->prog_type) {
+     * finds.  Before map and function references are resolved: the scan
+     * follows callbacks from their lddw src=4, which resolve_maps turns
+     * into plain constants. */
+    if (prog->prog_type) {
         char msg[200] = "";
         if (vsites) {
             rc = pbpf_ctx_apply_sites(prog->prog_type, prog->expected_attach_type, prog->insns,
@@ -400,6 +398,11 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
             log_msg(log, log_size, "%s", msg);
     }
     pbpf_free(vsites);
+    if (!rc)
+        rc = resolve_maps(prog, OPT(opts, struct pbpf_prog_opts, maps, NULL),
+                          OPT(opts, struct pbpf_prog_opts, map_cnt, 0), log, log_size);
+    if (!rc)
+        rc = check_resolved(prog, log, log_size);
     if (rc)
         goto fail;
     if (prog->n_cb_targets)

@@ -2,6 +2,7 @@
 #ifndef PBPF_HELPERS_HELPERS_H
 #define PBPF_HELPERS_HELPERS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pbpf/pbpf.h"
@@ -21,6 +22,11 @@ uint64_t pbpf_helper_map_lookup_elem(uint64_t r1, uint64_t r2, uint64_t r3, uint
                                      uint64_t r5, struct pbpf_run_ctx *ctx);
 /* trace_printk, snprintf (helpers_fmt.c) */
 void pbpf_helpers_register_fmt(struct pbpf_runtime *rt);
+/* Linux's bpf_bprintf_prepare on a format alone (what the verifier's
+ * check_bpf_snprintf_call asks): 0, or -EINVAL for a format that is not
+ * NUL-terminated within fmt_size, has a conversion Linux does not take, or
+ * more conversions than num_args. */
+int pbpf_fmt_check(const char *fmt, size_t fmt_size, uint32_t num_args);
 /* strncmp, strtol, strtoul (helpers_str.c) */
 void pbpf_helpers_register_str(struct pbpf_runtime *rt);
 /* probe_read*, current pid/uid/comm, jiffies64 (helpers_task.c) */

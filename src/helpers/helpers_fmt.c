@@ -93,14 +93,18 @@ static void fmt_ip(char *out, size_t size, const uint8_t *ip, char kind, char ve
     }
 }
 
-/* bpf_bprintf_prepare(): 0 (a->... filled) or -EINVAL / -ENOSPC. */
+/* bpf_bprintf_prepare(): 0 (a->... filled) or -EINVAL / -ENOSPC.  With
+ * a == NULL (raw unused) only the format is checked against num_args, as
+ * the verifier's check_bpf_snprintf_call asks it (no argument is read, so
+ * there is no -ENOSPC either). */
 static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32_t num_args,
                    struct fmt_args *a)
 {
     const char *end = memchr(fmt, 0, fmt_size);
     if (!end)
         return -EINVAL;
-    a->used = 0;
+    if (a)
+        a->used = 0;
     uint32_t n = 0;
     for (size_t i = 0; fmt + i < end; i++) {
         /* ASCII must be printable or space; other bytes pass (UTF-8) */
@@ -141,6 +145,10 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
             if ((nx != 'i' && nx != 'I') || (fmt[i + 2] != '4' && fmt[i + 2] != '6'))
                 return -EINVAL;
             i += 2;
+            if (!a) {
+                n++;
+                continue;
+            }
             size_t ipsz = fmt[i] == '4' ? 4 : 16;
             if (MAX_BPRINTF_BIN_ARGS - a->used < ipsz)
                 return -ENOSPC;
@@ -163,6 +171,10 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
             int nx = (unsigned char)fmt[i + 1];
             if (nx != 0 && !k_isspace(nx) && !k_ispunct(nx))
                 return -EINVAL;
+            if (!a) {
+                n++;
+                continue;
+            }
             if (a->used == MAX_BPRINTF_BIN_ARGS)
                 return -ENOSPC;
             int len = copy_str(a->pool + a->used, raw[n], MAX_BPRINTF_BIN_ARGS - a->used);
@@ -175,6 +187,10 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
             n++;
             continue;
         } else if (fmt[i] == 'c') {
+            if (!a) {
+                n++;
+                continue;
+            }
             if (a->used == MAX_BPRINTF_BIN_ARGS)
                 return -ENOSPC;
             a->val[n] = (uint8_t)raw[n];
@@ -192,6 +208,10 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
         if (fmt[i] != 'i' && fmt[i] != 'd' && fmt[i] != 'u' && fmt[i] != 'x' && fmt[i] != 'X')
             return -EINVAL;
     number:
+        if (!a) {
+            n++;
+            continue;
+        }
         a->used = (a->used + 3) & ~(size_t)3;
         if (MAX_BPRINTF_BIN_ARGS - a->used < arg_size)
             return -ENOSPC;
@@ -200,6 +220,11 @@ static int prepare(const char *fmt, size_t fmt_size, const uint64_t *raw, uint32
         n++;
     }
     return 0;
+}
+
+int pbpf_fmt_check(const char *fmt, size_t fmt_size, uint32_t num_args)
+{
+    return prepare(fmt, fmt_size, NULL, num_args, NULL);
 }
 
 struct out {

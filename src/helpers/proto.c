@@ -32,7 +32,7 @@ enum {
     PT_SOCKET_FILTER = 1, PT_KPROBE = 2, PT_SCHED_CLS = 3, PT_SCHED_ACT = 4,
     PT_TRACEPOINT = 5, PT_XDP = 6, PT_PERF_EVENT = 7, PT_CGROUP_SKB = 8,
     PT_LWT_IN = 10, PT_LWT_OUT = 11, PT_LWT_XMIT = 12, PT_SK_SKB = 14,
-    PT_RAW_TRACEPOINT = 17, PT_LWT_SEG6LOCAL = 19, PT_FLOW_DISSECTOR = 22,
+    PT_SK_MSG = 16, PT_RAW_TRACEPOINT = 17, PT_LWT_SEG6LOCAL = 19, PT_FLOW_DISSECTOR = 22,
     PT_RAW_TRACEPOINT_WRITABLE = 24,
     PT_TRACING = 26,
 };
@@ -78,6 +78,12 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
         return is_tc_type(prog_type) || prog_type == PT_LWT_XMIT || prog_type == PT_SK_SKB;
     case PBPF_SCOPE_TC_LWT_SK_SKB:
         return is_tc_type(prog_type) || is_lwt_type(prog_type) || prog_type == PT_SK_SKB;
+    case PBPF_SCOPE_TC_SK_SKB:
+        return is_tc_type(prog_type) || prog_type == PT_SK_SKB;
+    case PBPF_SCOPE_SK_MSG:
+        return prog_type == PT_SK_MSG;
+    case PBPF_SCOPE_TC_XDP:
+        return is_tc_type(prog_type) || prog_type == PT_XDP;
     case PBPF_SCOPE_SKB_FLOW:
         return is_skb_type(prog_type) || prog_type == PT_FLOW_DISSECTOR;
     case PBPF_SCOPE_TC:

@@ -75,6 +75,9 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_SKB_FLOW,    /* the skb types and FLOW_DISSECTOR */
     PBPF_SCOPE_TC_XMIT_SK_SKB, /* SCHED_CLS, SCHED_ACT, LWT_XMIT, SK_SKB */
     PBPF_SCOPE_TC_LWT_SK_SKB,  /* SCHED_CLS, SCHED_ACT, the LWT types, SK_SKB */
+    PBPF_SCOPE_TC_SK_SKB,      /* SCHED_CLS, SCHED_ACT, SK_SKB */
+    PBPF_SCOPE_SK_MSG,         /* SK_MSG */
+    PBPF_SCOPE_TC_XDP,         /* SCHED_CLS, SCHED_ACT, XDP */
 };
 
 /* The name is pbpf_helper_name(id). */

@@ -7,6 +7,7 @@
 
 #include "exec/exec.h"
 #include "pbpf/hooks.h"
+#include "hooks/pkt.h"
 #include "pbpf/packet.h"
 #include "platform/platform.h"
 
@@ -92,6 +93,9 @@ int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *o
     void (*progress)(void *, const struct pbpf_packet_stats *) =
         OPT(opts, struct pbpf_packet_run_opts, progress, NULL);
     uint64_t every = OPT(opts, struct pbpf_packet_run_opts, progress_every, 0);
+    const struct pbpf_netdev *devs = OPT(opts, struct pbpf_packet_run_opts, netdevs, NULL);
+    uint32_t ndevs = OPT(opts, struct pbpf_packet_run_opts, netdev_cnt, 0);
+    uint32_t ifindex = OPT(opts, struct pbpf_packet_run_opts, ifindex, 0);
     if (eb && es)
         eb[0] = '\0';
     memset(stats, 0, sizeof *stats);
@@ -103,6 +107,9 @@ int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *o
         return loop_fail(eb, es, -EOPNOTSUPP,
                          "program type %u does not run on packets (XDP, tc or socket filter)",
                          type);
+    if (ifindex > 1 && !pbpf_netdev_find(devs, ndevs, ifindex))
+        return loop_fail(eb, es, -ENODEV, "ifindex %u: no such device (the loopback, 1, or "
+                         "netdevs)", ifindex);
     uint8_t *out = pbpf_malloc(PACKET_OUT_MAX);
     if (!out)
         return loop_fail(eb, es, -ENOMEM, "out of memory");
@@ -130,7 +137,22 @@ int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *o
         msg[0] = '\0';
         PBPF_OPTS(pbpf_test_run_opts, t, .data_in = pkt.data, .data_size_in = pkt.len,
                   .data_out = out, .data_size_out = PACKET_OUT_MAX, .repeat = 1,
-                  .err_buf = msg, .err_size = sizeof msg);
+                  .err_buf = msg, .err_size = sizeof msg, .netdevs = devs,
+                  .netdev_cnt = ndevs);
+        /* another device than the loopback: the packet arrives on it (XDP:
+         * ingress_ifindex, queue 0; skb: ifindex and ingress_ifindex) */
+        uint32_t md[6] = {0, pkt.len, 0, ifindex, 0, 0};
+        uint8_t skb_ctx[192];
+        if (ifindex > 1 && type == PR_XDP) {
+            t.ctx_in = md;
+            t.ctx_size_in = sizeof md;
+        } else if (ifindex > 1) {
+            memset(skb_ctx, 0, sizeof skb_ctx);
+            memcpy(skb_ctx + 36, &ifindex, 4);
+            memcpy(skb_ctx + 40, &ifindex, 4);
+            t.ctx_in = skb_ctx;
+            t.ctx_size_in = sizeof skb_ctx;
+        }
         uint64_t t0 = pbpf_time_mono_ns();
         rc = pbpf_prog_test_run(prog, &t);
         stats->run_ns += pbpf_time_mono_ns() - t0;

@@ -82,6 +82,8 @@ enum { BPF_CSUM_LEVEL_QUERY, BPF_CSUM_LEVEL_INC, BPF_CSUM_LEVEL_DEC, BPF_CSUM_LE
 #define SKB_GSO_SEGS 164
 #define SKB_GSO_SIZE 176
 #define SKB_HASH 68
+/* Linux program types the helpers tell apart */
+#define PT_SK_SKB 14
 
 /* The packet of the hook run whose context is r1, or NULL after stopping
  * the run (the verifier guarantees r1 is the context for these helpers;
@@ -352,6 +354,13 @@ static void skb_set32(struct pbpf_pkt *p, size_t off, uint32_t v)
     memcpy(p->ctx.skb->uapi + off, &v, 4);
 }
 
+/* skb->protocol in host order */
+static uint16_t skb_proto_host(const struct pbpf_pkt *p)
+{
+    uint16_t be = (uint16_t)skb_get32(p, SKB_PROTOCOL);
+    return (uint16_t)(be >> 8 | be << 8);
+}
+
 /* skb_is_gso: a test run's skb is GSO when the caller gave it a gso_size
  * (programs cannot write the field).  Its gso_type is then 0, neither TCP
  * nor UDP_L4, so the room helpers refuse it as Linux does. */
@@ -423,7 +432,11 @@ SKB_HELPER(skb_load_bytes_relative)
     return 0;
 }
 
-static void skb_clear_hash(struct pbpf_pkt *p) { memset(p->ctx.skb->uapi + SKB_HASH, 0, 4); }
+static void skb_clear_hash(struct pbpf_pkt *p)
+{
+    memset(p->ctx.skb->uapi + SKB_HASH, 0, 4);
+    p->hash_valid = 0;
+}
 
 /* bpf_skb_store_bytes: the test run's skb has no checksum state to
  * recompute (CHECKSUM_NONE), so BPF_F_RECOMPUTE_CSUM changes nothing. */
@@ -667,44 +680,184 @@ SKB_HELPER(skb_vlan_pop)
     return 0;
 }
 
-/* bpf_get_hash_recalc: the flow hash, computed when the skb has none.
- * Linux hashes the flow keys with a boot-time random seed, so the value
- * is only meaningful within one system; pbpf hashes the addresses, the
- * protocol and the ports (FNV-1a) of IPv4 and IPv6 packets. */
-SKB_HELPER(get_hash_recalc)
+/* bpf_get_hash_recalc: skb_get_hash.  Linux computes the hash once per
+ * skb from the keys its flow dissector finds (net/core/flow_dissector.c,
+ * flow_keys_dissector with FLOW_DISSECTOR_F_STOP_AT_FLOW_LABEL), made
+ * symmetric (__flow_hash_consistentify: both directions of a connection
+ * hash alike) and hashed with a key drawn at boot (hashrnd), so its
+ * values differ from boot to boot and cannot be reproduced.  pbpf keys
+ * the flow on the same fields and hashes them with 32-bit FNV-1a and a
+ * fixed seed: the same flow gives the same hash in every run on every
+ * machine, other flows other hashes (up to collisions), 0 is never a
+ * computed hash (Linux: 0 becomes 1).  The keys:
+ *   - the network protocol (skb->protocol, through up to two VLAN tags,
+ *     the accelerated tag first) and the outer VLAN's id and protocol;
+ *   - IPv4 and IPv6: the addresses, ordered so that both directions
+ *     agree, and the transport protocol after IPv6's hop-by-hop, routing
+ *     and destination options headers; IP in IP (4, 41): the inner
+ *     header's instead (the dissector goes through);
+ *   - a non-zero IPv6 flow label ends the keys (no ports);
+ *   - the ports (ordered as the addresses) of TCP, UDP, UDP-Lite, SCTP
+ *     and DCCP, the SPI of ESP and AH, unless the packet is a fragment
+ *     (first or not: skb_get_hash does not ask for the first fragment's
+ *     ports);
+ *   - any other protocol: the network protocol alone.
+ * GRE, MPLS and the other tunnels the dissector also enters are keyed
+ * by their outer header. */
+struct flow_keys {
+    uint16_t n_proto, vlan, vlan_tpid;
+    uint8_t ip_proto, has_ports;
+    uint32_t label;
+    uint8_t a[16], b[16];
+    uint8_t pa[2], pb[2];
+};
+
+static uint16_t be16at(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
+
+static int proto_has_ports(uint8_t proto, size_t *off)
 {
-    uint32_t h = skb_get32(p, SKB_HASH);
-    if (h)
-        return h;
-    const uint8_t *n = p->head + p->net_off;
-    size_t nlen = p->data_end > n ? (size_t)(p->data_end - n) : 0;
-    const uint8_t *key = NULL;
-    size_t klen = 0, l4 = 0;
-    uint8_t l4proto = 0;
-    if ((n[-2] << 8 | n[-1]) == 0x0800 && nlen >= 20) {
-        key = n + 12, klen = 8, l4proto = n[9], l4 = (size_t)(n[0] & 15) * 4;
-    } else if ((n[-2] << 8 | n[-1]) == 0x86dd && nlen >= 40) {
-        key = n + 8, klen = 32, l4proto = n[6], l4 = 40;
-    }
-    if (!key)
+    switch (proto) {
+    case 6: case 17: case 136: case 132: case 33: case 50:
+        *off = 0;
+        return 1;
+    case 51: /* AH: the SPI after next header, length and reserved */
+        *off = 4;
+        return 1;
+    default:
         return 0;
-    uint32_t f = 2166136261u;
-    for (size_t i = 0; i < klen; i++)
-        f = (f ^ key[i]) * 16777619u;
-    f = (f ^ l4proto) * 16777619u;
-    if ((l4proto == 6 || l4proto == 17) && l4 + 4 <= nlen)
-        for (size_t i = 0; i < 4; i++)
-            f = (f ^ n[l4 + i]) * 16777619u;
-    if (!f)
-        f = 1;
-    skb_set32(p, SKB_HASH, f);
-    return f;
+    }
 }
 
-/* bpf_set_hash */
+static void skb_flow_keys(const struct pbpf_pkt *p, struct flow_keys *k)
+{
+    memset(k, 0, sizeof *k);
+    const uint8_t *end = p->data_end, *n = p->head + p->net_off;
+    uint16_t proto = skb_proto_host(p);
+    int vlans = 0;
+    if (skb_get32(p, SKB_VLAN_PRESENT)) {
+        uint16_t tpid = (uint16_t)skb_get32(p, SKB_VLAN_PROTO);
+        k->vlan = (uint16_t)(skb_get32(p, SKB_VLAN_TCI) & 0xfff);
+        k->vlan_tpid = (uint16_t)(tpid >> 8 | tpid << 8);
+        vlans = 1;
+    }
+    while ((proto == 0x8100 || proto == 0x88a8) && vlans < 2 && n + 4 <= end) {
+        if (!vlans) {
+            k->vlan = be16at(n) & 0xfff;
+            k->vlan_tpid = proto;
+        }
+        proto = be16at(n + 2);
+        n += 4;
+        vlans++;
+    }
+    k->n_proto = proto;
+    for (int depth = 0; depth < 4; depth++) {
+        uint8_t next;
+        const uint8_t *l4;
+        int frag = 0;
+        if (proto == ETH_P_IP) {
+            if (n + 20 > end || (n[0] >> 4) != 4 || (n[0] & 15) < 5)
+                return;
+            memcpy(k->a, n + 12, 4);
+            memcpy(k->b, n + 16, 4);
+            memset(k->a + 4, 0, 12);
+            memset(k->b + 4, 0, 12);
+            next = n[9];
+            frag = (be16at(n + 6) & 0x3fff) != 0; /* MF or an offset */
+            l4 = n + (n[0] & 15) * 4;
+        } else if (proto == ETH_P_IPV6) {
+            if (n + 40 > end || (n[0] >> 4) != 6)
+                return;
+            memcpy(k->a, n + 8, 16);
+            memcpy(k->b, n + 24, 16);
+            next = n[6];
+            k->label = (uint32_t)(n[1] & 15) << 16 | (uint32_t)n[2] << 8 | n[3];
+            l4 = n + 40;
+            k->ip_proto = next;
+            if (k->label)
+                return;
+            /* hop-by-hop, routing, destination options; a fragment
+             * header ends the walk with its next header */
+            for (int i = 0; i < 8 && (next == 0 || next == 43 || next == 60 || next == 44); i++) {
+                if (l4 + 8 > end)
+                    return;
+                if (next == 44) {
+                    next = l4[0];
+                    frag = 1;
+                    break;
+                }
+                next = l4[0];
+                l4 += ((size_t)l4[1] + 1) * 8;
+            }
+        } else {
+            return;
+        }
+        k->ip_proto = next;
+        if ((next == 4 || next == 41) && !frag) {
+            proto = next == 4 ? ETH_P_IP : ETH_P_IPV6;
+            n = l4;
+            continue;
+        }
+        size_t off;
+        if (!frag && proto_has_ports(next, &off) && l4 + off + 4 <= end) {
+            memcpy(k->pa, l4 + off, 2);
+            memcpy(k->pb, l4 + off + 2, 2);
+            k->has_ports = 1;
+        }
+        return;
+    }
+}
+
+static uint32_t fnv1a(uint32_t h, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static uint32_t skb_flow_hash(const struct pbpf_pkt *p)
+{
+    struct flow_keys k;
+    skb_flow_keys(p, &k);
+    /* both directions alike: the smaller address first, the smaller
+     * port first (each pair on its own, as __flow_hash_consistentify) */
+    if (memcmp(k.a, k.b, 16) > 0) {
+        uint8_t t[16];
+        memcpy(t, k.a, 16), memcpy(k.a, k.b, 16), memcpy(k.b, t, 16);
+    }
+    if (memcmp(k.pa, k.pb, 2) > 0) {
+        uint8_t t[2];
+        memcpy(t, k.pa, 2), memcpy(k.pa, k.pb, 2), memcpy(k.pb, t, 2);
+    }
+    uint8_t buf[52];
+    size_t n = 0;
+    buf[n++] = (uint8_t)(k.n_proto >> 8), buf[n++] = (uint8_t)k.n_proto;
+    buf[n++] = (uint8_t)(k.vlan >> 8), buf[n++] = (uint8_t)k.vlan;
+    buf[n++] = (uint8_t)(k.vlan_tpid >> 8), buf[n++] = (uint8_t)k.vlan_tpid;
+    buf[n++] = k.ip_proto;
+    buf[n++] = (uint8_t)(k.label >> 16), buf[n++] = (uint8_t)(k.label >> 8);
+    buf[n++] = (uint8_t)k.label;
+    memcpy(buf + n, k.a, 16), n += 16;
+    memcpy(buf + n, k.b, 16), n += 16;
+    memcpy(buf + n, k.pa, 2), n += 2;
+    memcpy(buf + n, k.pb, 2), n += 2;
+    uint32_t h = fnv1a(2166136261u, buf, n);
+    return h ? h : 1;
+}
+
+SKB_HELPER(get_hash_recalc)
+{
+    if (!p->hash_valid) {
+        skb_set32(p, SKB_HASH, skb_flow_hash(p));
+        p->hash_valid = 1;
+    }
+    return skb_get32(p, SKB_HASH);
+}
+
+/* bpf_set_hash: __skb_set_sw_hash, a hash that stays (0 included) */
 SKB_HELPER(set_hash)
 {
     skb_set32(p, SKB_HASH, (uint32_t)r2);
+    p->hash_valid = 1;
     return 0;
 }
 
@@ -716,13 +869,6 @@ SKB_HELPER(set_hash_invalid)
 }
 
 /* --- protocol and header room (net/core/filter.c) ------------------------ */
-
-/* skb->protocol in host order */
-static uint16_t skb_proto(const struct pbpf_pkt *p)
-{
-    uint16_t be = (uint16_t)skb_get32(p, SKB_PROTOCOL);
-    return (uint16_t)(be >> 8 | be << 8);
-}
 
 /* bpf_skb_change_protocol: skb->protocol from a host-order value */
 static void skb_set_proto(struct pbpf_pkt *p, uint16_t proto)
@@ -736,7 +882,7 @@ static size_t skb_mac_len(const struct pbpf_pkt *p) { return p->net_off - p->mac
 /* bpf_skb_net_base_len: the IPv4 or IPv6 header without options */
 static uint32_t skb_net_base_len(const struct pbpf_pkt *p)
 {
-    uint16_t proto = skb_proto(p);
+    uint16_t proto = skb_proto_host(p);
     return proto == ETH_P_IP ? IPV4_HLEN : proto == ETH_P_IPV6 ? IPV6_HLEN : UINT32_MAX;
 }
 
@@ -782,7 +928,7 @@ static int skb_hdr_pop(struct pbpf_pkt *p, size_t off, size_t len)
 SKB_HELPER(skb_change_proto)
 {
     uint16_t to_be = (uint16_t)r2, to = (uint16_t)(to_be >> 8 | to_be << 8);
-    uint16_t from = skb_proto(p);
+    uint16_t from = skb_proto_host(p);
     const size_t diff = IPV6_HLEN - IPV4_HLEN;
     int err;
     if (r3)
@@ -836,9 +982,9 @@ static int skb_net_grow(struct pbpf_pkt *p, size_t off, uint32_t len, uint64_t f
         return err;
     p->encapsulation = 1;
     /* the outer L3 protocol */
-    if (skb_proto(p) == ETH_P_IP && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
+    if (skb_proto_host(p) == ETH_P_IP && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
         skb_set_proto(p, ETH_P_IPV6);
-    else if (skb_proto(p) == ETH_P_IPV6 && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
+    else if (skb_proto_host(p) == ETH_P_IPV6 && (flags & BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
         skb_set_proto(p, ETH_P_IP);
     return 0;
 }
@@ -853,9 +999,9 @@ static int skb_net_shrink(struct pbpf_pkt *p, size_t off, uint32_t len, uint64_t
     int err = skb_hdr_pop(p, off, len);
     if (err)
         return err;
-    if (skb_proto(p) == ETH_P_IP && (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV6))
+    if (skb_proto_host(p) == ETH_P_IP && (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV6))
         skb_set_proto(p, ETH_P_IPV6);
-    else if (skb_proto(p) == ETH_P_IPV6 && (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
+    else if (skb_proto_host(p) == ETH_P_IPV6 && (flags & BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
         skb_set_proto(p, ETH_P_IP);
     return 0;
 }
@@ -865,6 +1011,34 @@ static void skb_csum_reset(struct pbpf_pkt *p)
 {
     p->csum_unnecessary = 0;
     p->csum_level = 0;
+}
+
+/* SK_SKB's bpf_skb_adjust_room (Linux 6.18 net/core/filter.c
+ * sk_skb_adjust_room): the message grows or shrinks at its front, there
+ * being no headers to keep: no mode but BPF_ADJ_ROOM_NET (0) and no flags
+ * (-EINVAL), at most 0xfff bytes (-EFAULT), grown bytes zeroed, a shrink
+ * past the message's end refused by pskb_may_pull (-ENOMEM).  No length
+ * limit applies to growing. */
+static int sk_skb_adjust_room(struct pbpf_pkt *p, int32_t len_diff, uint32_t len_abs,
+                              uint32_t mode, uint64_t flags)
+{
+    if (flags || mode)
+        return -EINVAL;
+    if (len_abs > 0xfff)
+        return -EFAULT;
+    if (len_diff >= 0) {
+        if (pbpf_pkt_reserve(p, len_abs, 0))
+            return -ENOMEM;
+        p->data -= len_abs;
+        memset(p->data, 0, len_abs);
+    } else {
+        if (len_abs > skb_len(p))
+            return -ENOMEM;
+        p->data += len_abs;
+    }
+    p->meta = p->data;
+    pbpf_pkt_sync(p);
+    return 0;
 }
 
 /* bpf_skb_adjust_room(skb, len_diff, mode, flags): len_diff bytes of room
@@ -877,13 +1051,15 @@ SKB_HELPER(skb_adjust_room)
     uint32_t mode = (uint32_t)r3;
     uint32_t len_abs = len_diff < 0 ? 0u - (uint32_t)len_diff : (uint32_t)len_diff;
     uint64_t flags = r4;
+    if (p->prog_type == PT_SK_SKB)
+        return (uint64_t)(int64_t)sk_skb_adjust_room(p, len_diff, len_abs, mode, flags);
     uint32_t len_min = skb_net_base_len(p);
     int shrink = len_diff < 0;
     if (flags & ~ADJ_ROOM_FLAGS)
         return (uint64_t)-EINVAL;
     if (len_abs > 0xfff)
         return (uint64_t)-EFAULT;
-    if (skb_proto(p) != ETH_P_IP && skb_proto(p) != ETH_P_IPV6)
+    if (skb_proto_host(p) != ETH_P_IP && skb_proto_host(p) != ETH_P_IPV6)
         return (uint64_t)-PBPF_ENOTSUPP;
     size_t off = skb_mac_len(p);
     if (mode == BPF_ADJ_ROOM_NET)
@@ -911,6 +1087,68 @@ SKB_HELPER(skb_adjust_room)
         skb_csum_reset(p);
     pbpf_pkt_sync(p);
     return (uint64_t)(int64_t)err;
+}
+
+/* --- bpf_check_mtu (Linux 6.18 net/core/filter.c bpf_skb_check_mtu,
+ * bpf_xdp_check_mtu) ------------------------------------------------------ */
+
+#define BPF_MTU_CHK_SEGS 1u
+#define BPF_MTU_CHK_RET_SUCCESS 0
+#define BPF_MTU_CHK_RET_FRAG_NEEDED 1
+#define BPF_MTU_CHK_RET_SEGS_TOOBIG 2
+/* dev->hard_header_len of Ethernet devices and of the loopback */
+#define DEV_HARD_HEADER_LEN 14
+
+static uint32_t netdev_mtu(const struct pbpf_netdev *d) { return d->mtu ? d->mtu : 1500; }
+
+/* bpf_check_mtu(ctx, ifindex, *mtu_len, len_diff, flags): whether the
+ * packet, len_diff bytes longer (or *mtu_len, an L3 length, when not 0),
+ * fits the MTU of device ifindex (0: the packet's own); *mtu_len gets
+ * that MTU.  An skb over the MTU that is GSO passes unless
+ * BPF_MTU_CHK_SEGS asks for its segments to be checked. */
+static uint64_t h_check_mtu(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+                            struct pbpf_run_ctx *ctx)
+{
+    struct pbpf_pkt *p = ctx->hook;
+    if (!p || (p->kind != PBPF_PKT_XDP && p->kind != PBPF_PKT_SKB)) {
+        pbpf_run_ctx_abort(ctx, -EINVAL, "bpf_check_mtu: the program was not run on a packet "
+                                         "by a hook");
+        return 0;
+    }
+    p = pkt_of(ctx, r1, p->kind, "check_mtu");
+    if (!p || !mem_ok(ctx, r3, 4, 1, "check_mtu"))
+        return 0;
+    uint32_t ifindex = (uint32_t)r2, mtu_len;
+    int32_t len_diff = (int32_t)r4;
+    memcpy(&mtu_len, (void *)(uintptr_t)r3, 4);
+    int xdp = p->kind == PBPF_PKT_XDP;
+    if (xdp ? r5 != 0
+            : (r5 & ~(uint64_t)BPF_MTU_CHK_SEGS) ||
+                  ((r5 & BPF_MTU_CHK_SEGS) && (len_diff || mtu_len)))
+        return (uint64_t)-EINVAL;
+    const struct pbpf_netdev *dev = p->dev ? p->dev : &pbpf_loopback;
+    if (ifindex && !(dev = pbpf_netdev_find(p->devs, p->ndevs, ifindex)))
+        return (uint64_t)-ENODEV;
+    uint32_t mtu = netdev_mtu(dev);
+    int64_t dev_len = (int64_t)mtu + DEV_HARD_HEADER_LEN;
+    int64_t len = mtu_len ? (int64_t)mtu_len + DEV_HARD_HEADER_LEN : (int64_t)skb_len(p);
+    /* Linux adds in int: the same in 32 bits */
+    len = (int32_t)((uint32_t)len + (uint32_t)len_diff);
+    int ret = len > dev_len ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS;
+    if (!xdp && ret && skb_is_gso(p)) {
+        ret = BPF_MTU_CHK_RET_SUCCESS;
+        if (r5 & BPF_MTU_CHK_SEGS) {
+            /* skb_gso_validate_network_len: the transport header of a
+             * test run's skb is unset (offset 0xffff from the head), the
+             * gso_type none of TCP, SCTP or UDP_L4 */
+            uint32_t seg = (uint16_t)(0xffffu - (uint32_t)p->net_off) +
+                           skb_get32(p, SKB_GSO_SIZE);
+            if (seg > mtu)
+                ret = BPF_MTU_CHK_RET_SEGS_TOOBIG;
+        }
+    }
+    memcpy((void *)(uintptr_t)r3, &mtu, 4);
+    return (uint64_t)(int64_t)ret;
 }
 
 /* --- checksum state and classid ----------------------------------------- */
@@ -990,4 +1228,6 @@ void pbpf_hooks_register_helpers(struct pbpf_runtime *rt)
     pbpf_runtime_set_helper(rt, 65, h_xdp_adjust_tail, NULL);
     pbpf_runtime_set_helper(rt, 68, h_skb_load_bytes_relative, NULL);
     pbpf_runtime_set_helper(rt, 135, h_csum_level, NULL);
+    pbpf_runtime_set_helper(rt, 163, h_check_mtu, NULL);
+    pbpf_hooks_register_msg_helpers(rt);
 }

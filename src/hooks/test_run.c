@@ -146,6 +146,48 @@ static void add_region(struct pbpf_run_ctx *rc, const void *p, size_t n, int w)
     }
 }
 
+const struct pbpf_netdev pbpf_loopback = {.ifindex = 1, .name = "lo", .mtu = 65536,
+                                           .rx_queues = 1};
+
+const struct pbpf_netdev *pbpf_netdev_find(const struct pbpf_netdev *devs, uint32_t n,
+                                           uint32_t ifindex)
+{
+    if (ifindex == 1)
+        return &pbpf_loopback;
+    for (uint32_t i = 0; devs && i < n; i++)
+        if (devs[i].ifindex == ifindex)
+            return &devs[i];
+    return NULL;
+}
+
+/* The caller's devices: each ifindex 2 or more and given once, each name
+ * NUL-terminated. */
+static int netdevs_check(struct pbpf_test_run_opts *o, const struct pbpf_netdev **devs,
+                         uint32_t *n)
+{
+    *devs = OPT(o, netdevs, NULL);
+    *n = *devs ? OPT(o, netdev_cnt, 0) : 0;
+    if (!*devs && OPT(o, netdev_cnt, 0))
+        return fail(o, -EINVAL, "netdev_cnt without netdevs");
+    for (uint32_t i = 0; i < *n; i++) {
+        const struct pbpf_netdev *d = &(*devs)[i];
+        if (d->ifindex < 2)
+            return fail(o, -EINVAL, "netdevs[%u]: ifindex %u (1 is the loopback, 0 none)", i,
+                        d->ifindex);
+        if (!memchr(d->name, 0, sizeof d->name))
+            return fail(o, -EINVAL, "netdevs[%u]: the name is not NUL-terminated", i);
+        for (uint32_t j = 0; j < i; j++)
+            if ((*devs)[j].ifindex == d->ifindex)
+                return fail(o, -EINVAL, "netdevs[%u]: ifindex %u given twice", i, d->ifindex);
+    }
+    return 0;
+}
+
+static uint32_t dev_rx_queues(const struct pbpf_netdev *d)
+{
+    return d->rx_queues ? d->rx_queues : 1;
+}
+
 /* The run of an skb program: the socket pointer in __sk_buff (offset
  * 168), the hook state, and the regions a checked run may touch: the
  * writable UAPI part, the read-only rest of the context, the socket view
@@ -278,15 +320,23 @@ static int test_run_xdp(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     if (md[5])
         return fail(o, -EINVAL, "ctx_in: egress_ifindex must be 0");
     /* xdp_convert_md_to_buff: the frame arrives on the loopback device
-     * (ifindex 1, one queue) unless the caller names another device */
+     * (ifindex 1, queue 0) unless the caller names another device and
+     * one of its queues */
+    const struct pbpf_netdev *devs, *dev = &pbpf_loopback;
+    uint32_t ndevs;
+    if ((err = netdevs_check(o, &devs, &ndevs)))
+        return err;
     if (!md[3] && md[4])
         return fail(o, -EINVAL, "ctx_in: rx_queue_index without ingress_ifindex");
-    if (md[3] > 1)
-        return fail(o, -ENODEV,
-                    "ctx_in: ingress_ifindex %u: pbpf test runs have only the loopback (1)",
-                    md[3]);
-    if (md[4] >= 1)
-        return fail(o, -EINVAL, "ctx_in: rx_queue_index %u: the loopback has one queue", md[4]);
+    if (md[3]) {
+        dev = pbpf_netdev_find(devs, ndevs, md[3]);
+        if (!dev)
+            return fail(o, -ENODEV, "ctx_in: ingress_ifindex %u: no such device (the "
+                                    "loopback, 1, or netdevs)", md[3]);
+        if (md[4] >= dev_rx_queues(dev))
+            return fail(o, -EINVAL, "ctx_in: rx_queue_index %u: %s has %u receive queues",
+                        md[4], dev->name, dev_rx_queues(dev));
+    }
     if (metalen > XDP_HEADROOM - XDP_FRAME_SIZE)
         return fail(o, -EINVAL, "ctx_in: %u bytes of metadata do not fit the headroom", metalen);
     uint32_t headroom = XDP_HEADROOM - metalen;
@@ -332,8 +382,11 @@ static int test_run_xdp(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
         }
     }
     memcpy(xc.uapi, md, sizeof md);
-    xc.uapi[3] = 1; /* ingress_ifindex: the loopback */
+    xc.uapi[3] = dev->ifindex; /* ingress_ifindex: rxq->dev's */
     p.ctx.xdp = &xc;
+    p.dev = dev;
+    p.devs = devs;
+    p.ndevs = ndevs;
 
     struct pbpf_run_ctx rc;
     pbpf_run_ctx_init(&rc, prog, NULL);
@@ -436,9 +489,15 @@ static int test_run_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     int have_ctx = OPT(o, ctx_in, NULL) || OPT(o, ctx_out, NULL);
     if ((err = skb_ctx_check(o, c)))
         return err;
-    if (rd32(c, 40) > 1)
-        return fail(o, -ENODEV, "ctx_in: ifindex %u: pbpf test runs have no devices (only the "
-                                "loopback, 1)", rd32(c, 40));
+    /* bpf_prog_test_run_skb: the packet is on the loopback unless
+     * ctx_in's ifindex names another device */
+    const struct pbpf_netdev *devs, *dev = &pbpf_loopback;
+    uint32_t ndevs;
+    if ((err = netdevs_check(o, &devs, &ndevs)))
+        return err;
+    if (rd32(c, 40) > 1 && !(dev = pbpf_netdev_find(devs, ndevs, rd32(c, 40))))
+        return fail(o, -ENODEV, "ctx_in: ifindex %u: no such device (the loopback, 1, or "
+                                "netdevs)", rd32(c, 40));
     uint32_t wire_len = rd32(c, 160), gso_segs = rd32(c, 164);
     if (gso_segs > GSO_MAX_SEGS)
         return fail(o, -EINVAL, "ctx_in: gso_segs over %u", GSO_MAX_SEGS);
@@ -465,13 +524,19 @@ static int test_run_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     p.net_off = SKB_HEADROOM + ETH_HLEN;
     const uint8_t *eth = p.head + SKB_HEADROOM;
 
-    /* eth_type_trans on the loopback device, whose address and broadcast
-     * address are both 00:00:00:00:00:00: ff:ff:ff:ff:ff:ff is multicast */
+    /* eth_type_trans on the device: its own address is PACKET_HOST, its
+     * broadcast address PACKET_BROADCAST (the loopback's address and
+     * broadcast address are both 00:00:00:00:00:00, so there
+     * ff:ff:ff:ff:ff:ff is multicast), other group addresses
+     * PACKET_MULTICAST, the rest PACKET_OTHERHOST */
+    static const uint8_t all_ones[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     uint32_t pkt_type;
-    if (range_zero(eth, 0, 6))
+    if (memcmp(eth, dev->mac, 6) == 0)
         pkt_type = 0; /* PACKET_HOST */
+    else if (!(eth[0] & 1))
+        pkt_type = 3; /* PACKET_OTHERHOST */
     else
-        pkt_type = eth[0] & 1 ? 2 /* PACKET_MULTICAST */ : 3 /* PACKET_OTHERHOST */;
+        pkt_type = dev != &pbpf_loopback && memcmp(eth, all_ones, 6) == 0 ? 1 : 2;
     uint16_t proto_be;
     memcpy(&proto_be, eth + 12, 2);
     uint16_t proto = (uint16_t)(eth[12] << 8 | eth[13]);
@@ -513,7 +578,7 @@ static int test_run_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     wr32(u, 16, proto_be);                  /* protocol (network order) */
     wr32(u, 32, rd32(c, 32));               /* priority */
     wr32(u, 36, rd32(c, 36));               /* ingress_ifindex */
-    wr32(u, 40, 1);                         /* ifindex: the loopback */
+    wr32(u, 40, dev->ifindex);              /* ifindex: skb->dev's */
     memcpy(u + 48, c + 48, 20);             /* cb */
     wr32(u, 88, sk.family);
     wr32(u, 92, sk.dst_ip4);                /* remote_ip4 */
@@ -527,6 +592,9 @@ static int test_run_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     wr32(u, 176, rd32(c, 176));             /* gso_size */
     memcpy(u + 184, c + 184, 8);            /* hwtstamp */
 
+    p.dev = dev;
+    p.devs = devs;
+    p.ndevs = ndevs;
     struct pbpf_run_ctx rc;
     skb_run_setup(&rc, prog, &p, &sc, &sk);
     uint32_t retval = 0, duration = 0;
@@ -896,12 +964,13 @@ static int test_run_sk_skb(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     return err;
 }
 
-/* SK_MSG: data_in is the message a sendmsg or sendfile gives the socket;
- * ctx_in a struct sk_msg_md with the socket's family, addresses and ports
- * and size, the message's whole length (0: data_size_in; Linux's may be
- * more than the program sees between data and data_end); data, data_end
- * and sk are pbpf's.  data_out gets the message after the run, ctx_out
- * the sk_msg_md without its pointers. */
+/* SK_MSG: data_in is the message a sendmsg gives the socket, in one
+ * scatterlist element; ctx_in a struct sk_msg_md with the socket's
+ * family, addresses and ports, and size 0 or data_size_in; data, data_end
+ * and sk are pbpf's.  The bpf_msg_* helpers reshape the message
+ * (src/hooks/sk_msg.c).  data_out gets the whole message after the run,
+ * ctx_out the sk_msg_md without its pointers (size: the message's),
+ * msg_apply_bytes and msg_cork_bytes what the program asked for. */
 static int test_run_sk_msg(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
 {
     uint32_t size = OPT(o, data_size_in, 0);
@@ -917,39 +986,55 @@ static int test_run_sk_msg(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
         return err;
     if (!range_zero(md, 0, 16) || !range_zero(md, 72, 80))
         return fail(o, -EINVAL, "ctx_in: sk_msg_md's data, data_end and sk must be 0");
-    if (!rd32(md, 68))
-        wr32(md, 68, size);
-    else if (rd32(md, 68) < size)
-        return fail(o, -EINVAL, "ctx_in: size %u is below the %u bytes of data_in", rd32(md, 68),
-                    size);
+    if (rd32(md, 68) && rd32(md, 68) != size)
+        return fail(o, -EINVAL, "ctx_in: size %u is not the %u bytes of data_in (the whole "
+                                "message)", rd32(md, 68), size);
     struct pbpf_sock_view sk;
     sock_view_from(&sk, rd32(md, 16), md + 20, md + 24, md + 28, md + 44, rd32(md, 60),
                    rd32(md, 64));
-    uint8_t *msg = pbpf_malloc(size);
-    if (!msg)
+    struct pbpf_msg m;
+    if (pbpf_msg_init(&m, data_in, size))
         return -ENOMEM;
-    memcpy(msg, data_in, size);
-    uint64_t v = (uint64_t)(uintptr_t)msg;
-    memcpy(md + 0, &v, 8);
-    v = (uint64_t)(uintptr_t)(msg + size);
-    memcpy(md + 8, &v, 8);
-    v = (uint64_t)(uintptr_t)&sk;
+    m.md = md;
+    uint64_t v = (uint64_t)(uintptr_t)&sk;
     memcpy(md + 72, &v, 8);
+    struct pbpf_pkt p;
+    memset(&p, 0, sizeof p);
+    p.kind = PBPF_PKT_MSG;
+    p.prog_type = prog->prog_type;
+    p.msg = &m;
+    p.sk = &sk;
     struct pbpf_run_ctx rc;
     pbpf_run_ctx_init(&rc, prog, NULL);
+    rc.hook = &p;
+    p.run = &rc;
     add_region(&rc, md, PBPF_SK_MSG_MD_SIZE, 0);
     add_region(&rc, &sk, sizeof sk, 0);
-    add_region(&rc, msg, size, 1);
+    p.region = rc.nregions;
+    add_region(&rc, m.data, 1, 1);
+    pbpf_msg_sync(&p);
     uint32_t retval = 0, duration = 0;
     err = run_repeat(prog, &rc, md, OPT(o, repeat, 0), &retval, &duration, o);
-    if (!err)
-        err = data_finish(o, msg, size, retval, duration);
+    if (!err) {
+        uint8_t *all = pbpf_malloc(m.size ? m.size : 1);
+        if (!all) {
+            err = -ENOMEM;
+        } else {
+            pbpf_msg_copy_out(&m, all);
+            err = data_finish(o, all, m.size, retval, duration);
+            pbpf_free(all);
+        }
+    }
+    if (!err && o->sz >= offsetof(struct pbpf_test_run_opts, msg_cork_bytes) + sizeof(uint32_t)) {
+        o->msg_apply_bytes = m.apply_bytes;
+        o->msg_cork_bytes = m.cork_bytes;
+    }
     if (!err && (OPT(o, ctx_in, NULL) || OPT(o, ctx_out, NULL))) {
         memset(md, 0, 16);
         memset(md + 72, 0, 8);
         err = ctx_finish(o, md, PBPF_SK_MSG_MD_SIZE);
     }
-    pbpf_free(msg);
+    pbpf_msg_free(&m);
     return err;
 }
 

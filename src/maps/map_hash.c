@@ -5,13 +5,27 @@
  * acquire loads and no lock; writers lock the bucket (LRU maps first take
  * the map's LRU lock, which orders eviction across buckets).  An element
  * that is unlinked or replaced goes to the epoch reclaimer, so a program
- * still holding its value pointer never reads reused memory.  Replacing a
- * value inserts a new element (readers see the old or the new value, never
- * a mix); per-CPU values are updated in place, as Linux does, and so are
- * values of at most 8 bytes without special fields, with one 8-byte
- * atomic store (a reader still sees the old or the new value, and the
- * update needs no element; Linux's prealloc maps reuse the replaced
- * element at once, which is weaker).
+ * still holding its value pointer never reads reused memory: the memory
+ * it was given stays its key's value for the whole run.
+ *
+ * Replacing the value of a key that exists is done in place, without a
+ * new element, in three cases: per-CPU values (as Linux); values of at
+ * most 8 bytes, with one 8-byte atomic store (a reader sees the old or
+ * the new value); and the values of preallocated maps, word by word under
+ * the element's sequence count.  For the last, Linux gives a reader no
+ * more: htab_map_update_elem() fills the CPU's spare element
+ * (alloc_htab_elem(): "use per-cpu extra elems to avoid
+ * freelist_pop/push") and makes the replaced one the spare, so the next
+ * replacement on that CPU overwrites memory a program may still hold with
+ * another key's value, and array maps copy in place (array_map_update_elem,
+ * copy_map_value).  Here a program holding the value may see a mix of the
+ * old and new bytes while an update runs, never another key's; copies to
+ * the caller (lookups by key, lookup-and-delete, batches) retry on the
+ * sequence count and never see a mix.  Maps with BPF_F_NO_PREALLOC keep
+ * inserting a new element (readers see the old or the new value), as
+ * Linux's allocate-and-free-after-RCU does, and so do LRU maps (the
+ * update moves the key to the front of the list), maps of maps and values
+ * with special fields (spin lock, timer).
  *
  * Preallocated maps (the default) draw elements from a pool of
  * max_entries + spare elements; BPF_F_NO_PREALLOC allocates per update.
@@ -28,6 +42,8 @@ struct htab_elem {
     uint32_t hash;
     uint8_t ref;  /* LRU: looked up since last considered for eviction */
     uint8_t heap; /* allocated outside the pool */
+    /* odd while an in-place update writes the value (words_store) */
+    uint16_t seq;
     /* an element leaves the LRU list before it is retired, so the two
      * never need the same memory (and the header stays 48 bytes: a small
      * key and value share its cache line) */
@@ -67,6 +83,7 @@ struct htab {
     size_t elem_size;
     int percpu, lru, of_maps, prealloc;
     int inplace; /* values replaced in place (see the top of the file) */
+    int word;    /* ... with one 8-byte store */
     uint32_t count;
     /* free elements of the pool, one list per thread home (Linux's
      * pcpu_freelist): a thread pops from and returns to its own list and
@@ -144,7 +161,8 @@ static int htab_alloc(const struct pbpf_map_create_opts *o, unsigned slots,
     h->lru = o->type == PBPF_MAP_TYPE_LRU_HASH || o->type == PBPF_MAP_TYPE_LRU_PERCPU_HASH;
     h->of_maps = o->type == PBPF_MAP_TYPE_HASH_OF_MAPS;
     h->prealloc = !(o->map_flags & PBPF_F_NO_PREALLOC);
-    h->inplace = !h->percpu && !h->lru && !h->of_maps && o->value_size <= 8;
+    h->word = !h->percpu && !h->lru && !h->of_maps && o->value_size <= 8;
+    h->inplace = h->word || (!h->percpu && !h->lru && !h->of_maps && h->prealloc);
     uint32_t max = o->max_entries;
     if (h->lru && (o->map_flags & PBPF_F_NO_COMMON_LRU)) {
         /* htab_map_alloc(): each CPU's LRU list gets the same number of
@@ -484,6 +502,56 @@ static void fill_value(struct htab *h, uint8_t *dst, const void *value, int slot
     }
 }
 
+/* In-place replacement of a value larger than 8 bytes (bucket lock held,
+ * so one writer per element): the sequence count is odd while the words
+ * change (a seqlock; copy_words is the reader).  Stores are 8-byte atomics
+ * because lock-free readers load the same words; the padding after
+ * value_size stays zero. */
+static void words_store(struct htab *h, struct htab_elem *e, const void *value)
+{
+    uint64_t *dst = (uint64_t *)elem_val(h, e);
+    const uint8_t *src = value;
+    uint32_t n = h->m.value_size, full = n / 8;
+    uint16_t s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->seq, (uint16_t)(s + 1), __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    for (uint32_t i = 0; i < full; i++) {
+        uint64_t w;
+        memcpy(&w, src + (size_t)i * 8, 8);
+        __atomic_store_n(&dst[i], w, __ATOMIC_RELAXED);
+    }
+    if (n % 8) {
+        uint64_t w = 0;
+        memcpy(&w, src + (size_t)full * 8, n % 8);
+        __atomic_store_n(&dst[full], w, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&e->seq, (uint16_t)(s + 2), __ATOMIC_RELEASE);
+}
+
+/* Copies a value that words_store may be replacing: retries until a copy
+ * fell between two updates.  (A 16-bit count could in theory wrap while a
+ * copy is preempted: 32768 updates of this one key in between.) */
+static void copy_words(struct htab *h, struct htab_elem *e, void *value)
+{
+    const uint64_t *v = (const uint64_t *)elem_val(h, e);
+    uint8_t *dst = value;
+    uint32_t n = h->m.value_size;
+    for (;;) {
+        uint16_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+        if (s1 & 1) {
+            pbpf_thread_yield();
+            continue;
+        }
+        for (uint32_t i = 0; i < n; i += 8) {
+            uint64_t w = __atomic_load_n(&v[i / 8], __ATOMIC_RELAXED);
+            memcpy(dst + i, &w, n - i < 8 ? n - i : 8);
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) == s1)
+            return;
+    }
+}
+
 static int htab_update(struct pbpf_map *m, const void *key, const void *value, uint64_t flags,
                        int slot)
 {
@@ -519,9 +587,13 @@ static int htab_update(struct pbpf_map *m, const void *key, const void *value, u
         goto out;
     }
     if (old && h->inplace && !pbpf_map_has_fields(m)) {
-        uint64_t v = 0;
-        memcpy(&v, value, m->value_size);
-        __atomic_store_n((uint64_t *)elem_val(h, old), v, __ATOMIC_RELAXED);
+        if (h->word) {
+            uint64_t v = 0;
+            memcpy(&v, value, m->value_size);
+            __atomic_store_n((uint64_t *)elem_val(h, old), v, __ATOMIC_RELAXED);
+        } else {
+            words_store(h, old, value);
+        }
         goto out;
     }
     if (old && h->percpu) {
@@ -551,6 +623,7 @@ static int htab_update(struct pbpf_map *m, const void *key, const void *value, u
     }
     e->hash = hash;
     e->ref = 0;
+    e->seq = 0;
     memcpy(elem_key(e), key, m->key_size);
     fill_value(h, elem_val(h, e), value, slot, 1);
     if (inner)
@@ -591,10 +664,12 @@ static void copy_out(struct htab *h, struct htab_elem *e, void *value)
         memcpy(value, &id, 4);
     } else if (h->percpu) {
         memcpy(value, v, h->val_bytes);
-    } else if (h->inplace) {
+    } else if (h->word) {
         /* may be replaced in place while we read */
         uint64_t x = __atomic_load_n((const uint64_t *)v, __ATOMIC_RELAXED);
         memcpy(value, &x, h->m.value_size);
+    } else if (h->inplace) {
+        copy_words(h, e, value);
     } else {
         memcpy(value, v, h->m.value_size);
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "helpers/helpers.h"
 #include "maps/map.h"
 #include "verifier/vstate.h"
 
@@ -20,6 +21,7 @@
 #define H_SPIN_UNLOCK 94
 #define H_TIMER_INIT 169
 #define H_TIMER_SET_CALLBACK 170
+#define H_SNPRINTF 165
 
 static const char *mem_types =
     "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
@@ -142,6 +144,12 @@ static int map_func_compat(struct venv *e, const struct pbpf_map *m, uint32_t fn
     case PBPF_MAP_TYPE_XSKMAP:
         ok = fn == 51 || fn == 1;
         break;
+    case PBPF_MAP_TYPE_ARRAY_OF_MAPS:
+    case PBPF_MAP_TYPE_HASH_OF_MAPS:
+        /* check_map_func_compatibility(): programs only look up (the
+         * inner maps are changed from user space) */
+        ok = fn == H_MAP_LOOKUP_ELEM;
+        break;
     default:
         break;
     }
@@ -183,6 +191,8 @@ static int map_func_compat(struct venv *e, const struct pbpf_map *m, uint32_t fn
 
 struct call_meta {
     const struct pbpf_map *map;
+    uint32_t map_uid; /* vreg.map_uid of the map (or the timer's value) */
+    bool map_arg;     /* map is a CONST_PTR_TO_MAP argument */
     int64_t alloc_size;
     /* array lookups: the key, when the stack holds a constant there */
     bool const_key_known;
@@ -285,6 +295,46 @@ static int check_reg_const_str(struct venv *e, uint32_t regno)
     return verr(e, -EINVAL, "string is not zero-terminated");
 }
 
+/* Linux's check_bpf_snprintf_call: bpf_snprintf's format (r3, a constant
+ * string in a read-only map, check_reg_const_str) is checked when the
+ * program loads, by bpf_bprintf_prepare against the number of u64
+ * arguments that data_len (r5) gives.  (bpf_trace_printk's format is
+ * checked only when it runs, there and here: helpers_fmt.c.) */
+static int check_snprintf_call(struct venv *e, const struct vreg *regs)
+{
+    const struct vreg *fr = &regs[3], *lr = &regs[5];
+    if (lr->var_off.value % 8)
+        return verr(e, -EINVAL, "bpf_snprintf data_len %llu is not a multiple of 8",
+                    (unsigned long long)lr->var_off.value);
+    uint64_t nargs = lr->var_off.value / 8;
+    if (!fr->map)
+        return verr(e, -EFAULT, "verifier bug");
+    uint32_t vsz = pbpf_map_value_size(fr->map);
+    uint64_t off = (uint64_t)(int64_t)fr->off + fr->var_off.value;
+    if (off >= vsz)
+        return verr(e, -EFAULT, "verifier bug");
+    char *fmt = pbpf_malloc(vsz - off);
+    if (!fmt)
+        return -ENOMEM;
+    size_t n = 0;
+    for (; off + n < vsz; n++) {
+        uint64_t c = 0;
+        if (pbpf_map_direct_read(fr->map, (uint32_t)(off + n), 1, 0, &c)) {
+            pbpf_free(fmt);
+            return verr(e, -EFAULT, "verifier bug");
+        }
+        fmt[n] = (char)c;
+        if (!c)
+            break;
+    }
+    int rc = pbpf_fmt_check(fmt, n < vsz - off ? n + 1 : n,
+                            nargs > UINT32_MAX ? UINT32_MAX : (uint32_t)nargs);
+    pbpf_free(fmt);
+    if (rc)
+        return verr(e, rc, "Invalid format string");
+    return 0;
+}
+
 static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct call_meta *m)
 {
     uint32_t regno = (uint32_t)argi + 1;
@@ -311,11 +361,14 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
             return verr(e, -EACCES, "R%u type=%s expected=map_ptr", regno, vtype_str(r->type));
         /* bpf_timer_init: the map of the timer's value (Linux compares
          * map_uid too, which is 0 without inner maps) */
-        if (m->map && m->map != r->map)
+        if (m->map && (m->map != r->map || m->map_uid != r->map_uid))
             return verr(e, -EINVAL,
-                        "timer pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0");
+                        "timer pointer in R1 map_uid=%u doesn't match map pointer in R2 map_uid=%u",
+                        m->map_uid, r->map_uid);
         m->map = r->map;
-        return map_func_compat(e, r->map, fn);
+        m->map_uid = r->map_uid;
+        m->map_arg = true;
+        return 0;
     case PBPF_ARG_PTR_TO_MAP_KEY:
     case PBPF_ARG_PTR_TO_MAP_VALUE:
     case PBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
@@ -493,6 +546,7 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
             return verr(e, -EINVAL, "off %lld doesn't point to 'struct bpf_timer' that is at %d",
                         (long long)off, mp->timer_off);
         m->map = mp;
+        m->map_uid = r->map_uid;
         return 0;
     }
     default: {
@@ -547,6 +601,13 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
         return verr(e, -EACCES, "write into map forbidden");
     if (fn == H_TAIL_CALL && e->cur->nrefs)
         return verr(e, -EINVAL, "tail_call would lead to reference leak");
+    /* check_map_func_compatibility() comes after every argument is
+     * checked (a lookup in a ring buffer fails on its zero-sized key) */
+    if (m.map_arg) {
+        int rc = map_func_compat(e, m.map, fn);
+        if (rc)
+            return rc;
+    }
     if (m.release_ref) {
         int rc = release_reference(e, m.release_ref);
         if (rc)
@@ -567,6 +628,11 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
         *next_idx = e->subprogs[m.func_subprog].start;
         return 0;
     }
+    if (fn == H_SNPRINTF) {
+        int rc = check_snprintf_call(e, regs);
+        if (rc)
+            return rc;
+    }
     for (int i = 1; i <= 5; i++)
         mark_reg_not_init(&regs[i]);
     struct vreg *r0 = &regs[0];
@@ -581,8 +647,11 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
         if (!m.map)
             return verr(e, -EINVAL, "kernel subsystem misconfigured verifier");
         mark_reg_known(r0, 0);
+        /* from a map of maps too: the null check makes it the inner map
+         * (verifier.c, mark_ptr_or_null_reg) */
         r0->type = PTR_TO_MAP_VALUE | VT_OR_NULL;
         r0->map = m.map;
+        r0->map_uid = m.map_uid;
         r0->id = ++e->id_gen;
         if (fn == H_MAP_LOOKUP_ELEM && m.const_key_known &&
             (pbpf_map_type(m.map) == PBPF_MAP_TYPE_ARRAY ||

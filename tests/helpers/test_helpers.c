@@ -141,6 +141,31 @@ static int read_bss(struct pbpf_object *obj, void *out, size_t size)
     return pbpf_map_lookup_elem(m, &k, out);
 }
 
+/* pbpf's verifier on program `name` of the object alone (verified mode):
+ * 1 refused (the log into msg), 0 loaded, -1 the object cannot be opened. */
+static int pbpf_refuses(const char *path, struct pbpf_runtime *rt, const char *name, char *msg,
+                        size_t msg_size)
+{
+    size_t len;
+    void *buf = read_all(path, &len);
+    if (!buf)
+        return -1;
+    struct pbpf_object *obj = NULL;
+    PBPF_OPTS(pbpf_object_opts, oo, .log_buf = msg, .log_size = msg_size);
+    int rc = pbpf_object_open_mem(buf, len, &oo, &obj);
+    free(buf);
+    if (rc)
+        return -1;
+    for (size_t i = 0; i < pbpf_object_prog_cnt(obj); i++)
+        pbpf_object_set_autoload(obj, i, strcmp(pbpf_object_prog(obj, i)->name, name) == 0);
+    msg[0] = 0;
+    PBPF_OPTS(pbpf_object_load_opts, lo, .engine = PBPF_ENGINE_INTERP,
+              .mode = PBPF_MODE_VERIFIED, .log_buf = msg, .log_size = msg_size);
+    rc = pbpf_object_load(obj, rt, &lo);
+    pbpf_object_close(obj);
+    return rc != 0;
+}
+
 /* --- the kernel's run ------------------------------------------------------ */
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
@@ -310,6 +335,22 @@ static int test_str(const char *dir)
         CHECK(read_bss(obj, &ours[e], sizeof ours[e]) == 0, "read .bss");
         pbpf_object_close(obj);
         n_engines++;
+    }
+    /* The verdicts of the verifier, as Linux's: the formats pass its
+     * check_bpf_snprintf_call, each bad one fails it ("Invalid format
+     * string"; the kernel's verdicts are checked below). */
+    for (size_t i = 0; n_engines && i < sizeof str_progs / sizeof *str_progs; i++) {
+        char msg[4096];
+        int r = pbpf_refuses(path, rt, str_progs[i], msg, sizeof msg);
+        CHECK(r == 0, "pbpf's verifier refuses %s: %d %s", str_progs[i], r, msg);
+    }
+    for (int i = 0; n_engines && i < NBAD; i++) {
+        char name[16], msg[4096];
+        snprintf(name, sizeof name, "bad_%d", i);
+        int r = pbpf_refuses(path, rt, name, msg, sizeof msg);
+        CHECK(r == 1 && strstr(msg, "Invalid format string"),
+              "pbpf's verifier on %s: %d (want refused, \"Invalid format string\"): %s", name, r,
+              msg);
     }
     pbpf_runtime_free(rt);
     if (!n_engines)

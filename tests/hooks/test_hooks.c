@@ -15,6 +15,7 @@
 
 #include "build_insn.h"
 #include "hooks/ctx.h"
+#include "hook_run.h"
 #include "kbpf.h"
 #include "pbpf/hooks.h"
 #include "pbpf/maps.h"
@@ -289,99 +290,7 @@ static void test_redirect_map(void)
 
 /* --- run: test runs on every engine and in the kernel -------------------- */
 
-struct result {
-    int rc;
-    uint32_t retval, data_size_out, ctx_size_out;
-    uint32_t redirect_type, redirect_ifindex;
-    uint64_t redirect_flags;
-    uint8_t data[4096];
-    uint8_t ctx[256];
-};
-
-struct input {
-    const uint8_t *data;
-    uint32_t size;
-    const void *ctx;
-    uint32_t ctx_size;
-    uint32_t data_room; /* 0: none */
-    uint32_t ctx_room;
-    int repeat;
-};
-
-static void pbpf_test(struct pbpf_prog *prog, const struct input *in, struct result *r,
-                      char *err, size_t err_size)
-{
-    memset(r, 0, sizeof *r);
-    PBPF_OPTS(pbpf_test_run_opts, o, .data_in = in->data, .data_size_in = in->size,
-              .data_out = in->data_room ? r->data : NULL, .data_size_out = in->data_room,
-              .ctx_in = in->ctx, .ctx_size_in = in->ctx_size,
-              .ctx_out = in->ctx_room ? r->ctx : NULL, .ctx_size_out = in->ctx_room,
-              .repeat = in->repeat, .err_buf = err, .err_size = err_size);
-    r->rc = pbpf_prog_test_run(prog, &o);
-    r->redirect_type = o.redirect_type;
-    r->redirect_ifindex = o.redirect_ifindex;
-    r->redirect_flags = o.redirect_flags;
-    r->retval = o.retval;
-    r->data_size_out = o.data_size_out;
-    r->ctx_size_out = o.ctx_size_out;
-}
-
-static void kernel_test(int fd, const struct input *in, struct result *r)
-{
-    memset(r, 0, sizeof *r);
-    struct kbpf_test_run k = {.data_in = in->data, .data_size_in = in->size,
-                              .data_out = in->data_room ? r->data : NULL,
-                              .data_size_out = in->data_room, .ctx_in = in->ctx,
-                              .ctx_size_in = in->ctx_size,
-                              .ctx_out = in->ctx_room ? r->ctx : NULL,
-                              .ctx_size_out = in->ctx_room, .repeat = (uint32_t)in->repeat};
-    r->rc = kbpf_prog_test_run(fd, &k);
-    r->retval = k.retval;
-    r->data_size_out = k.data_size_out;
-    r->ctx_size_out = k.ctx_size_out;
-}
-
-/* same outcome: rc; on success or -ENOSPC the outputs */
-static int same(const struct result *a, const struct result *b, const struct input *in,
-                char *why, size_t why_size)
-{
-    if (a->rc != b->rc) {
-        snprintf(why, why_size, "rc %d vs %d", a->rc, b->rc);
-        return 0;
-    }
-    if (a->rc && a->rc != -ENOSPC)
-        return 1;
-    if (a->retval != b->retval) {
-        snprintf(why, why_size, "retval 0x%x vs 0x%x", a->retval, b->retval);
-        return 0;
-    }
-    if (in->data_room && a->data_size_out != b->data_size_out) {
-        snprintf(why, why_size, "data_size_out %u vs %u", a->data_size_out, b->data_size_out);
-        return 0;
-    }
-    uint32_t n = a->data_size_out < in->data_room ? a->data_size_out : in->data_room;
-    for (uint32_t i = 0; i < n; i++)
-        if (a->data[i] != b->data[i]) {
-            snprintf(why, why_size, "data_out[%u] 0x%02x vs 0x%02x", i, a->data[i], b->data[i]);
-            return 0;
-        }
-    if (a->rc)
-        return 1;
-    if (in->ctx_room && a->ctx_size_out != b->ctx_size_out) {
-        snprintf(why, why_size, "ctx_size_out %u vs %u", a->ctx_size_out, b->ctx_size_out);
-        return 0;
-    }
-    n = a->ctx_size_out < in->ctx_room ? a->ctx_size_out : in->ctx_room;
-    for (uint32_t i = 0; i < n; i++)
-        if (a->ctx[i] != b->ctx[i]) {
-            snprintf(why, why_size, "ctx_out[%u] 0x%02x vs 0x%02x", i, a->ctx[i], b->ctx[i]);
-            return 0;
-        }
-    return 1;
-}
-
 static const char *dir;
-static size_t runs_compared, kernel_compared;
 
 /* Internet checksum (RFC 1071) of a buffer, with a starting sum */
 static uint16_t inet_csum(const uint8_t *b, size_t n, uint32_t sum)
@@ -457,88 +366,19 @@ static void make_pkts(struct pkts *k)
     k->big_n = make_udp4(k->big, zero, 1500 - 42, 1);
 }
 
-/* Loads prog on each engine and in the kernel, runs every input on each,
- * compares.  Returns the checked interpreter's results through first[]. */
-static void run_prog(const struct pbpf_object_prog *op, const struct input *ins, size_t nin,
-                     struct result *first)
+static struct hr_counts counts;
+
+static void run_prog(const struct pbpf_object_prog *op, const struct hr_input *ins, size_t nin,
+                     struct hr_result *first)
 {
-    static const struct {
-        enum pbpf_engine e;
-        enum pbpf_mode m;
-        const char *name;
-    } engines[] = {{PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, "interp/checked"},
-                   {PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, "interp/verified"},
-                   {PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, "jit"}};
-    int kfd = -1;
-    if (have_kernel) {
-        struct kbpf_load_opts lo = {.prog_type = op->prog_type,
-                                    .expected_attach_type = op->expected_attach_type,
-                                    .insns = op->insns, .insn_cnt = op->insn_cnt,
-                                    .name = op->name};
-        kfd = kbpf_prog_load(&lo);
-        if (kfd < 0 && lo.reason[0])
-            unit_fail(__FILE__, __LINE__, "%s: the kernel refuses it: %s", op->name, lo.reason);
-    }
-    static struct result r, k;
-    for (size_t e = 0; e < sizeof engines / sizeof engines[0]; e++) {
-        char log[256] = "";
-        struct pbpf_prog *prog = NULL;
-        PBPF_OPTS(pbpf_prog_opts, po, .engine = engines[e].e, .mode = engines[e].m,
-                  .prog_type = op->prog_type, .expected_attach_type = op->expected_attach_type,
-                  .log_buf = log, .log_size = sizeof log);
-        int rc = pbpf_prog_load(rt, op->insns, op->insn_cnt, &po, &prog);
-        if (rc == -EOPNOTSUPP && engines[e].e == PBPF_ENGINE_JIT)
-            continue; /* no JIT for this CPU */
-        if (rc) {
-            unit_fail(__FILE__, __LINE__, "%s on %s: load: %s", op->name, engines[e].name, log);
-            continue;
-        }
-        for (size_t i = 0; i < nin; i++) {
-            char err[200] = "", why[128];
-            pbpf_test(prog, &ins[i], &r, err, sizeof err);
-            if (e == 0) {
-                first[i] = r;
-            } else if (!same(&first[i], &r, &ins[i], why, sizeof why)) {
-                unit_fail(__FILE__, __LINE__, "%s input %zu: %s differs from interp/checked: %s",
-                          op->name, i, engines[e].name, why);
-            }
-            runs_compared++;
-            if (e == 0 && kfd >= 0) {
-                kernel_test(kfd, &ins[i], &k);
-                kernel_compared++;
-                if (!same(&k, &r, &ins[i], why, sizeof why))
-                    unit_fail(__FILE__, __LINE__, "%s input %zu: pbpf differs from Linux: %s (%s)",
-                              op->name, i, why, err);
-            }
-        }
-        pbpf_prog_free(prog);
-    }
-    kbpf_close(kfd);
+    hr_run_prog(rt, op, ins, nin, first, have_kernel, &counts);
 }
 
-static struct pbpf_object *open_obj(const char *name)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        unit_fail(__FILE__, __LINE__, "cannot open %s", path);
-        return NULL;
-    }
-    static uint8_t buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    struct pbpf_object *obj = NULL;
-    char msg[256];
-    PBPF_OPTS(pbpf_object_opts, oo, .log_buf = msg, .log_size = sizeof msg);
-    if (pbpf_object_open_mem(buf, n, &oo, &obj))
-        unit_fail(__FILE__, __LINE__, "%s: %s", path, msg);
-    return obj;
-}
+static struct pbpf_object *open_obj(const char *name) { return hr_open_obj(dir, name); }
 
 #define MAXIN 24
-static struct input ins[MAXIN];
-static struct result res[MAXIN];
+static struct hr_input ins[MAXIN];
+static struct hr_result res[MAXIN];
 
 static size_t xdp_inputs(const struct pkts *k)
 {
@@ -549,19 +389,19 @@ static size_t xdp_inputs(const struct pkts *k)
     md_bad[2] = 4, md_bad[1] = (uint32_t)k->udp_n;
     md_rxq[4] = 1;
     md_long[6] = 1;
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, NULL, 0, 4096, 0, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, md_plain, 24, 4096, 24, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, md_meta, 24, 4096, 24, 1};
-    ins[n++] = (struct input){k->ip6, (uint32_t)k->ip6_n, NULL, 0, 4096, 24, 1};
-    ins[n++] = (struct input){k->eth, 14, NULL, 0, 4096, 0, 1};
-    ins[n++] = (struct input){k->eth, 13, NULL, 0, 4096, 0, 1};
-    ins[n++] = (struct input){k->big, (uint32_t)k->big_n, NULL, 0, 4096, 0, 1};
-    ins[n++] = (struct input){k->big, (uint32_t)k->big_n, NULL, 0, 10, 0, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, md_bad, 24, 4096, 24, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, md_rxq, 24, 4096, 24, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, md_long, 28, 4096, 24, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, md_meta, 24, 4096, 8, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, NULL, 0, 4096, 0, 3};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, NULL, 0, 4096, 0, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, md_plain, 24, 4096, 24, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, md_meta, 24, 4096, 24, 1};
+    ins[n++] = (struct hr_input){k->ip6, (uint32_t)k->ip6_n, NULL, 0, 4096, 24, 1};
+    ins[n++] = (struct hr_input){k->eth, 14, NULL, 0, 4096, 0, 1};
+    ins[n++] = (struct hr_input){k->eth, 13, NULL, 0, 4096, 0, 1};
+    ins[n++] = (struct hr_input){k->big, (uint32_t)k->big_n, NULL, 0, 4096, 0, 1};
+    ins[n++] = (struct hr_input){k->big, (uint32_t)k->big_n, NULL, 0, 10, 0, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, md_bad, 24, 4096, 24, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, md_rxq, 24, 4096, 24, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, md_long, 28, 4096, 24, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, md_meta, 24, 4096, 8, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, NULL, 0, 4096, 0, 3};
     return n;
 }
 
@@ -581,16 +421,16 @@ static size_t skb_inputs(const struct pkts *k)
     v = 5, memcpy(c_bad + 0, &v, 4);      /* len: not settable */
     v = (uint32_t)k->udp_n + 10, memcpy(c_wire + 160, &v, 4);
     v = 1, memcpy(c_if + 40, &v, 4);
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, NULL, 0, 4096, 0, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, c_set, 192, 4096, 192, 1};
-    ins[n++] = (struct input){k->bcast, (uint32_t)k->bcast_n, c_wire, 192, 4096, 192, 1};
-    ins[n++] = (struct input){k->ip6, (uint32_t)k->ip6_n, c_if, 192, 4096, 192, 1};
-    ins[n++] = (struct input){k->eth, 14, NULL, 0, 4096, 192, 1};
-    ins[n++] = (struct input){k->eth, 13, NULL, 0, 4096, 0, 1};
-    ins[n++] = (struct input){k->big, (uint32_t)k->big_n, NULL, 0, 4096, 0, 1};
-    ins[n++] = (struct input){k->big, (uint32_t)k->big_n, NULL, 0, 20, 0, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, c_bad, 192, 4096, 192, 1};
-    ins[n++] = (struct input){k->udp, (uint32_t)k->udp_n, c_set, 192, 4096, 100, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, NULL, 0, 4096, 0, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, c_set, 192, 4096, 192, 1};
+    ins[n++] = (struct hr_input){k->bcast, (uint32_t)k->bcast_n, c_wire, 192, 4096, 192, 1};
+    ins[n++] = (struct hr_input){k->ip6, (uint32_t)k->ip6_n, c_if, 192, 4096, 192, 1};
+    ins[n++] = (struct hr_input){k->eth, 14, NULL, 0, 4096, 192, 1};
+    ins[n++] = (struct hr_input){k->eth, 13, NULL, 0, 4096, 0, 1};
+    ins[n++] = (struct hr_input){k->big, (uint32_t)k->big_n, NULL, 0, 4096, 0, 1};
+    ins[n++] = (struct hr_input){k->big, (uint32_t)k->big_n, NULL, 0, 20, 0, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, c_bad, 192, 4096, 192, 1};
+    ins[n++] = (struct hr_input){k->udp, (uint32_t)k->udp_n, c_set, 192, 4096, 100, 1};
     return n;
 }
 
@@ -759,8 +599,8 @@ int main(int argc, char **argv)
         UNIT_RUN(test_run_tc);
         UNIT_RUN(test_run_skb);
         UNIT_RUN(test_run_trace);
-        printf("test runs compared between engines: %zu, with Linux: %zu\n", runs_compared,
-               kernel_compared);
+        printf("test runs compared between engines: %zu, with Linux: %zu\n", counts.runs,
+               counts.kernel);
     } else {
         fprintf(stderr, "unknown test %s\n", argv[1]);
         return 2;

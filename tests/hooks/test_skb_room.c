@@ -538,7 +538,8 @@ static void test_room_helpers(void)
 
 static void test_scope(void)
 {
-    static const uint32_t helpers[] = {9, 10, 11, 17, 18, 19, 23, 26, 28, 31, 32, 34, 38, 39, 40, 41, 43, 44, 48, 50, 51, 54, 65, 68, 135};
+    static const uint32_t helpers[] = {9,  10, 11, 17, 18, 19, 23, 26, 28, 31, 32, 34, 38, 39, 40, 41,
+                                       43, 44, 48, 50, 51, 54, 61, 62, 63, 65, 68, 90, 91, 135, 163};
     static const struct {
         uint32_t type, attach;
         const char *name;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hook_run.h"
 #include "kbpf.h"
 #include "pbpf/hooks.h"
 #include "pbpf/object.h"
@@ -24,188 +25,29 @@
 static struct pbpf_runtime *rt;
 static int have_kernel;
 static const char *dir;
-static size_t runs_compared, kernel_compared;
 
-/* --- inputs and results ---------------------------------------------------- */
+/* --- runs ------------------------------------------------------------------- */
 
-struct input {
-    const uint8_t *data;
-    uint32_t size;
-    const void *ctx;
-    uint32_t ctx_size;
-    uint32_t data_room; /* 0: no data_out */
-    uint32_t ctx_room;  /* 0: no ctx_out */
-    int repeat;
-};
+static struct hr_counts counts;
 
-struct result {
-    int rc;
-    uint32_t retval, data_size_out, ctx_size_out;
-    uint8_t data[4096];
-    uint8_t ctx[256];
-};
-
-static void pbpf_test(struct pbpf_prog *prog, const struct input *in, struct result *r,
-                      char *err, size_t err_size)
+static void run_prog(const struct pbpf_object_prog *op, const struct hr_input *ins, size_t nin,
+                     struct hr_result *first, int kernel)
 {
-    memset(r, 0, sizeof *r);
-    PBPF_OPTS(pbpf_test_run_opts, o, .data_in = in->data, .data_size_in = in->size,
-              .data_out = in->data_room ? r->data : NULL, .data_size_out = in->data_room,
-              .ctx_in = in->ctx, .ctx_size_in = in->ctx_size,
-              .ctx_out = in->ctx_room ? r->ctx : NULL, .ctx_size_out = in->ctx_room,
-              .repeat = in->repeat, .err_buf = err, .err_size = err_size);
-    r->rc = pbpf_prog_test_run(prog, &o);
-    r->retval = o.retval;
-    r->data_size_out = o.data_size_out;
-    r->ctx_size_out = o.ctx_size_out;
+    hr_run_prog(rt, op, ins, nin, first, kernel && have_kernel, &counts);
 }
 
-static void kernel_test(int fd, const struct input *in, struct result *r)
-{
-    memset(r, 0, sizeof *r);
-    struct kbpf_test_run k = {.data_in = in->data, .data_size_in = in->size,
-                              .data_out = in->data_room ? r->data : NULL,
-                              .data_size_out = in->data_room, .ctx_in = in->ctx,
-                              .ctx_size_in = in->ctx_size,
-                              .ctx_out = in->ctx_room ? r->ctx : NULL,
-                              .ctx_size_out = in->ctx_room, .repeat = (uint32_t)in->repeat};
-    r->rc = kbpf_prog_test_run(fd, &k);
-    r->retval = k.retval;
-    r->data_size_out = k.data_size_out;
-    r->ctx_size_out = k.ctx_size_out;
-}
-
-/* the same outcome: rc; on success or -ENOSPC the outputs */
-static int same(const struct result *a, const struct result *b, const struct input *in,
-                char *why, size_t why_size)
-{
-    if (a->rc != b->rc) {
-        snprintf(why, why_size, "rc %d vs %d", a->rc, b->rc);
-        return 0;
-    }
-    if (a->rc && a->rc != -ENOSPC)
-        return 1;
-    if (a->retval != b->retval) {
-        snprintf(why, why_size, "retval 0x%x vs 0x%x", a->retval, b->retval);
-        return 0;
-    }
-    if (in->data_room && a->data_size_out != b->data_size_out) {
-        snprintf(why, why_size, "data_size_out %u vs %u", a->data_size_out, b->data_size_out);
-        return 0;
-    }
-    uint32_t n = a->data_size_out < in->data_room ? a->data_size_out : in->data_room;
-    for (uint32_t i = 0; i < n; i++)
-        if (a->data[i] != b->data[i]) {
-            snprintf(why, why_size, "data_out[%u] 0x%02x vs 0x%02x", i, a->data[i], b->data[i]);
-            return 0;
-        }
-    if (in->ctx_room && a->ctx_size_out != b->ctx_size_out) {
-        snprintf(why, why_size, "ctx_size_out %u vs %u", a->ctx_size_out, b->ctx_size_out);
-        return 0;
-    }
-    n = a->ctx_size_out < in->ctx_room ? a->ctx_size_out : in->ctx_room;
-    for (uint32_t i = 0; i < n; i++)
-        if (a->ctx[i] != b->ctx[i]) {
-            snprintf(why, why_size, "ctx_out[%u] 0x%02x vs 0x%02x", i, a->ctx[i], b->ctx[i]);
-            return 0;
-        }
-    return 1;
-}
-
-static struct pbpf_object *open_obj(const char *name)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        unit_fail(__FILE__, __LINE__, "cannot open %s", path);
-        return NULL;
-    }
-    static uint8_t buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    struct pbpf_object *obj = NULL;
-    char msg[256];
-    PBPF_OPTS(pbpf_object_opts, oo, .log_buf = msg, .log_size = sizeof msg);
-    if (pbpf_object_open_mem(buf, n, &oo, &obj))
-        unit_fail(__FILE__, __LINE__, "%s: %s", path, msg);
-    return obj;
-}
+static struct pbpf_object *open_obj(const char *name) { return hr_open_obj(dir, name); }
 
 static const struct pbpf_object_prog *find_prog(struct pbpf_object *obj, const char *name)
 {
-    for (size_t i = 0; obj && i < pbpf_object_prog_cnt(obj); i++)
-        if (strcmp(pbpf_object_prog(obj, i)->name, name) == 0)
-            return pbpf_object_prog(obj, i);
-    unit_fail(__FILE__, __LINE__, "no program %s", name);
-    return NULL;
-}
-
-/* Loads op on each engine (and in the kernel when `kernel`), runs every
- * input on each and compares; the checked interpreter's results go to
- * first[]. */
-static void run_prog(const struct pbpf_object_prog *op, const struct input *ins, size_t nin,
-                     struct result *first, int kernel)
-{
-    static const struct {
-        enum pbpf_engine e;
-        enum pbpf_mode m;
-        const char *name;
-    } engines[] = {{PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, "interp/checked"},
-                   {PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, "interp/verified"},
-                   {PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, "jit"}};
-    int kfd = -1;
-    if (kernel && have_kernel) {
-        struct kbpf_load_opts lo = {.prog_type = op->prog_type,
-                                    .expected_attach_type = op->expected_attach_type,
-                                    .insns = op->insns, .insn_cnt = op->insn_cnt,
-                                    .name = op->name};
-        kfd = kbpf_prog_load(&lo);
-        if (kfd < 0)
-            unit_fail(__FILE__, __LINE__, "%s: the kernel refuses it: %s", op->name, lo.reason);
-    }
-    static struct result r, k;
-    for (size_t e = 0; e < sizeof engines / sizeof engines[0]; e++) {
-        char log[512] = "";
-        struct pbpf_prog *prog = NULL;
-        PBPF_OPTS(pbpf_prog_opts, po, .engine = engines[e].e, .mode = engines[e].m,
-                  .prog_type = op->prog_type, .expected_attach_type = op->expected_attach_type,
-                  .log_buf = log, .log_size = sizeof log);
-        int rc = pbpf_prog_load(rt, op->insns, op->insn_cnt, &po, &prog);
-        if (rc == -EOPNOTSUPP && engines[e].e == PBPF_ENGINE_JIT)
-            continue; /* no JIT for this CPU */
-        if (rc) {
-            unit_fail(__FILE__, __LINE__, "%s on %s: load: %s", op->name, engines[e].name, log);
-            continue;
-        }
-        for (size_t i = 0; i < nin; i++) {
-            char err[200] = "", why[128];
-            pbpf_test(prog, &ins[i], &r, err, sizeof err);
-            if (e == 0)
-                first[i] = r;
-            else if (!same(&first[i], &r, &ins[i], why, sizeof why))
-                unit_fail(__FILE__, __LINE__, "%s input %zu: %s differs from interp/checked: %s",
-                          op->name, i, engines[e].name, why);
-            runs_compared++;
-            if (e == 0 && kfd >= 0) {
-                kernel_test(kfd, &ins[i], &k);
-                kernel_compared++;
-                if (!same(&k, &r, &ins[i], why, sizeof why))
-                    unit_fail(__FILE__, __LINE__,
-                              "%s input %zu: pbpf differs from Linux: %s (pbpf: %s)", op->name,
-                              i, why, err);
-            }
-        }
-        pbpf_prog_free(prog);
-    }
-    kbpf_close(kfd);
+    return hr_find_prog(obj, name);
 }
 
 /* --- frames ------------------------------------------------------------------- */
 
 #define MAXIN 80
-static struct input ins[MAXIN];
-static struct result res[MAXIN];
+static struct hr_input ins[MAXIN];
+static struct hr_result res[MAXIN];
 
 struct frame {
     uint8_t b[256];
@@ -337,27 +179,27 @@ static size_t flow_inputs(void)
 {
     size_t n = 0;
     for (int f = 0; f < NFRAMES; f++)
-        ins[n++] = (struct input){fr[f].b, fr[f].n, NULL, 0, 56, 0, 1};
+        ins[n++] = (struct hr_input){fr[f].b, fr[f].n, NULL, 0, 56, 0, 1};
     /* with each flag */
     uint32_t flags[3] = {1, 2, 4};
     for (int i = 0; i < 3; i++)
         memcpy(keys_flags[i] + 48, &flags[i], 4);
-    ins[n++] = (struct input){fr[F_FRAG6_UDP].b, fr[F_FRAG6_UDP].n, keys_flags[0], 56, 56, 56, 1};
-    ins[n++] = (struct input){fr[F_FRAG4_FIRST].b, fr[F_FRAG4_FIRST].n, keys_flags[0], 56, 56, 56, 1};
-    ins[n++] = (struct input){fr[F_TCP6_LABEL].b, fr[F_TCP6_LABEL].n, keys_flags[1], 56, 56, 56, 1};
-    ins[n++] = (struct input){fr[F_IPIP].b, fr[F_IPIP].n, keys_flags[2], 48, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_FRAG6_UDP].b, fr[F_FRAG6_UDP].n, keys_flags[0], 56, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_FRAG4_FIRST].b, fr[F_FRAG4_FIRST].n, keys_flags[0], 56, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP6_LABEL].b, fr[F_TCP6_LABEL].n, keys_flags[1], 56, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_IPIP].b, fr[F_IPIP].n, keys_flags[2], 48, 56, 56, 1};
     /* errors and limits */
-    ins[n++] = (struct input){fr[F_TCP4].b, 13, NULL, 0, 56, 0, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, 13, NULL, 0, 56, 0, 1};
     keys_bad[2] = 1; /* thoff: only flags may be set */
-    ins[n++] = (struct input){fr[F_TCP4].b, fr[F_TCP4].n, keys_bad, 56, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, fr[F_TCP4].n, keys_bad, 56, 56, 56, 1};
     keys_long[58] = 1;
-    ins[n++] = (struct input){fr[F_TCP4].b, fr[F_TCP4].n, keys_long, 60, 56, 56, 1};
-    ins[n++] = (struct input){fr[F_TCP4].b, fr[F_TCP4].n, keys_long, 56, 56, 56, 1};
-    ins[n++] = (struct input){fr[F_TCP4].b, fr[F_TCP4].n, NULL, 0, 10, 0, 1};
-    ins[n++] = (struct input){fr[F_TCP4].b, fr[F_TCP4].n, keys_flags[0], 56, 56, 8, 1};
-    ins[n++] = (struct input){fr[F_TCP4].b, fr[F_TCP4].n, NULL, 0, 56, 56, 1};
-    ins[n++] = (struct input){fr[F_VLAN_TCP4].b, fr[F_VLAN_TCP4].n, NULL, 0, 56, 0, 3};
-    ins[n++] = (struct input){fr[F_TCP4].b, 14, NULL, 0, 56, 0, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, fr[F_TCP4].n, keys_long, 60, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, fr[F_TCP4].n, keys_long, 56, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, fr[F_TCP4].n, NULL, 0, 10, 0, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, fr[F_TCP4].n, keys_flags[0], 56, 56, 8, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, fr[F_TCP4].n, NULL, 0, 56, 56, 1};
+    ins[n++] = (struct hr_input){fr[F_VLAN_TCP4].b, fr[F_VLAN_TCP4].n, NULL, 0, 56, 0, 3};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, 14, NULL, 0, 56, 0, 1};
     return n;
 }
 
@@ -492,24 +334,24 @@ static size_t skl_inputs(void)
             }
             c->remote_port = 0x3412;
             c->local_port = 0x1f40 + bit;
-            ins[n] = (struct input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
+            ins[n] = (struct hr_input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
             n++;
         }
     }
     /* errors: a cookie, a family, a port, ingress_ifindex, a packet, no context */
     struct sk_lookup *c = &skl[n];
     *c = skl[0], c->sk = 1;
-    ins[n++] = (struct input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
+    ins[n++] = (struct hr_input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
     c = &skl[n], *c = skl[0], c->family = 1;
-    ins[n++] = (struct input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
+    ins[n++] = (struct hr_input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
     c = &skl[n], *c = skl[0], c->local_port = 70000;
-    ins[n++] = (struct input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
+    ins[n++] = (struct hr_input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
     c = &skl[n], *c = skl[0], c->ingress_ifindex = 1;
-    ins[n++] = (struct input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
-    ins[n++] = (struct input){fr[F_TCP4].b, fr[F_TCP4].n, &skl[0], sizeof skl[0], 0, 72, 1};
-    ins[n++] = (struct input){NULL, 0, NULL, 0, 0, 0, 1};
-    ins[n++] = (struct input){NULL, 0, &skl[3], 60, 0, 72, 4};    /* a short ctx_in */
-    ins[n++] = (struct input){NULL, 0, &skl[40], 72, 0, 16, 1};   /* a short ctx_out */
+    ins[n++] = (struct hr_input){NULL, 0, c, sizeof *c, 0, sizeof *c, 1};
+    ins[n++] = (struct hr_input){fr[F_TCP4].b, fr[F_TCP4].n, &skl[0], sizeof skl[0], 0, 72, 1};
+    ins[n++] = (struct hr_input){NULL, 0, NULL, 0, 0, 0, 1};
+    ins[n++] = (struct hr_input){NULL, 0, &skl[3], 60, 0, 72, 4};    /* a short ctx_in */
+    ins[n++] = (struct hr_input){NULL, 0, &skl[40], 72, 0, 16, 1};   /* a short ctx_out */
     return n;
 }
 
@@ -545,14 +387,14 @@ static void test_sk_lookup(void)
     if (op) {
         struct sk_lookup c = skl[0];
         c.protocol = 6;
-        struct input in[3];
+        struct hr_input in[3];
         for (int i = 0; i < 3; i++) {
             static struct sk_lookup cs[3];
             cs[i] = c;
             cs[i].local_port = i == 0 ? 22 : i == 1 ? 23 : 22;
             if (i == 2)
                 cs[i].protocol = 17;
-            in[i] = (struct input){NULL, 0, &cs[i], sizeof cs[i], 0, 0, 1};
+            in[i] = (struct hr_input){NULL, 0, &cs[i], sizeof cs[i], 0, 0, 1};
         }
         run_prog(op, in, 3, res, 1);
         CHECK_EQ(res[0].retval, 0);
@@ -592,14 +434,14 @@ static void test_sockmap(void)
     md_bad[0] = 1;                      /* data: pbpf's */
     const struct pbpf_object_prog *op = find_prog(obj, "sks_parser");
     if (op) {
-        struct input in[] = {{msg, msg_n, NULL, 0, 0, 0, 1}, {msg + 1, msg_n - 1, NULL, 0, 0, 0, 1}};
+        struct hr_input in[] = {{msg, msg_n, NULL, 0, 0, 0, 1}, {msg + 1, msg_n - 1, NULL, 0, 0, 0, 1}};
         run_prog(op, in, 2, res, 0);
         CHECK_EQ(res[0].retval, msg[0]);
         CHECK_EQ(res[1].retval, msg[1]);
     }
     op = find_prog(obj, "sks_verdict");
     if (op) {
-        struct input in[] = {{msg, msg_n, sk, 192, 4096, 192, 1},
+        struct hr_input in[] = {{msg, msg_n, sk, 192, 4096, 192, 1},
                              {msg, msg_n, sk_bad, 192, 4096, 192, 1},
                              {msg, 0, sk, 192, 4096, 192, 1}};
         run_prog(op, in, 3, res, 0);
@@ -638,7 +480,7 @@ static void test_sockmap(void)
     }
     op = find_prog(obj, "sks_rewrite");
     if (op) {
-        struct input in[] = {{msg, msg_n, sk, 192, 4096, 192, 1}};
+        struct hr_input in[] = {{msg, msg_n, sk, 192, 4096, 192, 1}};
         run_prog(op, in, 1, res, 0);
         CHECK_EQ(res[0].rc, 0);
         CHECK_EQ(res[0].retval, msg_n + 6);
@@ -650,7 +492,7 @@ static void test_sockmap(void)
     }
     op = find_prog(obj, "skm_verdict");
     if (op) {
-        struct input in[] = {{msg, msg_n, md, 80, 4096, 80, 1},
+        struct hr_input in[] = {{msg, msg_n, md, 80, 4096, 80, 1},
                              {msg, msg_n, NULL, 0, 4096, 80, 1},
                              {msg, msg_n, md_bad, 80, 4096, 80, 1},
                              {msg, 3, md, 80, 4096, 80, 1}};
@@ -697,10 +539,12 @@ static void test_scope(void)
 {
     /* the packet helpers, the sockmap and socket helpers of these types
      * (sk_redirect_map 52, sk_redirect_hash 72, msg_redirect_map 60,
-     * msg_apply_bytes 61, msg_cork_bytes 62, msg_pull_data 63, sk_release
-     * 86, sk_assign 124, get_socket_cookie 46) and a few common ones */
-    static const uint32_t helpers[] = {1, 5, 7, 8, 9, 10, 18, 23, 26, 28, 38, 39, 43, 44, 46, 52,
-                                       60, 61, 62, 63, 68, 72, 86, 124};
+     * msg_apply_bytes 61, msg_cork_bytes 62, msg_pull_data 63,
+     * msg_push_data 90, msg_pop_data 91, sk_release 86, sk_assign 124,
+     * get_socket_cookie 46, skb_adjust_room 50, get_hash_recalc 34) and a
+     * few common ones */
+    static const uint32_t helpers[] = {1,  5,  7,  8,  9,  10, 18, 23, 26, 28, 34, 38, 39, 43,
+                                       44, 46, 50, 52, 60, 61, 62, 63, 68, 72, 86, 90, 91, 124};
     static const struct {
         uint32_t type, attach;
         const char *name;
@@ -782,8 +626,8 @@ int main(int argc, char **argv)
         UNIT_RUN(test_flow);
         UNIT_RUN(test_sk_lookup);
         UNIT_RUN(test_sockmap);
-        printf("test runs on pbpf engines: %zu, compared with Linux: %zu\n", runs_compared,
-               kernel_compared);
+        printf("test runs on pbpf engines: %zu, compared with Linux: %zu\n", counts.runs,
+               counts.kernel);
     } else {
         fprintf(stderr, "unknown test %s\n", argv[1]);
         return 2;

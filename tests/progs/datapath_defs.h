@@ -1,39 +1,18 @@
 /* Declarations for the datapath-style test programs (datapath.bpf.c,
- * trace_probe.bpf.c): UAPI context layouts, protocol headers and helpers
+ * trace_probe.bpf.c): bpf_base.h, iproute2's map definition, the UAPI
+ * contexts (__sk_buff up to data_end), protocol headers and more helpers
  * by their Linux ids (include/uapi/linux/bpf.h). */
 #ifndef PBPF_TEST_DATAPATH_DEFS_H
 #define PBPF_TEST_DATAPATH_DEFS_H
 
-typedef unsigned char __u8;
-typedef unsigned short __u16;
-typedef unsigned int __u32;
-typedef unsigned long long __u64;
-typedef int __s32;
-typedef long long __s64;
+#include "bpf_base.h"
 
-#define SEC(name) __attribute__((section(name), used))
-#define __uint(name, val) int (*name)[val]
-#define __type(name, val) typeof(val) *name
-#define __array(name, val) typeof(val) *name[]
-#define __noinline __attribute__((noinline))
 #define __always_inline inline __attribute__((always_inline))
 
 #define bpf_htons(x) ((__u16)__builtin_bswap16(x))
 #define bpf_ntohs(x) ((__u16)__builtin_bswap16(x))
 #define bpf_htonl(x) ((__u32)__builtin_bswap32(x))
 #define bpf_ntohl(x) ((__u32)__builtin_bswap32(x))
-
-enum {
-    BPF_MAP_TYPE_HASH = 1,
-    BPF_MAP_TYPE_ARRAY = 2,
-    BPF_MAP_TYPE_PROG_ARRAY = 3,
-    BPF_MAP_TYPE_PERCPU_ARRAY = 6,
-    BPF_MAP_TYPE_LRU_HASH = 9,
-    BPF_MAP_TYPE_LPM_TRIE = 11,
-};
-#define BPF_F_NO_PREALLOC 1u
-#define BPF_ANY 0
-#define BPF_NOEXIST 1
 
 /* iproute2's map definition in SEC("maps"): `id` names the map for the
  * numeric tail-call sections "ID/SLOT". */
@@ -47,15 +26,6 @@ struct bpf_elf_map {
     __u32 pinning;
     __u32 inner_id;
     __u32 inner_idx;
-};
-
-struct xdp_md {
-    __u32 data;
-    __u32 data_end;
-    __u32 data_meta;
-    __u32 ingress_ifindex;
-    __u32 rx_queue_index;
-    __u32 egress_ifindex;
 };
 
 struct __sk_buff {
@@ -73,9 +43,6 @@ enum { XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT };
 #define TC_ACT_SHOT 2
 #define TC_ACT_REDIRECT 7
 
-static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
-static long (*bpf_map_update_elem)(void *map, const void *key, const void *value,
-                                   __u64 flags) = (void *)2;
 static long (*bpf_map_delete_elem)(void *map, const void *key) = (void *)3;
 static long (*bpf_skb_store_bytes)(void *skb, __u32 off, const void *from, __u32 len,
                                    __u64 flags) = (void *)9;
@@ -83,13 +50,10 @@ static long (*bpf_l3_csum_replace)(void *skb, __u32 off, __u64 from, __u64 to,
                                    __u64 size) = (void *)10;
 static long (*bpf_l4_csum_replace)(void *skb, __u32 off, __u64 from, __u64 to,
                                    __u64 flags) = (void *)11;
-static long (*bpf_tail_call)(void *ctx, void *prog_array_map, __u32 index) = (void *)12;
 static __u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;
 static long (*bpf_redirect)(__u32 ifindex, __u64 flags) = (void *)23;
 static long (*bpf_skb_load_bytes)(const void *skb, __u32 off, void *to, __u32 len) = (void *)26;
 static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *unsafe_ptr) = (void *)113;
-static long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx,
-                        __u64 flags) = (void *)181;
 
 #define BPF_F_PSEUDO_HDR 0x10
 

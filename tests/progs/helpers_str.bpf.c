@@ -161,7 +161,8 @@ int run_snprintf(void *ctx)
 
 /* Formats Linux refuses: its verifier checks the format of bpf_snprintf
  * when it loads the program (check_bpf_snprintf_call), so each is a
- * program of its own; pbpf, without that check, answers -EINVAL at run. */
+ * program of its own; pbpf's verifier refuses them too, and run unverified
+ * (the checked interpreter) the helper answers -EINVAL. */
 #define BAD(n, fmt, ...)                                                                           \
     SEC("socket") int bad_##n(void *ctx)                                                           \
     {                                                                                              \
