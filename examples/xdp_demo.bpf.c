@@ -9,8 +9,9 @@
  *   - keeps packets and bytes per source address in an LRU hash
  *     (`talkers`): the top talkers;
  *   - applies the rule for the source address, if any, from a hash map
- *     (`rules`, filled from user space): drop everything, or let through
- *     at most `limit` packets per second;
+ *     (`rules`, filled from user space): drop everything, let through at
+ *     most `limit` packets per second, or send everything out of another
+ *     interface (XDP_REDIRECT through the DEVMAP `tx_port`);
  *   - answers ICMP echo requests itself (when `reply_to_ping` is set):
  *     the frame is turned into the echo reply and sent back (XDP_TX);
  *   - drops malformed frames, passes the rest.
@@ -37,6 +38,7 @@ enum {
     BPF_MAP_TYPE_HASH = 1,
     BPF_MAP_TYPE_PERCPU_ARRAY = 6,
     BPF_MAP_TYPE_LRU_HASH = 9,
+    BPF_MAP_TYPE_DEVMAP = 14,
 };
 enum xdp_action { XDP_ABORTED = 0, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT };
 
@@ -53,6 +55,7 @@ static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
 static long (*bpf_map_update_elem)(void *map, const void *key, const void *value,
                                    __u64 flags) = (void *)2;
 static __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
+static long (*bpf_redirect_map)(void *map, __u64 key, __u64 flags) = (void *)51;
 
 #define ETH_ALEN 6
 #define ETH_P_IP 0x0800
@@ -156,6 +159,7 @@ enum stat_idx {
     STAT_PING_REPLY = 11, /* echo requests answered with XDP_TX */
     STAT_RULE_DROP = 12,  /* dropped by a `drop` rule */
     STAT_RATE_DROP = 13,  /* dropped by a `limit` rule over its rate */
+    STAT_REDIRECT = 14,   /* sent out of another interface by a `redirect` rule */
     STAT_MAX = 16,
 };
 
@@ -183,12 +187,12 @@ struct {
     __uint(max_entries, 4096);
 } talkers SEC(".maps");
 
-enum rule_action { RULE_DROP = 1, RULE_LIMIT = 2 };
+enum rule_action { RULE_DROP = 1, RULE_LIMIT = 2, RULE_REDIRECT = 3 };
 
 /* A rule; user space sets action and limit, the program the rest. */
 struct rule {
     __u32 action;       /* enum rule_action */
-    __u32 limit;        /* RULE_LIMIT: packets per second */
+    __u32 limit;        /* RULE_LIMIT: packets per second; RULE_REDIRECT: tx_port slot */
     __u64 window_start; /* ns: start of the current one-second window */
     __u64 window_count; /* packets seen in it */
     __u64 dropped;
@@ -200,6 +204,16 @@ struct {
     __type(value, struct rule);
     __uint(max_entries, 1024);
 } rules SEC(".maps");
+
+/* Interfaces `redirect` rules send to: slot -> ifindex, filled from user
+ * space (Linux: the egress device of XDP_REDIRECT, net/core/filter.c
+ * xdp_do_redirect; pbpf writes one capture per interface). */
+struct {
+    __uint(type, BPF_MAP_TYPE_DEVMAP);
+    __type(key, __u32);
+    __type(value, __u32);
+    __uint(max_entries, 8);
+} tx_port SEC(".maps");
 
 /* Set to 0 before loading to pass echo requests on instead. */
 const volatile __u32 reply_to_ping = 1;
@@ -227,19 +241,27 @@ static __always_inline void talk(const struct addr *src, __u64 bytes)
     }
 }
 
-/* Whether the rule for src (if any) drops this packet. */
-static __always_inline int ruled_out(const struct addr *src)
+/* The verdict of the rule for src, or -1 to go on with the packet. */
+static __always_inline int apply_rule(const struct addr *src, __u64 bytes)
 {
     struct rule *r = bpf_map_lookup_elem(&rules, src);
     if (!r)
-        return 0;
+        return -1;
     if (r->action == RULE_DROP) {
         __sync_fetch_and_add(&r->dropped, 1);
         count(STAT_RULE_DROP, 0);
-        return 1;
+        return XDP_DROP;
+    }
+    if (r->action == RULE_REDIRECT) {
+        /* out of the interface in slot `limit`; an empty slot passes the
+         * packet on (the low bits of the flags: the action on a miss) */
+        int act = (int)bpf_redirect_map(&tx_port, r->limit, XDP_PASS);
+        if (act == XDP_REDIRECT)
+            count(STAT_REDIRECT, bytes);
+        return act;
     }
     if (r->action != RULE_LIMIT)
-        return 0;
+        return -1;
     /* fixed one-second windows: the first `limit` packets of each pass */
     __u64 now = bpf_ktime_get_ns();
     if (now - r->window_start >= 1000000000ull) {
@@ -248,10 +270,10 @@ static __always_inline int ruled_out(const struct addr *src)
     }
     r->window_count += 1;
     if (r->window_count <= r->limit)
-        return 0;
+        return -1;
     __sync_fetch_and_add(&r->dropped, 1);
     count(STAT_RATE_DROP, 0);
-    return 1;
+    return XDP_DROP;
 }
 
 /* RFC 1624 eqn. 3: the checksum after one 16-bit word changed. */
@@ -358,8 +380,9 @@ int xdp_demo(struct xdp_md *ctx)
     }
 
     talk(&src, bytes);
-    if (ruled_out(&src))
-        return XDP_DROP;
+    int act = apply_rule(&src, bytes);
+    if (act >= 0)
+        return act;
 
     if (ip && (bpf_ntohs(ip->frag_off) & IP_OFFSET)) {
         count(STAT_FRAGMENT, bytes);

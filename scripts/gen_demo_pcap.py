@@ -7,8 +7,8 @@ frames; frames cut by a small snap length), as pcap or pcapng.
 It also writes what examples/xdp_demo.bpf.c must make of it, computed from
 what was generated (each frame's kind is known when it is built, nothing
 is parsed back) and from the rules file: the verdict counts, the `stats`
-counters, the per-source packets and bytes (`talkers`) and the drops per
-rule.  tests/demo checks the program's results against it.
+counters, the per-source packets and bytes (`talkers`), the drops per
+rule and the packets redirected to each interface.  tests/demo checks the program's results against it.
 
 Standard library only.  Usage:
   gen_demo_pcap.py OUT.pcap [--rules FILE] [--expect OUT.json] [--count N]
@@ -23,9 +23,9 @@ import sys
 
 # examples/xdp_demo.bpf.c's enum stat_idx
 STAT = dict(NON_IP=0, VLAN=1, QINQ=2, IPV4=3, IPV6=4, TCP=5, UDP=6, ICMP=7, OTHER_L4=8,
-            FRAGMENT=9, MALFORMED=10, PING_REPLY=11, RULE_DROP=12, RATE_DROP=13)
+            FRAGMENT=9, MALFORMED=10, PING_REPLY=11, RULE_DROP=12, RATE_DROP=13, REDIRECT=14)
 XDP = {0: "XDP_ABORTED", 1: "XDP_DROP", 2: "XDP_PASS", 3: "XDP_TX", 4: "XDP_REDIRECT"}
-DROP, PASS, TX = 1, 2, 3
+DROP, PASS, TX, REDIRECT = 1, 2, 3, 4
 
 START_NS = 1_700_000_000 * 10**9
 
@@ -44,7 +44,8 @@ def mac(n):
 
 
 def read_rules(path):
-    """`ADDRESS drop` or `ADDRESS limit N` lines, # comments."""
+    """`ADDRESS drop`, `ADDRESS limit N` or `ADDRESS redirect IFINDEX` lines,
+    # comments."""
     rules = {}
     if not path:
         return rules
@@ -58,8 +59,11 @@ def read_rules(path):
                 rules[key_of(addr)] = ("drop", 0)
             elif len(words) == 3 and words[1] == "limit":
                 rules[key_of(addr)] = ("limit", int(words[2]))
+            elif len(words) == 3 and words[1] == "redirect":
+                rules[key_of(addr)] = ("redirect", int(words[2]))
             else:
-                sys.exit("%s:%d: expected 'ADDRESS drop' or 'ADDRESS limit N'" % (path, no))
+                sys.exit("%s:%d: expected 'ADDRESS drop', 'ADDRESS limit N' or "
+                         "'ADDRESS redirect IFINDEX'" % (path, no))
     return rules
 
 
@@ -286,6 +290,7 @@ def main():
     verdicts = {name: 0 for name in XDP.values()}
     talkers = {}
     state = {k: [0, 0, 0] for k in rules}  # window_start, window_count, dropped
+    redirected = {}  # ifindex -> packets
 
     def count(idx, n):
         stats[idx][0] += 1
@@ -319,6 +324,11 @@ def main():
                 st[2] += 1
                 count(STAT["RULE_DROP"], 0)
                 return DROP
+            if action == "redirect":
+                # tx_port's slot N holds interface N (scripts/xdp_demo.py)
+                count(STAT["REDIRECT"], n)
+                redirected[limit] = redirected.get(limit, 0) + 1
+                return REDIRECT
             if now - st[0] >= 10**9:
                 st[0], st[1] = now, 0
             st[1] += 1
@@ -379,6 +389,7 @@ def main():
             json.dump({"packets": a.count - skipped, "skipped": skipped, "verdicts": verdicts,
                        "stats": {str(k): v for k, v in stats.items()},
                        "talkers": talkers,
+                       "redirected_to": {str(k): v for k, v in redirected.items()},
                        "rules": {k: state[k][2] for k in rules}}, f, indent=1, sort_keys=True)
     return 0
 

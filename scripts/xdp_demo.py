@@ -26,7 +26,7 @@ import sys
 
 STATS = ["non-IP", "VLAN-tagged", "QinQ (2 tags)", "IPv4", "IPv6", "TCP", "UDP", "ICMP/ICMPv6",
          "other L4", "IPv4 fragments", "malformed", "ping replies (TX)", "rule drops",
-         "rate-limit drops"]
+         "rate-limit drops", "redirected"]
 ENGINE_TITLE = {"interp": "interpreter (checked mode: every access bounds-checked)",
                 "jit": "x86-64 JIT"}
 
@@ -46,8 +46,12 @@ def rules_from(path):
                 rules.append((addr, 1, 0))
             elif len(words) == 3 and words[1] == "limit" and words[2].isdigit():
                 rules.append((addr, 2, int(words[2])))
+            elif len(words) == 3 and words[1] == "redirect" and words[2].isdigit() and \
+                    0 < int(words[2]) < 8:
+                rules.append((addr, 3, int(words[2])))
             else:
-                sys.exit("%s:%d: expected 'ADDRESS drop' or 'ADDRESS limit N'" % (path, no))
+                sys.exit("%s:%d: expected 'ADDRESS drop', 'ADDRESS limit N' or "
+                         "'ADDRESS redirect IFINDEX' (1-7)" % (path, no))
     return rules
 
 
@@ -80,13 +84,18 @@ def run_engine(a, engine, rules):
     batch = os.path.join(a.work, "demo-%s.batch" % engine)
     passed = os.path.join(a.work, "passed-%s.pcap" % engine)
     tx = os.path.join(a.work, "tx-%s.pcap" % engine)
+    redir = os.path.join(a.work, "redirect-%s" % engine)
     with open(batch, "w") as f:
         f.write("# written by scripts/xdp_demo.py from %s\n" % a.rules)
         for addr, action, limit in rules:
             f.write("map update %s rules key %s value %s\n" % (
                 a.obj, hexs(key_bytes(addr)), hexs(struct.pack("<IIQQQ", action, limit, 0, 0, 0))))
-        f.write("run %s --prog xdp_demo --engine %s --pcap %s --out %s --tx-out %s --json\n" % (
-            a.obj, engine, a.pcap, passed, tx))
+        # redirect rules: tx_port's slot N is interface N
+        for ifindex in sorted({limit for _, action, limit in rules if action == 3}):
+            f.write("map update %s tx_port key %s value %s\n" % (
+                a.obj, hexs(struct.pack("<I", ifindex)), hexs(struct.pack("<I", ifindex))))
+        f.write("run %s --prog xdp_demo --engine %s --pcap %s --out %s --tx-out %s "
+                "--redirect-out %s --json\n" % (a.obj, engine, a.pcap, passed, tx, redir))
         for m in ("stats", "talkers", "rules"):
             f.write("map dump %s %s --json\n" % (a.obj, m))
     p = subprocess.run([a.pbpf, "batch", batch], stdout=subprocess.PIPE, universal_newlines=True)
@@ -94,7 +103,7 @@ def run_engine(a, engine, rules):
         sys.exit("xdp_demo: pbpf batch %s failed (see above)" % batch)
     docs = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
     run, stats, talkers, rule_dump = docs
-    res = {"run": run, "passed_pcap": passed, "tx_pcap": tx}
+    res = {"run": run, "passed_pcap": passed, "tx_pcap": tx, "redirect_prefix": redir}
     res["stats"] = {}
     for e in stats:
         idx = struct.unpack("<I", unhex(e["key"]))[0]
@@ -125,8 +134,17 @@ def show(engine, r, top):
             print("  %-18s %8d packets %11d bytes" % (name, p, b))
     print("rules:")
     for addr, (action, limit, dropped) in sorted(r["rules"].items()):
+        if action == 3:
+            print("  %-18s %-12s %8s" % (addr, "redirect if%d" % limit, ""))
+            continue
         what = "drop" if action == 1 else "limit %d/s" % limit
         print("  %-18s %-12s %8d dropped" % (addr, what, dropped))
+    redirected = run.get("redirected_to", {})
+    if redirected:
+        print("redirected (XDP_REDIRECT through the DEVMAP tx_port), one capture per interface:")
+        for ifindex, n in sorted(redirected.items(), key=lambda kv: int(kv[0])):
+            print("  interface %-3s %8d packets -> %s" % (
+                ifindex, n, os.path.basename("%s-if%s.pcap" % (r["redirect_prefix"], ifindex))))
     print("top talkers (of %d sources, by bytes):" % len(r["talkers"]))
     ranked = sorted(r["talkers"].items(), key=lambda kv: (-kv[1][1], kv[0]))
     for n, (addr, (p, b)) in enumerate(ranked[:top], 1):
@@ -157,7 +175,20 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def check(engine, r, exp):
+def src_of(fr):
+    """The source address of an Ethernet frame (VLAN tags skipped)."""
+    off = 12
+    while fr[off:off + 2] in (b"\x81\x00", b"\x88\xa8"):
+        off += 4
+    ip = fr[off + 2:]
+    if fr[off:off + 2] == b"\x08\x00":
+        return str(ipaddress.IPv4Address(ip[12:16]))
+    if fr[off:off + 2] == b"\x86\xdd":
+        return str(ipaddress.IPv6Address(ip[8:24]))
+    return None
+
+
+def check(engine, r, exp, a_rules):
     errors = []
 
     def eq(what, got, want):
@@ -194,6 +225,17 @@ def check(engine, r, exp):
               fr[6:12] == bytes([2, 0, 0x5E, 0, 0, 0x10]))
         bad += not ok
     eq("echo replies not well formed", bad, 0)
+    # redirected: the count per interface, and each interface's capture
+    eq("redirected to", run.get("redirected_to", {}), exp.get("redirected_to", {}))
+    for ifindex, n in exp.get("redirected_to", {}).items():
+        path = "%s-if%s.pcap" % (r["redirect_prefix"], ifindex)
+        frames = read_pcap(path) if os.path.exists(path) else []
+        eq("packets in %s" % os.path.basename(path), len(frames) if frames else None, n)
+        # each from a source whose rule redirects to this interface
+        srcs = {addr_text(key_bytes(addr)) for addr, action, limit in a_rules
+                if action == 3 and limit == int(ifindex)}
+        eq("frames in %s from other sources" % os.path.basename(path),
+           sum(src_of(fr) not in srcs for fr in frames), 0)
     return errors
 
 
@@ -216,7 +258,7 @@ def main():
         results[engine] = r = run_engine(a, engine, rules)
         show(engine, r, a.top)
         if exp:
-            errors += check(engine, r, exp)
+            errors += check(engine, r, exp, rules)
         print()
     engines = list(results)
     for e in engines[1:]:

@@ -36,6 +36,11 @@ struct pbpf_packet {
     uint32_t len;        /* captured length */
     uint32_t wire_len;   /* length on the wire (>= len; a capture may cut) */
     uint64_t ts_ns;      /* capture time */
+    /* set by pbpf_packet_run before `emit` for a redirected packet: the
+     * interface it leaves by (bpf_redirect's ifindex, or the DEVMAP /
+     * DEVMAP_HASH entry's); 0 for other fates and other redirect targets
+     * (CPUMAP, XSKMAP) */
+    uint32_t out_ifindex;
 };
 
 /* Gives the next packet: returns 1 with *pkt filled (its bytes valid

@@ -29,6 +29,11 @@ struct btf_ext {
     struct pbpf_btf_ext *e;
 };
 
+const struct pbpf_btf *compat_btf_core(const struct btf *btf)
+{
+    return btf->b;
+}
+
 static struct btf *btf_wrap(struct pbpf_btf *b, bool owned, int ptr_sz)
 {
     struct btf *btf = calloc(1, sizeof *btf);

@@ -60,4 +60,9 @@ void compat_print(enum compat_level level, const char *fmt, ...)
 #define COMPAT_OPT(opts, type, field, def)                                                         \
     ((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field) ? (opts)->field : (def))
 
+/* The parsed BTF under a libbpf struct btf (src/compat/btf.c). */
+struct btf;
+struct pbpf_btf;
+const struct pbpf_btf *compat_btf_core(const struct btf *btf);
+
 #endif

@@ -186,6 +186,7 @@ int pbpf_packet_run(struct pbpf_prog *prog, const struct pbpf_packet_run_opts *o
                 out_len = ETH_HLEN + t.retval;
         }
         if (emit && fate != PBPF_PACKET_DROPPED) {
+            pkt.out_ifindex = fate == PBPF_PACKET_REDIRECTED ? t.redirect_ifindex : 0;
             rc = emit(user, &pkt, fate, out, out_len);
             if (rc) {
                 if (eb && es && !eb[0])

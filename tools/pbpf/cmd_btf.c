@@ -1,24 +1,27 @@
-/* pbpf btf dump OBJ [--format raw|c] [--json]: the .BTF of an ELF object
+/* pbpf btf dump [file] OBJ [format raw|c] [--json]: the .BTF of an ELF object
  * (or a raw BTF file such as /sys/kernel/btf/vmlinux), as bpftool prints it:
  * raw, one type per line with its members; or c, the types as C
  * declarations a program could include. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "btf/btf.h"
+#include "btf/btf_dump_c.h"
 #include "cli.h"
 #include "elf/elf.h"
 #include "objcli.h"
 
 static void btf_usage(void)
 {
-    printf("Usage: pbpf btf dump FILE [--format raw|c] [--json]\n\n"
+    printf("Usage: pbpf btf dump [file] FILE [format raw|c] [--json]\n\n"
            "Prints the BTF of FILE: an ELF object's .BTF section, or a raw BTF file\n"
-           "(/sys/kernel/btf/vmlinux).\n\n"
-           "  --format raw   every type as [id] KIND 'name' and its fields (default)\n"
-           "  --format c     the named structs, unions, enums and typedefs as C\n"
+           "(/sys/kernel/btf/vmlinux).  The words are bpftool's ('btf dump file X\n"
+           "format c'); --format c says the same.\n\n"
+           "  format raw   every type as [id] KIND 'name' and its fields (default)\n"
+           "  format c     every type as C definitions that compile (vmlinux.h)\n"
            "  --json         raw format as one JSON document\n");
 }
 
@@ -237,360 +240,46 @@ static void raw_one(const struct pbpf_btf *b, uint32_t id, int json, int first)
 
 /* --- C ------------------------------------------------------------------- */
 
-struct cdump {
-    const struct pbpf_btf *b;
-    uint8_t *state; /* per id: 0 new, 1 in progress, 2 emitted */
-    int err;
-};
-
-/* Appends to a growing string (declarators are built inside out). */
-struct str {
-    char *p;
-    size_t len, cap;
-};
-static void sput(struct str *s, const char *t)
+static void c_out(void *ctx, const char *fmt, va_list ap)
 {
-    size_t n = strlen(t);
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = (s->len + n + 1) * 2;
-        char *np = realloc(s->p, cap);
-        if (!np)
-            return;
-        s->p = np;
-        s->cap = cap;
-    }
-    memcpy(s->p + s->len, t, n + 1);
-    s->len += n;
-}
-static void sprefix(struct str *s, const char *t)
-{
-    struct str n = {0};
-    sput(&n, t);
-    sput(&n, s->p ? s->p : "");
-    free(s->p);
-    *s = n;
+    vfprintf(ctx, fmt, ap);
 }
 
-static void c_body(struct cdump *d, uint32_t id, int indent);
-
-/* Prints the declaration of `decl` (a name, or "" for an abstract type)
- * of type id: the base type first, then the declarator. */
-static void c_decl(struct cdump *d, uint32_t id, const char *name, int indent)
-{
-    struct str decl = {0};
-    sput(&decl, name);
-    const struct pbpf_btf *b = d->b;
-    for (int depth = 0; depth < 64; depth++) {
-        const struct pbpf_btf_type *t = pbpf_btf_type_by_id(b, id);
-        if (!t) {
-            printf("void%s%s", decl.p && decl.p[0] && decl.p[0] != '*' ? " " : "",
-                   decl.p ? decl.p : "");
-            free(decl.p);
-            return;
-        }
-        unsigned k = pbpf_btf_kind(t);
-        const char *n = pbpf_btf_name(b, t);
-        switch (k) {
-        case PBPF_BTF_KIND_PTR:
-            sprefix(&decl, "*");
-            id = t->size_type;
-            {
-                const struct pbpf_btf_type *to = pbpf_btf_type_by_id(b, id);
-                unsigned tk = to ? pbpf_btf_kind(to) : 0;
-                if (tk == PBPF_BTF_KIND_ARRAY || tk == PBPF_BTF_KIND_FUNC_PROTO) {
-                    sprefix(&decl, "(");
-                    sput(&decl, ")");
-                }
-            }
-            continue;
-        case PBPF_BTF_KIND_CONST:
-        case PBPF_BTF_KIND_VOLATILE:
-        case PBPF_BTF_KIND_RESTRICT: {
-            const char *q = k == PBPF_BTF_KIND_CONST      ? "const "
-                            : k == PBPF_BTF_KIND_VOLATILE ? "volatile "
-                                                          : "restrict ";
-            const struct pbpf_btf_type *to = pbpf_btf_type_by_id(b, t->size_type);
-            if (to && pbpf_btf_kind(to) == PBPF_BTF_KIND_PTR) {
-                sprefix(&decl, q);
-            } else {
-                printf("%s", q);
-            }
-            id = t->size_type;
-            continue;
-        }
-        case PBPF_BTF_KIND_TYPE_TAG:
-            id = t->size_type;
-            continue;
-        case PBPF_BTF_KIND_ARRAY: {
-            char dim[24];
-            snprintf(dim, sizeof dim, "[%u]", PBPF_BTF_ARRAY(t)->nelems);
-            sput(&decl, dim);
-            id = PBPF_BTF_ARRAY(t)->type;
-            continue;
-        }
-        case PBPF_BTF_KIND_FUNC_PROTO: {
-            const struct pbpf_btf_param *p = PBPF_BTF_PARAMS(t);
-            unsigned vlen = pbpf_btf_vlen(t);
-            /* parameters are printed into a temporary string: redirect by
-             * building them as text */
-            sput(&decl, "(");
-            if (vlen == 0)
-                sput(&decl, "void");
-            for (unsigned i = 0; i < vlen; i++) {
-                if (i)
-                    sput(&decl, ", ");
-                if (p[i].type == 0 && i == vlen - 1) {
-                    sput(&decl, "...");
-                    continue;
-                }
-                const struct pbpf_btf_type *pt = pbpf_btf_type_by_id(b, p[i].type);
-                /* parameters: base name only (pointers and typedefs cover
-                 * what programs use) */
-                int ptrs = 0;
-                while (pt && pbpf_btf_kind(pt) == PBPF_BTF_KIND_PTR && ptrs < 8) {
-                    ptrs++;
-                    pt = pbpf_btf_type_by_id(b, pt->size_type);
-                }
-                while (pt && (pbpf_btf_kind(pt) == PBPF_BTF_KIND_CONST ||
-                              pbpf_btf_kind(pt) == PBPF_BTF_KIND_VOLATILE))
-                    pt = pbpf_btf_type_by_id(b, pt->size_type);
-                const char *pn = pt ? pbpf_btf_name(b, pt) : "void";
-                unsigned pk = pt ? pbpf_btf_kind(pt) : 0;
-                if (pk == PBPF_BTF_KIND_STRUCT)
-                    sput(&decl, "struct ");
-                else if (pk == PBPF_BTF_KIND_UNION)
-                    sput(&decl, "union ");
-                else if (pk == PBPF_BTF_KIND_ENUM || pk == PBPF_BTF_KIND_ENUM64)
-                    sput(&decl, "enum ");
-                sput(&decl, pn && pn[0] ? pn : "void");
-                if (ptrs)
-                    sput(&decl, " ");
-                for (int s = 0; s < ptrs; s++)
-                    sput(&decl, "*");
-                const char *an = pbpf_btf_str(b, p[i].name_off);
-                if (an && an[0]) {
-                    if (!ptrs)
-                        sput(&decl, " ");
-                    sput(&decl, an);
-                }
-            }
-            sput(&decl, ")");
-            id = t->size_type;
-            continue;
-        }
-        case PBPF_BTF_KIND_STRUCT:
-        case PBPF_BTF_KIND_UNION:
-            printf("%s ", k == PBPF_BTF_KIND_STRUCT ? "struct" : "union");
-            if (n[0])
-                printf("%s", n);
-            else
-                c_body(d, id, indent);
-            break;
-        case PBPF_BTF_KIND_ENUM:
-        case PBPF_BTF_KIND_ENUM64:
-            printf("enum ");
-            if (n[0])
-                printf("%s", n);
-            else
-                c_body(d, id, indent);
-            break;
-        case PBPF_BTF_KIND_FWD:
-            printf("%s %s", pbpf_btf_kflag(t) ? "union" : "struct", n);
-            break;
-        default:
-            printf("%s", n[0] ? n : "void");
-            break;
-        }
-        if (decl.p && decl.p[0])
-            printf(" %s", decl.p);
-        free(decl.p);
-        return;
-    }
-    printf("void /* type chain too deep */");
-    free(decl.p);
-}
-
-/* The braces of a struct, union or enum. */
-static void c_body(struct cdump *d, uint32_t id, int indent)
-{
-    const struct pbpf_btf_type *t = pbpf_btf_type_by_id(d->b, id);
-    unsigned k = pbpf_btf_kind(t), vlen = pbpf_btf_vlen(t);
-    printf("{\n");
-    if (k == PBPF_BTF_KIND_ENUM || k == PBPF_BTF_KIND_ENUM64) {
-        for (unsigned i = 0; i < vlen; i++) {
-            const char *en;
-            long long v;
-            if (k == PBPF_BTF_KIND_ENUM) {
-                const struct pbpf_btf_enum *e = (const struct pbpf_btf_enum *)pbpf_btf_extra(t) + i;
-                en = pbpf_btf_str(d->b, e->name_off);
-                v = pbpf_btf_kflag(t) ? (long long)e->val : (long long)(uint32_t)e->val;
-            } else {
-                const struct pbpf_btf_enum64 *e =
-                    (const struct pbpf_btf_enum64 *)pbpf_btf_extra(t) + i;
-                en = pbpf_btf_str(d->b, e->name_off);
-                v = (long long)((uint64_t)e->val_hi32 << 32 | e->val_lo32);
-            }
-            printf("%*s%s = %lld,\n", indent + 8, "", en ? en : "", v);
-        }
-    } else {
-        const struct pbpf_btf_member *m = PBPF_BTF_MEMBERS(t);
-        for (unsigned i = 0; i < vlen; i++) {
-            const char *mn = pbpf_btf_str(d->b, m[i].name_off);
-            printf("%*s", indent + 8, "");
-            c_decl(d, m[i].type, mn ? mn : "", indent + 8);
-            uint32_t bf = pbpf_btf_member_bitfield_size(t, &m[i]);
-            if (bf)
-                printf(": %u", bf);
-            printf(";\n");
-        }
-    }
-    printf("%*s}", indent, "");
-}
-
-/* The named types that must be complete before id can be defined. */
-static void c_emit(struct cdump *d, uint32_t id);
-static void c_deps(struct cdump *d, uint32_t id, int by_value)
-{
-    for (int depth = 0; depth < 64; depth++) {
-        const struct pbpf_btf_type *t = pbpf_btf_type_by_id(d->b, id);
-        if (!t)
-            return;
-        unsigned k = pbpf_btf_kind(t);
-        const char *n = pbpf_btf_name(d->b, t);
-        switch (k) {
-        case PBPF_BTF_KIND_PTR:
-            by_value = 0;
-            id = t->size_type;
-            continue;
-        case PBPF_BTF_KIND_CONST:
-        case PBPF_BTF_KIND_VOLATILE:
-        case PBPF_BTF_KIND_RESTRICT:
-        case PBPF_BTF_KIND_TYPE_TAG:
-            id = t->size_type;
-            continue;
-        case PBPF_BTF_KIND_ARRAY:
-            id = PBPF_BTF_ARRAY(t)->type;
-            continue;
-        case PBPF_BTF_KIND_FUNC_PROTO: {
-            const struct pbpf_btf_param *p = PBPF_BTF_PARAMS(t);
-            for (unsigned i = 0; i < pbpf_btf_vlen(t); i++)
-                c_deps(d, p[i].type, 0);
-            id = t->size_type;
-            by_value = 0;
-            continue;
-        }
-        case PBPF_BTF_KIND_TYPEDEF:
-            /* used by value: what it names must be complete too */
-            if (by_value)
-                c_deps(d, t->size_type, 1);
-            c_emit(d, id);
-            return;
-        case PBPF_BTF_KIND_ENUM:
-        case PBPF_BTF_KIND_ENUM64:
-            c_emit(d, id);
-            return;
-        case PBPF_BTF_KIND_STRUCT:
-        case PBPF_BTF_KIND_UNION:
-            if (!n[0]) {
-                /* anonymous: defined inline, so its members count */
-                const struct pbpf_btf_member *m = PBPF_BTF_MEMBERS(t);
-                for (unsigned i = 0; i < pbpf_btf_vlen(t); i++)
-                    c_deps(d, m[i].type, by_value);
-            } else if (by_value) {
-                c_emit(d, id);
-            }
-            return;
-        default:
-            return;
-        }
-    }
-}
-
-static void c_emit(struct cdump *d, uint32_t id)
-{
-    if (d->state[id])
-        return; /* emitted, or in progress: a forward declaration covers it */
-    const struct pbpf_btf_type *t = pbpf_btf_type_by_id(d->b, id);
-    unsigned k = pbpf_btf_kind(t);
-    const char *n = pbpf_btf_name(d->b, t);
-    if (!n[0])
-        return;
-    d->state[id] = 1;
-    switch (k) {
-    case PBPF_BTF_KIND_STRUCT:
-    case PBPF_BTF_KIND_UNION: {
-        const struct pbpf_btf_member *m = PBPF_BTF_MEMBERS(t);
-        for (unsigned i = 0; i < pbpf_btf_vlen(t); i++)
-            c_deps(d, m[i].type, 1);
-        printf("%s %s ", k == PBPF_BTF_KIND_STRUCT ? "struct" : "union", n);
-        c_body(d, id, 0);
-        printf(";\n\n");
-        break;
-    }
-    case PBPF_BTF_KIND_ENUM:
-    case PBPF_BTF_KIND_ENUM64:
-        printf("enum %s ", n);
-        c_body(d, id, 0);
-        printf(";\n\n");
-        break;
-    case PBPF_BTF_KIND_TYPEDEF:
-        c_deps(d, t->size_type, 0);
-        {
-            /* a typedef of an anonymous struct defines it here: its members first */
-            const struct pbpf_btf_type *to = pbpf_btf_type_by_id(d->b, t->size_type);
-            if (to && !pbpf_btf_name(d->b, to)[0])
-                c_deps(d, t->size_type, 1);
-        }
-        printf("typedef ");
-        c_decl(d, t->size_type, n, 0);
-        printf(";\n\n");
-        break;
-    default:
-        break;
-    }
-    d->state[id] = 2;
-}
-
+/* The whole BTF as a header, the way bpftool writes vmlinux.h: a guard,
+ * and clang's preserve_access_index on every struct and union for CO-RE
+ * when compiled for BPF. */
 static int dump_c(const struct pbpf_btf *b)
 {
-    uint32_t cnt = pbpf_btf_type_cnt(b);
-    struct cdump d = {b, calloc(cnt ? cnt : 1, 1), 0};
-    if (!d.state)
+    struct pbpf_btf_cdump *d = pbpf_btf_cdump_new(b, c_out, stdout);
+    if (!d)
         return cli_error("out of memory");
-    printf("/* BTF types as C (pbpf btf dump --format c) */\n\n");
-    /* every named struct and union declared first: pointers need no more */
-    int any = 0;
-    for (uint32_t id = 1; id < cnt; id++) {
-        const struct pbpf_btf_type *t = pbpf_btf_type_by_id(b, id);
-        unsigned k = pbpf_btf_kind(t);
-        if ((k == PBPF_BTF_KIND_STRUCT || k == PBPF_BTF_KIND_UNION || k == PBPF_BTF_KIND_FWD) &&
-            pbpf_btf_name(b, t)[0]) {
-            int is_union = k == PBPF_BTF_KIND_UNION || (k == PBPF_BTF_KIND_FWD && pbpf_btf_kflag(t));
-            printf("%s %s;\n", is_union ? "union" : "struct", pbpf_btf_name(b, t));
-            any = 1;
-        }
-    }
-    if (any)
-        printf("\n");
-    for (uint32_t id = 1; id < cnt; id++) {
-        unsigned k = pbpf_btf_kind(pbpf_btf_type_by_id(b, id));
-        if (k == PBPF_BTF_KIND_STRUCT || k == PBPF_BTF_KIND_UNION || k == PBPF_BTF_KIND_ENUM ||
-            k == PBPF_BTF_KIND_ENUM64 || k == PBPF_BTF_KIND_TYPEDEF)
-            c_emit(&d, id);
-    }
-    free(d.state);
+    printf("#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
+           "#if defined(__bpf__) && !defined(BPF_NO_PRESERVE_ACCESS_INDEX)\n"
+           "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n"
+           "#endif\n\n");
+    int rc = pbpf_btf_cdump_all(d);
+    pbpf_btf_cdump_free(d);
+    if (rc)
+        return cli_error("cannot write the BTF as C: %s", strerror(-rc));
+    printf("#if defined(__bpf__) && !defined(BPF_NO_PRESERVE_ACCESS_INDEX)\n"
+           "#pragma clang attribute pop\n#endif\n\n#endif /* __VMLINUX_H__ */\n");
     return 0;
 }
 
 int cli_cmd_btf(int argc, char **argv)
 {
-    const char *verb = NULL, *path = NULL, *format = "raw";
+    const char *verb = NULL, *path = NULL, *format = "raw", *w3 = NULL, *w4 = NULL;
     int json = 0;
     const struct cli_optspec opts[] = {
         {"--format", NULL, &format, NULL, NULL},
         {"--json", &json, NULL, NULL, NULL},
     };
-    struct cli_slots pos = {{&verb, &path}, 2};
+    struct cli_slots pos = {{&verb, &path, &w3, &w4}, 4};
+    /* bpftool's words: "dump file PATH format FMT"; "file" is dropped */
+    if (argc > 3 && !strcmp(argv[1], "dump") && !strcmp(argv[2], "file")) {
+        memmove(&argv[2], &argv[3], (size_t)(argc - 3) * sizeof *argv);
+        argc--;
+    }
     int pr = cli_parse_args(argc, argv, opts, 2, cli_take_slot, &pos, btf_usage);
     if (pr)
         return pr == 2 ? 0 : 1;
@@ -600,6 +289,13 @@ int cli_cmd_btf(int argc, char **argv)
         return cli_error("unknown verb '%s' (expected dump)", verb);
     if (!path)
         return cli_error("missing file (see 'pbpf btf --help')");
+    if (w3) {
+        if (strcmp(w3, "format") || !w4)
+            return cli_error("unexpected '%s' (expected: format raw|c)", w3);
+        format = w4;
+    } else if (w4) {
+        return cli_error("unexpected '%s'", w4);
+    }
     int c = !strcmp(format, "c");
     if (!c && strcmp(format, "raw"))
         return cli_error("unknown format '%s' (expected raw or c)", format);

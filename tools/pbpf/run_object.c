@@ -31,7 +31,7 @@ static void run_object_usage(void)
     printf("Usage: pbpf run OBJ [--prog NAME] [--engine interp|jit] [--mode checked|verified]\n"
            "                    [--repeat N] [--json]\n"
            "                    [--data-in HEX | --pcap IN [--out OUT] [--tx-out OUT]\n"
-           "                                             [--progress]]\n\n"
+           "                                      [--redirect-out PREFIX] [--progress]]\n\n"
            "Runs a program of the ELF object OBJ as Linux's BPF_PROG_TEST_RUN does, after\n"
            "loading the object (maps created, programs relocated).\n\n"
            "  --prog NAME     the program (needed when the object has several)\n"
@@ -50,6 +50,10 @@ static void run_object_usage(void)
            "  --out OUT       write the packets passed on (after any rewrite; socket\n"
            "                  filters: truncated to their length) to the pcap file OUT\n"
            "  --tx-out OUT    write the packets sent back (XDP_TX) or redirected to OUT\n"
+           "  --redirect-out PREFIX  write the packets redirected to an interface\n"
+           "                  (bpf_redirect, a DEVMAP entry) to PREFIX-ifN.pcap, one file\n"
+           "                  per interface index N, instead of to --tx-out; the counts\n"
+           "                  per interface are printed (JSON: redirected_to)\n"
            "  --progress      a progress line on stderr (default: only on a terminal)\n"
            "  --json          one JSON object on stdout\n");
 }
@@ -85,7 +89,7 @@ static const char *retval_name(uint32_t type, uint32_t ret)
 }
 
 struct run_args {
-    const char *path, *prog, *data_hex, *pcap_in, *out, *tx_out;
+    const char *path, *prog, *data_hex, *pcap_in, *out, *tx_out, *redirect_out;
     enum pbpf_engine engine;
     enum pbpf_mode mode;
     int mode_given, json, progress;
@@ -160,9 +164,21 @@ out:
 }
 
 #ifdef PBPF_HAVE_PCAP
+/* --redirect-out: one capture per interface packets are redirected to */
+#define REDIRECT_IFS 64
+struct redirect_if {
+    uint32_t ifindex;
+    uint64_t packets;
+    pcap_dumper_t *d;
+};
+
 struct replay {
     pcap_t *in;
     pcap_dumper_t *out, *tx_out;
+    const char *redirect_prefix;
+    pcap_t **dead;
+    struct redirect_if ifs[REDIRECT_IFS];
+    size_t n_ifs;
     const char *in_path;
     long file_size;
     int show_progress, tty;
@@ -191,11 +207,42 @@ static int replay_next(void *user, struct pbpf_packet *pkt)
     return 1;
 }
 
+static pcap_dumper_t *open_out(pcap_t **dead, const char *path, struct replay *r);
+
+/* The capture of interface ifindex (opened on its first packet). */
+static int redirect_to(struct replay *r, uint32_t ifindex, pcap_dumper_t **to)
+{
+    size_t i;
+    for (i = 0; i < r->n_ifs && r->ifs[i].ifindex != ifindex; i++)
+        ;
+    if (i == r->n_ifs) {
+        if (r->n_ifs == REDIRECT_IFS) {
+            snprintf(r->err, sizeof r->err,
+                     "--redirect-out: more than %d interfaces redirected to", REDIRECT_IFS);
+            return -E2BIG;
+        }
+        char path[4096];
+        snprintf(path, sizeof path, "%s-if%u.pcap", r->redirect_prefix, ifindex);
+        r->ifs[i].ifindex = ifindex;
+        if (!(r->ifs[i].d = open_out(r->dead, path, r)))
+            return -EIO;
+        r->n_ifs++;
+    }
+    r->ifs[i].packets++;
+    *to = r->ifs[i].d;
+    return 0;
+}
+
 static int replay_emit(void *user, const struct pbpf_packet *in, enum pbpf_packet_fate fate,
                        const uint8_t *data, uint32_t len)
 {
     struct replay *r = user;
     pcap_dumper_t *to = fate == PBPF_PACKET_PASSED ? r->out : r->tx_out;
+    if (fate == PBPF_PACKET_REDIRECTED && r->redirect_prefix && in->out_ifindex) {
+        int rc = redirect_to(r, in->out_ifindex, &to);
+        if (rc)
+            return rc;
+    }
     if (!to)
         return 0;
     struct pcap_pkthdr h;
@@ -252,9 +299,11 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
     struct replay r;
     memset(&r, 0, sizeof r);
     r.in_path = a->pcap_in;
+    r.redirect_prefix = a->redirect_out;
     r.tty = isatty(2);
     r.show_progress = a->progress || r.tty;
     pcap_t *dead = NULL;
+    r.dead = &dead;
     struct pbpf_packet_stats total, st;
     memset(&total, 0, sizeof total);
     int status = 1;
@@ -313,6 +362,13 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
             total.fates[i] += st.fates[i];
     }
     double wall = (double)(pbpf_time_mono_ns() - wall0) / 1e9;
+    /* interfaces in index order, for the report */
+    for (size_t i = 1; i < r.n_ifs; i++)
+        for (size_t j = i; j > 0 && r.ifs[j - 1].ifindex > r.ifs[j].ifindex; j--) {
+            struct redirect_if tmp = r.ifs[j];
+            r.ifs[j] = r.ifs[j - 1];
+            r.ifs[j - 1] = tmp;
+        }
     double ns_pp = total.packets ? (double)total.run_ns / (double)total.packets : 0;
     double pps = total.run_ns ? (double)total.packets * 1e9 / (double)total.run_ns : 0;
     if (a->json) {
@@ -338,12 +394,20 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
             printf("%s\"%s\":%" PRIu64, first ? "" : ",", vn, total.verdicts[i]);
             first = 0;
         }
-        printf("},\"passed\":%" PRIu64 ",\"transmitted\":%" PRIu64 ",\"redirected\":%" PRIu64
+        printf("}");
+        if (a->redirect_out) {
+            printf(",\"redirected_to\":{");
+            for (size_t i = 0; i < r.n_ifs; i++)
+                printf("%s\"%u\":%" PRIu64, i ? "," : "", r.ifs[i].ifindex, r.ifs[i].packets);
+            printf("}");
+        }
+        printf(",\"passed\":%" PRIu64 ",\"transmitted\":%" PRIu64 ",\"redirected\":%" PRIu64
                ",\"dropped\":%" PRIu64 ",\"hook_ns\":%" PRIu64
                ",\"ns_per_packet\":%.1f,\"packets_per_s\":%.0f,\"wall_s\":%.3f}\n",
                total.fates[PBPF_PACKET_PASSED], total.fates[PBPF_PACKET_TRANSMITTED],
                total.fates[PBPF_PACKET_REDIRECTED], total.fates[PBPF_PACKET_DROPPED],
                total.run_ns, ns_pp, pps, wall);
+
     } else {
         printf("%s: %" PRIu64 " packets (%" PRIu64 " bytes) from %s%s on %s/%s\n", p->name,
                total.packets, total.bytes, a->pcap_in, a->repeat > 1 ? " (repeated)" : "",
@@ -359,6 +423,9 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
                ", dropped %" PRIu64 "\n",
                total.fates[PBPF_PACKET_PASSED], total.fates[PBPF_PACKET_TRANSMITTED],
                total.fates[PBPF_PACKET_REDIRECTED], total.fates[PBPF_PACKET_DROPPED]);
+        for (size_t i = 0; i < r.n_ifs; i++)
+            printf("redirected to interface %u: %" PRIu64 " (%s-if%u.pcap)\n", r.ifs[i].ifindex,
+                   r.ifs[i].packets, a->redirect_out, r.ifs[i].ifindex);
         if (total.skipped)
             printf("skipped %" PRIu64 " that the hook does not take (first: %s)\n",
                    total.skipped, total.skip_reason);
@@ -374,6 +441,9 @@ out:
         pcap_dump_close(r.out);
     if (r.tx_out)
         pcap_dump_close(r.tx_out);
+    for (size_t i = 0; i < r.n_ifs; i++)
+        if (r.ifs[i].d)
+            pcap_dump_close(r.ifs[i].d);
     if (dead)
         pcap_close(dead);
     return status;
@@ -432,6 +502,10 @@ int cli_run_object(int argc, char **argv)
             if (m < 0)
                 return 1;
             a.tx_out = v;
+        } else if ((m = cli_opt(argc, argv, &i, "--redirect-out", &v))) {
+            if (m < 0)
+                return 1;
+            a.redirect_out = v;
         } else if (!strcmp(argv[i], "--json")) {
             a.json = 1;
         } else if (!strcmp(argv[i], "--progress")) {
@@ -446,8 +520,8 @@ int cli_run_object(int argc, char **argv)
         return cli_error("missing object file (see 'pbpf run --help')");
     if (a.data_hex && a.pcap_in)
         return cli_error("--data-in and --pcap exclude each other");
-    if ((a.out || a.tx_out) && !a.pcap_in)
-        return cli_error("--out and --tx-out go with --pcap");
+    if ((a.out || a.tx_out || a.redirect_out) && !a.pcap_in)
+        return cli_error("--out, --tx-out and --redirect-out go with --pcap");
     if (a.engine == PBPF_ENGINE_JIT && !a.mode_given)
         a.mode = PBPF_MODE_VERIFIED;
     struct cli_obj *o;

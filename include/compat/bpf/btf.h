@@ -3,13 +3,15 @@
  * libbpf 1.1's signatures and error conventions, over pbpf's own BTF
  * parser, and the inline accessors libbpf users walk types with.  Types
  * are Linux's UAPI records (<linux/btf.h>): struct btf_type,
- * struct btf_member, ...  Building and writing BTF (btf__add_*, dedup,
- * btf_dump) is not provided; see docs/libbpf-compat.md. */
+ * struct btf_member, ...  BTF as C text comes from btf_dump__*.
+ * Building and writing BTF (btf__add_*, dedup) is not provided; see
+ * docs/libbpf-compat.md. */
 #ifndef PBPF_COMPAT_BTF_H
 #define PBPF_COMPAT_BTF_H
 
 #include <linux/btf.h>
 #include <linux/types.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -215,5 +217,35 @@ static inline struct btf_decl_tag *btf_decl_tag(const struct btf_type *t)
 #ifdef __cplusplus
 }
 #endif
+
+/* BTF as C (libbpf's btf_dump): type definitions that compile, in an
+ * order that defines every type before a use that needs it complete. */
+struct btf_dump;
+
+struct btf_dump_opts {
+    size_t sz;
+};
+#define btf_dump_opts__last_field sz
+
+typedef void (*btf_dump_printf_fn_t)(void *ctx, const char *fmt, va_list args);
+
+LIBBPF_API struct btf_dump *btf_dump__new(const struct btf *btf, btf_dump_printf_fn_t printf_fn,
+                                          void *ctx, const struct btf_dump_opts *opts);
+LIBBPF_API void btf_dump__free(struct btf_dump *d);
+/* Writes type id and what it needs that this dumper has not written. */
+LIBBPF_API int btf_dump__dump_type(struct btf_dump *d, __u32 id);
+
+struct btf_dump_emit_type_decl_opts {
+    size_t sz;
+    const char *field_name; /* the declarator's name ("" or NULL: abstract) */
+    int indent_level;       /* tabs before the lines after the first */
+    bool strip_mods;        /* leave const, volatile and restrict out */
+    size_t : 0;
+};
+#define btf_dump_emit_type_decl_opts__last_field strip_mods
+
+/* Writes a declaration of type id (no definitions of named types). */
+LIBBPF_API int btf_dump__emit_type_decl(struct btf_dump *d, __u32 id,
+                                        const struct btf_dump_emit_type_decl_opts *opts);
 
 #endif
