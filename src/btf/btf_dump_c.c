@@ -147,8 +147,14 @@ struct pbpf_btf_cdump {
     struct names tags, idents;
     uint32_t ptr_size;
     int strip_mods; /* pbpf_btf_cdump_decl: const/volatile/restrict left out */
+    int depth;      /* nesting of decl/body/need: bounded against cyclic BTF */
     int oom;
 };
+
+/* Valid C nests anonymous types and function-pointer parameters a few
+ * levels deep; BTF can make them cycles (an anonymous struct pointing to
+ * itself, two prototypes taking each other), which the dump cuts here. */
+#define DUMP_MAX_DEPTH 256
 
 static void emit(struct pbpf_btf_cdump *d, const char *fmt, ...) PBPF_PRINTF_FMT(2, 3);
 static void emit(struct pbpf_btf_cdump *d, const char *fmt, ...)
@@ -390,7 +396,11 @@ static uint32_t type_align(struct pbpf_btf_cdump *d, uint32_t id)
             continue;
         case PBPF_BTF_KIND_STRUCT:
         case PBPF_BTF_KIND_UNION:
+            if (!d->layout[id] && d->depth >= DUMP_MAX_DEPTH)
+                return 1;
+            d->depth++;
             compute_layout(d, id);
+            d->depth--;
             return d->align[id];
         default:
             return 1;
@@ -497,6 +507,11 @@ static const char *enum_int(const struct pbpf_btf_type *t)
 static void decl(struct pbpf_btf_cdump *d, struct sbuf *s, uint32_t id, const char *name,
                  int indent)
 {
+    if (d->depth >= DUMP_MAX_DEPTH) {
+        sb_put(s, "void /* type nested too deep */");
+        return;
+    }
+    d->depth++;
     struct sbuf dc = {0}, quals = {0};
     sb_put(&dc, name);
     for (int depth = 0;; depth++) {
@@ -626,6 +641,7 @@ static void decl(struct pbpf_btf_cdump *d, struct sbuf *s, uint32_t id, const ch
         s->oom |= dc.oom | quals.oom;
         pbpf_free(dc.p);
         pbpf_free(quals.p);
+        d->depth--;
         return;
     }
 }
@@ -795,7 +811,17 @@ static void declare(struct pbpf_btf_cdump *d, uint32_t id)
 
 /* Makes what a use of type id needs available: complete (strong: by
  * value) or only declared (through a pointer). */
+static void need_at(struct pbpf_btf_cdump *d, uint32_t id, int strong);
 static void need(struct pbpf_btf_cdump *d, uint32_t id, int strong)
+{
+    if (d->depth >= DUMP_MAX_DEPTH)
+        return;
+    d->depth++;
+    need_at(d, id, strong);
+    d->depth--;
+}
+
+static void need_at(struct pbpf_btf_cdump *d, uint32_t id, int strong)
 {
     for (int depth = 0; depth < 64; depth++) {
         const struct pbpf_btf_type *t = T(d, id);

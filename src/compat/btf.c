@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
 #include <sys/utsname.h>
+#endif
 
 #include "bpf/btf.h"
 #include "bpf/libbpf.h"
@@ -28,6 +30,21 @@ struct btf {
 struct btf_ext {
     struct pbpf_btf_ext *e;
 };
+
+int compat_kernel_release(char *buf, size_t size)
+{
+#ifdef _WIN32
+    /* no Linux kernel: no kernel BTF, no kernel version */
+    (void)buf, (void)size;
+    return -1;
+#else
+    struct utsname u;
+    if (uname(&u) != 0)
+        return -1;
+    snprintf(buf, size, "%s", u.release);
+    return 0;
+#endif
+}
 
 const struct pbpf_btf *compat_btf_core(const struct btf *btf)
 {
@@ -269,12 +286,12 @@ struct btf *btf__load_vmlinux_btf(void)
     struct btf *btf = btf__parse_raw("/sys/kernel/btf/vmlinux");
     if (btf)
         return btf;
-    struct utsname u;
-    if (uname(&u) == 0) {
+    char release[256];
+    if (compat_kernel_release(release, sizeof release) == 0) {
         for (size_t i = 0; i < sizeof elf_paths / sizeof elf_paths[0]; i++) {
             char path[512];
             /* every %s is the release */
-            snprintf(path, sizeof path, elf_paths[i], u.release, u.release);
+            snprintf(path, sizeof path, elf_paths[i], release, release);
             FILE *f = fopen(path, "rb");
             if (!f)
                 continue;

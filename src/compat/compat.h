@@ -10,6 +10,7 @@
 
 #include "pbpf/maps.h"
 #include "pbpf/pbpf.h"
+#include "platform/platform.h"
 
 /* The one runtime every object, map and program of the process lives in
  * (created on first use, lives until exit).  NULL when it cannot be made. */
@@ -54,8 +55,7 @@ static inline void *compat_err_ptr(int rc)
 }
 
 enum compat_level { COMPAT_WARN = 0, COMPAT_INFO = 1, COMPAT_DEBUG = 2 };
-void compat_print(enum compat_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void compat_print(enum compat_level level, const char *fmt, ...) PBPF_PRINTF_FMT(2, 3);
 
 #define COMPAT_OPT(opts, type, field, def)                                                         \
     ((opts) && (opts)->sz >= offsetof(type, field) + sizeof((opts)->field) ? (opts)->field : (def))
@@ -64,5 +64,9 @@ void compat_print(enum compat_level level, const char *fmt, ...)
 struct btf;
 struct pbpf_btf;
 const struct pbpf_btf *compat_btf_core(const struct btf *btf);
+
+/* The running Linux kernel's release ("6.18.0-...") into buf: 0, or -1
+ * where there is none (not Linux, uname failed).  (src/compat/btf.c) */
+int compat_kernel_release(char *buf, size_t size);
 
 #endif

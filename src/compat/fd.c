@@ -7,15 +7,21 @@
  * and a loader that close()s a map fd, as it would on Linux, really gives
  * the number back: the table notices that the descriptor is gone or is
  * another file (device and inode differ) the next time the number is used
- * or handed out again, and drops the map reference then. */
+ * or handed out again, and drops the map reference then.  On Windows the
+ * descriptor is the C runtime's, of NUL; its stat has no inode, so the
+ * handle is told apart by the OS handle under the descriptor instead. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <io.h>
+#else
+#include <sys/mman.h>
+#endif
 
 #include "compat/compat.h"
 #include "maps/map.h"
@@ -25,28 +31,54 @@ struct handle {
     int owned;
     void *ptr;
     uint32_t prog_type;
-    dev_t dev;
-    ino_t ino;
+    struct fd_id {
+#ifdef _WIN32
+        intptr_t os; /* _get_osfhandle */
+#else
+        dev_t dev;
+        ino_t ino;
+#endif
+    } id;
 };
 
 static pthread_mutex_t fd_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct handle *table;
 static size_t table_cap;
 
-static int reserve_fd(struct stat *st)
+/* What identifies descriptor fd's open file; 0 or a negative errno. */
+static int fd_identity(int fd, struct fd_id *id)
+{
+#ifdef _WIN32
+    id->os = _get_osfhandle(fd);
+    return id->os == -1 ? -EBADF : 0;
+#else
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    return 0;
+#endif
+}
+
+static int reserve_fd(struct fd_id *id)
 {
     int fd = -1;
+#ifdef _WIN32
+    fd = _open("NUL", _O_RDONLY | _O_NOINHERIT);
+#else
 #ifdef MFD_CLOEXEC
     fd = memfd_create("pbpf-bpf-handle", MFD_CLOEXEC);
 #endif
     if (fd < 0)
         fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+#endif
     if (fd < 0)
         return -errno;
-    if (fstat(fd, st) != 0) {
-        int e = errno;
+    int rc = fd_identity(fd, id);
+    if (rc) {
         close(fd);
-        return -e;
+        return rc;
     }
     return fd;
 }
@@ -64,14 +96,20 @@ static void handle_clear(struct handle *h)
 /* Whether the descriptor fd is still the one the handle reserved. */
 static int handle_alive(int fd, const struct handle *h)
 {
-    struct stat st;
-    return fstat(fd, &st) == 0 && st.st_dev == h->dev && st.st_ino == h->ino;
+    struct fd_id id = {0};
+    if (fd_identity(fd, &id))
+        return 0;
+#ifdef _WIN32
+    return id.os == h->id.os;
+#else
+    return id.dev == h->id.dev && id.ino == h->id.ino;
+#endif
 }
 
 static int fd_new(int kind, void *ptr, uint32_t prog_type, int owned)
 {
-    struct stat st;
-    int fd = reserve_fd(&st);
+    struct fd_id id = {0};
+    int fd = reserve_fd(&id);
     if (fd < 0)
         return fd;
     pthread_mutex_lock(&fd_lock);
@@ -92,7 +130,7 @@ static int fd_new(int kind, void *ptr, uint32_t prog_type, int owned)
     /* the number was a handle the user close()d: that one is gone */
     handle_clear(&table[fd]);
     table[fd] = (struct handle){.kind = kind, .owned = owned, .ptr = ptr,
-                                .prog_type = prog_type, .dev = st.st_dev, .ino = st.st_ino};
+                                .prog_type = prog_type, .id = id};
     pthread_mutex_unlock(&fd_lock);
     return fd;
 }

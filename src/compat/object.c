@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "bpf/btf.h"
 #include "bpf/libbpf.h"
@@ -447,13 +446,14 @@ const char *bpf_object__name(const struct bpf_object *obj)
  * 255). */
 unsigned int bpf_object__kversion(const struct bpf_object *obj)
 {
-    struct utsname u;
+    char release[256];
     unsigned a, b, c;
     if (!obj)
         return 0;
     if (pbpf_object_kern_version(obj->o))
         return pbpf_object_kern_version(obj->o);
-    if (uname(&u) != 0 || sscanf(u.release, "%u.%u.%u", &a, &b, &c) != 3)
+    if (compat_kernel_release(release, sizeof release) != 0 ||
+        sscanf(release, "%u.%u.%u", &a, &b, &c) != 3)
         return 0;
     return (a << 16) + (b << 8) + (c > 255 ? 255 : c);
 }

@@ -45,7 +45,11 @@ static void test_handles(void)
     int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "arr", 4, 8, 4, NULL);
     CHECK(fd >= 0, "create: %d", fd);
     /* the handle is a descriptor of the process: no open file shares it */
+#ifdef _WIN32
+    int other = open("NUL", O_RDONLY);
+#else
     int other = open("/dev/null", O_RDONLY);
+#endif
     CHECK(other >= 0 && other != fd, "open gave %d, handle %d", other, fd);
     struct stat st;
     CHECK(fstat(fd, &st) == 0, "the handle is not a live descriptor");

@@ -145,4 +145,13 @@ if [ -f "$build/test_jit_conformance$suffix" ]; then
         [ $rc -eq 0 ] || { echo "FAIL: test_jit $what (exit $rc)" >&2; status=1; }
     done
 fi
+# the libbpf-compatible library's low-level API test, where the build has
+# it (cmake/parts/compat4.cmake builds pbpf_bpf and it for Windows)
+if [ -f "$build/test_compat_api$suffix" ]; then
+    echo "== test_compat_api (libbpf-compatible API) on $target"
+    run_exe test_compat_api >"$build/compat.out" 2>&1
+    rc=$?
+    tr -d '\r' <"$build/compat.out" | tail -n 3
+    [ $rc -eq 0 ] || { echo "FAIL: test_compat_api (exit $rc)" >&2; status=1; }
+fi
 exit $status

@@ -120,4 +120,49 @@ MM(mim_spill_fill_ok, LOOKUP(outer_a) "if r0 == 0 goto l0_%=; *(u64 *)(r10 - 16)
    "r1 = *(u64 *)(r10 - 16);  r2 = r10; r2 += -4; call %[bpf_map_lookup_elem];"
    "if r0 == 0 goto l0_%=; r0 = *(u64 *)(r0 + 0); exit; l0_%=: r0 = 0; exit;")
 
+/* timers in inner maps: bpf_timer_init takes the inner map the timer's
+ * value came from (Linux's map_uid: the outer lookup that gave the map) */
+struct bpf_timer {
+    __u64 opaque[2];
+} __attribute__((aligned(8)));
+
+static long (*bpf_timer_init)(struct bpf_timer *timer, void *map, __u64 flags) = (void *)169;
+
+struct tval {
+    __u64 cnt;
+    struct bpf_timer t;
+};
+
+struct inner_timer {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct tval);
+} in_t SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, 2);
+    __type(key, __u32);
+    __array(values, struct inner_timer);
+} outer_t SEC(".maps") = {
+    .values = {[0] = &in_t},
+};
+
+/* r6 = lookup(outer_t, &0), r7 = lookup(outer_t, &1) (both non-NULL),
+ * r8 = r6's value 0 */
+#define TWO_INNER                                                                                  \
+    "r1 = 0; *(u32 *)(r10 - 4) = r1; r2 = r10; r2 += -4; r1 = %[outer_t] ll;"                     \
+    "call %[bpf_map_lookup_elem]; if r0 == 0 goto l0_%=; r6 = r0;"                                \
+    "r1 = 1; *(u32 *)(r10 - 8) = r1; r2 = r10; r2 += -8; r1 = %[outer_t] ll;"                     \
+    "call %[bpf_map_lookup_elem]; if r0 == 0 goto l0_%=; r7 = r0;"                                \
+    "r1 = r6; r2 = r10; r2 += -4; call %[bpf_map_lookup_elem]; if r0 == 0 goto l0_%=; r8 = r0;"
+#define MT(name, body)                                                                             \
+    ASM_PROG("tc", name, body, __imm_addr(outer_t), __imm(bpf_map_lookup_elem),                   \
+             __imm(bpf_timer_init))
+MT(mim_timer_same_inner_ok, TWO_INNER
+   "r1 = r8; r1 += 8; r2 = r6; r3 = 1; call %[bpf_timer_init]; l0_%=: r0 = 0; exit;")
+MT(mim_timer_other_inner, TWO_INNER
+   "r1 = r8; r1 += 8; r2 = r7; r3 = 1; call %[bpf_timer_init]; l0_%=: r0 = 0; exit;")
+
 char _license[] SEC("license") = "GPL";
