@@ -272,9 +272,11 @@ static void insn_use_def(const struct pbpf_insn *in, uint16_t *use, uint16_t *de
 
 /* Registers whose scalar value may decide something on a path from here:
  * a jump, an address, a helper argument, a return value.  Scalars outside
- * this set are compared as "any scalar" when pruning, a static stand-in
- * for Linux's precision tracking (mark_chain_precision): values that only
- * flow into arithmetic nobody checks do not block pruning. */
+ * this set are compared as "any scalar" when pruning: values that only
+ * flow into arithmetic nobody checks do not block pruning.  It bounds the
+ * precision marks of precise.c (which follow the paths actually walked)
+ * from above, and stands alone for states still being explored, whose
+ * marks are not final. */
 static uint16_t insn_precise_use(const struct pbpf_insn *in, uint16_t out, bool main_ret_checked,
                                  bool in_main)
 {

@@ -423,6 +423,13 @@ int check_alu(struct venv *e, const struct pbpf_insn *in)
             return verr(e, -EINVAL, "invalid shift %d", in->imm);
     }
 
+    /* scalar and pointer: the scalar's bounds become the pointer's, they
+     * must be precise (Linux's adjust_reg_min_max_vals) */
+    if (x && is_ptr(&srcv) != is_ptr(dst)) {
+        rc = mark_precise(e, (uint16_t)(1u << (is_ptr(dst) ? sreg : dreg)));
+        if (rc)
+            return rc;
+    }
     if (is_ptr(&srcv)) {
         if (is_ptr(dst)) {
             if (op == PBPF_ALU_SUB && !e->unpriv) {

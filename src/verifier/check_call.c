@@ -19,8 +19,6 @@
 #define H_MAP_POP_ELEM 88
 #define H_SPIN_LOCK 93
 #define H_SPIN_UNLOCK 94
-#define H_LOOP 181
-#define H_FOR_EACH_MAP_ELEM 164
 #define H_TIMER_INIT 169
 #define H_TIMER_SET_CALLBACK 170
 #define H_SNPRINTF 165
@@ -234,6 +232,9 @@ static bool const_map_key(struct venv *e, const struct vreg *key, uint32_t key_s
         spilled++;
     if (spilled != key_size || !tnum_is_const(s->spilled.var_off))
         return false;
+    /* the lookup's result depends on the spilled key's value */
+    if (mark_precise_slot(e, key->frameno, (uint32_t)((-off - 1) / 8)))
+        return false;
     *value = s->spilled.var_off.value;
     return true;
 }
@@ -342,6 +343,14 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
         return 0;
     if (r->type == NOT_INIT)
         return verr(e, -EACCES, "R%u !read_ok", regno);
+    /* every kind but ARG_ANYTHING looks at a scalar's value (a size, a
+     * constant, NULL): it must be precise (Linux's check_mem_size_reg,
+     * ARG_CONST_ALLOC_SIZE_OR_ZERO, ...) */
+    if (kind != PBPF_ARG_ANYTHING && r->type == SCALAR_VALUE) {
+        int rc = mark_precise(e, (uint16_t)(1u << regno));
+        if (rc)
+            return rc;
+    }
     switch (kind) {
     case PBPF_ARG_ANYTHING:
         if (e->unpriv && is_ptr(r))
@@ -799,6 +808,10 @@ static int push_async_callback(struct venv *e, const struct call_meta *m)
     if (!cb)
         return -ENOMEM;
     st->nrefs = 0;
+    /* a path of its own: nothing before it feeds its values */
+    st->nhist = 0;
+    st->bt_root = true;
+    st->bt_memo_pos = 0;
     st->active_lock_id = 0;
     st->active_lock_map = NULL;
     cb->callsite = -1;
@@ -884,11 +897,19 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
         uint32_t callsite = (uint32_t)f->callsite;
         struct vframe *caller = st->frame[st->curframe - 1];
         if (f->in_callback) {
-            int rc = check_return_range(e, r0, "callback return", f->cb_ret_min, f->cb_ret_max);
+            /* the range check needs r0 precise (Linux's prepare_func_exit) */
+            int rc = mark_precise(e, 1);
+            if (rc)
+                return rc;
+            rc = check_return_range(e, r0, "callback return", f->cb_ret_min, f->cb_ret_max);
             if (rc)
                 return rc;
             /* the helper may call the callback again: re-enter it with
              * the caller's state as the callback left it */
+            /* for the backtracking: the callee's frame ends here, and
+             * the next call (again) starts it anew */
+            if (st->nhist)
+                st->hist[st->nhist - 1].flags |= H_CBEXIT;
             struct vreg args[5];
             memcpy(args, f->cb_args, sizeof args);
             uint32_t sp = f->subprog;
@@ -939,11 +960,18 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
                         vtype_str(r0->type));
     } else if (f->in_callback) {
         /* a bpf_timer callback's exit (push_async_callback) */
-        int rc = check_return_range(e, r0, "async callback return", f->cb_ret_min, f->cb_ret_max);
+        int rc = mark_precise(e, 1);
+        if (rc)
+            return rc;
+        rc = check_return_range(e, r0, "async callback return", f->cb_ret_min, f->cb_ret_max);
         if (rc)
             return rc;
     } else if (is_cgroup_ret01(e->prog_type)) {
-        int rc = check_return_range(e, r0, "program exit", 0, 1);
+        /* Linux's check_return_code marks r0 precise */
+        int rc = mark_precise(e, 1);
+        if (rc)
+            return rc;
+        rc = check_return_range(e, r0, "program exit", 0, 1);
         if (rc)
             return rc;
     } else if (e->unpriv && r0->type != SCALAR_VALUE) {

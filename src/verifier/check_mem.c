@@ -114,6 +114,7 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
     int spi = spi_of(off);
     if (update_stack_depth(e, f, off))
         return -ENOMEM;
+    hist_note_stack(e, H_SWRITE, f->frameno, spi);
     struct vslot *s = &f->stack[spi];
     if (e->unpriv && is_spilled(s) && s->spilled.type != SCALAR_VALUE && size != 8)
         return verr(e, -EACCES, "attempt to corrupt spilled pointer on stack");
@@ -148,6 +149,13 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
     if ((val && reg_is_const(val) && !val->var_off.value) ||
         (!val && PBPF_CLASS(in->code) == PBPF_CLS_ST && in->imm == 0))
         type = STACK_ZERO;
+    /* zero bytes read back as the constant 0: the stored register's value
+     * must be precise (Linux's check_stack_write_fixed_off) */
+    if (type == STACK_ZERO && val && value_regno >= 0) {
+        int prc = mark_precise(e, (uint16_t)(1u << value_regno));
+        if (prc)
+            return prc;
+    }
     if (is_spilled(s) || s->type[0] == STACK_SPILL) {
         for (int i = 0; i < 8; i++)
             if (s->type[i] == STACK_SPILL)
@@ -203,6 +211,7 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
             if (!dst)
                 return 0;
             if (size <= spill_size && off % 8 == 0) {
+                hist_note_stack(e, H_FILL, f->frameno, spi_of(off));
                 *dst = s->spilled;
                 coerce_reg_to_size(dst, (unsigned)size);
                 return 0;
@@ -217,8 +226,10 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
             coerce_reg_to_size(dst, (unsigned)size);
             return 0;
         }
-        if (dst)
+        if (dst) {
+            hist_note_stack(e, H_FILL, f->frameno, spi_of(off));
             *dst = s->spilled;
+        }
         return 0;
     }
     int zeros = 0;

@@ -374,6 +374,9 @@ static int check_args(struct venv *e, uint32_t sp)
                 return verr(e, -EINVAL, "arg#%u expects pointer to ctx", i);
             break;
         default: /* VARG_MEM */
+            /* NULL or not: a scalar's value decides (precise.c) */
+            if (r->type == SCALAR_VALUE && (rc = mark_precise(e, (uint16_t)(1u << regno))))
+                return rc;
             if ((rc = check_arg_reg_off(e, regno)))
                 return rc;
             if ((rc = check_mem_arg(e, regno, a->mem_size)))

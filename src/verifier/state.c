@@ -120,6 +120,7 @@ void state_free(struct venv *e, struct vstate *st)
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++)
         frame_release(e, st->frame[i]);
     vfree(e, st->refs, st->refs_cap * sizeof *st->refs);
+    vfree(e, st->hist, st->hist_cap * sizeof *st->hist);
     st->parent = e->state_pool;
     e->state_pool = st;
 }
@@ -163,6 +164,22 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
     if (src->npath)
         memcpy(dst->path, src->path, sizeof dst->path);
     dst->npath = src->npath;
+    if (src->nhist > dst->hist_cap) {
+        struct vhist *h = vzalloc(e, src->nhist * sizeof *h);
+        if (!h)
+            return -ENOMEM;
+        vfree(e, dst->hist, dst->hist_cap * sizeof *dst->hist);
+        dst->hist = h;
+        dst->hist_cap = src->nhist;
+    }
+    if (src->nhist)
+        memcpy(dst->hist, src->hist, src->nhist * sizeof *src->hist);
+    dst->nhist = src->nhist;
+    dst->bt_root = src->bt_root;
+    dst->bt_memo_pos = src->bt_memo_pos;
+    dst->bt_memo_frame = src->bt_memo_frame;
+    dst->bt_memo_regs = src->bt_memo_regs;
+    dst->bt_memo_slots = src->bt_memo_slots;
     return 0;
 }
 
@@ -284,11 +301,11 @@ static bool check_ids(struct idmap *m, uint32_t old, uint32_t cur)
  * one it applied to the others.  The converse is not needed: a current
  * state whose copies are linked where the old one's were not holds fewer
  * values.  So old ids map to current ones as a function (not one to one,
- * unlike pointer ids), and an old scalar without id accepts any.  (Linux's
- * check_scalar_ids also refuses linked copies against unlinked ones, for
- * its precision backtracking, which the static precision set here does
- * not need.)  Scalar and pointer ids come from one counter and never
- * meet. */
+ * unlike pointer ids), and an old scalar without id accepts any.  This
+ * holds for imprecise scalars too (regsafe): a bound a branch learns on
+ * an imprecise copy reaches a precise one through the link, which Linux
+ * follows by marking the linked registers precise together.  Scalar and
+ * pointer ids come from one counter and never meet. */
 static bool check_scalar_ids(struct idmap *m, uint32_t old, uint32_t cur)
 {
     if (!old)
@@ -323,8 +340,10 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
 {
     if (old->type == NOT_INIT)
         return true;
+    /* an imprecise scalar: no check below the old state needed its
+     * value (precise.c), any scalar does as well */
     if (!precise && old->type == SCALAR_VALUE && cur->type == SCALAR_VALUE)
-        return true;
+        return check_scalar_ids(m, old->id, cur->id);
     if (cur->type != old->type)
         return false;
     switch (VT_BASE(old->type)) {
@@ -357,7 +376,21 @@ static bool is_spilled_zero(const struct vslot *s)
            tnum_equals_const(s->spilled.var_off, 0);
 }
 
-static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m)
+/* cur's slot reads as an unknown scalar wherever old's 8-byte spill of a
+ * scalar reads as its value: all bytes written data (zero reads as zero,
+ * within any scalar), or uninitialised where a privileged loader may read
+ * them (Linux's scalar_reg_for_stack) */
+static bool slot_reads_scalar(const struct vslot *c, bool unpriv)
+{
+    for (int i = 0; i < 8; i++)
+        if (c->type[i] != STACK_MISC && c->type[i] != STACK_ZERO &&
+            (unpriv || c->type[i] != STACK_INVALID))
+            return false;
+    return true;
+}
+
+static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m,
+                      bool exact, bool unpriv)
 {
     /* slots past the old state's depth are invalid there: anything goes */
     uint32_t n = old->allocated / 8;
@@ -365,13 +398,21 @@ static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct
         const struct vslot *o = &old->stack[spi], *c = slot_r(cur, spi);
         bool spill_o = o->type[7] == STACK_SPILL, spill_c = c->type[7] == STACK_SPILL;
         if (spill_o) {
+            bool precise = exact || o->spilled.precise;
+            if (!precise && o->spilled.type == SCALAR_VALUE && !spill_c &&
+                o->type[0] == STACK_SPILL && slot_reads_scalar(c, unpriv)) {
+                /* an imprecise 8-byte scalar spill against data */
+                if (!check_scalar_ids(m, o->spilled.id, 0))
+                    return false;
+                continue;
+            }
             /* a whole-register spill (or a 32-bit one in the low half) */
             if (!spill_c)
                 return false;
             for (int i = 0; i < 8; i++)
                 if (o->type[i] != c->type[i] && o->type[i] != STACK_INVALID)
                     return false;
-            if (!regsafe(&o->spilled, &c->spilled, m, true))
+            if (!regsafe(&o->spilled, &c->spilled, m, precise))
                 return false;
             continue;
         }
@@ -379,8 +420,12 @@ static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct
             uint8_t ot = o->type[i], ct = c->type[i];
             if (ot == STACK_INVALID || ot == ct)
                 continue;
-            if (ot == STACK_MISC && (ct == STACK_ZERO || (ct == STACK_SPILL && spill_c &&
-                                                           c->spilled.type == SCALAR_VALUE)))
+            /* misc reads as any scalar: so do zero bytes, a scalar spill's
+             * and, for a loader that may read uninitialised stack, those
+             * (Linux's stacksafe with allow_uninit_stack) */
+            if (ot == STACK_MISC &&
+                (ct == STACK_ZERO || (ct == STACK_INVALID && !unpriv) ||
+                 (ct == STACK_SPILL && spill_c && c->spilled.type == SCALAR_VALUE)))
                 continue;
             if (ot == STACK_ZERO && spill_c && is_spilled_zero(c))
                 continue;
@@ -400,8 +445,10 @@ static bool refsafe(const struct vstate *old, const struct vstate *cur, struct i
     return true;
 }
 
+/* exact: old is still being explored (its precision marks are not
+ * final), every scalar the static analysis (cfg.c) may need counts */
 static bool states_equal(struct venv *e, const struct vstate *old, const struct vstate *cur,
-                         uint32_t insn)
+                         uint32_t insn, bool exact)
 {
     struct idmap m;
     m.n = 0;
@@ -423,9 +470,11 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
         uint16_t live = f == old->curframe ? e->live_regs[insn] : 0x7ff;
         uint16_t prec = f == old->curframe ? e->precise_regs[insn] : 0x7ff;
         for (int r = 0; r < 11; r++)
-            if ((live >> r & 1) && !regsafe(&of->regs[r], &cf->regs[r], &m, prec >> r & 1))
+            if ((live >> r & 1) &&
+                !regsafe(&of->regs[r], &cf->regs[r], &m,
+                         (prec >> r & 1) && (exact || of->regs[r].precise)))
                 return false;
-        if (!stacksafe(of, cf, &m))
+        if (!stacksafe(of, cf, &m, exact, e->unpriv))
             return false;
     }
     return refsafe(old, cur, &m);
@@ -516,14 +565,25 @@ int is_state_visited(struct venv *e, uint32_t insn)
         bool in_progress = x->st->branches && !e->cb_entry[insn];
         if (in_progress) {
             if (states_maybe_looping(x->st, cur) &&
-                states_equal(e, x->st, cur, insn))
+                states_equal(e, x->st, cur, insn, true))
                 return verr(e, -EINVAL, "infinite loop detected at insn %u", insn);
             /* Linux: inside a loop, a new state only every 20 jumps or
              * 100 instructions */
             if (e->jmps_processed - e->prev_jmps < 20 &&
                 e->stats.processed_insns - e->prev_insns < 100)
                 add = false;
-        } else if (states_equal(e, x->st, cur, insn)) {
+        } else if (states_equal(e, x->st, cur, insn, x->st->branches != 0)) {
+            /* what x needed precisely, this path's checkpoints need too
+             * (before the branch counts may free them); a callback's entry
+             * still being explored has no final marks yet: everything
+             * above this path is precise then */
+            if (x->st->branches)
+                mark_all_precise(cur->parent);
+            else {
+                int rc = propagate_precision(e, x->st);
+                if (rc)
+                    return rc;
+            }
             x->hit++;
             update_branch_counts(e, cur->parent);
             return 1;
@@ -571,6 +631,10 @@ int is_state_visited(struct venv *e, uint32_t insn)
     }
     clear_singular_ids(x->st);
     x->st->npath = 0;
+    /* the current path's next segment starts at the new checkpoint */
+    cur->nhist = 0;
+    cur->bt_root = false;
+    cur->bt_memo_pos = 0;
     x->st->branches = 1;
     x->st->insn_idx = insn;
     x->st->parent = cur->parent;

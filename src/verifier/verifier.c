@@ -397,6 +397,12 @@ static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *
         taken = op == PBPF_JMP_JNE;
     }
     if (taken >= 0) {
+        /* the branch was decided by the operands' bounds: they must be
+         * as precise at every checkpoint above (Linux's check_cond_jmp_op) */
+        int prc = mark_precise(
+            e, (uint16_t)((1u << dreg) | ((in->code & PBPF_SRC_X) ? 1u << sreg : 0)));
+        if (prc)
+            return prc;
         /* Without CAP_PERFMON (!bypass_spec_v1) the side the CPU may
          * still run speculatively is explored too, with the compared
          * registers unknown (Linux's sanitize_speculative_path) */
@@ -453,6 +459,11 @@ static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *
             find_equal_scalars(e->cur, &regs[sreg]);
         }
         if (dead_t || dead_f) {
+            /* the bounds decided it after all (see above) */
+            int prc = mark_precise(e, (uint16_t)((1u << dreg) |
+                                                 ((in->code & PBPF_SRC_X) ? 1u << sreg : 0)));
+            if (prc)
+                return prc;
             /* drop the queued branch, or continue on it */
             struct vstack_elem *el = e->head;
             e->head = el->next;
@@ -618,6 +629,9 @@ static int do_check(struct venv *e, uint32_t subprog)
             log_insn(e, idx);
         }
         e->seen[idx] = 1;
+        rc = hist_push(e, idx);
+        if (rc)
+            return rc;
         {
             uint8_t c = PBPF_CLASS(e->insns[idx].code);
             if (c == PBPF_CLS_JMP || c == PBPF_CLS_JMP32)

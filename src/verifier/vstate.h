@@ -48,6 +48,10 @@
 
 struct pbpf_btf; /* btf/btf.h */
 
+/* Linux helper ids of the helpers that call a callback in place */
+#define H_FOR_EACH_MAP_ELEM 164
+#define H_LOOP 181
+
 /* Register types (Linux's enum bpf_reg_type, our numbering). */
 enum vtype {
     NOT_INIT = 0,
@@ -135,6 +139,19 @@ struct vref {
     uint32_t insn;
 };
 
+/* One instruction of a path, for precision backtracking (precise.c): the
+ * frame it ran in and, for a stack access at a fixed offset, the slot. */
+enum {
+    H_FILL = 1,   /* a load whose value came from the slot's spilled register */
+    H_SWRITE = 2, /* a store into the slot */
+    H_CBEXIT = 4, /* the exit of a callback (bpf_loop, for_each_map_elem) */
+};
+struct vhist {
+    uint32_t idx;
+    uint8_t frame, flags;
+    uint8_t sframe, spi;
+};
+
 struct vstate {
     struct vframe *frame[PBPF_MAX_CALL_DEPTH];
     uint32_t curframe;
@@ -161,6 +178,19 @@ struct vstate {
      * taken, a ring of PATH_LOG entries (npath counts them all) */
     uint32_t npath;
     uint32_t path[PATH_LOG];
+    /* the instructions run since the parent checkpoint (or since the
+     * start when bt_root), oldest first */
+    struct vhist *hist;
+    uint32_t nhist, hist_cap;
+    bool bt_root;      /* nothing before this segment feeds its values */
+    /* the last backtracking walk that started in this segment: from
+     * hist[bt_memo_pos - 1] down, following bt_memo_regs/slots (frame
+     * bt_memo_frame only); 0: none */
+    uint32_t bt_memo_pos;
+    uint8_t bt_memo_frame;
+    uint16_t bt_memo_regs;
+    uint64_t bt_memo_slots;
+    bool all_precise;  /* every scalar here (and above) was marked precise */
 };
 
 /* an argument of a global function, from its BTF (Linux's
@@ -327,6 +357,14 @@ int pop_stack(struct venv *e, uint32_t *insn_idx);
 int is_state_visited(struct venv *e, uint32_t insn_idx);
 void update_branch_counts(struct venv *e, struct vstate *st);
 int path_push(struct venv *e, struct vstate *st, uint32_t insn, bool taken);
+
+/* precise.c: Linux's precision tracking (mark_chain_precision) */
+int hist_push(struct venv *e, uint32_t idx);
+void hist_note_stack(struct venv *e, uint8_t flag, uint32_t frameno, int64_t spi);
+int mark_precise(struct venv *e, uint16_t regs);
+int mark_precise_slot(struct venv *e, uint32_t frameno, uint32_t spi);
+int propagate_precision(struct venv *e, const struct vstate *old);
+void mark_all_precise(struct vstate *st);
 
 /* cfg.c */
 int check_subprogs(struct venv *e);

@@ -282,7 +282,7 @@ static pcap_dumper_t *open_out(pcap_t **dead, const char *path, struct replay *r
     }
     pcap_dumper_t *d = pcap_dump_open(*dead, path);
     if (!d)
-        snprintf(r->err, sizeof r->err, "cannot write '%s': %s", path, pcap_geterr(*dead));
+        snprintf(r->err, sizeof r->err, "cannot write '%.120s': %.160s", path, pcap_geterr(*dead));
     return d;
 }
 
