@@ -230,7 +230,9 @@ static int parse_btf_def(struct pbpf_object *obj, const char *name, uint32_t str
             if (pbpf_btf_kind(e) == PBPF_BTF_KIND_STRUCT) {
                 struct pbpf_object_map *im;
                 size_t nl = strlen(name);
-                int64_t dummy;
+                /* a template has no `values` of its own: no default
+                 * value size either (a ring buffer template has none) */
+                int64_t dummy = -1;
                 im = pbpf_calloc(1, sizeof(*im) + nl + sizeof(".inner"));
                 if (!im)
                     return -ENOMEM;

@@ -242,13 +242,35 @@ int pbpf_map_create(struct pbpf_runtime *rt, const struct pbpf_map_create_opts *
         m->inner.value_size = o.inner_map->value_size;
         m->inner.max_entries = o.inner_map->max_entries;
         m->inner.map_flags = o.inner_map->map_flags;
+        /* bpf_map_meta_alloc(): the template as the verifier sees it */
+        struct pbpf_map *meta = pbpf_calloc(1, sizeof *meta);
+        if (!meta) {
+            ops->destroy(m);
+            return -ENOMEM;
+        }
+        const struct pbpf_map *t = o.inner_map;
+        meta->ops = t->ops;
+        meta->type = t->type;
+        meta->key_size = t->key_size;
+        meta->value_size = t->value_size;
+        meta->max_entries = t->max_entries;
+        meta->map_flags = t->map_flags;
+        meta->map_extra = t->map_extra;
+        meta->slots = t->slots;
+        meta->spin_lock_off = t->spin_lock_off;
+        meta->timer_off = t->timer_off;
+        meta->btf_value_type_id = t->btf_value_type_id;
+        memcpy(meta->name, t->name, sizeof meta->name);
+        m->inner_meta = meta;
     }
     pbpf_map_lock(&reg_lock);
     rc = reg_insert_locked((uintptr_t)m);
     m->id = reg_next_id++;
     pbpf_map_unlock(&reg_lock);
     if (rc) {
+        struct pbpf_map *meta = m->inner_meta;
         ops->destroy(m);
+        pbpf_free(meta);
         return rc;
     }
     *out = m;
@@ -262,7 +284,9 @@ static void map_destroy(struct pbpf_map *m)
     reg_remove((uintptr_t)m);
     /* nothing can reach the map any more: pending frees run now */
     pbpf_epoch_forget(m);
+    struct pbpf_map *meta = m->inner_meta;
     m->ops->destroy(m);
+    pbpf_free(meta);
 }
 
 void pbpf_map_get(struct pbpf_map *m) { __atomic_add_fetch(&m->refcnt, 1, __ATOMIC_RELAXED); }

@@ -81,6 +81,11 @@ struct pbpf_map {
     struct {
         uint32_t type, key_size, value_size, max_entries, map_flags;
     } inner;
+    /* and the same as a map the verifier can type inner map pointers
+     * with (Linux's inner_map_meta): the template's type, sizes, flags
+     * and special fields, no storage; never registered, so no helper or
+     * bpf(2) call takes it.  NULL for other maps. */
+    struct pbpf_map *inner_meta;
     /* deferred destruction when the last reference goes from a program-
      * visible place (an outer map) */
     struct pbpf_epoch_node free_node;

@@ -146,6 +146,12 @@ static int map_func_compat(struct venv *e, const struct pbpf_map *m, uint32_t fn
     case PBPF_MAP_TYPE_XSKMAP:
         ok = fn == 51 || fn == 1;
         break;
+    case PBPF_MAP_TYPE_ARRAY_OF_MAPS:
+    case PBPF_MAP_TYPE_HASH_OF_MAPS:
+        /* check_map_func_compatibility(): programs only look up (the
+         * inner maps are changed from user space) */
+        ok = fn == H_MAP_LOOKUP_ELEM;
+        break;
     default:
         break;
     }
@@ -187,6 +193,8 @@ static int map_func_compat(struct venv *e, const struct pbpf_map *m, uint32_t fn
 
 struct call_meta {
     const struct pbpf_map *map;
+    uint32_t map_uid; /* vreg.map_uid of the map (or the timer's value) */
+    bool map_arg;     /* map is a CONST_PTR_TO_MAP argument */
     int64_t alloc_size;
     /* array lookups: the key, when the stack holds a constant there */
     bool const_key_known;
@@ -344,11 +352,14 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
             return verr(e, -EACCES, "R%u type=%s expected=map_ptr", regno, vtype_str(r->type));
         /* bpf_timer_init: the map of the timer's value (Linux compares
          * map_uid too, which is 0 without inner maps) */
-        if (m->map && m->map != r->map)
+        if (m->map && (m->map != r->map || m->map_uid != r->map_uid))
             return verr(e, -EINVAL,
-                        "timer pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0");
+                        "timer pointer in R1 map_uid=%u doesn't match map pointer in R2 map_uid=%u",
+                        m->map_uid, r->map_uid);
         m->map = r->map;
-        return map_func_compat(e, r->map, fn);
+        m->map_uid = r->map_uid;
+        m->map_arg = true;
+        return 0;
     case PBPF_ARG_PTR_TO_MAP_KEY:
     case PBPF_ARG_PTR_TO_MAP_VALUE:
     case PBPF_ARG_PTR_TO_UNINIT_MAP_VALUE:
@@ -526,6 +537,7 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
             return verr(e, -EINVAL, "off %lld doesn't point to 'struct bpf_timer' that is at %d",
                         (long long)off, mp->timer_off);
         m->map = mp;
+        m->map_uid = r->map_uid;
         return 0;
     }
     default: {
@@ -580,6 +592,13 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
         return verr(e, -EACCES, "write into map forbidden");
     if (fn == H_TAIL_CALL && e->cur->nrefs)
         return verr(e, -EINVAL, "tail_call would lead to reference leak");
+    /* check_map_func_compatibility() comes after every argument is
+     * checked (a lookup in a ring buffer fails on its zero-sized key) */
+    if (m.map_arg) {
+        int rc = map_func_compat(e, m.map, fn);
+        if (rc)
+            return rc;
+    }
     if (m.release_ref) {
         int rc = release_reference(e, m.release_ref);
         if (rc)
@@ -619,8 +638,11 @@ int check_helper_call(struct venv *e, const struct pbpf_insn *in, uint32_t *next
         if (!m.map)
             return verr(e, -EINVAL, "kernel subsystem misconfigured verifier");
         mark_reg_known(r0, 0);
+        /* from a map of maps too: the null check makes it the inner map
+         * (verifier.c, mark_ptr_or_null_reg) */
         r0->type = PTR_TO_MAP_VALUE | VT_OR_NULL;
         r0->map = m.map;
+        r0->map_uid = m.map_uid;
         r0->id = ++e->id_gen;
         if (fn == H_MAP_LOOKUP_ELEM && m.const_key_known &&
             (pbpf_map_type(m.map) == PBPF_MAP_TYPE_ARRAY ||

@@ -345,6 +345,38 @@ int check_mem_region(struct venv *e, uint32_t regno, int64_t size, bool write, b
 
 /* The helper reads (or writes) size bytes of the stack at the pointer:
  * Linux's check_stack_range_initialized. */
+/* The kernel struct behind a map of this type (Linux: the map_btf_id of
+ * its bpf_map_ops), as check_ptr_to_map_access() names it. */
+static const char *map_struct_name(uint32_t type)
+{
+    switch (type) {
+    case PBPF_MAP_TYPE_HASH:
+    case PBPF_MAP_TYPE_PERCPU_HASH:
+    case PBPF_MAP_TYPE_LRU_HASH:
+    case PBPF_MAP_TYPE_LRU_PERCPU_HASH:
+    case PBPF_MAP_TYPE_HASH_OF_MAPS:
+        return "bpf_htab";
+    case PBPF_MAP_TYPE_LPM_TRIE: return "lpm_trie";
+    case PBPF_MAP_TYPE_DEVMAP:
+    case PBPF_MAP_TYPE_DEVMAP_HASH:
+        return "bpf_dtab";
+    case PBPF_MAP_TYPE_CPUMAP: return "bpf_cpu_map";
+    case PBPF_MAP_TYPE_XSKMAP: return "xsk_map";
+    case PBPF_MAP_TYPE_QUEUE:
+    case PBPF_MAP_TYPE_STACK:
+        return "bpf_queue_stack";
+    case PBPF_MAP_TYPE_RINGBUF:
+    case PBPF_MAP_TYPE_USER_RINGBUF:
+        return "bpf_ringbuf_map";
+    case PBPF_MAP_TYPE_BLOOM_FILTER: return "bpf_bloom_filter";
+    case PBPF_MAP_TYPE_STACK_TRACE: return "bpf_stack_map";
+    default:
+        /* ARRAY, PERCPU_ARRAY, PROG_ARRAY, PERF_EVENT_ARRAY,
+         * CGROUP_ARRAY, ARRAY_OF_MAPS */
+        return "bpf_array";
+    }
+}
+
 int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t size, bool write,
                            bool zero_ok)
 {
@@ -352,6 +384,9 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
     struct vframe *f = reg_frame(e, r);
     if (!size && zero_ok)
         return 0;
+    /* check_stack_range_initialized(): before the bounds */
+    if (!size)
+        return verr(e, -EACCES, "invalid zero-sized read");
     int64_t lo, hi;
     if (tnum_is_const(r->var_off)) {
         lo = r->off + off + (int64_t)r->var_off.value;
@@ -676,12 +711,23 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
                         (long long)(r->off + off), size);
         have_result = true;
         break;
-    case CONST_PTR_TO_MAP:
+    case CONST_PTR_TO_MAP: {
+        /* check_ptr_to_map_access(): the kernel struct of the map type
+         * (its ops' map_btf_id), privileged loaders only, reads only */
+        const char *tname = map_struct_name(pbpf_map_type(r->map));
         if (e->unpriv)
-            return verr(e, -EACCES,
-                        "'struct bpf_array' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN");
+            return verr(e, -EACCES, "'struct %s' access is allowed only to CAP_PERFMON and "
+                        "CAP_SYS_ADMIN", tname);
+        if (r->off + off < 0)
+            return verr(e, -EACCES, "R%u is %s invalid negative access: off=%d", regno, tname,
+                        (int)(r->off + off));
+        if (t != ACC_READ)
+            return verr(e, -EACCES, "only read from %s is supported", tname);
+        /* reads give fields of the kernel's struct bpf_map (a BTF
+         * pointer for `ops`): pbpf's maps have another layout */
         return verr(e, -EACCES, "R%u invalid mem access '%s' (map fields need kernel BTF)", regno,
                     vtype_str(r->type));
+    }
     default:
         return verr(e, -EACCES, "R%u invalid mem access '%s'", regno, vtype_str(r->type));
     }

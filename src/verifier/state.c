@@ -343,7 +343,7 @@ static bool regsafe(const struct vreg *old, const struct vreg *cur, struct idmap
         return reg_range_within(old, cur) && tnum_in(old->var_off, cur->var_off);
     default:
         if (old->off != cur->off || old->map != cur->map || old->range != cur->range ||
-            old->frameno != cur->frameno)
+            old->frameno != cur->frameno || old->map_uid != cur->map_uid)
             return false;
         if (!check_ids(m, old->id, cur->id) || !check_ids(m, old->ref_obj_id, cur->ref_obj_id))
             return false;

@@ -201,6 +201,18 @@ static void mark_ptr_or_null_reg(struct vreg *r, uint32_t id, bool is_null)
         return;
     if (is_null) {
         mark_reg_known(r, 0);
+    } else if (VT_BASE(r->type) == PTR_TO_MAP_VALUE && r->map && r->map->inner_meta) {
+        /* a lookup in a map of maps gives the inner map: a map pointer
+         * shaped as the outer map's template (Linux's
+         * mark_ptr_or_null_reg: CONST_PTR_TO_MAP of inner_map_meta); the
+         * lookup's id names the inner map when the template has a timer,
+         * which bpf_timer_init must then be given with the same map */
+        const struct pbpf_map *meta = r->map->inner_meta;
+        uint32_t uid = meta->timer_off >= 0 ? r->id : 0;
+        r->type = CONST_PTR_TO_MAP;
+        r->map = meta;
+        r->map_uid = uid;
+        r->id = 0;
     } else {
         r->type &= ~VT_OR_NULL;
         /* the id only served the null check, except for map values

@@ -89,6 +89,10 @@ struct vreg {
     /* PTR_TO_PACKET*: bytes proven readable past off; PTR_TO_MEM: size;
      * PTR_TO_FUNC: subprogram index */
     uint32_t range;
+    /* CONST_PTR_TO_MAP of an inner map and the values looked up through
+     * it: which lookup in the outer map gave the map, when its template
+     * holds a timer (Linux's map_uid; 0 otherwise) */
+    uint32_t map_uid;
     const struct pbpf_map *map; /* map pointer / map value / key */
 };
 

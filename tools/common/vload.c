@@ -30,8 +30,21 @@ int vload_prog(struct pbpf_runtime *rt, struct pbpf_object *obj, size_t prog_idx
     vl->prog_type = vl->prog->prog_type;
     vl->attach_type = vl->prog->expected_attach_type;
     vl->gpl = vload_license_gpl(pbpf_object_license(obj));
-    for (size_t i = 0; i < pbpf_object_prog_cnt(obj); i++) {
-        int err = pbpf_object_set_autoload(obj, i, i == prog_idx);
+    /* the programs the object's prog arrays start with (`values`) are
+     * loaded too: the loader, as libbpf's init_prog_array_slots, refuses
+     * a slot whose program is not loaded.  They are only loaded (checked
+     * mode), not verified: the verdict is prog_idx's alone. */
+    size_t nprog = pbpf_object_prog_cnt(obj);
+    for (size_t i = 0; i < nprog; i++) {
+        int load = i == prog_idx;
+        for (size_t m = 0; !load && m < pbpf_object_map_cnt(obj); m++) {
+            const struct pbpf_object_map *om = pbpf_object_map(obj, m);
+            if (om->type != PBPF_MAP_TYPE_PROG_ARRAY)
+                continue;
+            for (size_t s = 0; s < om->init_slot_cnt; s++)
+                load |= om->init_slots[s].target == i;
+        }
+        int err = pbpf_object_set_autoload(obj, i, load);
         if (err) {
             snprintf(msg, msz, "%s: cannot set autoload: %d", vl->prog->name, err);
             return err;
