@@ -62,6 +62,16 @@ if(EXISTS ${PBPF_SHARED_DIR}/conformance/kernel-6.18.tsv)
                    ${PBPF_SHARED_DIR}/conformance/kernel-6.18.tsv
                    ${PBPF_VH_DIR}/justified.tsv ${PBPF_VH_DIR}/agree-floor.txt)
   set_tests_properties(verifier_agree_conformance PROPERTIES LABELS verifier TIMEOUT 120)
+  # a floor file left with merge conflict markers must fail the run, not
+  # quietly take one side's number
+  file(WRITE ${CMAKE_BINARY_DIR}/agree-floor-conflict.txt
+       "<<<<<<< ours\nconformance 313\n=======\nconformance 1\n>>>>>>> theirs\n")
+  add_test(NAME verifier_agree_floor_damaged
+           COMMAND verifier_agree conformance ${PBPF_SHARED_DIR}/conformance
+                   ${PBPF_SHARED_DIR}/conformance/kernel-6.18.tsv
+                   ${PBPF_VH_DIR}/justified.tsv ${CMAKE_BINARY_DIR}/agree-floor-conflict.txt)
+  set_tests_properties(verifier_agree_floor_damaged PROPERTIES LABELS verifier TIMEOUT 120
+                       WILL_FAIL TRUE)
 endif()
 
 # `pbpf verify` on the verifier test programs.

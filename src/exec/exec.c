@@ -531,10 +531,12 @@ int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r
         return -EINVAL;
     }
     if (PBPF_LIKELY(prog->fast_entry && !opts)) {
-        /* JIT code that calls nothing: besides failing (which sets err,
-         * err_pc and msg together) it can only read the packet fields */
+        /* JIT code that calls no helper and reaches no map whose elements
+         * can be freed: it reads only the packet fields of the context
+         * (LD_ABS/LD_IND), and it can fail only through the call depth
+         * limit of bpf-to-bpf calls, which sets err, err_pc and msg
+         * together (pbpf_run_fail, which needs nothing else of ctx) */
         struct pbpf_run_ctx ctx;
-        ctx.prog = prog;
         ctx.pkt = mem;
         ctx.pkt_len = mem_len;
         ctx.err = 0;

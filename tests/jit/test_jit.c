@@ -221,6 +221,15 @@ static void test_errors(void)
         I(PBPF_CLS_LD | PBPF_MODE_ABS | PBPF_SIZE_W, 0, 0, 0, 100000),
         I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
     };
+    /* the same without calls: the run takes the fast entry (no map, no
+     * call), which must give the same r0 = 0 */
+    const struct pbpf_insn ldabs_flat[] = {
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 6, 1, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 99),
+        I(PBPF_CLS_LD | PBPF_MODE_ABS | PBPF_SIZE_W, 0, 0, 0, 2),
+        I(PBPF_CLS_LD | PBPF_MODE_ABS | PBPF_SIZE_H, 0, 0, 0, 15),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
     const struct {
         const char *name;
         const struct pbpf_insn *insns;
@@ -230,7 +239,7 @@ static void test_errors(void)
 #define CASE(p, rc) {#p, p, sizeof p / sizeof p[0], rc}
         CASE(recurse, -E2BIG),   CASE(deep_ok, 0),       CASE(deep_bad, -E2BIG),
         CASE(callx_bad, -EINVAL), CASE(callx_huge, -EINVAL), CASE(callx_ok, 0),
-        CASE(helper_abort, -EPERM), CASE(ldabs_sub, 0),
+        CASE(helper_abort, -EPERM), CASE(ldabs_sub, 0), CASE(ldabs_flat, 0),
 #undef CASE
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -261,8 +270,15 @@ static void test_errors(void)
                 CHECK(r0 == 28, "deep_ok: r0 %" PRIu64, r0);
             if (!strcmp(cases[i].name, "callx_ok"))
                 CHECK(r0 == 42, "callx_ok: r0 %" PRIu64, r0);
-            if (!strcmp(cases[i].name, "ldabs_sub"))
-                CHECK(r0 == 0, "ldabs_sub: r0 %" PRIu64, r0);
+            if (!strcmp(cases[i].name, "ldabs_sub") || !strcmp(cases[i].name, "ldabs_flat"))
+                CHECK(r0 == 0, "%s: r0 %" PRIu64, cases[i].name, r0);
+            /* without run options (the fast entry when the program
+             * calls nothing): the same verdict and r0 */
+            uint64_t r0_plain = 54321;
+            int rc_plain = pbpf_prog_run(p, mem, 16, &r0_plain, NULL);
+            CHECK(rc_plain == rc && (rc || r0_plain == r0),
+                  "%s: without options rc %d r0 %" PRIu64 ", with options rc %d r0 %" PRIu64,
+                  cases[i].name, rc_plain, r0_plain, rc, r0);
             if (!strcmp(cases[i].name, "helper_abort"))
                 CHECK(ro.err_pc == 2 && strstr(msg, "refused 7"), "helper_abort: pc %zu '%s'",
                       ro.err_pc, msg);

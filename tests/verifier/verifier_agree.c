@@ -105,12 +105,34 @@ static long floor_read(const char *path, const char *suite)
         fprintf(stderr, "%s: cannot open\n", path);
         return -1;
     }
-    char line[256], name[64];
+    /* strict: a line that is neither a comment, blank nor "suite N" (a
+     * merge conflict marker, say) or a suite named twice is an error, so
+     * that a damaged file cannot lower a floor unnoticed */
+    char line[256], name[64], rest[8];
     long v, found = -1;
-    while (fgets(line, sizeof line, f))
-        if (line[0] != '#' && sscanf(line, "%63s %ld", name, &v) == 2 && !strcmp(name, suite))
+    unsigned lineno = 0, seen = 0;
+    int bad = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        if (sscanf(line, "%63s %ld %7s", name, &v, rest) != 2 || v < 0) {
+            fprintf(stderr, "%s:%u: not a 'suite N' line: %s", path, lineno, line);
+            bad = 1;
+            continue;
+        }
+        if (!strcmp(name, suite)) {
             found = v;
+            seen++;
+        }
+    }
     fclose(f);
+    if (bad)
+        return -1;
+    if (seen > 1) {
+        fprintf(stderr, "%s: '%s' is named %u times\n", path, suite, seen);
+        return -1;
+    }
     if (found < 0)
         fprintf(stderr, "%s: no line '%s N'\n", path, suite);
     return found;
