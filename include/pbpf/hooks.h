@@ -71,6 +71,13 @@ struct pbpf_test_run_opts {
      * queue it does not have) */
     const struct pbpf_netdev *netdevs;
     uint32_t netdev_cnt;
+    /* in: what an attachment would give the program, for the helpers
+     * that read it: func_ip (KPROBE only) is bpf_get_func_ip's answer, the
+     * probed function's address; attach_cookie (KPROBE, TRACEPOINT,
+     * PERF_EVENT, RAW_TRACEPOINT) is bpf_get_attach_cookie's, the cookie
+     * of Linux's perf or raw-tracepoint link.  Other types: must be 0. */
+    uint64_t func_ip;
+    uint64_t attach_cookie;
 };
 
 #define PBPF_REDIRECT_NONE 0u

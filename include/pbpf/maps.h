@@ -258,9 +258,12 @@ int pbpf_ringbuf_consume(struct pbpf_map *map, pbpf_ringbuf_sample_fn cb, void *
  * -E2BIG, an empty index -ENOENT, a sample that does not fit -ENOSPC
  * (counted, and reported to the consumer by a PERF_RECORD_LOST record
  * before the next sample that fits), a sample over 65,523 bytes -E2BIG.
- * Differences from Linux: a buffer is not bound to a CPU, so a program may
- * write to any index (Linux: -EOPNOTSUPP for another CPU's event); writers
- * of one buffer serialise on a lock; BPF_F_PRESERVE_ELEMS is accepted and
+ * A buffer bound to a slot (pbpf_perf_buf_bind; perf_buffer__new binds
+ * buffer i to slot i, as libbpf opens event i on CPU i) takes samples only
+ * from programs running in that slot: others get -EOPNOTSUPP, as Linux
+ * answers for another CPU's event.  Differences from Linux: an unbound
+ * buffer (the default) takes samples from any slot; writers of one buffer
+ * serialise on a lock; BPF_F_PRESERVE_ELEMS is accepted and
  * changes nothing (no fd is ever closed here).  User-space lookups give
  * -PBPF_ENOTSUPP, as Linux; delete empties an index (-ENOENT if empty).
  *
@@ -291,6 +294,9 @@ struct pbpf_perf_buf;
 int pbpf_perf_buf_new(size_t page_cnt, struct pbpf_perf_buf **out);
 /* Drops the caller's reference (a map holding the buffer keeps it). */
 void pbpf_perf_buf_free(struct pbpf_perf_buf *buf);
+/* Binds the buffer to execution slot `slot` (-1: unbind, the default):
+ * 0 or -EINVAL. */
+int pbpf_perf_buf_bind(struct pbpf_perf_buf *buf, int slot);
 /* The buffer's memory in Linux's layout (above): 4096 + data bytes. */
 int pbpf_perf_buf_mmap(struct pbpf_perf_buf *buf, void **base, size_t *size);
 /* Bytes written and not yet consumed (data_head - data_tail). */

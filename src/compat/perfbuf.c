@@ -103,6 +103,8 @@ struct perf_buffer *perf_buffer__new(int map_fd, size_t page_cnt, perf_buffer_sa
         uint32_t key = (uint32_t)i;
         pb->cpus[i] = (struct perf_cpu_buf){.pb = pb, .cpu = (int)i};
         err = pbpf_perf_buf_new(page_cnt, &pb->bufs[i]);
+        if (!err) /* as libbpf opens the event of index i on CPU i */
+            err = pbpf_perf_buf_bind(pb->bufs[i], (int)i);
         if (!err)
             err = pbpf_map_update_elem(m, &key, &pb->bufs[i], BPF_ANY);
         if (err) {

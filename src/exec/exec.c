@@ -246,9 +246,16 @@ static int check_resolved(struct pbpf_prog *prog, char *log, size_t log_size)
             }
             /* the program type's helper set (Linux: get_func_proto) */
             const struct pbpf_helper_proto *hp = pbpf_helper_proto(id);
-            if (prog->prog_type && hp && !pbpf_helper_allowed(hp, prog->prog_type)) {
-                log_msg(log, log_size, "insn %zu: program of this type cannot use helper bpf_%s#%u",
-                        pc, pbpf_helper_name(id), id);
+            if (hp && !pbpf_helper_allowed(hp, prog->prog_type)) {
+                if (!prog->prog_type)
+                    log_msg(log, log_size,
+                            "insn %zu: bpf_%s#%u reads what a tracing program's attachment "
+                            "gives; a program without a type has none",
+                            pc, pbpf_helper_name(id), id);
+                else
+                    log_msg(log, log_size,
+                            "insn %zu: program of this type cannot use helper bpf_%s#%u", pc,
+                            pbpf_helper_name(id), id);
                 return -EINVAL;
             }
         } else if (in->code == PBPF_OPCODE_CALL && PBPF_INSN_SRC(in) == PBPF_PSEUDO_KFUNC_CALL) {

@@ -125,6 +125,10 @@ struct pbpf_run_ctx {
     size_t pkt_len;
     /* the hook's state (src/hooks: packet buffer, redirect result), or NULL */
     void *hook;
+    /* what the attachment gives a tracing program (0 when none):
+     * bpf_get_func_ip, bpf_get_attach_cookie (helpers_trace.c) */
+    uint64_t func_ip;
+    uint64_t attach_cookie;
     /* checked mode: what the program may touch */
     struct pbpf_region regions[PBPF_MAX_REGIONS];
     unsigned nregions;

@@ -98,5 +98,6 @@ void pbpf_helpers_register_builtin(struct pbpf_runtime *rt)
     pbpf_helpers_register_task(rt);
     pbpf_helpers_register_calls(rt);
     pbpf_helpers_register_timers(rt);
+    pbpf_helpers_register_trace(rt);
     pbpf_hooks_register_helpers(rt);
 }

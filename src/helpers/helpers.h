@@ -34,5 +34,7 @@ void pbpf_helpers_register_task(struct pbpf_runtime *rt);
 /* Tail calls and callbacks (helpers_calls.c). */
 void pbpf_helpers_register_calls(struct pbpf_runtime *rt);
 void pbpf_helpers_register_timers(struct pbpf_runtime *rt);
+/* get_func_ip, get_attach_cookie (helpers_trace.c) */
+void pbpf_helpers_register_trace(struct pbpf_runtime *rt);
 
 #endif

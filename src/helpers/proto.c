@@ -66,7 +66,8 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
     if (!p)
         return 0;
     if (prog_type == 0)
-        return 1;
+        return p->scope != PBPF_SCOPE_FUNC_IP && p->scope != PBPF_SCOPE_ATTACH_COOKIE &&
+               p->scope != PBPF_SCOPE_TRAMPOLINE;
     switch (p->scope) {
     case PBPF_SCOPE_ANY:
         return 1;
@@ -105,6 +106,14 @@ int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type)
     case PBPF_SCOPE_TC_FILTER:
         return is_tc_type(prog_type) || prog_type == PT_SOCKET_FILTER ||
                prog_type == PT_CGROUP_SKB;
+    case PBPF_SCOPE_FUNC_IP:
+        return prog_type == PT_KPROBE || prog_type == PT_TRACING;
+    case PBPF_SCOPE_ATTACH_COOKIE:
+        return prog_type == PT_KPROBE || prog_type == PT_TRACEPOINT ||
+               prog_type == PT_PERF_EVENT || prog_type == PT_RAW_TRACEPOINT ||
+               prog_type == PT_TRACING;
+    case PBPF_SCOPE_TRAMPOLINE:
+        return prog_type == PT_TRACING;
     default:
         return 0;
     }

@@ -78,6 +78,11 @@ enum pbpf_proto_scope {
     PBPF_SCOPE_TC_SK_SKB,      /* SCHED_CLS, SCHED_ACT, SK_SKB */
     PBPF_SCOPE_SK_MSG,         /* SK_MSG */
     PBPF_SCOPE_TC_XDP,         /* SCHED_CLS, SCHED_ACT, XDP */
+    /* These three need what an attachment gives (the caller of the run
+     * passes it): programs of no type (0) may not call them. */
+    PBPF_SCOPE_FUNC_IP,       /* KPROBE, TRACING */
+    PBPF_SCOPE_ATTACH_COOKIE, /* KPROBE, TRACEPOINT, PERF_EVENT, RAW_TRACEPOINT, TRACING */
+    PBPF_SCOPE_TRAMPOLINE,    /* TRACING (fentry, fexit, fmod_ret) */
 };
 
 /* The name is pbpf_helper_name(id). */
@@ -95,7 +100,8 @@ const struct pbpf_helper_proto *pbpf_helper_proto(uint32_t id);
 
 /* Whether a program of this Linux program type may call the helper
  * (1 yes, 0 no).  prog_type 0 (unspecified, pbpf's own programs) may call
- * every helper that has a prototype. */
+ * every helper that has a prototype but those about an attachment
+ * (PBPF_SCOPE_FUNC_IP, _ATTACH_COOKIE, _TRAMPOLINE). */
 int pbpf_helper_allowed(const struct pbpf_helper_proto *p, uint32_t prog_type);
 
 #endif

@@ -689,6 +689,8 @@ static int test_run_ctx(struct pbpf_prog *prog, const struct pbpf_ctx_desc *d,
             memset(ctx + d->fields[i].off, 0, d->fields[i].size);
     struct pbpf_run_ctx rc;
     pbpf_run_ctx_init(&rc, prog, NULL);
+    rc.func_ip = OPT(o, func_ip, 0);
+    rc.attach_cookie = OPT(o, attach_cookie, 0);
     int writable = 0;
     for (size_t i = 0; i < d->nfields; i++)
         writable |= d->fields[i].write != 0;
@@ -1045,6 +1047,15 @@ int pbpf_prog_test_run(struct pbpf_prog *prog, struct pbpf_test_run_opts *o)
     const struct pbpf_ctx_desc *d = pbpf_ctx_desc(prog->prog_type);
     if (!d)
         return fail(o, -EOPNOTSUPP, "program type %u has no test run in pbpf", prog->prog_type);
+    uint32_t t = prog->prog_type;
+    if (OPT(o, func_ip, 0) && t != PT_KPROBE)
+        return fail(o, -EINVAL, "func_ip is for kprobe programs (program type %u)", t);
+    if (OPT(o, attach_cookie, 0) && t != PT_KPROBE && t != PT_TRACEPOINT && t != PT_PERF_EVENT &&
+        t != PT_RAW_TRACEPOINT)
+        return fail(o, -EINVAL,
+                    "attach_cookie is for kprobe, tracepoint, perf_event and raw_tracepoint "
+                    "programs (program type %u)",
+                    t);
     switch (prog->prog_type) {
     case PT_XDP:
         return test_run_xdp(prog, o);

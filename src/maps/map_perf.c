@@ -38,6 +38,7 @@ struct pbpf_perf_buf {
     uint32_t magic;
     uint32_t refcnt;
     int lock; /* producers: Linux's buffers are per CPU, these may be shared */
+    int slot; /* the execution slot it takes samples from, or -1: any */
     uint64_t id;
     uint64_t lost; /* samples dropped since the last PERF_RECORD_LOST */
     void *raw;
@@ -70,6 +71,7 @@ int pbpf_perf_buf_new(size_t page_cnt, struct pbpf_perf_buf **out)
     static uint64_t next_id = 1;
     b->magic = PB_MAGIC;
     b->refcnt = 1;
+    b->slot = -1;
     b->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
     b->base = (uint8_t *)(((uintptr_t)b->raw + PB_PAGE - 1) & ~(uintptr_t)(PB_PAGE - 1));
     b->data = b->base + PB_PAGE;
@@ -103,6 +105,14 @@ static void pb_put_deferred(struct pbpf_perf_buf *b)
 {
     if (__atomic_sub_fetch(&b->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
         pbpf_epoch_retire(&b->free_node, NULL, pb_destroy_node);
+}
+
+int pbpf_perf_buf_bind(struct pbpf_perf_buf *b, int slot)
+{
+    if (!b || b->magic != PB_MAGIC || slot < -1)
+        return -EINVAL;
+    __atomic_store_n(&b->slot, slot, __ATOMIC_RELAXED);
+    return 0;
 }
 
 int pbpf_perf_buf_mmap(struct pbpf_perf_buf *b, void **base, size_t *size)
@@ -152,7 +162,9 @@ static int pbpf_perf_buf_output(struct pbpf_perf_buf *b, const void *data, uint6
     pbpf_map_lock(&b->lock);
     uint64_t head = *pb_head(b), tail = __atomic_load_n(pb_tail(b), __ATOMIC_ACQUIRE);
     uint64_t need = rec + (b->lost ? PB_LOST_SZ : 0);
-    if (head - tail + need > b->size) {
+    /* ring_buffer_has_space(): CIRC_SPACE leaves one byte free, so Linux
+     * never fills the ring to the last byte */
+    if (head - tail + need >= b->size) {
         b->lost++;
         pbpf_map_unlock(&b->lock);
         return -ENOSPC;
@@ -372,6 +384,10 @@ int pbpf_perf_event_output(struct pbpf_map *m, uint64_t flags, unsigned slot, co
     int rc = pbpf_perf_event_array_get(m, (uint32_t)index, &b);
     if (rc)
         return rc;
+    /* __bpf_perf_event_output(): an event opened for another CPU */
+    int bound = __atomic_load_n(&b->slot, __ATOMIC_RELAXED);
+    if (bound >= 0 && (unsigned)bound != slot)
+        return -EOPNOTSUPP;
     return pbpf_perf_buf_output(b, data, size);
 }
 
