@@ -214,7 +214,24 @@ if [ "$PCAP" = ON ] && [ -f "$DEMO" ]; then
     fail "run: unwritable output" "cannot write" "$PBPF" run "$DEMO" --pcap "$T/small.pcap" --out "$T/no/such/dir.pcap"
     printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\161\000\000\000' >"$T/sll.pcap"
     fail "run: not Ethernet" "only Ethernet captures" "$PBPF" run "$DEMO" --pcap "$T/sll.pcap"
+    # devices: hooks_msg's xdp_dev writes the ingress device into byte 7
+    # of each frame and passes it when bytes 26..29 are all ones
+    python3 - "$T/dev.pcap" <<'PY'
+import struct, sys
+f = bytearray(100); f[12] = 8; f[26:30] = b"\xff" * 4
+with open(sys.argv[1], "wb") as o:
+    o.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(3):
+        o.write(struct.pack("<IIII", i, 0, 100, 100) + bytes(f))
+PY
+    HM=$PROGS/hooks_msg.bpf.o
+    ok "run --pcap --netdev --ifindex" "passed 3" "$PBPF" run "$HM" --prog xdp_dev --pcap "$T/dev.pcap" --out "$T/devout.pcap" --netdev 5,eth5,02:00:00:00:00:05,1500 --ifindex 5
+    python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(0 if d[24+16+7]==5 else 1)' "$T/devout.pcap" || bad "run --pcap --ifindex 5: the program saw another device"
+    fail "run: --ifindex of no device" "ifindex 6: no such device" "$PBPF" run "$HM" --prog xdp_dev --pcap "$T/dev.pcap" --ifindex 6
+    fail "run: --netdev of the loopback" "must be 2 or more" "$PBPF" run "$HM" --prog xdp_dev --pcap "$T/dev.pcap" --netdev 1,lo,00:00:00:00:00:00
+    fail "run: --netdev malformed" "want IFINDEX,NAME,MAC" "$PBPF" run "$HM" --prog xdp_dev --pcap "$T/dev.pcap" --netdev 5,eth5,zz
 fi
+fail "run: --netdev without --pcap" "go with --pcap" "$PBPF" run "$LM" --netdev 5,eth5,02:00:00:00:00:05
 
 # the JSON documents: each parses and its expression holds
 if [ -f "$T/json.list" ]; then

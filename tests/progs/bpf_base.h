@@ -1,8 +1,9 @@
 /* What every test program header shares: the UAPI integer types, the
  * SEC() and BTF-map macros libbpf users write, the map types and flags
  * the tests use, the helpers both the map and the datapath tests call (by
- * Linux id, include/uapi/linux/bpf.h) and struct xdp_md.  bpf_defs.h and
- * datapath_defs.h build on it, each with its own __sk_buff. */
+ * Linux id, include/uapi/linux/bpf.h) and struct xdp_md.  bpf_defs.h,
+ * datapath_defs.h and hooks_defs.h build on it, each with its own
+ * __sk_buff. */
 #ifndef PBPF_TEST_BPF_BASE_H
 #define PBPF_TEST_BPF_BASE_H
 
@@ -18,6 +19,7 @@ typedef long long __s64;
 #define __type(name, val) typeof(val) *name
 #define __array(name, val) typeof(val) *name[]
 #define __noinline __attribute__((noinline))
+#define __always_inline inline __attribute__((always_inline))
 
 enum {
     BPF_MAP_TYPE_HASH = 1,

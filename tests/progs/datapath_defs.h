@@ -7,8 +7,6 @@
 
 #include "bpf_base.h"
 
-#define __always_inline inline __attribute__((always_inline))
-
 #define bpf_htons(x) ((__u16)__builtin_bswap16(x))
 #define bpf_ntohs(x) ((__u16)__builtin_bswap16(x))
 #define bpf_htonl(x) ((__u32)__builtin_bswap32(x))

@@ -1,26 +1,9 @@
 /* UAPI context layouts and packet helpers (Linux ids, include/uapi/linux/bpf.h)
- * for the hook test programs (hooks_*.bpf.c). */
+ * for the hook test programs (hooks_*.bpf.c), on bpf_base.h. */
 #ifndef PBPF_TEST_HOOKS_DEFS_H
 #define PBPF_TEST_HOOKS_DEFS_H
 
-typedef unsigned char __u8;
-typedef unsigned short __u16;
-typedef unsigned int __u32;
-typedef unsigned long long __u64;
-typedef int __s32;
-typedef long long __s64;
-
-#define SEC(name) __attribute__((section(name), used))
-#define __always_inline inline __attribute__((always_inline))
-
-struct xdp_md {
-    __u32 data;
-    __u32 data_end;
-    __u32 data_meta;
-    __u32 ingress_ifindex;
-    __u32 rx_queue_index;
-    __u32 egress_ifindex;
-};
+#include "bpf_base.h"
 
 struct __sk_buff {
     __u32 len, pkt_type, mark, queue_mapping, protocol, vlan_present, vlan_tci, vlan_proto;

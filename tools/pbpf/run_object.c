@@ -31,7 +31,8 @@ static void run_object_usage(void)
     printf("Usage: pbpf run OBJ [--prog NAME] [--engine interp|jit] [--mode checked|verified]\n"
            "                    [--repeat N] [--json]\n"
            "                    [--data-in HEX | --pcap IN [--out OUT] [--tx-out OUT]\n"
-           "                                      [--redirect-out PREFIX] [--progress]]\n\n"
+           "                                      [--redirect-out PREFIX] [--progress]\n"
+           "                                      [--netdev DEV]... [--ifindex N]]\n\n"
            "Runs a program of the ELF object OBJ as Linux's BPF_PROG_TEST_RUN does, after\n"
            "loading the object (maps created, programs relocated).\n\n"
            "  --prog NAME     the program (needed when the object has several)\n"
@@ -55,6 +56,10 @@ static void run_object_usage(void)
            "                  per interface index N, instead of to --tx-out; the counts\n"
            "                  per interface are printed (JSON: redirected_to)\n"
            "  --progress      a progress line on stderr (default: only on a terminal)\n"
+           "  --netdev DEV    a network device besides the loopback (ifindex 1), as\n"
+           "                  IFINDEX,NAME,MAC[,MTU] (\"3,eth0,02:00:00:00:00:03,1500\");\n"
+           "                  up to 16\n"
+           "  --ifindex N     the device the packets arrive on (default: the loopback)\n"
            "  --json          one JSON object on stdout\n");
 }
 
@@ -88,13 +93,43 @@ static const char *retval_name(uint32_t type, uint32_t ret)
     return NULL;
 }
 
+#define RUN_MAX_NETDEVS 16
+
 struct run_args {
     const char *path, *prog, *data_hex, *pcap_in, *out, *tx_out, *redirect_out;
     enum pbpf_engine engine;
     enum pbpf_mode mode;
     int mode_given, json, progress;
     uint64_t repeat;
+    struct pbpf_netdev netdevs[RUN_MAX_NETDEVS];
+    uint32_t netdev_cnt, ifindex;
 };
+
+/* --netdev IFINDEX,NAME,MAC[,MTU] */
+static int parse_netdev(const char *v, struct pbpf_netdev *d)
+{
+    char name[64];
+    unsigned ifindex, mtu = 0, mac[6];
+    int used = 0;
+    memset(d, 0, sizeof *d);
+    int n = sscanf(v, "%u,%63[^,],%x:%x:%x:%x:%x:%x%n,%u%n", &ifindex, name, &mac[0], &mac[1],
+                   &mac[2], &mac[3], &mac[4], &mac[5], &used, &mtu, &used);
+    if ((n != 8 && n != 9) || v[used] != '\0')
+        return cli_error("--netdev '%s': want IFINDEX,NAME,MAC[,MTU] "
+                         "(3,eth0,02:00:00:00:00:03,1500)", v);
+    if (ifindex < 2 || strlen(name) >= sizeof d->name)
+        return cli_error("--netdev '%s': the ifindex must be 2 or more (1 is the loopback) and "
+                         "the name at most %zu characters", v, sizeof d->name - 1);
+    for (int i = 0; i < 6; i++) {
+        if (mac[i] > 0xff)
+            return cli_error("--netdev '%s': a MAC address byte over ff", v);
+        d->mac[i] = (uint8_t)mac[i];
+    }
+    d->ifindex = ifindex;
+    d->mtu = mtu;
+    memcpy(d->name, name, strlen(name) + 1);
+    return 0;
+}
 
 static int run_once(struct cli_obj *o, const struct pbpf_object_prog *p, struct pbpf_prog *prog,
                     const struct run_args *a)
@@ -339,7 +374,9 @@ static int run_pcap(struct cli_obj *o, const struct pbpf_object_prog *p, struct 
         }
         PBPF_OPTS(pbpf_packet_run_opts, po, .next = replay_next, .emit = replay_emit,
                   .user = &r, .progress = replay_progress, .progress_every = 4096,
-                  .err_buf = err, .err_size = sizeof err);
+                  .err_buf = err, .err_size = sizeof err,
+                  .netdevs = a->netdev_cnt ? a->netdevs : NULL, .netdev_cnt = a->netdev_cnt,
+                  .ifindex = a->ifindex);
         int rc = pbpf_packet_run(prog, &po, &st);
         cli_replay_clock_ns = 0;
         pcap_close(r.in);
@@ -506,6 +543,21 @@ int cli_run_object(int argc, char **argv)
             if (m < 0)
                 return 1;
             a.redirect_out = v;
+        } else if ((m = cli_opt(argc, argv, &i, "--netdev", &v))) {
+            if (m < 0)
+                return 1;
+            if (a.netdev_cnt == RUN_MAX_NETDEVS)
+                return cli_error("--netdev: at most %d devices", RUN_MAX_NETDEVS);
+            if (parse_netdev(v, &a.netdevs[a.netdev_cnt]))
+                return 1;
+            a.netdev_cnt++;
+        } else if ((m = cli_opt(argc, argv, &i, "--ifindex", &v))) {
+            uint64_t ifi;
+            if (m < 0)
+                return 1;
+            if (cli_parse_u64(v, &ifi) || ifi > UINT32_MAX)
+                return cli_error("--ifindex needs a device index, not '%s'", v);
+            a.ifindex = (uint32_t)ifi;
         } else if (!strcmp(argv[i], "--json")) {
             a.json = 1;
         } else if (!strcmp(argv[i], "--progress")) {
@@ -522,6 +574,8 @@ int cli_run_object(int argc, char **argv)
         return cli_error("--data-in and --pcap exclude each other");
     if ((a.out || a.tx_out || a.redirect_out) && !a.pcap_in)
         return cli_error("--out, --tx-out and --redirect-out go with --pcap");
+    if ((a.netdev_cnt || a.ifindex) && !a.pcap_in)
+        return cli_error("--netdev and --ifindex go with --pcap");
     if (a.engine == PBPF_ENGINE_JIT && !a.mode_given)
         a.mode = PBPF_MODE_VERIFIED;
     struct cli_obj *o;
