@@ -27,6 +27,13 @@ if(PBPF_FUZZ AND TARGET pbpf_fuzzcore)
            COMMAND fuzz_verifier -max_total_time=60 -timeout=60 -rss_limit_mb=2048
                    -print_final_stats=1 ${corpus})
   set_tests_properties(fuzz_verifier PROPERTIES LABELS "fuzz;nosan" TIMEOUT 300)
+  # inputs the fuzzer once found (fuzz/regress/verifier), run as they are:
+  # long-segment-history took over 60 s when a path's precision history
+  # was copied whole at every branch (now capped, precise.c HIST_MAX)
+  file(GLOB PBPF_FV_REGRESS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regress/verifier/*)
+  add_test(NAME fuzz_verifier_regress
+           COMMAND fuzz_verifier -timeout=60 -rss_limit_mb=2048 ${PBPF_FV_REGRESS})
+  set_tests_properties(fuzz_verifier_regress PROPERTIES LABELS "fuzz;nosan" TIMEOUT 300)
 endif()
 
 if(NOT PBPF_TESTS)

@@ -811,6 +811,7 @@ static int push_async_callback(struct venv *e, const struct call_meta *m)
     /* a path of its own: nothing before it feeds its values */
     st->nhist = 0;
     st->bt_root = true;
+    st->hist_lost = false;
     st->bt_memo_pos = 0;
     st->active_lock_id = 0;
     st->active_lock_map = NULL;

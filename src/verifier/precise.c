@@ -21,9 +21,21 @@
 
 #include "verifier/vstate.h"
 
+/* A segment (the instructions since the last checkpoint) is copied with
+ * its state at every branch, so a long one would make a long path cost
+ * quadratic time.  Past HIST_MAX entries the older ones are dropped and
+ * the segment marked: a backtracking walk that needs them gives up and
+ * makes every scalar above precise (sound, only less pruning). */
+#define HIST_MAX 1024
+
 int hist_push(struct venv *e, uint32_t idx)
 {
     struct vstate *st = e->cur;
+    if (st->nhist == HIST_MAX) {
+        st->nhist = 0;
+        st->hist_lost = true;
+        st->bt_memo_pos = 0;
+    }
     if (st->nhist == st->hist_cap) {
         uint32_t cap = st->hist_cap ? st->hist_cap * 2 : 32;
         struct vhist *h = vzalloc(e, cap * sizeof *h);
@@ -345,6 +357,9 @@ static int bt_run(struct venv *e, struct bt *b, bool skip_last)
         }
         if (bt_empty(b))
             goto done;
+        /* the segment's older instructions were dropped */
+        if (st->hist_lost)
+            goto fail;
         /* the start of the walk: its state is the same for every path */
         if (st->bt_root || !st->parent)
             goto done;

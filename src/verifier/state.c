@@ -176,6 +176,7 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
         memcpy(dst->hist, src->hist, src->nhist * sizeof *src->hist);
     dst->nhist = src->nhist;
     dst->bt_root = src->bt_root;
+    dst->hist_lost = src->hist_lost;
     dst->bt_memo_pos = src->bt_memo_pos;
     dst->bt_memo_frame = src->bt_memo_frame;
     dst->bt_memo_regs = src->bt_memo_regs;
@@ -634,6 +635,7 @@ int is_state_visited(struct venv *e, uint32_t insn)
     /* the current path's next segment starts at the new checkpoint */
     cur->nhist = 0;
     cur->bt_root = false;
+    cur->hist_lost = false;
     cur->bt_memo_pos = 0;
     x->st->branches = 1;
     x->st->insn_idx = insn;

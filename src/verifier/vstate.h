@@ -183,6 +183,9 @@ struct vstate {
     struct vhist *hist;
     uint32_t nhist, hist_cap;
     bool bt_root;      /* nothing before this segment feeds its values */
+    /* the segment grew past HIST_MAX and its older entries were dropped:
+     * a walk that reaches its start cannot follow further */
+    bool hist_lost;
     /* the last backtracking walk that started in this segment: from
      * hist[bt_memo_pos - 1] down, following bt_memo_regs/slots (frame
      * bt_memo_frame only); 0: none */
