@@ -465,7 +465,8 @@ static void fuzz_perf(const uint8_t *d, size_t n)
                 want = -ENOENT;
             else if (size > 0xffff || rec > 0xffff)
                 want = -E2BIG;
-            else if (pm->used + rec + (pm->lost ? 24 : 0) > PF_DATA)
+            /* ring_buffer_has_space(): one byte of the ring stays free */
+            else if (pm->used + rec + (pm->lost ? 24 : 0) >= PF_DATA)
                 want = -ENOSPC;
             else
                 want = 0;

@@ -36,6 +36,11 @@ if(PBPF_FUZZ)
     add_test(NAME fuzz_maps COMMAND fuzz_maps -max_total_time=60 -timeout=10 -rss_limit_mb=2048
                                     -print_final_stats=1 ${corpus})
     set_tests_properties(fuzz_maps PROPERTIES LABELS "fuzz;nosan" TIMEOUT 300)
+    # inputs the fuzzer once found, run as they are (perf-ring-full: the
+    # model let a record fill the perf ring to its last byte)
+    file(GLOB regress ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regress/maps/*)
+    add_test(NAME fuzz_maps_regress COMMAND fuzz_maps -timeout=10 ${regress})
+    set_tests_properties(fuzz_maps_regress PROPERTIES LABELS "fuzz;nosan" TIMEOUT 120)
   endfunction()
   if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
     cmake_language(DEFER CALL pbpf_fuzz_maps)
