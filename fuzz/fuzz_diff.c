@@ -71,8 +71,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_input in;
     if (fuzz_input_split(data, size, npro, prologue, &in) != 0)
         return 0;
+    /* a function's address (lddw src=4) points into each load's own
+     * instructions, so an r0 that may hold one differs between the two
+     * loads by design (exec.c resolve_func) */
+    int func_addr = 0;
     for (size_t pc = npro; pc < in.insn_cnt; pc++) {
         struct pbpf_insn *i = &in.insns[pc];
+        if (i->code == PBPF_OPCODE_LDDW && PBPF_INSN_SRC(i) == PBPF_PSEUDO_FUNC)
+            func_addr = 1;
         if (PBPF_INSN_DST(i) == 10)
             i->regs = PBPF_INSN_REGS(9, PBPF_INSN_SRC(i));
         if (PBPF_INSN_SRC(i) == 10)
@@ -112,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fprintf(stderr, "verified run failed (%d) where the checked run passed\n", rc);
             abort();
         }
-        if (r0_checked != r0_verified) {
+        if (!func_addr && r0_checked != r0_verified) {
             fprintf(stderr, "r0: checked 0x%llx, verified 0x%llx\n",
                     (unsigned long long)r0_checked, (unsigned long long)r0_verified);
             abort();

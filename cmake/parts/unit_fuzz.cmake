@@ -62,6 +62,12 @@ if(PBPF_FUZZ)
       # not spend two minutes here.
       set_tests_properties(fuzz_${f} PROPERTIES LABELS "fuzz;nosan" FIXTURES_REQUIRED fuzz_corpus
                                                 TIMEOUT 300)
+      # inputs the fuzzer once found, run as they are
+      file(GLOB regress ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regress/${f}/*)
+      if(regress)
+        add_test(NAME fuzz_${f}_regress COMMAND fuzz_${f} -timeout=10 ${regress})
+        set_tests_properties(fuzz_${f}_regress PROPERTIES LABELS "fuzz;nosan" TIMEOUT 120)
+      endif()
     endforeach()
   endfunction()
   if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.19)
