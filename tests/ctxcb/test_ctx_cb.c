@@ -248,6 +248,15 @@ static uint32_t opt_pkts(uint8_t pkt[NOPT_PKT][128], uint32_t len[NOPT_PKT])
     return NOPT_PKT;
 }
 
+/* the engines every program runs on, compared with each other and the kernel */
+static const struct {
+    enum pbpf_engine engine;
+    enum pbpf_mode mode;
+    const char *name;
+} be[3] = {{PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, "checked interpreter"},
+           {PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, "verified interpreter"},
+           {PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, "JIT"}};
+
 static int pbpf_opts(const char *path, enum pbpf_engine engine, enum pbpf_mode mode,
                      const char *what, struct opt_result out[NOPT_PKT], uint32_t *vsize)
 {
@@ -340,13 +349,6 @@ static int test_tcp_opts(const char *dir)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/trace_probe.bpf.o", dir);
-    static const struct {
-        enum pbpf_engine engine;
-        enum pbpf_mode mode;
-        const char *name;
-    } be[3] = {{PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, "checked interpreter"},
-               {PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, "verified interpreter"},
-               {PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, "JIT"}};
     struct opt_result ours[3][NOPT_PKT], kern[NOPT_PKT];
     uint32_t vsize = 0;
     int have[3];
@@ -460,13 +462,6 @@ static void test_sock(const char *dir)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/sock_ptr.bpf.o", dir);
-    static const struct {
-        enum pbpf_engine engine;
-        enum pbpf_mode mode;
-        const char *name;
-    } be[3] = {{PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, "checked interpreter"},
-               {PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, "verified interpreter"},
-               {PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, "JIT"}};
     uint8_t pkt[128];
     uint32_t len = make_pkt(pkt, 1, NULL, 0);
     pkt[14 + 12] = 10, pkt[14 + 15] = 7;  /* saddr 10.0.0.7 */
@@ -517,13 +512,6 @@ int main(int argc, char **argv)
     char path[1024], vpath[1024];
     snprintf(path, sizeof path, "%s/ctx_cb.bpf.o", argv[1]);
     snprintf(vpath, sizeof vpath, "%s/v_ctxcb.bpf.o", argv[2]);
-    static const struct {
-        enum pbpf_engine engine;
-        enum pbpf_mode mode;
-        const char *name;
-    } be[3] = {{PBPF_ENGINE_INTERP, PBPF_MODE_CHECKED, "checked interpreter"},
-               {PBPF_ENGINE_INTERP, PBPF_MODE_VERIFIED, "verified interpreter"},
-               {PBPF_ENGINE_JIT, PBPF_MODE_VERIFIED, "JIT"}};
     uint64_t ours[3][8];
     int have[3];
     for (int b = 0; b < 3; b++)
