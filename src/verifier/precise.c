@@ -269,8 +269,25 @@ static int bt_mark_state(struct bt *b, struct vstate *p)
         if (f > p->curframe)
             return -1;
         struct vframe *fp = p->frame[f];
-        if (!fp)
-            continue; /* evicted (its registers are gone): go on above it */
+        if (!fp) {
+            /* evicted (its registers are gone): go on above it with what
+             * no walk followed past it yet.  Following a set is following
+             * each of its registers and slots, so what an earlier walk
+             * followed from here was marked above then (or made
+             * everything above precise).  Without this, each walk of a
+             * loop whose checkpoints were evicted went back to the
+             * loop's start. */
+            struct vexplored *x = p->retired;
+            if (!x)
+                continue;
+            uint16_t r = b->reg[f] & (uint16_t)~x->past_regs[f];
+            uint64_t s = b->slot[f] & ~x->past_slots[f];
+            x->past_regs[f] |= b->reg[f];
+            x->past_slots[f] |= b->slot[f];
+            b->reg[f] = r;
+            b->slot[f] = s;
+            continue;
+        }
         for (int r = 0; r < 11; r++) {
             if (!(b->reg[f] >> r & 1))
                 continue;

@@ -89,14 +89,19 @@ static int frame_copy(struct venv *e, struct vframe *dst, const struct vframe *s
 }
 
 /* States are recycled too (a loop pushes and pops one at each branch):
- * a zeroed state without frames. */
+ * a zeroed state without frames, which keeps the history buffer it had
+ * in the pool (hist, hist_cap; nhist 0). */
 static struct vstate *state_alloc(struct venv *e)
 {
     struct vstate *st = e->state_pool;
     if (!st)
         return vzalloc(e, sizeof *st);
     e->state_pool = st->parent;
+    struct vhist *hist = st->hist;
+    uint32_t hist_cap = st->hist_cap;
     memset(st, 0, sizeof *st);
+    st->hist = hist;
+    st->hist_cap = hist_cap;
     return st;
 }
 
@@ -120,12 +125,17 @@ void state_free(struct venv *e, struct vstate *st)
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++)
         frame_release(e, st->frame[i]);
     vfree(e, st->refs, st->refs_cap * sizeof *st->refs);
-    vfree(e, st->hist, st->hist_cap * sizeof *st->hist);
+    st->refs = NULL;
+    st->refs_cap = 0;
     st->parent = e->state_pool;
     e->state_pool = st;
 }
 
-int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
+/* hist_room: dst goes on running (a pending branch) and gets src's
+ * history capacity, so that its next instruction does not grow the
+ * buffer again; a checkpoint's copy gets just what it holds. */
+static int state_copy_hist(struct venv *e, struct vstate *dst, const struct vstate *src,
+                           bool hist_room)
 {
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++) {
         if (i <= src->curframe) {
@@ -165,12 +175,13 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
         memcpy(dst->path, src->path, sizeof dst->path);
     dst->npath = src->npath;
     if (src->nhist > dst->hist_cap) {
-        struct vhist *h = vzalloc(e, src->nhist * sizeof *h);
+        uint32_t cap = hist_room ? src->hist_cap : src->nhist;
+        struct vhist *h = vzalloc(e, cap * sizeof *h);
         if (!h)
             return -ENOMEM;
         vfree(e, dst->hist, dst->hist_cap * sizeof *dst->hist);
         dst->hist = h;
-        dst->hist_cap = src->nhist;
+        dst->hist_cap = cap;
     }
     if (src->nhist)
         memcpy(dst->hist, src->hist, src->nhist * sizeof *src->hist);
@@ -182,6 +193,11 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
     dst->bt_memo_regs = src->bt_memo_regs;
     dst->bt_memo_slots = src->bt_memo_slots;
     return 0;
+}
+
+int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
+{
+    return state_copy_hist(e, dst, src, false);
 }
 
 /* the branch decisions of a path, for the log (level >= 1) */
@@ -199,7 +215,7 @@ struct vstate *push_stack(struct venv *e, uint32_t insn_idx, uint32_t prev_idx)
     if (!el)
         return NULL;
     el->st = state_alloc(e);
-    if (!el->st || state_copy(e, el->st, e->cur)) {
+    if (!el->st || state_copy_hist(e, el->st, e->cur, true)) {
         state_free(e, el->st);
         vfree(e, el, sizeof *el);
         return NULL;

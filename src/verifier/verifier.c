@@ -774,6 +774,7 @@ static void free_env(struct venv *e)
     while (e->state_pool) {
         struct vstate *st = e->state_pool;
         e->state_pool = st->parent;
+        vfree(e, st->hist, st->hist_cap * sizeof *st->hist);
         vfree(e, st, sizeof *st);
     }
     while (e->frame_pool) {

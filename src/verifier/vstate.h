@@ -229,6 +229,10 @@ struct vexplored {
     struct vexplored *next;
     struct vexplored *prev; /* on the retired list only */
     uint32_t miss, hit;
+    /* evicted (its frames released): the registers and slots, per frame,
+     * that precision walks already followed past it (precise.c) */
+    uint16_t past_regs[PBPF_MAX_CALL_DEPTH];
+    uint64_t past_slots[PBPF_MAX_CALL_DEPTH];
 };
 
 struct venv {
