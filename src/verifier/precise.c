@@ -444,11 +444,13 @@ int propagate_precision(struct venv *e, const struct vstate *old)
     for (uint32_t f = 0; f <= old->curframe && f < PBPF_MAX_CALL_DEPTH; f++) {
         const struct vframe *fp = old->frame[f];
         uint16_t live = f == old->curframe ? e->live_regs[e->insn_idx] : 0x7ff;
+        uint64_t live_slots = old_live_slots(e, old, f, e->insn_idx, false);
         for (int r = 0; r < 10; r++)
             if ((live >> r & 1) && fp->regs[r].type == SCALAR_VALUE && fp->regs[r].precise)
                 b.reg[f] |= (uint16_t)(1u << r);
+        /* as Linux, a slot no path from here reads is not followed */
         for (uint32_t spi = 0; spi < nslots(fp); spi++)
-            if (fp->stack[spi].type[7] == STACK_SPILL &&
+            if ((live_slots >> spi & 1) && fp->stack[spi].type[7] == STACK_SPILL &&
                 fp->stack[spi].spilled.type == SCALAR_VALUE && fp->stack[spi].spilled.precise)
                 b.slot[f] |= 1ull << spi;
     }

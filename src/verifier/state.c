@@ -131,11 +131,7 @@ void state_free(struct venv *e, struct vstate *st)
     e->state_pool = st;
 }
 
-/* hist_room: dst goes on running (a pending branch) and gets src's
- * history capacity, so that its next instruction does not grow the
- * buffer again; a checkpoint's copy gets just what it holds. */
-static int state_copy_hist(struct venv *e, struct vstate *dst, const struct vstate *src,
-                           bool hist_room)
+int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
 {
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++) {
         if (i <= src->curframe) {
@@ -175,7 +171,7 @@ static int state_copy_hist(struct venv *e, struct vstate *dst, const struct vsta
         memcpy(dst->path, src->path, sizeof dst->path);
     dst->npath = src->npath;
     if (src->nhist > dst->hist_cap) {
-        uint32_t cap = hist_room ? src->hist_cap : src->nhist;
+        uint32_t cap = src->nhist;
         struct vhist *h = vzalloc(e, cap * sizeof *h);
         if (!h)
             return -ENOMEM;
@@ -195,11 +191,6 @@ static int state_copy_hist(struct venv *e, struct vstate *dst, const struct vsta
     return 0;
 }
 
-int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
-{
-    return state_copy_hist(e, dst, src, false);
-}
-
 /* the branch decisions of a path, for the log (level >= 1) */
 int path_push(struct venv *e, struct vstate *st, uint32_t insn, bool taken)
 {
@@ -215,7 +206,7 @@ struct vstate *push_stack(struct venv *e, uint32_t insn_idx, uint32_t prev_idx)
     if (!el)
         return NULL;
     el->st = state_alloc(e);
-    if (!el->st || state_copy_hist(e, el->st, e->cur, true)) {
+    if (!el->st || state_copy(e, el->st, e->cur)) {
         state_free(e, el->st);
         vfree(e, el, sizeof *el);
         return NULL;
@@ -406,12 +397,16 @@ static bool slot_reads_scalar(const struct vslot *c, bool unpriv)
     return true;
 }
 
+/* live: the slots of old that a path from here may read (the others,
+ * overwritten first on every path, hold anything) */
 static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m,
-                      bool exact, bool unpriv)
+                      bool exact, bool unpriv, uint64_t live)
 {
     /* slots past the old state's depth are invalid there: anything goes */
     uint32_t n = old->allocated / 8;
     for (uint32_t spi = 0; spi < n; spi++) {
+        if (!(live >> spi & 1))
+            continue;
         const struct vslot *o = &old->stack[spi], *c = slot_r(cur, spi);
         bool spill_o = o->type[7] == STACK_SPILL, spill_c = c->type[7] == STACK_SPILL;
         if (spill_o) {
@@ -462,6 +457,20 @@ static bool refsafe(const struct vstate *old, const struct vstate *cur, struct i
     return true;
 }
 
+/* The slots of frame f of explored state old at insn that may still be
+ * read (cfg.c's slot liveness).  Only for old's current frame, and only
+ * once every path below old has ended (its reads are all recorded then):
+ * not while it is being explored (exact), nor when a path below it was
+ * pruned against a state still being explored (a callback's entry),
+ * whose reads are not all seen yet; mark_all_precise marked old then. */
+uint64_t old_live_slots(const struct venv *e, const struct vstate *old, uint32_t f,
+                        uint32_t insn, bool exact)
+{
+    if (exact || f != old->curframe || old->all_precise || e->slot_live_off || !e->live_slots)
+        return ~0ull;
+    return e->live_slots[insn];
+}
+
 /* exact: old is still being explored (its precision marks are not
  * final), every scalar the static analysis (cfg.c) may need counts */
 static bool states_equal(struct venv *e, const struct vstate *old, const struct vstate *cur,
@@ -491,7 +500,7 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
                 !regsafe(&of->regs[r], &cf->regs[r], &m,
                          (prec >> r & 1) && (exact || of->regs[r].precise)))
                 return false;
-        if (!stacksafe(of, cf, &m, exact, e->unpriv))
+        if (!stacksafe(of, cf, &m, exact, e->unpriv, old_live_slots(e, old, f, insn, exact)))
             return false;
     }
     return refsafe(old, cur, &m);

@@ -788,6 +788,7 @@ static void free_env(struct venv *e)
     pbpf_free(e->seen);
     pbpf_free(e->cb_entry);
     pbpf_free(e->live_regs);
+    slot_liveness_free(e);
     pbpf_free(e->precise_regs);
     pbpf_free(e->subprogs);
     pbpf_free(e->ctx_off);
@@ -878,6 +879,8 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
     e->insn_idx = UINT32_MAX;
     if (!rc)
         rc = compute_liveness(e, prog_ret_checked(e->prog_type));
+    if (!rc)
+        rc = slot_liveness_init(e);
     if (!rc)
         rc = init_state(e);
     if (!rc)
