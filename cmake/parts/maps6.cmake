@@ -9,3 +9,15 @@ if(PBPF_TESTS)
   add_test(NAME maps_thread_churn COMMAND test_maps_thread_churn)
   set_tests_properties(maps_thread_churn PROPERTIES LABELS maps TIMEOUT 60)
 endif()
+
+# In-place hash value updates under a 64-bit sequence count: the count
+# sees every write, and copies to the caller are never torn
+# (tests/maps/test_maps_seq.c); multi-threaded, also under ThreadSanitizer.
+if(PBPF_TESTS)
+  add_executable(test_maps_seq ${CMAKE_CURRENT_SOURCE_DIR}/tests/maps/test_maps_seq.c)
+  target_include_directories(test_maps_seq PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
+                                                   ${CMAKE_CURRENT_SOURCE_DIR}/tests/maps)
+  target_link_libraries(test_maps_seq PRIVATE pbpf)
+  add_test(NAME maps_seq COMMAND test_maps_seq)
+  set_tests_properties(maps_seq PROPERTIES LABELS maps TIMEOUT 60)
+endif()
