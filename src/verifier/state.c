@@ -466,9 +466,35 @@ static bool refsafe(const struct vstate *old, const struct vstate *cur, struct i
 uint64_t old_live_slots(const struct venv *e, const struct vstate *old, uint32_t f,
                         uint32_t insn, bool exact)
 {
-    if (exact || f != old->curframe || old->all_precise || e->slot_live_off || !e->live_slots)
+    if (exact || old->all_precise || e->slot_live_off || !e->live_slots)
         return ~0ull;
-    return e->live_slots[insn];
+    if (f == old->curframe)
+        return e->live_slots[insn];
+    /* a caller's frame: what the call it is in (and the callees below
+     * it, through pointers) or its code after the return may read */
+    int32_t cs = old->frame[f + 1]->callsite;
+    return cs >= 0 && (size_t)cs < e->cnt ? e->live_slots[cs] : ~0ull;
+}
+
+/* The registers of frame f of old that the rest of the program may read,
+ * and those whose scalar value may matter (cfg.c, static): a caller's
+ * frame resumes after its call with r0 set by the return and r1-r5
+ * scratched. */
+static void old_live_regs(const struct venv *e, const struct vstate *old, uint32_t f,
+                          uint32_t insn, uint16_t *live, uint16_t *prec)
+{
+    if (f == old->curframe) {
+        *live = e->live_regs[insn];
+        *prec = e->precise_regs[insn];
+        return;
+    }
+    int32_t cs = old->frame[f + 1]->callsite;
+    if (cs < 0 || (size_t)cs + 1 >= e->cnt) {
+        *live = *prec = 0x7ff;
+        return;
+    }
+    *live = (uint16_t)(e->live_regs[cs + 1] & ~1u);
+    *prec = (uint16_t)(e->precise_regs[cs + 1] & ~1u);
 }
 
 /* exact: old is still being explored (its precision marks are not
@@ -493,8 +519,8 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
         const struct vframe *of = old->frame[f], *cf = cur->frame[f];
         if (of->callsite != cf->callsite)
             return false;
-        uint16_t live = f == old->curframe ? e->live_regs[insn] : 0x7ff;
-        uint16_t prec = f == old->curframe ? e->precise_regs[insn] : 0x7ff;
+        uint16_t live, prec;
+        old_live_regs(e, old, f, insn, &live, &prec);
         for (int r = 0; r < 11; r++)
             if ((live >> r & 1) &&
                 !regsafe(&of->regs[r], &cf->regs[r], &m,

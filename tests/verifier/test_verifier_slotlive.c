@@ -14,7 +14,9 @@
  * the second path is pruned at the join: the verifier processes as many
  * instructions as for the same program whose two paths agree on the slot
  * (and more when the slot is read first, which shows the join is where
- * the pruning happens). */
+ * the pruning happens).  The same holds for a caller's registers and
+ * slots at a join inside a subprogram: those read after the return
+ * block the pruning, the others do not. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +70,25 @@ struct scase {
  * be partly overwritten */
 #define T_NARROW "*(u32 *)(r10 - 8) = 0\nr0 = 0\nexit\n"
 
+/* The same join inside a subprogram: the caller sets r6 (or fp-8) to 0
+ * on the first path, V on the other, calls f, and reads it after the
+ * return; f's checkpoint at its join holds the caller's frame as it is
+ * then (Linux compares a caller's registers and slots that are read
+ * after the return). */
+#define IN_CALLEE(v, first, other, after, n)                                                   \
+    "call 7\nr2 = r0\nr3 = 0\nr4 = " v "\nif r2 == 0 goto +2\n" first "\ngoto +1\n" other      \
+    "\nr1 = r2\ncall pc+" n "\n" after PAD "if r1 == 1 goto +0\nr0 = 0\nexit\n"
+#define USE_R6 "r1 = r10\nr1 += -16\nr1 += r6\n*(u8 *)(r1 + 0) = 0\nr0 = 0\nexit\n"
+#define CALLER_REG(v) IN_CALLEE(v, "r6 = r3", "r6 = r4", USE_R6, "6")
+#define CALLER_SLOT(v)                                                                         \
+    IN_CALLEE(v, "*(u64 *)(r10 - 8) = r3", "*(u64 *)(r10 - 8) = r4",                          \
+              "r6 = *(u64 *)(r10 - 8)\n" USE_R6, "7")
+
 static const struct scase cases[] = {
+    {"caller's register after the return", 0, PBPF_VERIFIER_CAP_ROOT, CALLER_REG("16"),
+     CALLER_REG("4"), "stack"},
+    {"caller's slot after the return", 0, PBPF_VERIFIER_CAP_ROOT, CALLER_SLOT("16"),
+     CALLER_SLOT("4"), "stack"},
     {"load", 0, PBPF_VERIFIER_CAP_ROOT, JOIN_VAL("16") T_LOAD, JOIN_VAL("4") T_LOAD, "stack"},
     {"subprogram through a pointer", 0, PBPF_VERIFIER_CAP_ROOT, JOIN_VAL("16") T_CALL,
      JOIN_VAL("4") T_CALL, "stack"},
@@ -151,6 +171,13 @@ static uint64_t processed(const char *name, const char *text)
     return st.processed_insns;
 }
 
+/* a caller's r6: a scalar on both paths, or a scalar and a pointer; dead
+ * after the return (overwritten first) or read */
+#define C_SAME(after, n) IN_CALLEE("0", "r6 = r3", "r6 = r3", after, n)
+#define C_DIFF(after, n) IN_CALLEE("0", "r6 = r3", "r6 = r10", after, n)
+#define C_DEAD "r6 = 0\nr0 = r6\nexit\n"
+#define C_LIVE "r0 = r6\nr0 = 0\nexit\n"
+
 static void pruning(void)
 {
     uint64_t same_dead = processed("same, dead", SAME T_DEAD);
@@ -167,6 +194,22 @@ static void pruning(void)
     }
     if (diff_live <= same_live) {
         printf("FAIL: a slot read after the join did not block the pruning there\n");
+        fails++;
+    }
+    uint64_t c_same_dead = processed("caller's r6 same, dead", C_SAME(C_DEAD, "3"));
+    uint64_t c_diff_dead = processed("caller's r6 differing, dead", C_DIFF(C_DEAD, "3"));
+    uint64_t c_same_live = processed("caller's r6 same, read", C_SAME(C_LIVE, "3"));
+    uint64_t c_diff_live = processed("caller's r6 differing, read", C_DIFF(C_LIVE, "3"));
+    printf("processed, join in a subprogram: caller's dead r6 %llu (same) %llu (differing); "
+           "read r6 %llu (same) %llu (differing)\n",
+           (unsigned long long)c_same_dead, (unsigned long long)c_diff_dead,
+           (unsigned long long)c_same_live, (unsigned long long)c_diff_live);
+    if (c_diff_dead != c_same_dead) {
+        printf("FAIL: a caller's register dead after the return blocked the pruning\n");
+        fails++;
+    }
+    if (c_diff_live <= c_same_live) {
+        printf("FAIL: a caller's register read after the return did not block the pruning\n");
         fails++;
     }
 }
