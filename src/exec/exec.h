@@ -83,6 +83,13 @@ struct pbpf_prog {
     /* jit_entry when the program calls nothing and names no map: runs
      * need no epoch section, slot or regions (pbpf_prog_run's short path) */
     uint64_t (*fast_entry)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
+    /* JIT code that never reads the run context and cannot fail (no
+     * calls, no packet loads) also has this entry, which stores r0
+     * through its third argument when that is not NULL and returns 0 */
+    int (*jit_leaf_entry)(uint64_t r1, uint64_t r2, uint64_t *r0);
+    /* jit_leaf_entry when the runs need no epoch section either:
+     * pbpf_prog_run jumps to it (a run costs the call of the code) */
+    int (*leaf_entry)(uint64_t r1, uint64_t r2, uint64_t *r0);
     unsigned jit_flags; /* PBPF_JIT_* */
     uint32_t prog_type, expected_attach_type;
     /* maps the program refers to (references held), and the map values
