@@ -33,6 +33,15 @@
  * saves only the callee-saved registers the program uses and builds the
  * stack area only when something needs it: an empty program costs a call.
  *
+ * A leaf (no call, no packet load, no r10: nothing reads the run context
+ * and nothing can fail) is entered as int(r1, r2, uint64_t *r0): each exit
+ * stores r0 where the third argument points, when it is not NULL, and
+ * returns 0, so pbpf_prog_run jumps straight into the code.  The third
+ * argument's register is r3 in System V and r5 on Windows; a program that
+ * names it has the address pushed first and popped last.  The run
+ * context's entry of a leaf is a stub after the code that calls it with a
+ * stack slot for r0.
+ *
  * Code is laid out in passes until every jump has its shortest encoding
  * and loop heads are 16-byte aligned (after a few passes a jump that needed
  * rel32 keeps it, so this converges even where padding grows), then
