@@ -608,7 +608,9 @@ static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t 
     int epoch = prog->needs_epoch;
     if (epoch)
         pbpf_epoch_enter();
-    if (PBPF_LIKELY(prog->jit_entry != NULL)) {
+    if (prog->jit_leaf_entry) {
+        rc = prog->jit_leaf_entry((uint64_t)(uintptr_t)mem, mem_len, &result);
+    } else if (PBPF_LIKELY(prog->jit_entry != NULL)) {
         result = prog->jit_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
         rc = ctx.err;
     } else {

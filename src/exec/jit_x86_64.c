@@ -1908,7 +1908,10 @@ out:
 int pbpf_jit_run(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
                  uint64_t *r0)
 {
-    *r0 = prog->jit->entry(r1, r2, ctx);
+    if (prog->jit_leaf_entry) /* no stub in between */
+        prog->jit_leaf_entry(r1, r2, r0);
+    else
+        *r0 = prog->jit->entry(r1, r2, ctx);
     return ctx->err;
 }
 
