@@ -410,23 +410,54 @@ static struct htab_elem *find(struct htab *h, struct htab_bucket *b, uint32_t ha
     return NULL;
 }
 
+/* The element of key, with the key size a constant where the caller
+ * names one: the hash and the key compare of 4- and 8-byte keys (most
+ * maps') then need no loop and no call. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline struct htab_elem *find_key(struct htab *h, const void *key, uint32_t ks)
+{
+    uint32_t hash = pbpf_map_hash_inline(key, ks, h->seed);
+    for (struct htab_elem *e = __atomic_load_n(&bucket_of(h, hash)->head, __ATOMIC_ACQUIRE); e;
+         e = __atomic_load_n(&e->next, __ATOMIC_ACQUIRE))
+        if (e->hash == hash && memcmp(e->data, key, ks) == 0)
+            return e;
+    return NULL;
+}
+
+/* The program's lookup (the JIT calls it directly).  An LRU hit only sets
+ * the element's reference bit, as Linux's bpf_lru_node_set_ref(): the
+ * list is not touched, eviction gives the element its second chance. */
 static void *htab_lookup(struct pbpf_map *m, const void *key, unsigned slot)
 {
     struct htab *h = H(m);
-    uint32_t hash = pbpf_map_hash(key, m->key_size, h->seed);
-    struct htab_elem *e = find(h, bucket_of(h, hash), hash, key);
+    struct htab_elem *e;
+    switch (m->key_size) {
+    case 4:
+        e = find_key(h, key, 4);
+        break;
+    case 8:
+        e = find_key(h, key, 8);
+        break;
+    default:
+        e = find_key(h, key, m->key_size);
+        break;
+    }
     if (!e)
         return NULL;
     if (h->lru && !__atomic_load_n(&e->ref, __ATOMIC_RELAXED))
         __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
     uint8_t *v = elem_val(h, e);
-    if (h->of_maps) {
+    if (__builtin_expect(h->of_maps, 0)) {
         void *inner;
         memcpy(&inner, v, sizeof inner);
         return inner;
     }
-    if (h->percpu)
-        v += (size_t)(slot % m->slots) * h->stride;
+    if (h->percpu) {
+        unsigned n = m->slots; /* runs' slots are below it: no division then */
+        v += (size_t)(slot < n ? slot : slot % n) * h->stride;
+    }
     return v;
 }
 
