@@ -217,7 +217,15 @@ struct pbpf_run_opts {
  * missing slots.  Tail calls from bpf-to-bpf subprograms and from callbacks
  * stop the run with -EOPNOTSUPP.  bpf_loop (181) and bpf_for_each_map_elem
  * (164) call subprograms whose address the program took with lddw src=4;
- * a callback runs in the frame below its caller's. */
+ * a callback runs in the frame below its caller's.
+ *
+ * For a program of a hook's type, mem is that hook's context as the
+ * verifier assumed it: a verified program follows the pointers in it (an
+ * XDP frame's data and data_end, a sock_addr context's sk, which Linux
+ * never passes as NULL) without checking them.  Build such contexts with
+ * the hook API or pbpf_prog_test_run, which fill them in; a hand-made one
+ * with a NULL or dangling pointer where the type promises an object is
+ * the caller's error, as it would be in the kernel. */
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts);
 

@@ -56,11 +56,7 @@ struct pbpf_sock_view {
 };
 
 struct pbpf_pkt {
-    /* MAX_SKB_FRAGS, and the page each fragment of a test run has */
-#define PBPF_XDP_MAX_FRAGS 17
-#define PBPF_XDP_FRAG_SIZE 4096u
-
-enum pbpf_pkt_kind kind;
+    enum pbpf_pkt_kind kind;
     uint32_t prog_type;
     struct pbpf_run_ctx *run;
     /* the buffer: [head, end) */
