@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pbpf/maps.h"
 #include "pbpf/pbpf.h"
 
 #define PREVAIL_MEM 512
@@ -53,10 +54,20 @@ struct prevail_file {
     size_t cnt;
 };
 
+/* A map the program refers to (lddw src=1, imm = its index here): the
+ * harness creates it, pbpf_verify gets it in opts.maps, the kernel an fd. */
+#define PV_MAXMAPS 8
+struct prevail_map {
+    uint32_t type, key_size, value_size, max_entries;
+    int64_t tag; /* PREVAIL's map_fd number; -1 for a shared region's map */
+};
+
 struct prevail_prog {
     struct pbpf_insn *insns;
     size_t cnt;
     uint32_t prog_type, mem_size;
+    struct prevail_map maps[PV_MAXMAPS];
+    size_t nmaps;
 };
 
 /* --- a growing string -------------------------------------------------- */
@@ -155,6 +166,28 @@ static inline void pv_flow_items(const char *s, char ***v, size_t *n)
     }
 }
 
+/* Whether a flow list's text "[a, "b[1, 2]", ..." is complete: its
+ * brackets, outside quotes, balance (a ']' inside an item, as in
+ * "r1.svalue=[1, 2]", does not end the list). */
+static inline int pv_flow_closed(const char *s)
+{
+    int depth = 0;
+    char q = 0;
+    for (; *s; s++) {
+        if (q) {
+            if (*s == q)
+                q = 0;
+        } else if (*s == '"' || *s == '\'') {
+            q = *s;
+        } else if (*s == '[') {
+            depth++;
+        } else if (*s == ']' && --depth == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static inline void prevail_case_free(struct prevail_case *c)
 {
     for (size_t i = 0; i < c->npre; i++)
@@ -187,7 +220,7 @@ static inline void pv_parse_doc(char **lines, size_t n, struct prevail_case *c)
         char *l = lines[i];
         if (in_flow) {
             pv_put(&flow, " %s", l);
-            if (strchr(l, ']')) {
+            if (pv_flow_closed(flow.s)) {
                 in_flow = 0;
                 if (!strcmp(key, "pre"))
                     pv_flow_items(flow.s, &c->pre, &c->npre);
@@ -214,7 +247,7 @@ static inline void pv_parse_doc(char **lines, size_t n, struct prevail_case *c)
                 free(flow.s);
                 memset(&flow, 0, sizeof flow);
                 pv_put(&flow, "%s", val);
-                if (strchr(val, ']')) {
+                if (pv_flow_closed(flow.s)) {
                     if (!strcmp(key, "pre"))
                         pv_flow_items(flow.s, &c->pre, &c->npre);
                     else if (!strcmp(key, "messages"))
@@ -362,11 +395,17 @@ static inline int pv_range(const char *v, int is_unsigned, int64_t *lo, int64_t 
     return errno || *e1 || *e2 ? -1 : 0;
 }
 
+/* Register kinds of a pre-state (PREVAIL's types). */
+enum { PV_NONE, PV_NUM, PV_STACK, PV_CTX, PV_MAPFD, PV_PROGS, PV_SHARED, PV_SET };
+
 struct pv_reg {
-    int kind; /* 0 not named, 1 number, 2 stack, 3 ctx */
+    int kind;     /* PV_*; PV_SET: one of set[0..nset) */
+    int set[4], nset;
     int has_s, has_u;
     int64_t slo, shi, ulo, uhi;
-    int64_t off;
+    int64_t stack_off, ctx_off, shared_off, region, map_fd;
+    int has_region, has_map_fd;
+    int home; /* shared: the register the map lookup left the value in */
 };
 
 static inline int pv_fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
@@ -428,14 +467,21 @@ static inline int pv_stack_cells(struct pv_str *o, int a, int b, int known, int6
         return -1;
     }
     if (known) {
-        int w = b - a + 1;
-        if ((w != 1 && w != 2 && w != 4 && w != 8) || a % w) {
-            snprintf(err, esz, "a known value in stack cells [%d...%d] that are not one aligned "
-                               "store",
-                     a, b);
+        /* the value's bytes, little-endian, in naturally aligned pieces */
+        if (b - a + 1 > 8) {
+            snprintf(err, esz, "a known value in stack cells [%d...%d], wider than 8 bytes", a, b);
             return -1;
         }
-        pv_put(o, "r0 = %" PRId64 " ll\n*(u%d *)(r10 - %d) = r0\n", value, w * 8, 512 - a);
+        for (int p = a; p <= b;) {
+            int s = 8;
+            while (s > 1 && (p % s || p + s - 1 > b))
+                s /= 2;
+            uint64_t piece = (uint64_t)value >> (8 * (p - a));
+            if (s < 8)
+                piece &= ((uint64_t)1 << (8 * s)) - 1;
+            pv_put(o, "r0 = %" PRIu64 " ll\n*(u%d *)(r10 - %d) = r0\n", piece, s * 8, 512 - p);
+            p += s;
+        }
         return 0;
     }
     for (int p = a; p <= b;) {
@@ -575,6 +621,83 @@ static inline void prevail_prog_free(struct prevail_prog *p)
 /* Slots an assembled line takes (lddw: 2). */
 static inline int pv_slots(const char *line) { return strstr(line, " ll") ? 2 : 1; }
 
+/* A PREVAIL type name as a PV_* kind (PV_NONE: none we can build). */
+static inline int pv_kind(const char *t)
+{
+    return !strcmp(t, "number")            ? PV_NUM
+           : !strcmp(t, "stack")           ? PV_STACK
+           : !strcmp(t, "ctx")             ? PV_CTX
+           : !strcmp(t, "map_fd")          ? PV_MAPFD
+           : !strcmp(t, "map_fd_programs") ? PV_PROGS
+           : !strcmp(t, "shared")          ? PV_SHARED
+                                           : PV_NONE;
+}
+
+/* The index of a map of pp (added when new): PREVAIL's maps are all alike
+ * (its test platform: key and value of 4 bytes, 4 entries, a type that is
+ * not an array), told apart by their map_fd number (tag); a shared
+ * region is the value of an array map of its size (tag -1). */
+static inline int pv_map(struct prevail_prog *pp, uint32_t type, uint32_t value_size,
+                         uint32_t max_entries, int64_t tag)
+{
+    for (size_t i = 0; i < pp->nmaps; i++)
+        if (pp->maps[i].type == type && pp->maps[i].value_size == value_size &&
+            pp->maps[i].tag == tag)
+            return (int)i;
+    if (pp->nmaps == PV_MAXMAPS)
+        return -1;
+    struct prevail_map *m = &pp->maps[pp->nmaps];
+    m->type = type;
+    m->key_size = 4;
+    m->value_size = value_size;
+    m->max_entries = max_entries;
+    m->tag = tag;
+    return (int)pp->nmaps++;
+}
+
+/* Register r made of kind k with g's properties. */
+static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_reg *g,
+                               struct prevail_prog *pp, int *slot, int *escape, int scratch,
+                               char *err, size_t esz)
+{
+    int idx;
+    switch (k) {
+    case PV_NONE:
+        return 0;
+    case PV_NUM:
+        return pv_number(o, r, g, slot, escape, scratch, err, esz);
+    case PV_STACK:
+        pv_put(o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->stack_off - 512);
+        return 0;
+    case PV_CTX:
+        if (r != 1)
+            pv_put(o, "r%d = r1\n", r);
+        if (g->ctx_off)
+            pv_put(o, "r%d += %" PRId64 "\n", r, g->ctx_off);
+        return 0;
+    case PV_MAPFD:
+    case PV_PROGS:
+        /* without its number: any of PREVAIL's maps, which are all alike */
+        idx = pv_map(pp, k == PV_MAPFD ? PBPF_MAP_TYPE_HASH : PBPF_MAP_TYPE_PROG_ARRAY, 4, 4,
+                     g->has_map_fd ? g->map_fd : -2);
+        if (idx < 0) {
+            snprintf(err, esz, "too many maps");
+            return -1;
+        }
+        pv_put(o, "r%d = map_fd(%d) ll\n", r, idx);
+        return 0;
+    case PV_SHARED:
+        if (g->home != r)
+            pv_put(o, "r%d = r%d\n", r, g->home);
+        if (g->shared_off)
+            pv_put(o, "r%d += %" PRId64 "\n", r, g->shared_off);
+        return 0;
+    default:
+        snprintf(err, esz, "r%d: no prologue for that type", r);
+        return -1;
+    }
+}
+
 static inline int prevail_build(const struct prevail_case *c, struct prevail_prog *pp, char *err,
                                 size_t esz)
 {
@@ -620,6 +743,22 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         char what[32], val[128];
         if (p[0] == 's' && p[1] == '[')
             continue;
+        /* "rN.type in {a, b}": one of the types, chosen by an unknown */
+        if (sscanf(p, "r%d.type in {%127[^}]}", &r, val) == 2 && r >= 0 && r <= 9) {
+            struct pv_reg *g = &regs[r];
+            g->kind = PV_SET;
+            g->nset = 0;
+            for (char *tok = strtok(val, ", "); tok && !rc; tok = strtok(NULL, ", ")) {
+                int k = pv_kind(tok);
+                if (k == PV_NONE || g->nset == 4) {
+                    snprintf(err, esz, "'%s': no prologue for that type set", p);
+                    rc = -1;
+                } else {
+                    g->set[g->nset++] = k;
+                }
+            }
+            continue;
+        }
         if (sscanf(p, "r%d.%31[a-z_]=%127[^\n]%n", &r, what, val, &m) != 3 || r < 0 || r > 10) {
             snprintf(err, esz, "'%s': no prologue for this constraint", p);
             rc = -1;
@@ -627,10 +766,8 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         }
         struct pv_reg *g = &regs[r];
         if (!strcmp(what, "type")) {
-            g->kind = !strcmp(val, "number") ? 1 : !strcmp(val, "stack") ? 2
-                                               : !strcmp(val, "ctx")      ? 3
-                                                                          : -1;
-            if (g->kind < 0) {
+            g->kind = pv_kind(val);
+            if (g->kind == PV_NONE) {
                 snprintf(err, esz, "'%s': no prologue for that type", p);
                 rc = -1;
             }
@@ -651,23 +788,40 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             } else {
                 g->has_s = 1;
             }
-        } else if (!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset")) {
+        } else if (!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset") ||
+                   !strcmp(what, "shared_offset") || !strcmp(what, "shared_region_size") ||
+                   !strcmp(what, "map_fd") || !strcmp(what, "map_fd_programs")) {
             char *e;
-            g->off = strtoll(val, &e, 0);
+            int64_t v = strtoll(val, &e, 0);
             if (*e) {
-                snprintf(err, esz, "'%s': only a constant offset has a prologue", p);
+                snprintf(err, esz, "'%s': only a constant %s has a prologue", p,
+                         what[0] == 's' && what[1] == 'h' && what[7] == 'r' ? "size"
+                                                                              : "offset");
                 rc = -1;
+            } else if (what[0] == 's' && what[1] == 't') {
+                g->stack_off = v;
+            } else if (what[0] == 'c') {
+                g->ctx_off = v;
+            } else if (!strcmp(what, "shared_offset")) {
+                g->shared_off = v;
+            } else if (!strncmp(what, "map_fd", 6)) {
+                g->map_fd = v;
+                g->has_map_fd = 1;
+            } else {
+                g->region = v;
+                g->has_region = 1;
             }
         } else if (strcmp(what, "stack_numeric_size")) {
             snprintf(err, esz, "'%s': no prologue for that property", p);
             rc = -1;
         }
     }
-    /* a scratch register for wide bounds: named neither by the pre-state
-     * nor by the code */
-    int scratch = -1;
-    for (int r = 9; r >= 2 && scratch < 0; r--) {
-        if (regs[r].kind)
+    /* registers the prologue may use for itself: named neither by the
+     * pre-state nor by the code (the highest is the scratch register for
+     * wide bounds and type sets) */
+    int is_free[11] = {0}, scratch = -1;
+    for (int r = 9; r >= 0; r--) {
+        if (regs[r].kind || r == 1)
             continue;
         char rn[8], wn[8];
         snprintf(rn, sizeof rn, "r%d", r);
@@ -679,8 +833,78 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 if ((!strncmp(q, rn, 2) || !strncmp(q, wn, 2)) && !isdigit((unsigned char)q[2]))
                     used = 1;
         }
-        if (!used)
+        is_free[r] = !used;
+        if (!used && scratch < 0 && r >= 2)
             scratch = r;
+    }
+    /* shared regions: map values, looked up before the registers are set
+     * (the call clobbers r0-r5), each left in a callee-saved home: the
+     * register itself when it is one, else a free one; the key is 4
+     * bytes at the end of the memory, which r1 holds again afterwards */
+    int nshared = 0;
+    for (int r = 0; r <= 9 && !rc; r++) {
+        struct pv_reg *g = &regs[r];
+        int shared = g->kind == PV_SHARED;
+        for (int k = 0; g->kind == PV_SET && k < g->nset; k++)
+            shared |= g->set[k] == PV_SHARED;
+        g->home = -1;
+        if (!shared)
+            continue;
+        if (!g->has_region || g->region <= 0 || g->region > 4096) {
+            snprintf(err, esz, "r%d: a shared region needs a constant size", r);
+            rc = -1;
+            break;
+        }
+        if (r >= 6)
+            g->home = r;
+        for (int h = 6; h <= 9 && g->home < 0; h++) {
+            int taken = h == scratch || !is_free[h];
+            for (int q = 0; q <= 9; q++)
+                taken |= regs[q].home == h;
+            if (!taken)
+                g->home = h;
+        }
+        if (g->home < 0) {
+            snprintf(err, esz, "r%d: no free callee-saved register for its map value", r);
+            rc = -1;
+        }
+        nshared++;
+    }
+    if (nshared && !rc) {
+        int save = -1;
+        for (int h = 6; h <= 9 && save < 0; h++) {
+            int taken = 0;
+            for (int q = 0; q <= 9; q++)
+                taken |= regs[q].home == h;
+            if (!taken)
+                save = h;
+        }
+        if (save < 0) {
+            snprintf(err, esz, "no callee-saved register left to keep r1 in");
+            rc = -1;
+        }
+        for (int r = 0; r <= 9 && !rc; r++) {
+            struct pv_reg *g = &regs[r];
+            if (g->home < 0)
+                continue;
+            int idx = pv_map(pp, PBPF_MAP_TYPE_ARRAY, (uint32_t)g->region, 1, -1);
+            if (idx < 0) {
+                snprintf(err, esz, "too many maps");
+                rc = -1;
+                break;
+            }
+            int nonnull = (g->has_s && g->slo >= 1) || (g->has_u && (uint64_t)g->ulo >= 1);
+            pv_put(&o,
+                   "r%d = r1\nr2 = r%d\nr2 += %d\nr1 = map_fd(%d) ll\ncall 1\n%sr%d = r0\nr1 = r%d\n",
+                   save, save, PREVAIL_MEM - 8, idx, nonnull ? "if r0 == 0 goto L___out\n" : "",
+                   g->home, save);
+            escape |= nonnull;
+            if (!nonnull && g->shared_off) {
+                snprintf(err, esz, "r%d: no prologue for an offset into a region that may be null",
+                         r);
+                rc = -1;
+            }
+        }
     }
     /* registers: r2..r9, r0, then r1 (the base of the unknown loads) */
     static const int order[] = {2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 10};
@@ -688,22 +912,34 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         int r = order[i];
         struct pv_reg *g = &regs[r];
         if (r == 10) {
-            if (g->kind && (g->kind != 2 || (g->off && g->off != 512))) {
+            if (g->kind && (g->kind != PV_STACK || (g->stack_off && g->stack_off != 512))) {
                 snprintf(err, esz, "r10 other than the frame pointer");
                 rc = -1;
             }
             continue;
         }
-        if (g->kind == 1)
-            rc = pv_number(&o, r, g, &slot, &escape, scratch, err, esz);
-        else if (g->kind == 2)
-            pv_put(&o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->off - 512);
-        else if (g->kind == 3 && r != 1)
-            pv_put(&o, "r%d = r1\n", r);
-        if (g->kind == 3 && g->off)
-            pv_put(&o, "r%d += %" PRId64 "\n", r, g->off);
+        if (g->kind != PV_SET) {
+            rc = pv_emit_kind(&o, r, g->kind, g, pp, &slot, &escape, scratch, err, esz);
+            continue;
+        }
+        /* a type set: an unknown in the scratch register picks the type */
+        if (scratch < 0) {
+            snprintf(err, esz, "r%d: no free register to choose its type with", r);
+            rc = -1;
+            break;
+        }
+        pv_put(&o, "r%d = *(u64 *)(r1 + %d)\n", scratch, 8 * slot++);
+        for (int k = 0; k + 1 < g->nset; k++)
+            pv_put(&o, "if r%d == %d goto L___t%d_%d\n", scratch, k, r, k);
+        for (int k = g->nset - 1; k >= 0 && !rc; k--) {
+            if (k + 1 < g->nset)
+                pv_put(&o, "L___t%d_%d:\n", r, k);
+            rc = pv_emit_kind(&o, r, g->set[k], g, pp, &slot, &escape, scratch, err, esz);
+            pv_put(&o, "goto L___t%d_end\n", r);
+        }
+        pv_put(&o, "L___t%d_end:\n", r);
     }
-    if (slot * 8 > PREVAIL_MEM) {
+    if (slot * 8 > PREVAIL_MEM - (nshared ? 8 : 0)) {
         snprintf(err, esz, "the prologue needs more than %d bytes of memory", PREVAIL_MEM);
         rc = -1;
     }

@@ -38,6 +38,7 @@ int main(void)
 #include <string.h>
 
 #include "build_insn.h"
+#include "isa/insn.h"
 #include "kbpf.h"
 #include "pbpf/verifier.h"
 #include "prevail_cases.h"
@@ -161,6 +162,9 @@ int main(int argc, char **argv)
     }
     if (read_claims(argv[2]))
         return 2;
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt))
+        return 2;
     char ydir[4096];
     snprintf(ydir, sizeof ydir, "%.4000s/yaml", argv[1]);
     DIR *d = opendir(ydir);
@@ -220,10 +224,32 @@ int main(int argc, char **argv)
                 }
                 continue;
             }
+            /* the case's maps, in pbpf and in the kernel */
+            struct pbpf_map *maps[PV_MAXMAPS] = {0};
+            int fds[PV_MAXMAPS], prc = 0;
+            for (size_t m = 0; m < PV_MAXMAPS; m++)
+                fds[m] = -1;
+            for (size_t m = 0; m < pp.nmaps && !prc; m++) {
+                const struct prevail_map *md = &pp.maps[m];
+                PBPF_OPTS(pbpf_map_create_opts, mo, .type = md->type, .key_size = md->key_size,
+                          .value_size = md->value_size, .max_entries = md->max_entries);
+                prc = pbpf_map_create(rt, &mo, &maps[m]);
+                fds[m] = kbpf_map_create(md->type, md->key_size, md->value_size, md->max_entries, 0);
+                if (fds[m] < 0 && !prc)
+                    prc = fds[m];
+            }
             PBPF_OPTS(pbpf_verifier_opts, o, .log_buf = logbuf, .log_size = sizeof logbuf,
                       .log_level = 1, .prog_type = pp.prog_type, .mem_size = pp.mem_size,
-                      .gpl = 1);
-            int prc = pbpf_verify(pp.insns, pp.cnt, &o, NULL);
+                      .gpl = 1, .maps = maps, .map_cnt = pp.nmaps);
+            if (prc) {
+                printf("FAIL %s: cannot create its maps: %d\n", key, prc);
+                bad = 1;
+            } else {
+                prc = pbpf_verify(pp.insns, pp.cnt, &o, NULL);
+            }
+            for (size_t m = 0; m < pp.nmaps; m++)
+                if (maps[m])
+                    pbpf_map_free(maps[m]);
             char preason[512];
             vcase_log_reason(logbuf, preason, sizeof preason);
             char *bar = strrchr(preason, '|');
@@ -232,13 +258,25 @@ int main(int argc, char **argv)
             struct pbpf_insn *w;
             size_t wc;
             if (pp.prog_type != 0 || wrap(pp.insns, pp.cnt, &w, &wc)) {
+                for (size_t m = 0; m < PV_MAXMAPS; m++)
+                    if (fds[m] >= 0)
+                        kbpf_close(fds[m]);
                 prevail_prog_free(&pp);
                 continue;
             }
             struct kbpf_load_opts lo = {.prog_type = KBPF_PROG_XDP, .insns = w, .insn_cnt = wc,
                                         .name = "prevail"};
+            /* lddw src=1: the map's index for pbpf, its fd for the kernel */
+            for (size_t x = 0; x + 1 < wc; x++)
+                if (w[x].code == (PBPF_CLS_LD | PBPF_MODE_IMM | PBPF_SIZE_DW) &&
+                    PBPF_INSN_SRC(&w[x]) == PBPF_PSEUDO_MAP_FD && w[x].imm >= 0 &&
+                    w[x].imm < PV_MAXMAPS)
+                    w[x].imm = fds[w[x].imm];
             int fd = kbpf_prog_load(&lo);
             free(w);
+            for (size_t m = 0; m < PV_MAXMAPS; m++)
+                if (fds[m] >= 0)
+                    kbpf_close(fds[m]);
             prevail_prog_free(&pp);
             loaded++;
             int krej = fd < 0;
@@ -267,6 +305,7 @@ int main(int argc, char **argv)
             bad = 1;
         }
     free(claims);
+    pbpf_runtime_free(rt);
     printf("prevail_kernel: %zu cases loaded into the kernel (%zu accepted), %zu justified "
            "lines checked%s\n",
            loaded, kacc, checked, bad ? "; FAILED" : "");

@@ -472,6 +472,11 @@ static int run_prevail(char **argv)
      * unsound: Linux accepts too; incomplete: Linux rejects too, or pbpf
      * lacks what the case uses; gap: pbpf accepts what Linux rejects) */
     struct tally t = {.suite = "prevail", .linux_ref = 0, .no_reasons = 1, .strict = 1};
+    struct pbpf_runtime *rt;
+    if (pbpf_runtime_new(NULL, &rt)) {
+        list_free(files);
+        return 2;
+    }
     /* VAGREE_SHOW=text: the translation and the log of the cases whose
      * name contains text */
     const char *show = getenv("VAGREE_SHOW");
@@ -502,10 +507,24 @@ static int run_prevail(char **argv)
                 printf("UNBUILT    %s: %s\n", key, err);
                 continue;
             }
+            struct pbpf_map *maps[PV_MAXMAPS] = {0};
+            int rc = 0;
+            for (size_t m = 0; m < pp.nmaps && !rc; m++) {
+                PBPF_OPTS(pbpf_map_create_opts, mo, .type = pp.maps[m].type,
+                          .key_size = pp.maps[m].key_size, .value_size = pp.maps[m].value_size,
+                          .max_entries = pp.maps[m].max_entries);
+                rc = pbpf_map_create(rt, &mo, &maps[m]);
+                if (rc)
+                    snprintf(logbuf, sizeof logbuf, "the case's map %zu: %d\n", m, rc);
+            }
             PBPF_OPTS(pbpf_verifier_opts, o, .log_buf = logbuf, .log_size = sizeof logbuf,
                       .log_level = 1, .prog_type = pp.prog_type, .mem_size = pp.mem_size,
-                      .gpl = 1);
-            int rc = pbpf_verify(pp.insns, pp.cnt, &o, NULL);
+                      .gpl = 1, .maps = maps, .map_cnt = pp.nmaps);
+            if (!rc)
+                rc = pbpf_verify(pp.insns, pp.cnt, &o, NULL);
+            for (size_t m = 0; m < pp.nmaps; m++)
+                if (maps[m])
+                    pbpf_map_free(maps[m]);
             if (show && strstr(key, show)) {
                 printf("--- %s (PREVAIL: %s%s%s)\n", key, pc->reject ? "reject: " : "accept",
                        pc->reason, pc->div_by_zero_error ? ", division by zero is an error" : "");
@@ -524,6 +543,7 @@ static int run_prevail(char **argv)
         prevail_file_free(&pf);
     }
     list_free(files);
+    pbpf_runtime_free(rt);
     printf("prevail: %zu cases left out as malformed on purpose (expected-exception), %zu "
            "whose pre-state or code has no pbpf equivalent\n",
            malformed, unbuilt);
