@@ -11,11 +11,26 @@
  *     around them to an exit (the "escape"), constants are moves;
  *   - stack pointers are r10 plus an offset, the context is the memory;
  *   - numeric stack cells are stores;
- *   - `assume C` becomes a branch to the escape when C does not hold.
- * Pre-states with packets, maps, shared regions, relations between
- * variables or type sets have no such prologue: those cases are counted as
- * not built.  Registers the pre-state does not name are uninitialised in
- * PREVAIL; here r1 still holds the memory pointer and r10 the frame. */
+ *   - `assume C` becomes a branch to the escape when C does not hold;
+ *   - a map (map_fd, map_fd_programs) is an lddw of a map the harness
+ *     creates (struct prevail_prog.maps), like PREVAIL's test maps (4-byte
+ *     key and value, 4 entries): a hash map, or a program array;
+ *   - a shared region is the value of an array map of the region's size,
+ *     looked up first (the call clobbers r0-r5) and null-checked unless the
+ *     pre-state allows null;
+ *   - a type set ("r1.type in {ctx, shared}") is a branch on an unknown,
+ *     each side building one of the types (Linux walks both).
+ * A pre-state with a packet is built as XDP instead: r1 is struct xdp_md
+ * (data at 0, data_end at 4, as in PREVAIL's context), packet pointers are
+ * data plus an offset with packet_size bytes proven against data_end, and
+ * the unknowns are loads from the value of an array map addressed
+ * directly (lddw src=2).  Pre-states with packet metadata, relations
+ * between variables, offsets that are intervals, and code with PREVAIL's
+ * own forms (skb[...], map_by_idx, &==) have no prologue: those cases are
+ * counted as not built, each with its reason.  Registers the pre-state
+ * does not name are uninitialised in PREVAIL; here r1 still holds the
+ * memory pointer (the context under XDP), r2 the memory size under type
+ * 0, and r10 the frame. */
 #ifndef PBPF_TEST_PREVAIL_CASES_H
 #define PBPF_TEST_PREVAIL_CASES_H
 
@@ -31,6 +46,7 @@
 #include "pbpf/pbpf.h"
 
 #define PREVAIL_MEM 512
+#define PV_XDP 6 /* Linux's BPF_PROG_TYPE_XDP */
 
 struct prevail_block {
     char label[64];
@@ -68,6 +84,8 @@ struct prevail_prog {
     uint32_t prog_type, mem_size;
     struct prevail_map maps[PV_MAXMAPS];
     size_t nmaps;
+    int mem_map;  /* XDP: the map whose value holds the unknowns; -1: r1 */
+    int pkt_base; /* XDP: the register holding data, with the range proven */
 };
 
 /* --- a growing string -------------------------------------------------- */
@@ -396,7 +414,7 @@ static inline int pv_range(const char *v, int is_unsigned, int64_t *lo, int64_t 
 }
 
 /* Register kinds of a pre-state (PREVAIL's types). */
-enum { PV_NONE, PV_NUM, PV_STACK, PV_CTX, PV_MAPFD, PV_PROGS, PV_SHARED, PV_SET };
+enum { PV_NONE, PV_NUM, PV_STACK, PV_CTX, PV_MAPFD, PV_PROGS, PV_SHARED, PV_PACKET, PV_SET };
 
 struct pv_reg {
     int kind;     /* PV_*; PV_SET: one of set[0..nset) */
@@ -405,6 +423,8 @@ struct pv_reg {
     int64_t slo, shi, ulo, uhi;
     int64_t stack_off, ctx_off, shared_off, region, map_fd;
     int has_region, has_map_fd;
+    int64_t pkt_off;
+    int pkt_end, pkt_range; /* packet_offset=packet_size; an interval */
     int home; /* shared: the register the map lookup left the value in */
 };
 
@@ -430,7 +450,17 @@ static inline int pv_bound(struct pv_str *o, int r, const char *op, int64_t boun
     return 0;
 }
 
-static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int *slot,
+/* An unknown 64-bit number into register r, read from the memory at off:
+ * type 0's r1, or (mm >= 0) the value of map mm, addressed directly. */
+static inline void pv_unknown(struct pv_str *o, int r, int off, int mm)
+{
+    if (mm < 0)
+        pv_put(o, "r%d = *(u64 *)(r1 + %d)\n", r, off);
+    else
+        pv_put(o, "r%d = map_value(%d) ll\nr%d = *(u64 *)(r%d + %d)\n", r, mm, r, r, off);
+}
+
+static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int *slot, int mm,
                             int *escape, int scratch, char *err, size_t esz)
 {
     if (g->has_s && g->slo == g->shi) {
@@ -444,7 +474,7 @@ static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int
         pv_put(o, "r%d = %" PRIu64 " ll\n", r, (uint64_t)g->ulo);
         return 0;
     }
-    pv_put(o, "r%d = *(u64 *)(r1 + %d)\n", r, 8 * (*slot)++);
+    pv_unknown(o, r, 8 * (*slot)++, mm);
     int rc = 0;
     if (g->has_s && g->slo != INT64_MIN)
         rc |= pv_bound(o, r, "s<", g->slo, scratch, err, esz), *escape = 1;
@@ -460,7 +490,7 @@ static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int
 /* Stack bytes [a, b] (0..511, PREVAIL's s[a...b]) become numbers: value
  * when known, else unknown loads; stored in naturally aligned pieces. */
 static inline int pv_stack_cells(struct pv_str *o, int a, int b, int known, int64_t value,
-                                 int *slot, char *err, size_t esz)
+                                 int *slot, int mm, char *err, size_t esz)
 {
     if (a < 0 || b >= 512 || a > b) {
         snprintf(err, esz, "stack cells [%d...%d] outside the frame", a, b);
@@ -488,7 +518,8 @@ static inline int pv_stack_cells(struct pv_str *o, int a, int b, int known, int6
         int s = 8;
         while (s > 1 && (p % s || p + s - 1 > b))
             s /= 2;
-        pv_put(o, "r0 = *(u64 *)(r1 + %d)\n*(u%d *)(r10 - %d) = r0\n", 8 * (*slot)++, s * 8,
+        pv_unknown(o, 0, 8 * (*slot)++, mm);
+        pv_put(o, "*(u%d *)(r10 - %d) = r0\n", s * 8,
                512 - p);
         p += s;
     }
@@ -630,6 +661,7 @@ static inline int pv_kind(const char *t)
            : !strcmp(t, "map_fd")          ? PV_MAPFD
            : !strcmp(t, "map_fd_programs") ? PV_PROGS
            : !strcmp(t, "shared")          ? PV_SHARED
+           : !strcmp(t, "packet")          ? PV_PACKET
                                            : PV_NONE;
 }
 
@@ -665,7 +697,7 @@ static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_r
     case PV_NONE:
         return 0;
     case PV_NUM:
-        return pv_number(o, r, g, slot, escape, scratch, err, esz);
+        return pv_number(o, r, g, slot, pp->mem_map, escape, scratch, err, esz);
     case PV_STACK:
         pv_put(o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->stack_off - 512);
         return 0;
@@ -686,6 +718,22 @@ static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_r
         }
         pv_put(o, "r%d = map_fd(%d) ll\n", r, idx);
         return 0;
+    case PV_PACKET:
+        if (g->pkt_end) {
+            /* r1 is still the context: it is set last */
+            pv_put(o, "r%d = *(u32 *)(r1 + 4)\n", r);
+            return 0;
+        }
+        if (g->pkt_range || g->pkt_off < 0 || pp->pkt_base < 0) {
+            snprintf(err, esz, "r%d: only a constant offset into the packet (no metadata) has a "
+                               "prologue",
+                     r);
+            return -1;
+        }
+        pv_put(o, "r%d = r%d\n", r, pp->pkt_base);
+        if (g->pkt_off)
+            pv_put(o, "r%d += %" PRId64 "\n", r, g->pkt_off);
+        return 0;
     case PV_SHARED:
         if (g->home != r)
             pv_put(o, "r%d = r%d\n", r, g->home);
@@ -704,6 +752,20 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
     memset(pp, 0, sizeof *pp);
     pp->prog_type = 0;
     pp->mem_size = PREVAIL_MEM;
+    pp->mem_map = -1;
+    pp->pkt_base = -1;
+    /* a pre-state with a packet is built as XDP: r1 is struct xdp_md
+     * (data at 0 and data_end at 4, as PREVAIL's context), and the
+     * unknowns come from the value of an array map */
+    int xdp = 0;
+    int64_t pkt_size = 0;
+    for (size_t i = 0; i < c->npre; i++)
+        xdp |= strstr(c->pre[i], "packet") || !strncmp(c->pre[i], "meta_offset", 11);
+    if (xdp) {
+        pp->prog_type = PV_XDP;
+        pp->mem_size = 0;
+        pp->mem_map = pv_map(pp, PBPF_MAP_TYPE_ARRAY, PREVAIL_MEM, 1, -3);
+    }
     struct pv_reg regs[11];
     memset(regs, 0, sizeof regs);
     struct pv_str o = {0};
@@ -730,7 +792,7 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                         !pv_range(c->pre[j] + strlen(pfx), 0, &lo, &hi) && lo == hi)
                         known = 1;
                 }
-                rc = pv_stack_cells(&o, a, b, known, lo, &slot, err, esz);
+                rc = pv_stack_cells(&o, a, b, known, lo, &slot, pp->mem_map, err, esz);
             } else if (strcmp(what, "svalue") && strcmp(what, "uvalue")) {
                 snprintf(err, esz, "'%s': no prologue for that stack property", p);
                 rc = -1;
@@ -743,6 +805,23 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         char what[32], val[128];
         if (p[0] == 's' && p[1] == '[')
             continue;
+        if (!strncmp(p, "meta_offset=", 12)) {
+            /* data_meta - data: only "no metadata" has a prologue */
+            if (strcmp(p + 12, "0")) {
+                snprintf(err, esz, "'%s': no prologue for packet metadata", p);
+                rc = -1;
+            }
+            continue;
+        }
+        if (!strncmp(p, "packet_size=", 12)) {
+            /* the bytes proven readable: its lower bound */
+            int64_t hi;
+            if (pv_range(p + 12, 0, &pkt_size, &hi) || pkt_size < 0 || pkt_size > 0xffff) {
+                snprintf(err, esz, "'%s': no prologue for that packet size", p);
+                rc = -1;
+            }
+            continue;
+        }
         /* "rN.type in {a, b}": one of the types, chosen by an unknown */
         if (sscanf(p, "r%d.type in {%127[^}]}", &r, val) == 2 && r >= 0 && r <= 9) {
             struct pv_reg *g = &regs[r];
@@ -811,6 +890,14 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 g->region = v;
                 g->has_region = 1;
             }
+        } else if (!strcmp(what, "packet_offset")) {
+            int64_t lo, hi;
+            if (!strcmp(val, "packet_size"))
+                g->pkt_end = 1;
+            else if (!pv_range(val, 0, &lo, &hi) && lo == hi)
+                g->pkt_off = lo;
+            else
+                g->pkt_range = 1;
         } else if (strcmp(what, "stack_numeric_size")) {
             snprintf(err, esz, "'%s': no prologue for that property", p);
             rc = -1;
@@ -894,15 +981,61 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 break;
             }
             int nonnull = (g->has_s && g->slo >= 1) || (g->has_u && (uint64_t)g->ulo >= 1);
-            pv_put(&o,
-                   "r%d = r1\nr2 = r%d\nr2 += %d\nr1 = map_fd(%d) ll\ncall 1\n%sr%d = r0\nr1 = r%d\n",
-                   save, save, PREVAIL_MEM - 8, idx, nonnull ? "if r0 == 0 goto L___out\n" : "",
-                   g->home, save);
+            /* the key: 4 bytes at the end of the memory */
+            if (pp->mem_map < 0)
+                pv_put(&o, "r%d = r1\nr2 = r%d\nr2 += %d\n", save, save, PREVAIL_MEM - 8);
+            else
+                pv_put(&o, "r%d = r1\nr2 = map_value(%d) ll\nr2 += %d\n", save, pp->mem_map,
+                       PREVAIL_MEM - 8);
+            pv_put(&o, "r1 = map_fd(%d) ll\ncall 1\n%sr%d = r0\nr1 = r%d\n", idx,
+                   nonnull ? "if r0 == 0 goto L___out\n" : "", g->home, save);
             escape |= nonnull;
             if (!nonnull && g->shared_off) {
                 snprintf(err, esz, "r%d: no prologue for an offset into a region that may be null",
                          r);
                 rc = -1;
+            }
+        }
+    }
+    /* packet pointers: data in a free register (the base), with
+     * packet_size bytes proven by a comparison with data_end through two
+     * registers the prologue sets later or the code never reads */
+    int need_base = 0;
+    for (int r = 0; r <= 9; r++) {
+        struct pv_reg *g = &regs[r];
+        for (int k = 0; k < (g->kind == PV_SET ? g->nset : 1); k++) {
+            int kind = g->kind == PV_SET ? g->set[k] : g->kind;
+            need_base |= kind == PV_PACKET && !g->pkt_end;
+        }
+    }
+    if (need_base && !rc) {
+        int tmp[3], nt = 0;
+        for (int pass = 0; pass < 2 && nt < 3; pass++)
+            for (int r = 0; r <= 9 && nt < 3; r++) {
+                /* the base first: a free register; then any other free
+                 * one, or one the prologue sets later (not r1, not the
+                 * home of a map value) */
+                int ok = r != 1 && r != scratch && regs[r].home != r &&
+                         (pass == 0 ? is_free[r] : (!is_free[r] && regs[r].kind != PV_NONE));
+                for (int q = 0; q < nt; q++)
+                    ok &= tmp[q] != r;
+                for (int q = 0; q <= 9; q++)
+                    ok &= regs[q].home != r;
+                if (ok && (nt > 0 || is_free[r]))
+                    tmp[nt++] = r;
+            }
+        if (nt < (pkt_size ? 3 : 1)) {
+            snprintf(err, esz, "no free registers to build the packet pointers with");
+            rc = -1;
+        } else {
+            pp->pkt_base = tmp[0];
+            pv_put(&o, "r%d = *(u32 *)(r1 + 0)\n", tmp[0]);
+            if (pkt_size) {
+                pv_put(&o,
+                       "r%d = r%d\nr%d += %" PRId64 "\nr%d = *(u32 *)(r1 + 4)\n"
+                       "if r%d > r%d goto L___out\n",
+                       tmp[1], tmp[0], tmp[1], pkt_size, tmp[2], tmp[1], tmp[2]);
+                escape = 1;
             }
         }
     }
@@ -928,7 +1061,7 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             rc = -1;
             break;
         }
-        pv_put(&o, "r%d = *(u64 *)(r1 + %d)\n", scratch, 8 * slot++);
+        pv_unknown(&o, scratch, 8 * slot++, pp->mem_map);
         for (int k = 0; k + 1 < g->nset; k++)
             pv_put(&o, "if r%d == %d goto L___t%d_%d\n", scratch, k, r, k);
         for (int k = g->nset - 1; k >= 0 && !rc; k--) {

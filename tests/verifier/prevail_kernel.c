@@ -16,6 +16,11 @@
  * only the caller's reading r0 tells whether it was set: the main part
  * copies it).
  *
+ * A case whose pre-state has a packet is built as an XDP program already
+ * (prevail_cases.h): the kernel loads it unchanged.  The maps a case uses
+ * are created in pbpf and in the kernel, and each lddw of a map gets the
+ * kernel map's fd.
+ *
  * A prevail line of JUSTIFIED whose reason starts with "Linux rejects"
  * or "Linux accepts" makes a claim about Linux: the kernel's verdict must
  * be that one, and a text in double quotes after "kernel: " must occur in
@@ -255,9 +260,17 @@ int main(int argc, char **argv)
             char *bar = strrchr(preason, '|');
             if (bar && bar[1] == ' ')
                 memmove(preason, bar + 2, strlen(bar + 2) + 1);
-            struct pbpf_insn *w;
-            size_t wc;
-            if (pp.prog_type != 0 || wrap(pp.insns, pp.cnt, &w, &wc)) {
+            struct pbpf_insn *w = NULL;
+            size_t wc = 0;
+            if (pp.prog_type == PV_XDP) {
+                /* built as XDP already: the kernel gets it as it is */
+                w = malloc(pp.cnt * sizeof *w);
+                if (w)
+                    memcpy(w, pp.insns, pp.cnt * sizeof *w);
+                wc = pp.cnt;
+            }
+            if ((pp.prog_type != 0 && pp.prog_type != PV_XDP) ||
+                (pp.prog_type == 0 && wrap(pp.insns, pp.cnt, &w, &wc)) || !w) {
                 for (size_t m = 0; m < PV_MAXMAPS; m++)
                     if (fds[m] >= 0)
                         kbpf_close(fds[m]);
@@ -269,7 +282,9 @@ int main(int argc, char **argv)
             /* lddw src=1: the map's index for pbpf, its fd for the kernel */
             for (size_t x = 0; x + 1 < wc; x++)
                 if (w[x].code == (PBPF_CLS_LD | PBPF_MODE_IMM | PBPF_SIZE_DW) &&
-                    PBPF_INSN_SRC(&w[x]) == PBPF_PSEUDO_MAP_FD && w[x].imm >= 0 &&
+                    (PBPF_INSN_SRC(&w[x]) == PBPF_PSEUDO_MAP_FD ||
+                     PBPF_INSN_SRC(&w[x]) == PBPF_PSEUDO_MAP_VALUE) &&
+                    w[x].imm >= 0 &&
                     w[x].imm < PV_MAXMAPS)
                     w[x].imm = fds[w[x].imm];
             int fd = kbpf_prog_load(&lo);
