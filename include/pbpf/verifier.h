@@ -77,6 +77,11 @@ struct pbpf_verifier_opts {
     size_t btf_size;
     const struct pbpf_object_func_info *func_info;
     size_t func_info_cnt;
+    /* A smaller budget of processed instructions than Linux's 1,000,000
+     * (0, or any larger value: Linux's), for callers that must bound the verifier's
+     * time more tightly, e.g. fuzzing; a program over it is rejected as
+     * Linux rejects one over its own. */
+    uint32_t insn_limit;
 };
 
 #define PBPF_VERIFIER_CAP_ROOT 0

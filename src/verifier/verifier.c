@@ -609,9 +609,9 @@ static int do_check(struct venv *e, uint32_t subprog)
         if (idx >= e->cnt)
             return verr(e, -EFAULT, "invalid insn idx %u insn_cnt %zu", idx, e->cnt);
         e->insn_idx = idx;
-        if (++e->stats.processed_insns > MAX_PROCESSED)
+        if (++e->stats.processed_insns > e->max_processed)
             return verr(e, -E2BIG, "BPF program is too large. Processed %u insn",
-                        MAX_PROCESSED + 1);
+                        e->max_processed + 1);
         bool done = false;
         if (e->prune_point[idx]) {
             rc = is_state_visited(e, idx);
@@ -836,6 +836,7 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
     e->opts = opts;
     e->insns = insns;
     e->cnt = cnt;
+    e->max_processed = MAX_PROCESSED;
     if (opts) {
         e->log = opts->log_buf;
         e->log_size = opts->log_size;
@@ -845,6 +846,9 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
                     opts->caps == PBPF_VERIFIER_CAP_BPF;
         if (opts->sz >= offsetof(struct pbpf_verifier_opts, ctx_desc) + sizeof opts->ctx_desc)
             e->ctx = opts->ctx_desc;
+        if (opts->sz >= offsetof(struct pbpf_verifier_opts, insn_limit) + sizeof opts->insn_limit &&
+            opts->insn_limit && opts->insn_limit < MAX_PROCESSED)
+            e->max_processed = opts->insn_limit;
         if (!e->ctx && e->prog_type)
             e->ctx = pbpf_ctx_desc(e->prog_type);
     }
@@ -903,7 +907,7 @@ out:
     else if (e->log_level >= 1)
         vlog(e, "processed %llu insns (limit %u) max_states_per_insn ? total_states %u "
                 "peak_states %u\n",
-             (unsigned long long)e->stats.processed_insns, MAX_PROCESSED, e->total_states,
+             (unsigned long long)e->stats.processed_insns, e->max_processed, e->total_states,
              e->peak_states);
     e->stats.peak_states = e->peak_states;
     e->stats.total_states = e->total_states;

@@ -238,6 +238,7 @@ struct venv {
     struct pbpf_verifier_stats stats;
     uint32_t prog_type;
     bool unpriv;     /* CAP_BPF only: pointer leaks etc. rejected */
+    uint32_t max_processed; /* the processed-instruction budget */
     const struct pbpf_ctx_desc *ctx;
 
     /* log */

@@ -29,6 +29,34 @@ int main(void)
     expect("r0 unset", r0, 1, -EACCES, "R0 !read_ok");
     const struct pbpf_insn r3[] = {I(0xbf, 0, 3, 0, 0), I(0x95, 0, 0, 0, 0)};
     expect("r3 unset", r3, 2, -EACCES, "R3 !read_ok");
+    /* insn_limit: a bounded loop is accepted within Linux's budget, and
+     * rejected as too large exactly when the limit is one short of what it
+     * needs */
+    const struct pbpf_insn loop[] = {I(0xb7, 0, 0, 0, 0), I(0x07, 0, 0, 0, 1),
+                                     I(0xa5, 0, 0, -2, 3000), I(0x95, 0, 0, 0, 0)};
+    struct pbpf_verifier_stats st;
+    int rc = pbpf_verify(loop, 4, NULL, &st);
+    if (rc || st.processed_insns < 6000) {
+        printf("FAIL loop: rc %d, %llu processed\n", rc, (unsigned long long)st.processed_insns);
+        fails++;
+    } else {
+        char log[512], want[64];
+        uint32_t need = (uint32_t)st.processed_insns;
+        PBPF_OPTS(pbpf_verifier_opts, o, .log_buf = log, .log_size = sizeof log,
+                  .insn_limit = need);
+        rc = pbpf_verify(loop, 4, &o, NULL);
+        if (rc) {
+            printf("FAIL loop within insn_limit %u: %d %s\n", need, rc, log);
+            fails++;
+        }
+        o.insn_limit = need - 1;
+        rc = pbpf_verify(loop, 4, &o, NULL);
+        snprintf(want, sizeof want, "BPF program is too large. Processed %u insn", need);
+        if (rc != -E2BIG || !strstr(log, want)) {
+            printf("FAIL loop over insn_limit %u: %d %s\n", need - 1, rc, log);
+            fails++;
+        }
+    }
     printf("%s\n", fails ? "FAILED" : "ok");
     return fails != 0;
 }
