@@ -423,7 +423,7 @@ struct pv_reg {
     int64_t slo, shi, ulo, uhi;
     int64_t stack_off, ctx_off, shared_off, region, map_fd;
     int has_region, has_map_fd;
-    int64_t pkt_off;
+    int64_t pkt_off, stack_hi; /* stack_hi: stack_offset=[stack_off, stack_hi] */
     int pkt_end, pkt_range; /* packet_offset=packet_size; an interval */
     int home; /* shared: the register the map lookup left the value in */
 };
@@ -699,6 +699,21 @@ static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_r
     case PV_NUM:
         return pv_number(o, r, g, slot, pp->mem_map, escape, scratch, err, esz);
     case PV_STACK:
+        if (g->stack_hi > g->stack_off) {
+            /* an offset in an interval: the frame plus an unknown within
+             * it (Linux tracks the variable offset) */
+            if (scratch < 0) {
+                snprintf(err, esz, "r%d: no free register for its variable stack offset", r);
+                return -1;
+            }
+            pv_unknown(o, scratch, 8 * (*slot)++, pp->mem_map);
+            pv_put(o,
+                   "if r%d > %" PRId64 " goto L___out\nr%d = r10\nr%d += %" PRId64
+                   "\nr%d += r%d\n",
+                   scratch, g->stack_hi - g->stack_off, r, r, g->stack_off - 512, r, scratch);
+            *escape = 1;
+            return 0;
+        }
         pv_put(o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->stack_off - 512);
         return 0;
     case PV_CTX:
@@ -866,6 +881,15 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 g->has_u = 1;
             } else {
                 g->has_s = 1;
+            }
+        } else if (!strcmp(what, "stack_offset") && val[0] == '[') {
+            int64_t lo, hi;
+            if (pv_range(val, 0, &lo, &hi) || lo < 0 || hi > 512 || lo > hi) {
+                snprintf(err, esz, "'%s': no prologue for that stack offset", p);
+                rc = -1;
+            } else {
+                g->stack_off = lo;
+                g->stack_hi = hi;
             }
         } else if (!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset") ||
                    !strcmp(what, "shared_offset") || !strcmp(what, "shared_region_size") ||
