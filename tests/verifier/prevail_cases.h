@@ -20,13 +20,15 @@
  *     pre-state allows null;
  *   - a type set ("r1.type in {ctx, shared}") is a branch on an unknown,
  *     each side building one of the types (Linux walks both).
+ * In the code, PREVAIL's map forms (map_fd N, map_by_idx(N), map_val(N) +
+ * K, mva(...)) are lddw instructions of the same maps.
  * A pre-state with a packet is built as XDP instead: r1 is struct xdp_md
  * (data at 0, data_end at 4, as in PREVAIL's context), packet pointers are
  * data plus an offset with packet_size bytes proven against data_end, and
  * the unknowns are loads from the value of an array map addressed
  * directly (lddw src=2).  Pre-states with packet metadata, relations
- * between variables, offsets that are intervals, and code with PREVAIL's
- * own forms (skb[...], map_by_idx, &==) have no prologue: those cases are
+ * between variables, offsets outside the 512-byte frame, and code with
+ * forms that have no pbpf equivalent (skb[...], &==) have no prologue: those cases are
  * counted as not built, each with its reason.  Registers the pre-state
  * does not name are uninitialised in PREVAIL; here r1 still holds the
  * memory pointer (the context under XDP), r2 the memory size under type
@@ -540,7 +542,10 @@ static inline const char *pv_negate(const char *op)
 
 /* One line of PREVAIL assembly into pbpf's assembler's syntax (appended to
  * o).  Returns -1 with err for a form that has no pbpf equivalent. */
-static inline int pv_line(struct pv_str *o, const char *line, int *escape, char *err, size_t esz)
+static inline int pv_map(struct prevail_prog *pp, uint32_t type, uint32_t value_size,
+                         uint32_t max_entries, int64_t tag);
+static inline int pv_line(struct pv_str *o, const char *line, int *escape,
+                          struct prevail_prog *pp, char *err, size_t esz)
 {
     char l[512];
     snprintf(l, sizeof l, "%s", line);
@@ -550,6 +555,32 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape, char 
     char *t = pv_trim(l);
     if (!*t)
         return 0;
+    /* PREVAIL's map forms: "map_fd N" and "map_by_idx(N)" (its one map
+     * is index 0) are an lddw of the map; "map_val(N) + K" and
+     * "mva(map_by_idx(N)) + K" the address of its value plus K */
+    int md, mn, mk, mlen = 0, idx;
+    if ((sscanf(t, "r%d = map_fd %d%n", &md, &mn, &mlen) == 2 && !t[mlen]) ||
+        (sscanf(t, "r%d = map_by_idx(%d)%n", &md, &mn, &mlen) == 2 && !t[mlen])) {
+        int by_idx = strstr(t, "map_by_idx") != NULL;
+        if (by_idx && mn != 0)
+            idx = PV_MAXMAPS + mn; /* no such map */
+        else if ((idx = pv_map(pp, PBPF_MAP_TYPE_HASH, 4, 4, mn)) < 0)
+            goto nomap;
+        pv_put(o, "r%d = map_fd(%d) ll\n", md, idx);
+        return 0;
+    }
+    if ((sscanf(t, "r%d = map_val(%d) + %d%n", &md, &mn, &mk, &mlen) == 3 && !t[mlen]) ||
+        (sscanf(t, "r%d = mva(map_by_idx(%d)) + %d%n", &md, &mn, &mk, &mlen) == 3 && !t[mlen])) {
+        if ((idx = pv_map(pp, PBPF_MAP_TYPE_HASH, 4, 4, mn)) < 0)
+            goto nomap;
+        pv_put(o, "r%d = map_value(%d, %d) ll\n", md, idx, mk);
+        return 0;
+    }
+    if (0) {
+    nomap:
+        snprintf(err, esz, "'%s': too many maps", t);
+        return -1;
+    }
     static const char *const none[] = {"skb[", "map_", "mva(", "&==", "&!="};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         if (strstr(t, none[i])) {
@@ -1116,7 +1147,7 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             snprintf(line, sizeof line, "%.*s", (int)ln, text);
             text += ln + (e ? 1 : 0);
             size_t before = code.len;
-            rc = pv_line(&code, line, &escape, err, esz);
+            rc = pv_line(&code, line, &escape, pp, err, esz);
             if (code.len > before)
                 last_at = before;
         }
