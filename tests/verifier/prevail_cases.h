@@ -26,9 +26,12 @@
  * (data at 0, data_end at 4, as in PREVAIL's context), packet pointers are
  * data plus an offset with packet_size bytes proven against data_end, and
  * the unknowns are loads from the value of an array map addressed
- * directly (lddw src=2).  Pre-states with packet metadata, relations
+ * directly (lddw src=2).  Code with legacy packet loads (skb[...]) is
+ * built as a socket filter the same way (r1 its __sk_buff).  Pre-states
+ * with packet metadata, relations
  * between variables, offsets outside the 512-byte frame, and code with
- * forms that have no pbpf equivalent (skb[...], &==) have no prologue: those cases are
+ * forms that have no pbpf equivalent (&==, &!=, movsx 32 of 32) have no
+ * prologue: those cases are
  * counted as not built, each with its reason.  Registers the pre-state
  * does not name are uninitialised in PREVAIL; here r1 still holds the
  * memory pointer (the context under XDP), r2 the memory size under type
@@ -48,7 +51,8 @@
 #include "pbpf/pbpf.h"
 
 #define PREVAIL_MEM 512
-#define PV_XDP 6 /* Linux's BPF_PROG_TYPE_XDP */
+#define PV_XDP 6           /* Linux's BPF_PROG_TYPE_XDP */
+#define PV_SOCKET_FILTER 1 /* BPF_PROG_TYPE_SOCKET_FILTER */
 
 struct prevail_block {
     char label[64];
@@ -581,7 +585,7 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape,
         snprintf(err, esz, "'%s': too many maps", t);
         return -1;
     }
-    static const char *const none[] = {"skb[", "map_", "mva(", "&==", "&!="};
+    static const char *const none[] = {"map_", "mva(", "&==", "&!="};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         if (strstr(t, none[i])) {
             snprintf(err, esz, "'%s': no pbpf form for PREVAIL's '%s'", t, none[i]);
@@ -658,6 +662,15 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape,
         for (char *p = u + 1; *p; p++)
             if (*p == 'r' && isdigit((unsigned char)p[1]) && (p[-1] == ' ' || p[-1] == '-'))
                 *p = 'w';
+    }
+    /* "skb[r7]" is "skb[r7 + 0]" */
+    char *sk = strstr(u, "skb[r");
+    if (sk && strlen(u) + 8 < sizeof u) {
+        char *close = strchr(sk, ']');
+        if (close && !strchr(sk, '+') && !strchr(sk, '-')) {
+            memmove(close + 4, close, strlen(close) + 1);
+            memcpy(close, " + 0", 4);
+        }
     }
     /* "swapN" is llvm's "bswapN"; "123ll" is "123 ll" */
     char v[512];
@@ -807,6 +820,20 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
     int64_t pkt_size = 0;
     for (size_t i = 0; i < c->npre; i++)
         xdp |= strstr(c->pre[i], "packet") || !strncmp(c->pre[i], "meta_offset", 11);
+    /* code with legacy packet loads (LD_ABS/LD_IND: skb[...]) is built as a
+     * socket filter, whose context is the __sk_buff those loads need in r6 */
+    int skb = 0;
+    for (size_t i = 0; i < c->nblocks; i++)
+        skb |= c->blocks[i].text && strstr(c->blocks[i].text, "skb[");
+    if (skb && xdp) {
+        snprintf(err, esz, "legacy packet loads with a packet pre-state");
+        return -1;
+    }
+    if (skb) {
+        pp->prog_type = PV_SOCKET_FILTER;
+        pp->mem_size = 0;
+        pp->mem_map = pv_map(pp, PBPF_MAP_TYPE_ARRAY, PREVAIL_MEM, 1, -3);
+    }
     if (xdp) {
         pp->prog_type = PV_XDP;
         pp->mem_size = 0;

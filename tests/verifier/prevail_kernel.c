@@ -16,8 +16,9 @@
  * only the caller's reading r0 tells whether it was set: the main part
  * copies it).
  *
- * A case whose pre-state has a packet is built as an XDP program already
- * (prevail_cases.h): the kernel loads it unchanged.  The maps a case uses
+ * A case whose pre-state has a packet is built as an XDP program already,
+ * one with legacy packet loads as a socket filter (prevail_cases.h): the
+ * kernel loads those unchanged.  The maps a case uses
  * are created in pbpf and in the kernel, and each lddw of a map gets the
  * kernel map's fd.
  *
@@ -262,22 +263,23 @@ int main(int argc, char **argv)
                 memmove(preason, bar + 2, strlen(bar + 2) + 1);
             struct pbpf_insn *w = NULL;
             size_t wc = 0;
-            if (pp.prog_type == PV_XDP) {
-                /* built as XDP already: the kernel gets it as it is */
+            if (pp.prog_type != 0) {
+                /* built as XDP or a socket filter already: the kernel gets
+                 * it as it is */
                 w = malloc(pp.cnt * sizeof *w);
                 if (w)
                     memcpy(w, pp.insns, pp.cnt * sizeof *w);
                 wc = pp.cnt;
             }
-            if ((pp.prog_type != 0 && pp.prog_type != PV_XDP) ||
-                (pp.prog_type == 0 && wrap(pp.insns, pp.cnt, &w, &wc)) || !w) {
+            if ((pp.prog_type == 0 && wrap(pp.insns, pp.cnt, &w, &wc)) || !w) {
                 for (size_t m = 0; m < PV_MAXMAPS; m++)
                     if (fds[m] >= 0)
                         kbpf_close(fds[m]);
                 prevail_prog_free(&pp);
                 continue;
             }
-            struct kbpf_load_opts lo = {.prog_type = KBPF_PROG_XDP, .insns = w, .insn_cnt = wc,
+            struct kbpf_load_opts lo = {.prog_type = pp.prog_type ? pp.prog_type : KBPF_PROG_XDP,
+                                        .insns = w, .insn_cnt = wc,
                                         .name = "prevail"};
             /* lddw src=1: the map's index for pbpf, its fd for the kernel */
             for (size_t x = 0; x + 1 < wc; x++)
