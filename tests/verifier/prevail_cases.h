@@ -22,16 +22,17 @@
  *     each side building one of the types (Linux walks both).
  * In the code, PREVAIL's map forms (map_fd N, map_by_idx(N), map_val(N) +
  * K, mva(...)) are lddw instructions of the same maps.
+ * Equal numbers ("r2.svalue=r1.svalue") are a copy made once both are
+ * set (Linux links the two registers).
  * A pre-state with a packet is built as XDP instead: r1 is struct xdp_md
  * (data at 0, data_end at 4, as in PREVAIL's context), packet pointers are
  * data plus an offset with packet_size bytes proven against data_end, and
  * the unknowns are loads from the value of an array map addressed
  * directly (lddw src=2).  Code with legacy packet loads (skb[...]) is
  * built as a socket filter the same way (r1 its __sk_buff).  Pre-states
- * with packet metadata, relations
- * between variables, offsets outside the 512-byte frame, and code with
- * forms that have no pbpf equivalent (&==, &!=, movsx 32 of 32) have no
- * prologue: those cases are
+ * with packet metadata, other relations between variables, offsets
+ * outside the 512-byte frame, and code with forms that have no pbpf
+ * equivalent (&==, &!=, movsx 32 of 32) have no prologue: those cases are
  * counted as not built, each with its reason.  Registers the pre-state
  * does not name are uninitialised in PREVAIL; here r1 still holds the
  * memory pointer (the context under XDP), r2 the memory size under type
@@ -431,6 +432,7 @@ struct pv_reg {
     int has_region, has_map_fd;
     int64_t pkt_off, stack_hi; /* stack_hi: stack_offset=[stack_off, stack_hi] */
     int pkt_end, pkt_range; /* packet_offset=packet_size; an interval */
+    int copy_of;            /* 1 + the register whose value this one has */
     int home; /* shared: the register the map lookup left the value in */
 };
 
@@ -926,9 +928,17 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         } else if (!strcmp(what, "svalue") || !strcmp(what, "uvalue")) {
             int is_u = what[0] == 'u';
             if (val[0] == 'r') {
-                char self[16];
-                snprintf(self, sizeof self, "r%d.svalue", r);
-                if (!is_u || strcmp(val, self)) {
+                /* "r2.svalue=r1.svalue": equal numbers, a copy made after
+                 * both are set (Linux links the two) */
+                int q, ql = 0;
+                char qk;
+                if (sscanf(val, "r%d.%cvalue%n", &q, &qk, &ql) != 2 || val[ql] || q < 0 ||
+                    q > 9 || (qk != 's' && qk != 'u')) {
+                    snprintf(err, esz, "'%s': relations have no prologue", p);
+                    rc = -1;
+                } else if (q != r) {
+                    g->copy_of = q + 1;
+                } else if (!is_u) {
                     snprintf(err, esz, "'%s': relations have no prologue", p);
                     rc = -1;
                 }
@@ -1153,6 +1163,18 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             pv_put(&o, "goto L___t%d_end\n", r);
         }
         pv_put(&o, "L___t%d_end:\n", r);
+    }
+    /* equal numbers: copies, once every register is set */
+    for (int r = 0; r <= 9 && !rc; r++) {
+        int q = regs[r].copy_of - 1;
+        if (q < 0)
+            continue;
+        if (regs[r].kind != PV_NUM || regs[q].kind != PV_NUM || regs[q].copy_of) {
+            snprintf(err, esz, "r%d: a relation other than an equality of numbers", r);
+            rc = -1;
+        } else {
+            pv_put(&o, "r%d = r%d\n", r, q);
+        }
     }
     if (slot * 8 > PREVAIL_MEM - (nshared ? 8 : 0)) {
         snprintf(err, esz, "the prologue needs more than %d bytes of memory", PREVAIL_MEM);
