@@ -23,7 +23,8 @@
  * In the code, PREVAIL's map forms (map_fd N, map_by_idx(N), map_val(N) +
  * K, mva(...)) are lddw instructions of the same maps.
  * Equal numbers ("r2.svalue=r1.svalue") are a copy made once both are
- * set (Linux links the two registers).
+ * set (Linux links the two registers).  A register with a value but no
+ * type is the type set {number, ctx}, the context standing for pointers.
  * A pre-state with a packet is built as XDP instead: r1 is struct xdp_md
  * (data at 0, data_end at 4, as in PREVAIL's context), packet pointers are
  * data plus an offset with packet_size bytes proven against data_end, and
@@ -993,6 +994,17 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         } else if (strcmp(what, "stack_numeric_size")) {
             snprintf(err, esz, "'%s': no prologue for that property", p);
             rc = -1;
+        }
+    }
+    /* a register with a value but no type may be of any type: a number
+     * or (standing for the pointers) the context */
+    for (int r = 0; r <= 9 && !rc; r++) {
+        struct pv_reg *g = &regs[r];
+        if (g->kind == PV_NONE && (g->has_s || g->has_u) && !g->copy_of) {
+            g->kind = PV_SET;
+            g->set[0] = PV_NUM;
+            g->set[1] = PV_CTX;
+            g->nset = 2;
         }
     }
     /* registers the prologue may use for itself: named neither by the
