@@ -2,9 +2,10 @@
 # buffers, epochs and timers carry the label "tsan": `make sanitize` also
 # builds a ThreadSanitizer tree (-DPBPF_TSAN=ON) and runs `ctest -L tsan`
 # there.  The target pbpf_tsan_tests builds just what those tests need.
-set(PBPF_TSAN_TESTS maps_stress maps_features maps_perf timers_unit maps_freeze maps_reclaim)
+set(PBPF_TSAN_TESTS maps_stress maps_features maps_perf timers_unit maps_freeze maps_reclaim
+    maps_thread_churn maps_seq)
 set(PBPF_TSAN_TARGETS test_maps_stress test_maps_features test_maps_perf test_timers test_map_freeze
-    test_maps_reclaim)
+    test_maps_reclaim test_maps_thread_churn test_maps_seq)
 if(PBPF_TESTS)
   set(_tsan_deps)
   foreach(t ${PBPF_TSAN_TESTS})

@@ -41,38 +41,78 @@ static void unlock(int *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
 static void rec_init(struct pbpf_epoch_rec *r)
 {
     r->limbo = NULL;
+    r->owned = 1;
     r->home = __atomic_fetch_add(&epoch_homes, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&r->limbo_tail, &r->limbo, __ATOMIC_RELEASE);
 }
 
+static void rec_release(void *arg);
+
+/* The thread-exit slot whose destructor hands a record back: made by the
+ * first thread that needs it; NULL if the platform could not make one
+ * (records then stay with their threads for good, as they would with no
+ * threads ending). */
+static struct pbpf_tls_key *epoch_key;
+static int epoch_key_state; /* 0: none yet, 1: being made, 2: made, 3: failed */
+
+static struct pbpf_tls_key *exit_key(void)
+{
+    int s = __atomic_load_n(&epoch_key_state, __ATOMIC_ACQUIRE);
+    if (s == 0 && __atomic_compare_exchange_n(&epoch_key_state, &s, 1, 0, __ATOMIC_ACQ_REL,
+                                              __ATOMIC_ACQUIRE)) {
+        struct pbpf_tls_key *k = NULL;
+        int ok = pbpf_tls_key_new(&k, rec_release) == 0;
+        epoch_key = ok ? k : NULL;
+        __atomic_store_n(&epoch_key_state, ok ? 2 : 3, __ATOMIC_RELEASE);
+        return epoch_key;
+    }
+    while ((s = __atomic_load_n(&epoch_key_state, __ATOMIC_ACQUIRE)) == 1)
+        pbpf_thread_yield();
+    return s == 2 ? epoch_key : NULL;
+}
+
 struct pbpf_epoch_rec *pbpf_epoch_rec_slow(void)
 {
-    /* Records are never freed: a thread's record is reachable from the
-     * list for the life of the process (threads are few and long-lived),
-     * and nodes left in the list of a thread that ended are reclaimed by
-     * pbpf_epoch_reclaim() from another. */
-    static struct pbpf_epoch_rec fallback; /* out of memory: share one, depth-guarded */
-    static int fallback_once;
-    struct pbpf_epoch_rec *r = pbpf_calloc(1, sizeof *r);
+    /* A record an ended thread left first: its epoch is 0 (it was outside
+     * every section, see rec_release), so taking it over changes nothing
+     * for the scans; nodes still in its limbo list keep their tags and are
+     * reclaimed by the new owner or by pbpf_epoch_reclaim() elsewhere. */
+    struct pbpf_epoch_rec *r;
+    for (r = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE); r; r = r->next)
+        if (!__atomic_load_n(&r->owned, __ATOMIC_RELAXED) &&
+            !__atomic_exchange_n(&r->owned, 1, __ATOMIC_ACQUIRE))
+            break;
     if (!r) {
-        if (!__atomic_exchange_n(&fallback_once, 1, __ATOMIC_ACQ_REL)) {
-            rec_init(&fallback);
+        static struct pbpf_epoch_rec fallback; /* out of memory: share one, depth-guarded */
+        static int fallback_once;
+        r = pbpf_calloc(1, sizeof *r);
+        if (!r) {
+            if (__atomic_exchange_n(&fallback_once, 1, __ATOMIC_ACQ_REL)) {
+                /* another thread is linking it; it is usable once its tail
+                 * is set.  It is never handed back (no exit destructor). */
+                while (!__atomic_load_n(&fallback.limbo_tail, __ATOMIC_ACQUIRE))
+                    pbpf_thread_yield();
+                pbpf_epoch_self = &fallback;
+                return &fallback;
+            }
             r = &fallback;
-        } else {
-            /* another thread is linking it; it is usable once its tail is set */
-            while (!__atomic_load_n(&fallback.limbo_tail, __ATOMIC_ACQUIRE))
-                pbpf_thread_yield();
-            pbpf_epoch_self = &fallback;
-            return &fallback;
         }
-    } else {
         rec_init(r);
+        struct pbpf_epoch_rec *head = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE);
+        do
+            r->next = head;
+        while (!__atomic_compare_exchange_n(&epoch_recs, &head, r, 1, __ATOMIC_RELEASE,
+                                            __ATOMIC_ACQUIRE));
+        if (r == &fallback) {
+            pbpf_epoch_self = r;
+            return r;
+        }
     }
-    struct pbpf_epoch_rec *head = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE);
-    do
-        r->next = head;
-    while (!__atomic_compare_exchange_n(&epoch_recs, &head, r, 1, __ATOMIC_RELEASE,
-                                        __ATOMIC_ACQUIRE));
+    /* If the destructor cannot be registered the record stays this
+     * thread's after it ends: a leak of one record, not an error. */
+    struct pbpf_tls_key *k = exit_key();
+    if (k)
+        (void)pbpf_tls_set(k, r);
     pbpf_epoch_self = r;
     return r;
 }
@@ -184,4 +224,38 @@ void pbpf_epoch_forget(void *owner)
         unlock(&r->lock);
         run(done);
     }
+}
+
+/* The thread-exit destructor of a thread's record.  A thread that ends
+ * inside a section (it left a program without returning) keeps its record:
+ * its published epoch must go on holding back what it may have seen, as
+ * it would if the thread still ran.  Otherwise the thread reclaims what it
+ * retired that is safe already, while the record is still its own (the
+ * callbacks may use pbpf_epoch_home()), and hands the record back. */
+static void rec_release(void *arg)
+{
+    struct pbpf_epoch_rec *r = arg;
+    if (r->depth)
+        return;
+    uint64_t oldest = advance_and_scan();
+    lock(&r->lock);
+    struct pbpf_epoch_node *done = collect(r, oldest);
+    unlock(&r->lock);
+    run(done);
+    if (pbpf_epoch_self == r)
+        pbpf_epoch_self = NULL;
+    __atomic_store_n(&r->owned, 0, __ATOMIC_RELEASE);
+}
+
+unsigned pbpf_epoch_rec_count(unsigned *owned)
+{
+    unsigned n = 0, o = 0;
+    for (struct pbpf_epoch_rec *r = __atomic_load_n(&epoch_recs, __ATOMIC_ACQUIRE); r;
+         r = r->next) {
+        n++;
+        o += __atomic_load_n(&r->owned, __ATOMIC_RELAXED) != 0;
+    }
+    if (owned)
+        *owned = o;
+    return n;
 }

@@ -18,7 +18,11 @@ struct pbpf_epoch_node {
     void (*fn)(struct pbpf_epoch_node *node);
 };
 
-/* One per thread.  The first cache line is what other threads read (the
+/* One per running thread that has used maps: records are never freed
+ * (scans walk the list without a lock) but a thread's record is handed to
+ * the next new thread once it has ended (the platform's thread-exit
+ * destructor), so there are never more than the most threads alive at
+ * once.  The first cache line is what other threads read (the
  * epoch, during their scans); the second holds the thread's retired nodes,
  * which other threads touch only in pbpf_epoch_reclaim() and
  * pbpf_epoch_forget(). */
@@ -27,10 +31,15 @@ struct pbpf_epoch_rec {
     /* epoch seen at entry, 0 when outside a section */
     uint64_t epoch;
     unsigned depth;
-    /* the thread's number (0, 1, ... in order of first use): spreads
-     * per-thread resources such as a hash map's free lists */
+    /* the record's number (0, 1, ... in order of creation; a thread that
+     * takes a record over gets its number): spreads per-thread resources
+     * such as a hash map's free lists */
     unsigned home;
     _Alignas(64) int lock; /* guards the limbo list */
+    /* a thread has the record (pbpf_epoch_self); 0 once it has ended, when
+     * the next thread that needs a record takes this one over, limbo list
+     * and home included */
+    int owned;
     unsigned limbo_len;
     /* FIFO in retire order: tags never decrease from head to tail */
     struct pbpf_epoch_node *limbo, **limbo_tail;
@@ -78,5 +87,8 @@ void pbpf_epoch_reclaim(void);
 /* Runs at once every pending callback of owner (the map is being
  * destroyed: nothing can run on it any more). */
 void pbpf_epoch_forget(void *owner);
+/* Records in the list (for tests): all of them, and through *owned, how
+ * many a live thread holds. */
+unsigned pbpf_epoch_rec_count(unsigned *owned);
 
 #endif

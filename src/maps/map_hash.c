@@ -12,7 +12,8 @@
  * new element, in three cases: per-CPU values (as Linux); values of at
  * most 8 bytes, with one 8-byte atomic store (a reader sees the old or
  * the new value); and the values of preallocated maps, word by word under
- * the element's sequence count.  For the last, Linux gives a reader no
+ * the element's sequence count (a 64-bit count after the value: see
+ * maps/seqcount.h for why that width).  For the last, Linux gives a reader no
  * more: htab_map_update_elem() fills the CPU's spare element
  * (alloc_htab_elem(): "use per-cpu extra elems to avoid
  * freelist_pop/push") and makes the replaced one the spare, so the next
@@ -35,6 +36,7 @@
 #include <string.h>
 
 #include "maps/map.h"
+#include "maps/seqcount.h"
 #include "platform/platform.h"
 
 struct htab_elem {
@@ -42,8 +44,6 @@ struct htab_elem {
     uint32_t hash;
     uint8_t ref;  /* LRU: looked up since last considered for eviction */
     uint8_t heap; /* allocated outside the pool */
-    /* odd while an in-place update writes the value (words_store) */
-    uint16_t seq;
     /* an element leaves the LRU list before it is retired, so the two
      * never need the same memory (and the header stays 48 bytes: a small
      * key and value share its cache line) */
@@ -53,7 +53,10 @@ struct htab_elem {
         };
         struct pbpf_epoch_node en;
     };
-    _Alignas(8) uint8_t data[]; /* key, padded to 8, then value(s) */
+    /* key, padded to 8, then value(s); then, in maps whose values are
+     * replaced in place word by word (htab.seq), the 64-bit sequence count
+     * of the value, odd while an update writes it (words_store) */
+    _Alignas(8) uint8_t data[];
 };
 
 struct htab_bucket {
@@ -84,6 +87,7 @@ struct htab {
     int percpu, lru, of_maps, prealloc;
     int inplace; /* values replaced in place (see the top of the file) */
     int word;    /* ... with one 8-byte store */
+    int seq;     /* ... word by word, under the element's sequence count */
     uint32_t count;
     /* free elements of the pool, one list per thread home (Linux's
      * pcpu_freelist): a thread pops from and returns to its own list and
@@ -115,6 +119,10 @@ struct htab {
 static struct htab *H(struct pbpf_map *m) { return (struct htab *)m; }
 static void *elem_key(struct htab_elem *e) { return e->data; }
 static void *elem_val(struct htab *h, struct htab_elem *e) { return e->data + h->key_off8; }
+static uint64_t *elem_seq(struct htab *h, struct htab_elem *e)
+{
+    return (uint64_t *)(e->data + h->key_off8 + h->val_bytes);
+}
 
 /* htab_map_alloc_check() */
 static int htab_check(const struct pbpf_map_create_opts *o)
@@ -163,6 +171,7 @@ static int htab_alloc(const struct pbpf_map_create_opts *o, unsigned slots,
     h->prealloc = !(o->map_flags & PBPF_F_NO_PREALLOC);
     h->word = !h->percpu && !h->lru && !h->of_maps && o->value_size <= 8;
     h->inplace = h->word || (!h->percpu && !h->lru && !h->of_maps && h->prealloc);
+    h->seq = h->inplace && !h->word;
     uint32_t max = o->max_entries;
     if (h->lru && (o->map_flags & PBPF_F_NO_COMMON_LRU)) {
         /* htab_map_alloc(): each CPU's LRU list gets the same number of
@@ -182,7 +191,8 @@ static int htab_alloc(const struct pbpf_map_create_opts *o, unsigned slots,
     h->key_off8 = pbpf_map_round8(o->key_size);
     h->stride = h->of_maps ? (uint32_t)sizeof(void *) : pbpf_map_round8(o->value_size);
     uint64_t vb = (uint64_t)h->stride * (h->percpu ? slots : 1);
-    h->elem_size = sizeof(struct htab_elem) + h->key_off8 + (size_t)vb;
+    h->elem_size = sizeof(struct htab_elem) + h->key_off8 + (size_t)vb +
+                   (h->seq ? sizeof(uint64_t) : 0);
     h->val_bytes = (uint32_t)vb;
     if (o->map_flags & PBPF_F_ZERO_SEED)
         h->seed = 0;
@@ -509,12 +519,10 @@ static void fill_value(struct htab *h, uint8_t *dst, const void *value, int slot
  * value_size stays zero. */
 static void words_store(struct htab *h, struct htab_elem *e, const void *value)
 {
-    uint64_t *dst = (uint64_t *)elem_val(h, e);
+    uint64_t *dst = (uint64_t *)elem_val(h, e), *seq = elem_seq(h, e);
     const uint8_t *src = value;
     uint32_t n = h->m.value_size, full = n / 8;
-    uint16_t s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-    __atomic_store_n(&e->seq, (uint16_t)(s + 1), __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    pbpf_seq_write_begin(seq);
     for (uint32_t i = 0; i < full; i++) {
         uint64_t w;
         memcpy(&w, src + (size_t)i * 8, 8);
@@ -525,31 +533,53 @@ static void words_store(struct htab *h, struct htab_elem *e, const void *value)
         memcpy(&w, src + (size_t)full * 8, n % 8);
         __atomic_store_n(&dst[full], w, __ATOMIC_RELAXED);
     }
-    __atomic_store_n(&e->seq, (uint16_t)(s + 2), __ATOMIC_RELEASE);
+    pbpf_seq_write_end(seq);
 }
 
-/* Copies a value that words_store may be replacing: retries until a copy
- * fell between two updates.  (A 16-bit count could in theory wrap while a
- * copy is preempted: 32768 updates of this one key in between.) */
-static void copy_words(struct htab *h, struct htab_elem *e, void *value)
+/* Lock-free copies that found an update running (or finished) try again
+ * this many times; then the copy takes the bucket lock, which updates
+ * hold, so a stream of updates to one key cannot starve it. */
+#define HTAB_SEQ_TRIES 8
+
+static void words_load(struct htab *h, struct htab_elem *e, void *value)
 {
     const uint64_t *v = (const uint64_t *)elem_val(h, e);
     uint8_t *dst = value;
     uint32_t n = h->m.value_size;
-    for (;;) {
-        uint16_t s1 = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
-        if (s1 & 1) {
-            pbpf_thread_yield();
-            continue;
-        }
-        for (uint32_t i = 0; i < n; i += 8) {
-            uint64_t w = __atomic_load_n(&v[i / 8], __ATOMIC_RELAXED);
-            memcpy(dst + i, &w, n - i < 8 ? n - i : 8);
-        }
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) == s1)
-            return;
+    for (uint32_t i = 0; i < n; i += 8) {
+        uint64_t w = __atomic_load_n(&v[i / 8], __ATOMIC_RELAXED);
+        memcpy(dst + i, &w, n - i < 8 ? n - i : 8);
     }
+}
+
+/* Copies a value that words_store may be replacing.  locked: the caller
+ * holds e's bucket lock, so no update runs.  Without it, a copy that fell
+ * between two updates (same even count before and after) is kept; see
+ * maps/seqcount.h for why a 64-bit count makes that sound.  An element
+ * that left its bucket meanwhile is not updated any more: the copy under
+ * the lock is then its last value, which a lookup racing with the update
+ * that replaced it may return. */
+static void copy_words(struct htab *h, struct htab_elem *e, void *value, int locked)
+{
+    const uint64_t *seq = elem_seq(h, e);
+    if (!locked) {
+        for (unsigned tries = 0; tries < HTAB_SEQ_TRIES; tries++) {
+            uint64_t s = pbpf_seq_read_begin(seq);
+            if (s & 1) {
+                pbpf_thread_yield();
+                continue;
+            }
+            words_load(h, e, value);
+            if (!pbpf_seq_read_retry(seq, s))
+                return;
+        }
+        struct htab_bucket *b = &h->buckets[e->hash & (h->n_buckets - 1)];
+        pbpf_map_lock(&b->lock);
+        words_load(h, e, value);
+        pbpf_map_unlock(&b->lock);
+        return;
+    }
+    words_load(h, e, value);
 }
 
 static int htab_update(struct pbpf_map *m, const void *key, const void *value, uint64_t flags,
@@ -623,7 +653,8 @@ static int htab_update(struct pbpf_map *m, const void *key, const void *value, u
     }
     e->hash = hash;
     e->ref = 0;
-    e->seq = 0;
+    if (h->seq)
+        *elem_seq(h, e) = 0; /* no reader can see e yet */
     memcpy(elem_key(e), key, m->key_size);
     fill_value(h, elem_val(h, e), value, slot, 1);
     if (inner)
@@ -654,7 +685,8 @@ out:
     return rc;
 }
 
-static void copy_out(struct htab *h, struct htab_elem *e, void *value)
+/* locked: the caller holds e's bucket lock */
+static void copy_out(struct htab *h, struct htab_elem *e, void *value, int locked)
 {
     const uint8_t *v = elem_val(h, e);
     if (h->of_maps) {
@@ -668,8 +700,8 @@ static void copy_out(struct htab *h, struct htab_elem *e, void *value)
         /* may be replaced in place while we read */
         uint64_t x = __atomic_load_n((const uint64_t *)v, __ATOMIC_RELAXED);
         memcpy(value, &x, h->m.value_size);
-    } else if (h->inplace) {
-        copy_words(h, e, value);
+    } else if (h->seq) {
+        copy_words(h, e, value, locked);
     } else {
         memcpy(value, v, h->m.value_size);
     }
@@ -686,7 +718,7 @@ static int remove_key(struct htab *h, const void *key, void *value)
     struct htab_elem *e = find(h, b, hash, key);
     if (e) {
         if (value)
-            copy_out(h, e, value);
+            copy_out(h, e, value, 1);
         chain_remove(b, e);
         __atomic_sub_fetch(&h->count, 1, __ATOMIC_RELAXED);
         if (h->lru)
@@ -715,7 +747,7 @@ static int htab_copy_value(struct pbpf_map *m, const void *key, void *value)
     struct htab_elem *e = find(h, bucket_of(h, hash), hash, key);
     if (!e)
         return -ENOENT;
-    copy_out(h, e, value);
+    copy_out(h, e, value, 0);
     return 0;
 }
 
@@ -779,7 +811,7 @@ static int htab_lookup_batch(struct pbpf_map *m, const void *in_batch, void *out
         for (struct htab_elem *e = b->head; e;) {
             struct htab_elem *nx = e->next;
             memcpy((uint8_t *)keys + (size_t)total * m->key_size, elem_key(e), m->key_size);
-            copy_out(h, e, (uint8_t *)values + (size_t)total * vsz);
+            copy_out(h, e, (uint8_t *)values + (size_t)total * vsz, 1);
             total++;
             if (and_delete) {
                 chain_remove(b, e);

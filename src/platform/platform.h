@@ -84,6 +84,15 @@ int pbpf_thread_start(struct pbpf_thread **out, void *(*fn)(void *arg), void *ar
 /* Waits for the thread, returns what fn returned, frees the handle. */
 void *pbpf_thread_join(struct pbpf_thread *t);
 
+/* A thread-local slot with a destructor: when a thread ends while its
+ * value in the slot is not NULL, dtor(value) runs on that thread (POSIX:
+ * a pthread key's destructor; Windows: a fiber-local storage callback).
+ * The main thread's value may not be destroyed at process exit.  Keys
+ * live as long as the process.  0 or a negative errno. */
+struct pbpf_tls_key;
+int pbpf_tls_key_new(struct pbpf_tls_key **out, void (*dtor)(void *value));
+int pbpf_tls_set(struct pbpf_tls_key *k, void *value);
+
 /* A lock with a condition to wait on (the timer service's). */
 struct pbpf_cond;
 int pbpf_cond_new(struct pbpf_cond **out);

@@ -251,6 +251,29 @@ void *pbpf_thread_join(struct pbpf_thread *t)
     return ret;
 }
 
+struct pbpf_tls_key {
+    pthread_key_t key;
+};
+
+int pbpf_tls_key_new(struct pbpf_tls_key **out, void (*dtor)(void *value))
+{
+    struct pbpf_tls_key *k = malloc(sizeof *k);
+    if (!k)
+        return -ENOMEM;
+    int rc = pthread_key_create(&k->key, dtor);
+    if (rc) {
+        free(k);
+        return -rc;
+    }
+    *out = k;
+    return 0;
+}
+
+int pbpf_tls_set(struct pbpf_tls_key *k, void *value)
+{
+    return -pthread_setspecific(k->key, value);
+}
+
 struct pbpf_cond {
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -175,6 +175,52 @@ void *pbpf_thread_join(struct pbpf_thread *t)
     return ret;
 }
 
+/* Fiber-local storage runs its callback, with the slot's value, when a
+ * thread ends (and when a fiber is deleted).  The callback is WINAPI and
+ * learns only the value, so each key gets its own trampoline from a small
+ * fixed table. */
+#define TLS_KEYS 4
+
+struct pbpf_tls_key {
+    DWORD idx;
+    void (*dtor)(void *value);
+};
+
+static struct pbpf_tls_key tls_keys[TLS_KEYS];
+static LONG tls_used;
+
+#define TLS_TRAMPOLINE(i)                                                                          \
+    static VOID WINAPI tls_dtor##i(PVOID v)                                                        \
+    {                                                                                              \
+        if (v && tls_keys[i].dtor)                                                                 \
+            tls_keys[i].dtor(v);                                                                   \
+    }
+TLS_TRAMPOLINE(0)
+TLS_TRAMPOLINE(1)
+TLS_TRAMPOLINE(2)
+TLS_TRAMPOLINE(3)
+static PFLS_CALLBACK_FUNCTION const tls_dtors[TLS_KEYS] = {tls_dtor0, tls_dtor1, tls_dtor2,
+                                                             tls_dtor3};
+
+int pbpf_tls_key_new(struct pbpf_tls_key **out, void (*dtor)(void *value))
+{
+    LONG i = InterlockedIncrement(&tls_used) - 1;
+    if (i >= TLS_KEYS)
+        return -EAGAIN;
+    struct pbpf_tls_key *k = &tls_keys[i];
+    k->dtor = dtor;
+    k->idx = FlsAlloc(tls_dtors[i]);
+    if (k->idx == FLS_OUT_OF_INDEXES)
+        return -EAGAIN;
+    *out = k;
+    return 0;
+}
+
+int pbpf_tls_set(struct pbpf_tls_key *k, void *value)
+{
+    return FlsSetValue(k->idx, value) ? 0 : -ENOMEM;
+}
+
 struct pbpf_cond {
     SRWLOCK lock;
     CONDITION_VARIABLE cv;
