@@ -1,7 +1,7 @@
 /* Control-flow checks before the walk, in Linux's order and words:
  * subprogram boundaries and jump ranges (check_subprogs), reachability and
- * jumps into lddw (check_cfg), plus the pruning points and a static
- * register liveness the state pruning uses. */
+ * jumps into lddw (check_cfg), plus the pruning points, a static
+ * register liveness and the stack slot liveness the state pruning uses. */
 #include <errno.h>
 #include <string.h>
 
@@ -384,4 +384,171 @@ int compute_liveness(struct venv *e, bool main_ret_checked)
     }
     pbpf_free(second);
     return 0;
+}
+
+/* ---- stack slot liveness ----
+ *
+ * Linux marks a stack slot REG_LIVE_READ in a state's parents when a path
+ * reads it, and states_equal (stacksafe) skips the slots of an explored
+ * state that no path below it read: a slot that is overwritten before
+ * any read does not block pruning.  Here the same is kept per
+ * instruction, for the slots of the instruction's own frame: a read seen
+ * by the walk is recorded at the instruction that made it (a read of a
+ * caller's slot through a pointer, at the call in the caller that led to
+ * it) and flows backwards to the predecessors in the subprogram until an
+ * instruction that overwrites the whole slot.  The sets only grow; an
+ * explored state whose paths have all ended has had every read below it
+ * recorded, so the set at its instruction covers them (state.c). */
+
+/* The slot an insn overwrites whole, whatever it held: an 8-byte store
+ * (not atomic) through r10 at an 8-aligned offset.  check_stack_write then
+ * sets the slot from the stored value alone.  Stores through another
+ * register, narrower or misaligned ones kill nothing. */
+static uint64_t insn_slot_kill(const struct pbpf_insn *in)
+{
+    uint8_t cls = PBPF_CLASS(in->code);
+    if ((cls != PBPF_CLS_ST && cls != PBPF_CLS_STX) || PBPF_MODE(in->code) != PBPF_MODE_MEM ||
+        PBPF_SIZE(in->code) != PBPF_SIZE_DW || PBPF_INSN_DST(in) != 10)
+        return 0;
+    if (in->off >= 0 || in->off < -PBPF_STACK_SIZE || in->off % 8)
+        return 0;
+    return 1ull << ((-in->off - 1) / 8);
+}
+
+/* the successors of insn k in its subprogram (a call returns to the next
+ * instruction); 0 for the second half of an lddw */
+static uint32_t insn_succs(const struct venv *e, size_t k, uint32_t out[2])
+{
+    const struct pbpf_insn *in = &e->insns[k];
+    uint32_t n = 0;
+    int64_t t;
+    if (in->code == PBPF_OPCODE_EXIT)
+        return 0;
+    if (jump_target(in, k, &t)) {
+        if (t >= 0 && (size_t)t < e->cnt)
+            out[n++] = (uint32_t)t;
+        if (PBPF_OP(in->code) != PBPF_JMP_JA && k + 1 < e->cnt)
+            out[n++] = (uint32_t)(k + 1);
+        return n;
+    }
+    size_t next = k + (is_lddw(in) ? 2 : 1);
+    if (next < e->cnt)
+        out[n++] = (uint32_t)next;
+    return n;
+}
+
+int slot_liveness_init(struct venv *e)
+{
+    size_t n = e->cnt;
+    e->live_slots = pbpf_calloc(n, sizeof *e->live_slots);
+    e->pend_slots = pbpf_calloc(n, sizeof *e->pend_slots);
+    e->pred_start = pbpf_calloc(n + 1, sizeof *e->pred_start);
+    e->slot_queue = pbpf_calloc(n, sizeof *e->slot_queue);
+    uint8_t *second = pbpf_calloc(n, 1);
+    if (!e->live_slots || !e->pend_slots || !e->pred_start || !e->slot_queue || !second) {
+        pbpf_free(second);
+        return -ENOMEM;
+    }
+    for (size_t k = 0; k + 1 < n; k++)
+        if (is_lddw(&e->insns[k]))
+            second[++k] = 1;
+    /* predecessor lists, counted then filled */
+    uint32_t succ[2];
+    size_t edges = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (second[k])
+            continue;
+        uint32_t c = insn_succs(e, k, succ);
+        for (uint32_t j = 0; j < c; j++)
+            e->pred_start[succ[j] + 1]++;
+        edges += c;
+    }
+    for (size_t k = 0; k < n; k++)
+        e->pred_start[k + 1] += e->pred_start[k];
+    e->preds = pbpf_calloc(edges ? edges : 1, sizeof *e->preds);
+    if (!e->preds) {
+        pbpf_free(second);
+        return -ENOMEM;
+    }
+    /* pend_slots counts the entries filled per insn meanwhile */
+    for (size_t k = 0; k < n; k++) {
+        if (second[k])
+            continue;
+        uint32_t c = insn_succs(e, k, succ);
+        for (uint32_t j = 0; j < c; j++)
+            e->preds[e->pred_start[succ[j]] + e->pend_slots[succ[j]]++] = (uint32_t)k;
+    }
+    memset(e->pend_slots, 0, n * sizeof *e->pend_slots);
+    pbpf_free(second);
+    return 0;
+}
+
+void slot_liveness_free(struct venv *e)
+{
+    pbpf_free(e->live_slots);
+    pbpf_free(e->pend_slots);
+    pbpf_free(e->pred_start);
+    pbpf_free(e->preds);
+    pbpf_free(e->slot_queue);
+}
+
+/* The slots in bits are read at insn: they are live there and, going
+ * backwards, at every insn up to one that overwrites them.  Each
+ * (insn, slot) is set once, so all the updates of a walk cost at most
+ * 64 times the number of edges. */
+static void slots_read_at(struct venv *e, uint32_t insn, uint64_t bits)
+{
+    if (!(bits & ~e->live_slots[insn]))
+        return;
+    /* an insn is on the work list while its pend_slots is not 0 */
+    uint32_t qn = 0;
+    e->pend_slots[insn] = bits;
+    e->slot_queue[qn++] = insn;
+    while (qn) {
+        uint32_t i = e->slot_queue[--qn];
+        uint64_t add = e->pend_slots[i] & ~e->live_slots[i];
+        e->pend_slots[i] = 0;
+        e->live_slots[i] |= add;
+        for (uint32_t j = e->pred_start[i]; j < e->pred_start[i + 1]; j++) {
+            uint32_t p = e->preds[j];
+            uint64_t nb = add & ~insn_slot_kill(&e->insns[p]) & ~e->live_slots[p];
+            if (!nb)
+                continue;
+            if (!e->pend_slots[p])
+                e->slot_queue[qn++] = p;
+            e->pend_slots[p] |= nb;
+        }
+    }
+}
+
+/* The current instruction reads (or may read, or checks) the bytes
+ * [lo, hi) of frame frameno's stack (offsets from its frame pointer). */
+void note_stack_read(struct venv *e, uint32_t frameno, int64_t lo, int64_t hi)
+{
+    const struct vstate *st = e->cur;
+    if (!e->live_slots)
+        return;
+    if (!st || frameno > st->curframe || e->insn_idx >= e->cnt) {
+        e->slot_live_off = true;
+        return;
+    }
+    if (lo < -PBPF_STACK_SIZE)
+        lo = -PBPF_STACK_SIZE;
+    if (hi > 0)
+        hi = 0;
+    if (lo >= hi)
+        return;
+    uint32_t first = (uint32_t)((-(hi - 1) - 1) / 8), last = (uint32_t)((-lo - 1) / 8);
+    uint64_t bits = (last >= 63 ? ~0ull : (2ull << last) - 1) & ~((1ull << first) - 1);
+    /* a caller's slot: read by the call that is on the way there */
+    uint32_t insn = e->insn_idx;
+    if (frameno < st->curframe) {
+        const struct vframe *callee = st->frame[frameno + 1];
+        if (!callee || callee->callsite < 0 || (size_t)callee->callsite >= e->cnt) {
+            e->slot_live_off = true;
+            return;
+        }
+        insn = (uint32_t)callee->callsite;
+    }
+    slots_read_at(e, insn, bits);
 }

@@ -217,6 +217,7 @@ static bool const_map_key(struct venv *e, const struct vreg *key, uint32_t key_s
     int64_t off = key->off + (int64_t)key->var_off.value;
     if (off >= 0 || off < -PBPF_STACK_SIZE || key->frameno > e->cur->curframe)
         return false;
+    note_stack_read(e, key->frameno, off, off + key_size);
     const struct vslot *s = slot_r(e->cur->frame[key->frameno], (-off - 1) / 8);
     int idx = (int)((-off - 1) % 8);
     uint32_t zeros = 0, spilled = 0;

@@ -104,8 +104,10 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
     if (rc)
         return rc;
     if (!tnum_is_const(ptr->var_off)) {
-        /* variable offset: every byte it may reach becomes misc */
+        /* variable offset: every byte it may reach becomes misc (and is
+         * looked at first: a live slot for the pruning) */
         int64_t lo = ptr->smin + off, hi = ptr->smax + off + size;
+        note_stack_read(e, f->frameno, lo, hi);
         for (int64_t o = lo; o < hi; o++) {
             const struct vslot *s = slot_r(f, spi_of(o));
             if (is_spilled(s) && s->spilled.type != SCALAR_VALUE && e->unpriv)
@@ -136,6 +138,10 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
     int spi = spi_of(off);
     if (update_stack_depth(e, f, off))
         return -ENOMEM;
+    /* a narrower store keeps the slot's other bytes (and looks at what
+     * it held): the slot is live before it */
+    if (size != 8)
+        note_stack_read(e, f->frameno, off, off + size);
     hist_note_stack(e, H_SWRITE, f->frameno, spi);
     struct vslot *s = &f->stack[spi];
     if (e->unpriv && is_spilled(s) && s->spilled.type != SCALAR_VALUE && size != 8)
@@ -205,6 +211,7 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
         return rc;
     if (!tnum_is_const(ptr->var_off)) {
         int64_t lo = ptr->smin + off, hi = ptr->smax + off + size;
+        note_stack_read(e, f->frameno, lo, hi);
         for (int64_t o = lo; o < hi; o++) {
             const struct vslot *s = slot_r(f, spi_of(o));
             uint8_t t = s->type[sti_of(o)];
@@ -225,6 +232,7 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
     if (off % size)
         return verr(e, -EACCES, "misaligned stack access off 0+%d+%lld size %d", ptr->off,
                     (long long)(off - ptr->off), size);
+    note_stack_read(e, f->frameno, off, off + size);
     const struct vslot *s = slot_r(f, spi_of(off));
     if (is_spilled(s)) {
         int spill_size = 1;
@@ -452,6 +460,9 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
     }
     if (update_stack_depth(e, f, lo))
         return -ENOMEM;
+    /* a write too: the helper may write only some of the bytes, and the
+     * slots are looked at first */
+    note_stack_read(e, f->frameno, lo, hi);
     for (int64_t o = lo; o < hi; o++) {
         struct vslot *s = &f->stack[spi_of(o)];
         uint8_t *t = &s->type[sti_of(o)];

@@ -269,8 +269,25 @@ static int bt_mark_state(struct bt *b, struct vstate *p)
         if (f > p->curframe)
             return -1;
         struct vframe *fp = p->frame[f];
-        if (!fp)
-            continue; /* evicted (its registers are gone): go on above it */
+        if (!fp) {
+            /* evicted (its registers are gone): go on above it with what
+             * no walk followed past it yet.  Following a set is following
+             * each of its registers and slots, so what an earlier walk
+             * followed from here was marked above then (or made
+             * everything above precise).  Without this, each walk of a
+             * loop whose checkpoints were evicted went back to the
+             * loop's start. */
+            struct vexplored *x = p->retired;
+            if (!x)
+                continue;
+            uint16_t r = b->reg[f] & (uint16_t)~x->past_regs[f];
+            uint64_t s = b->slot[f] & ~x->past_slots[f];
+            x->past_regs[f] |= b->reg[f];
+            x->past_slots[f] |= b->slot[f];
+            b->reg[f] = r;
+            b->slot[f] = s;
+            continue;
+        }
         for (int r = 0; r < 11; r++) {
             if (!(b->reg[f] >> r & 1))
                 continue;
@@ -427,11 +444,13 @@ int propagate_precision(struct venv *e, const struct vstate *old)
     for (uint32_t f = 0; f <= old->curframe && f < PBPF_MAX_CALL_DEPTH; f++) {
         const struct vframe *fp = old->frame[f];
         uint16_t live = f == old->curframe ? e->live_regs[e->insn_idx] : 0x7ff;
+        uint64_t live_slots = old_live_slots(e, old, f, e->insn_idx, false);
         for (int r = 0; r < 10; r++)
             if ((live >> r & 1) && fp->regs[r].type == SCALAR_VALUE && fp->regs[r].precise)
                 b.reg[f] |= (uint16_t)(1u << r);
+        /* as Linux, a slot no path from here reads is not followed */
         for (uint32_t spi = 0; spi < nslots(fp); spi++)
-            if (fp->stack[spi].type[7] == STACK_SPILL &&
+            if ((live_slots >> spi & 1) && fp->stack[spi].type[7] == STACK_SPILL &&
                 fp->stack[spi].spilled.type == SCALAR_VALUE && fp->stack[spi].spilled.precise)
                 b.slot[f] |= 1ull << spi;
     }

@@ -89,14 +89,19 @@ static int frame_copy(struct venv *e, struct vframe *dst, const struct vframe *s
 }
 
 /* States are recycled too (a loop pushes and pops one at each branch):
- * a zeroed state without frames. */
+ * a zeroed state without frames, which keeps the history buffer it had
+ * in the pool (hist, hist_cap; nhist 0). */
 static struct vstate *state_alloc(struct venv *e)
 {
     struct vstate *st = e->state_pool;
     if (!st)
         return vzalloc(e, sizeof *st);
     e->state_pool = st->parent;
+    struct vhist *hist = st->hist;
+    uint32_t hist_cap = st->hist_cap;
     memset(st, 0, sizeof *st);
+    st->hist = hist;
+    st->hist_cap = hist_cap;
     return st;
 }
 
@@ -120,7 +125,8 @@ void state_free(struct venv *e, struct vstate *st)
     for (uint32_t i = 0; i < PBPF_MAX_CALL_DEPTH; i++)
         frame_release(e, st->frame[i]);
     vfree(e, st->refs, st->refs_cap * sizeof *st->refs);
-    vfree(e, st->hist, st->hist_cap * sizeof *st->hist);
+    st->refs = NULL;
+    st->refs_cap = 0;
     st->parent = e->state_pool;
     e->state_pool = st;
 }
@@ -165,12 +171,13 @@ int state_copy(struct venv *e, struct vstate *dst, const struct vstate *src)
         memcpy(dst->path, src->path, sizeof dst->path);
     dst->npath = src->npath;
     if (src->nhist > dst->hist_cap) {
-        struct vhist *h = vzalloc(e, src->nhist * sizeof *h);
+        uint32_t cap = src->nhist;
+        struct vhist *h = vzalloc(e, cap * sizeof *h);
         if (!h)
             return -ENOMEM;
         vfree(e, dst->hist, dst->hist_cap * sizeof *dst->hist);
         dst->hist = h;
-        dst->hist_cap = src->nhist;
+        dst->hist_cap = cap;
     }
     if (src->nhist)
         memcpy(dst->hist, src->hist, src->nhist * sizeof *src->hist);
@@ -390,12 +397,16 @@ static bool slot_reads_scalar(const struct vslot *c, bool unpriv)
     return true;
 }
 
+/* live: the slots of old that a path from here may read (the others,
+ * overwritten first on every path, hold anything) */
 static bool stacksafe(const struct vframe *old, const struct vframe *cur, struct idmap *m,
-                      bool exact, bool unpriv)
+                      bool exact, bool unpriv, uint64_t live)
 {
     /* slots past the old state's depth are invalid there: anything goes */
     uint32_t n = old->allocated / 8;
     for (uint32_t spi = 0; spi < n; spi++) {
+        if (!(live >> spi & 1))
+            continue;
         const struct vslot *o = &old->stack[spi], *c = slot_r(cur, spi);
         bool spill_o = o->type[7] == STACK_SPILL, spill_c = c->type[7] == STACK_SPILL;
         if (spill_o) {
@@ -446,6 +457,20 @@ static bool refsafe(const struct vstate *old, const struct vstate *cur, struct i
     return true;
 }
 
+/* The slots of frame f of explored state old at insn that may still be
+ * read (cfg.c's slot liveness).  Only for old's current frame, and only
+ * once every path below old has ended (its reads are all recorded then):
+ * not while it is being explored (exact), nor when a path below it was
+ * pruned against a state still being explored (a callback's entry),
+ * whose reads are not all seen yet; mark_all_precise marked old then. */
+uint64_t old_live_slots(const struct venv *e, const struct vstate *old, uint32_t f,
+                        uint32_t insn, bool exact)
+{
+    if (exact || f != old->curframe || old->all_precise || e->slot_live_off || !e->live_slots)
+        return ~0ull;
+    return e->live_slots[insn];
+}
+
 /* exact: old is still being explored (its precision marks are not
  * final), every scalar the static analysis (cfg.c) may need counts */
 static bool states_equal(struct venv *e, const struct vstate *old, const struct vstate *cur,
@@ -475,7 +500,7 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
                 !regsafe(&of->regs[r], &cf->regs[r], &m,
                          (prec >> r & 1) && (exact || of->regs[r].precise)))
                 return false;
-        if (!stacksafe(of, cf, &m, exact, e->unpriv))
+        if (!stacksafe(of, cf, &m, exact, e->unpriv, old_live_slots(e, old, f, insn, exact)))
             return false;
     }
     return refsafe(old, cur, &m);

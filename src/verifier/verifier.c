@@ -774,6 +774,7 @@ static void free_env(struct venv *e)
     while (e->state_pool) {
         struct vstate *st = e->state_pool;
         e->state_pool = st->parent;
+        vfree(e, st->hist, st->hist_cap * sizeof *st->hist);
         vfree(e, st, sizeof *st);
     }
     while (e->frame_pool) {
@@ -787,6 +788,7 @@ static void free_env(struct venv *e)
     pbpf_free(e->seen);
     pbpf_free(e->cb_entry);
     pbpf_free(e->live_regs);
+    slot_liveness_free(e);
     pbpf_free(e->precise_regs);
     pbpf_free(e->subprogs);
     pbpf_free(e->ctx_off);
@@ -881,6 +883,8 @@ int pbpf_verify(const struct pbpf_insn *insns, size_t cnt, const struct pbpf_ver
     e->insn_idx = UINT32_MAX;
     if (!rc)
         rc = compute_liveness(e, prog_ret_checked(e->prog_type));
+    if (!rc)
+        rc = slot_liveness_init(e);
     if (!rc)
         rc = init_state(e);
     if (!rc)

@@ -229,6 +229,10 @@ struct vexplored {
     struct vexplored *next;
     struct vexplored *prev; /* on the retired list only */
     uint32_t miss, hit;
+    /* evicted (its frames released): the registers and slots, per frame,
+     * that precision walks already followed past it (precise.c) */
+    uint16_t past_regs[PBPF_MAX_CALL_DEPTH];
+    uint64_t past_slots[PBPF_MAX_CALL_DEPTH];
 };
 
 struct venv {
@@ -267,6 +271,13 @@ struct venv {
     struct vexplored *retired; /* evicted but still parents of live paths */
     uint64_t jmps_processed, prev_jmps, prev_insns;
     uint16_t *live_regs; /* per insn: registers live before it (static) */
+    /* stack slot liveness (cfg.c): per insn, the slots of its frame that
+     * a path from it may read before overwriting them, from the reads the
+     * walk has met so far (it only grows); for the update, the
+     * predecessors of each insn and a work list */
+    uint64_t *live_slots, *pend_slots;
+    uint32_t *pred_start, *preds, *slot_queue;
+    bool slot_live_off; /* a read could not be placed: every slot is live */
     uint16_t *precise_regs; /* per insn: scalars whose value may matter */
     uint32_t peak_states, total_states, cur_states;
     struct vframe *frame_pool;
@@ -359,6 +370,8 @@ void state_free(struct venv *e, struct vstate *st);
 struct vstate *push_stack(struct venv *e, uint32_t insn_idx, uint32_t prev_idx);
 int pop_stack(struct venv *e, uint32_t *insn_idx);
 int is_state_visited(struct venv *e, uint32_t insn_idx);
+uint64_t old_live_slots(const struct venv *e, const struct vstate *old, uint32_t f,
+                        uint32_t insn, bool exact);
 void update_branch_counts(struct venv *e, struct vstate *st);
 int path_push(struct venv *e, struct vstate *st, uint32_t insn, bool taken);
 
@@ -374,6 +387,9 @@ void mark_all_precise(struct vstate *st);
 int check_subprogs(struct venv *e);
 int check_cfg(struct venv *e);
 int compute_liveness(struct venv *e, bool main_ret_checked);
+int slot_liveness_init(struct venv *e);
+void slot_liveness_free(struct venv *e);
+void note_stack_read(struct venv *e, uint32_t frameno, int64_t lo, int64_t hi);
 bool prog_ret_checked(uint32_t prog_type);
 int find_subprog(struct venv *e, uint32_t insn);
 
