@@ -900,24 +900,7 @@ int pbpf_map_delete_batch(struct pbpf_map *m, const void *keys, uint32_t *count,
  * works; what matters is the seed (random unless BPF_F_ZERO_SEED). */
 uint32_t pbpf_map_hash(const void *key, uint32_t len, uint32_t seed)
 {
-    const uint8_t *p = key;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)seed << 32) ^ len;
-    while (len >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ (w * 0xbf58476d1ce4e5b9ull)) * 0x94d049bb133111ebull;
-        h ^= h >> 29;
-        p += 8;
-        len -= 8;
-    }
-    uint64_t w = 0;
-    for (uint32_t i = 0; i < len; i++)
-        w |= (uint64_t)p[i] << (8 * i);
-    h = (h ^ (w * 0xbf58476d1ce4e5b9ull)) * 0x94d049bb133111ebull;
-    h ^= h >> 32;
-    h *= 0xd6e8feb86659fd93ull;
-    h ^= h >> 32;
-    return (uint32_t)h;
+    return pbpf_map_hash_inline(key, len, seed);
 }
 
 /* Checked mode: the live ring buffer whose reserved, uncommitted sample

@@ -22,11 +22,11 @@
  * copy_map_value).  Here a program holding the value may see a mix of the
  * old and new bytes while an update runs, never another key's; copies to
  * the caller (lookups by key, lookup-and-delete, batches) retry on the
- * sequence count and never see a mix.  Maps with BPF_F_NO_PREALLOC keep
- * inserting a new element (readers see the old or the new value), as
- * Linux's allocate-and-free-after-RCU does, and so do LRU maps (the
- * update moves the key to the front of the list), maps of maps and values
- * with special fields (spin lock, timer).
+ * sequence count (or copy under the bucket lock) and never see a mix.
+ * Maps with BPF_F_NO_PREALLOC keep inserting a new element (readers see
+ * the old or the new value), as Linux's allocate-and-free-after-RCU does,
+ * and so do LRU maps (the update moves the key to the front of the list),
+ * maps of maps and values with special fields (spin lock, timer).
  *
  * Preallocated maps (the default) draw elements from a pool of
  * max_entries + spare elements; BPF_F_NO_PREALLOC allocates per update.
@@ -94,7 +94,10 @@ struct htab {
      * takes from the others only when its own is empty */
     struct htab_freelist *free;
     uint32_t n_free;
-    uint8_t *pool;
+    /* the pool's elements start on a cache line (pool_mem is what was
+     * allocated): an element of 64 bytes, the header with a key and a
+     * value of up to 8 bytes, is then one line, not two */
+    uint8_t *pool, *pool_mem;
     int grow_lock;
     uint32_t grown; /* elements in chunks */
     struct htab_chunk *chunks;
@@ -209,9 +212,10 @@ static int htab_alloc(const struct pbpf_map_create_opts *o, unsigned slots,
             goto nomem;
         h->n_free = slots ? slots : 1;
         h->free = pbpf_calloc(h->n_free, sizeof *h->free);
-        h->pool = h->free ? pbpf_calloc((size_t)n, h->elem_size) : NULL;
-        if (!h->pool)
+        h->pool_mem = h->free ? pbpf_calloc(1, (size_t)n * h->elem_size + 63) : NULL;
+        if (!h->pool_mem)
             goto nomem;
+        h->pool = h->pool_mem + (-(uintptr_t)h->pool_mem & 63);
         /* contiguous runs, one per list */
         uint64_t per = (n + h->n_free - 1) / h->n_free;
         for (uint64_t i = n; i-- > 0;) {
@@ -257,7 +261,7 @@ static void htab_destroy(struct pbpf_map *m)
         }
     }
     pbpf_free(h->buckets);
-    pbpf_free(h->pool);
+    pbpf_free(h->pool_mem);
     pbpf_free(h->free);
     while (h->chunks) {
         struct htab_chunk *c = h->chunks;
@@ -410,23 +414,54 @@ static struct htab_elem *find(struct htab *h, struct htab_bucket *b, uint32_t ha
     return NULL;
 }
 
+/* The element of key, with the key size a constant where the caller
+ * names one: the hash and the key compare of 4- and 8-byte keys (most
+ * maps') then need no loop and no call. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline struct htab_elem *find_key(struct htab *h, const void *key, uint32_t ks)
+{
+    uint32_t hash = pbpf_map_hash_inline(key, ks, h->seed);
+    for (struct htab_elem *e = __atomic_load_n(&bucket_of(h, hash)->head, __ATOMIC_ACQUIRE); e;
+         e = __atomic_load_n(&e->next, __ATOMIC_ACQUIRE))
+        if (e->hash == hash && memcmp(e->data, key, ks) == 0)
+            return e;
+    return NULL;
+}
+
+/* The program's lookup (the JIT calls it directly).  An LRU hit only sets
+ * the element's reference bit, as Linux's bpf_lru_node_set_ref(): the
+ * list is not touched, eviction gives the element its second chance. */
 static void *htab_lookup(struct pbpf_map *m, const void *key, unsigned slot)
 {
     struct htab *h = H(m);
-    uint32_t hash = pbpf_map_hash(key, m->key_size, h->seed);
-    struct htab_elem *e = find(h, bucket_of(h, hash), hash, key);
+    struct htab_elem *e;
+    switch (m->key_size) {
+    case 4:
+        e = find_key(h, key, 4);
+        break;
+    case 8:
+        e = find_key(h, key, 8);
+        break;
+    default:
+        e = find_key(h, key, m->key_size);
+        break;
+    }
     if (!e)
         return NULL;
     if (h->lru && !__atomic_load_n(&e->ref, __ATOMIC_RELAXED))
         __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
     uint8_t *v = elem_val(h, e);
-    if (h->of_maps) {
+    if (__builtin_expect(h->of_maps, 0)) {
         void *inner;
         memcpy(&inner, v, sizeof inner);
         return inner;
     }
-    if (h->percpu)
-        v += (size_t)(slot % m->slots) * h->stride;
+    if (h->percpu) {
+        unsigned n = m->slots; /* runs' slots are below it: no division then */
+        v += (size_t)(slot < n ? slot : slot % n) * h->stride;
+    }
     return v;
 }
 

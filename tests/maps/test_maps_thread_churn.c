@@ -110,10 +110,12 @@ struct holder_arg {
 static void *delete_and_end(void *arg)
 {
     struct holder_arg *a = arg;
+    /* the result goes back through join: the checks' counters are the
+     * main thread's */
     pbpf_epoch_enter();
-    CHECK_EQ(pbpf_map_delete_prog(a->m, &a->key), 0);
+    int rc = pbpf_map_delete_prog(a->m, &a->key);
     pbpf_epoch_exit();
-    return NULL;
+    return rc ? (void *)1 : NULL;
 }
 
 static void held_across_hand_back(struct pbpf_map *m, struct pbpf_prog *prog)
@@ -127,7 +129,7 @@ static void held_across_hand_back(struct pbpf_map *m, struct pbpf_prog *prog)
     struct holder_arg a = {m, key};
     struct pbpf_thread *t;
     CHECK_EQ(pbpf_thread_start(&t, delete_and_end, &a), 0);
-    pbpf_thread_join(t);
+    CHECK(pbpf_thread_join(t) == NULL);
     churn(prog, pbpf_epoch_rec_count(NULL));
     pbpf_maps_reclaim();
     if (held) {
@@ -146,9 +148,7 @@ static void *enter_and_end(void *arg)
 {
     struct holder_arg *a = arg;
     pbpf_epoch_enter();
-    const uint64_t *v = pbpf_map_lookup_prog(a->m, &a->key, 0);
-    CHECK(v != NULL);
-    return (void *)v;
+    return pbpf_map_lookup_prog(a->m, &a->key, 0); /* checked by the joiner */
 }
 
 static void ended_inside_section(struct pbpf_map *m)
@@ -162,6 +162,7 @@ static void ended_inside_section(struct pbpf_map *m)
     struct pbpf_thread *t;
     CHECK_EQ(pbpf_thread_start(&t, enter_and_end, &a), 0);
     const uint64_t *held = pbpf_thread_join(t);
+    CHECK(held != NULL);
     pbpf_epoch_rec_count(&owned_after);
     CHECK_EQ(owned_after, owned_before + 1);
     CHECK_EQ(pbpf_map_delete_elem(m, &key), 0);
