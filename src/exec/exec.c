@@ -427,6 +427,8 @@ int pbpf_prog_load(struct pbpf_runtime *rt, const struct pbpf_insn *insns, size_
             goto fail;
         if (!prog->needs_epoch)
             prog->fast_entry = prog->jit_entry;
+        if (!prog->needs_epoch)
+            prog->leaf_entry = prog->jit_leaf_entry;
     }
     *out = prog;
     return 0;
@@ -518,41 +520,56 @@ static void run_report(struct pbpf_run_ctx *ctx, int rc, uint64_t executed,
 /* The fixed cost of a run is what this function does besides the engine:
  * no allocation, and only the setup the program can observe.  The regions
  * exist only for checked runs, the epoch section only for programs that
- * can reach map elements (they name a map or call a helper). */
+ * can reach map elements (they name a map or call a helper).  Every path
+ * but the shortest is a function of its own, so that pbpf_prog_run itself
+ * needs no stack frame for a run context it does not use. */
+static int run_refused(const struct pbpf_prog *prog, const void *mem, size_t mem_len,
+                       struct pbpf_run_opts *opts) PBPF_NOINLINE;
+static int run_short(struct pbpf_prog *prog, void *mem, size_t mem_len,
+                     uint64_t *r0) PBPF_NOINLINE;
 static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                     struct pbpf_run_opts *opts) PBPF_NOINLINE;
 
 int pbpf_prog_run(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
                   struct pbpf_run_opts *opts)
 {
-    if (PBPF_UNLIKELY(mem_len < prog->min_mem || (!mem && mem_len))) {
-        if (opts && opts->err_buf && opts->err_size) {
-            if (!mem && mem_len)
-                snprintf(opts->err_buf, opts->err_size, "mem is NULL but mem_len is %zu",
-                         mem_len);
-            else
-                snprintf(opts->err_buf, opts->err_size,
-                         "mem of %zu bytes: the program was verified for %u", mem_len,
-                         prog->min_mem);
-        }
-        return -EINVAL;
-    }
-    if (PBPF_LIKELY(prog->fast_entry && !opts)) {
-        /* JIT code that calls no helper and reaches no map whose elements
-         * can be freed: it reads only the packet fields of the context
-         * (LD_ABS/LD_IND), and it can fail only through the call depth
-         * limit of bpf-to-bpf calls, which sets err, err_pc and msg
-         * together (pbpf_run_fail, which needs nothing else of ctx) */
-        struct pbpf_run_ctx ctx;
-        ctx.pkt = mem;
-        ctx.pkt_len = mem_len;
-        ctx.err = 0;
-        uint64_t result = prog->fast_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
-        if (!ctx.err && r0)
-            *r0 = result;
-        return ctx.err;
-    }
+    if (PBPF_UNLIKELY(mem_len < prog->min_mem || (!mem && mem_len)))
+        return run_refused(prog, mem, mem_len, opts);
+    if (PBPF_LIKELY(prog->leaf_entry && !opts))
+        return prog->leaf_entry((uint64_t)(uintptr_t)mem, mem_len, r0);
+    if (prog->fast_entry && !opts)
+        return run_short(prog, mem, mem_len, r0);
     return run_full(prog, mem, mem_len, r0, opts);
+}
+
+static int run_refused(const struct pbpf_prog *prog, const void *mem, size_t mem_len,
+                       struct pbpf_run_opts *opts)
+{
+    if (opts && opts->err_buf && opts->err_size) {
+        if (!mem && mem_len)
+            snprintf(opts->err_buf, opts->err_size, "mem is NULL but mem_len is %zu", mem_len);
+        else
+            snprintf(opts->err_buf, opts->err_size,
+                     "mem of %zu bytes: the program was verified for %u", mem_len, prog->min_mem);
+    }
+    return -EINVAL;
+}
+
+/* JIT code that calls no helper and reaches no map whose elements can be
+ * freed: it reads only the packet fields of the context (LD_ABS/LD_IND),
+ * and it can fail only through the call depth limit of bpf-to-bpf calls,
+ * which sets err, err_pc and msg together (pbpf_run_fail, which needs
+ * nothing else of ctx). */
+static int run_short(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0)
+{
+    struct pbpf_run_ctx ctx;
+    ctx.pkt = mem;
+    ctx.pkt_len = mem_len;
+    ctx.err = 0;
+    uint64_t result = prog->fast_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
+    if (!ctx.err && r0)
+        *r0 = result;
+    return ctx.err;
 }
 
 static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t *r0,
@@ -591,7 +608,9 @@ static int run_full(struct pbpf_prog *prog, void *mem, size_t mem_len, uint64_t 
     int epoch = prog->needs_epoch;
     if (epoch)
         pbpf_epoch_enter();
-    if (PBPF_LIKELY(prog->jit_entry != NULL)) {
+    if (prog->jit_leaf_entry) {
+        rc = prog->jit_leaf_entry((uint64_t)(uintptr_t)mem, mem_len, &result);
+    } else if (PBPF_LIKELY(prog->jit_entry != NULL)) {
         result = prog->jit_entry((uint64_t)(uintptr_t)mem, mem_len, &ctx);
         rc = ctx.err;
     } else {

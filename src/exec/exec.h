@@ -71,6 +71,13 @@ struct pbpf_prog {
     /* verified prog_type 0: the mem size the verifier was told; runs
      * with less are refused */
     uint32_t min_mem;
+    /* jit_leaf_entry (below) when the runs need no epoch section either:
+     * pbpf_prog_run jumps to it, so a run costs the call of the code (the
+     * entries are next to min_mem: a run reads one line of the program) */
+    int (*leaf_entry)(uint64_t r1, uint64_t r2, uint64_t *r0);
+    /* jit_entry (below) when the program calls nothing and names no map: runs
+     * need no epoch section, slot or regions (pbpf_prog_run's short path) */
+    uint64_t (*fast_entry)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
     char name[64];
     /* helpers as they were when the program was loaded, by id */
     pbpf_helper_fn helpers[PBPF_HELPER_MAX + 1]; /* + PBPF_HELPER_POISON_SLOT */
@@ -80,9 +87,10 @@ struct pbpf_prog {
     struct pbpf_jit_code *jit;
     /* its entry: r0 = jit_entry(r1, r2, ctx); NULL on the interpreter */
     uint64_t (*jit_entry)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
-    /* jit_entry when the program calls nothing and names no map: runs
-     * need no epoch section, slot or regions (pbpf_prog_run's short path) */
-    uint64_t (*fast_entry)(uint64_t r1, uint64_t r2, struct pbpf_run_ctx *ctx);
+    /* JIT code that never reads the run context and cannot fail (no
+     * calls, no packet loads) also has this entry, which stores r0
+     * through its third argument when that is not NULL and returns 0 */
+    int (*jit_leaf_entry)(uint64_t r1, uint64_t r2, uint64_t *r0);
     unsigned jit_flags; /* PBPF_JIT_* */
     uint32_t prog_type, expected_attach_type;
     /* maps the program refers to (references held), and the map values

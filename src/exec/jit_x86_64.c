@@ -33,6 +33,15 @@
  * saves only the callee-saved registers the program uses and builds the
  * stack area only when something needs it: an empty program costs a call.
  *
+ * A leaf (no call, no packet load, no r10: nothing reads the run context
+ * and nothing can fail) is entered as int(r1, r2, uint64_t *r0): each exit
+ * stores r0 where the third argument points, when it is not NULL, and
+ * returns 0, so pbpf_prog_run jumps straight into the code.  The third
+ * argument's register is r3 in System V and r5 on Windows; a program that
+ * names it has the address pushed first and popped last.  The run
+ * context's entry of a leaf is a stub after the code that calls it with a
+ * stack slot for r0.
+ *
  * Code is laid out in passes until every jump has its shortest encoding
  * and loop heads are 16-byte aligned (after a few passes a jump that needed
  * rel32 keeps it, so this converges even where padding grows), then
@@ -110,6 +119,7 @@ enum {
     LBL_RETPOLINE,
     LBL_CB_ENTRY,
     LBL_ASYNC_ENTRY,
+    LBL_CTX_ENTRY,
     LBL_FIXED_COUNT,
 };
 
@@ -147,6 +157,11 @@ struct jit_state {
     /* entry frame (plan_frame) */
     int frame;
     int local_calls; /* bpf-to-bpf calls: the entry calls the body */
+    /* no frame: the code has the leaf entry (r0 stored through the third
+     * argument), and the program names the register that carries it, so
+     * the entry pushes it */
+    int leaf;
+    int leaf_push_r0p;
     unsigned used; /* eBPF registers the program names */
     uint8_t saved[8];
     unsigned nsaved;
@@ -1504,6 +1519,11 @@ static void plan_frame(struct jit_state *st)
     }
     st->frame = frame;
     st->used = used;
+    st->leaf = !frame;
+    st->leaf_push_r0p = 0;
+    for (unsigned r = 1; r <= 5; r++)
+        if (jit_reg[r] == ARG3 && (used & 1u << r))
+            st->leaf_push_r0p = st->leaf;
     st->nsaved = 0;
     for (unsigned r = 6; r <= 9; r++)
         if (used & 1u << r)
@@ -1523,6 +1543,8 @@ static void plan_frame(struct jit_state *st)
 
 static void emit_prologue(struct jit_state *st)
 {
+    if (st->leaf_push_r0p)
+        emit_push(st, ARG3);
     for (unsigned i = 0; i < st->nsaved; i++)
         emit_push(st, st->saved[i]);
 #ifdef _WIN32
@@ -1564,9 +1586,42 @@ static void emit_unwind(struct jit_state *st)
         emit_pop(st, st->saved[i]);
 }
 
+/* A leaf's exit: r0 goes where the third argument points (ARG3 itself
+ * when the program never names its register: nothing else writes it, the
+ * division keeps rdx), and the entry returns 0. */
 static void emit_epilogue(struct jit_state *st)
 {
     emit_unwind(st);
+    if (st->leaf) {
+        int p = ARG3;
+        if (st->leaf_push_r0p) {
+            p = R11;
+            emit_pop(st, p);
+        }
+        emit_alu_rr(st, OP_TEST, 1, p, p);
+        size_t jz = st->len;
+        emit1(st, 0x74);
+        emit1(st, 0);
+        size_t from = st->len;
+        emit_rm(st, 1, 0, 0, "\x89", 1, RAX, p, 0);
+        if (!st->oom)
+            st->buf[jz + 1] = (uint8_t)(st->len - from);
+        emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
+    }
+    emit1(st, 0xc3);
+}
+
+/* The entry of the run context's calling convention (jit_entry) of a
+ * leaf: the code at offset 0 called with the third argument pointing at a
+ * stack slot for r0 (the run context is never read). */
+static void emit_ctx_entry(struct jit_state *st)
+{
+    st->labels[LBL_CTX_ENTRY] = (uint32_t)st->len;
+    emit_push(st, RAX);
+    emit_mov_rr(st, 1, ARG3, RSP);
+    emit1(st, 0xe8);
+    emit4(st, (uint32_t)-(int32_t)(st->len + 4));
+    emit_pop(st, RAX);
     emit1(st, 0xc3);
 }
 
@@ -1663,8 +1718,10 @@ static void emit_tail(struct jit_state *st)
         st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
         emit_epilogue(st);
     }
-    if (!st->frame)
+    if (st->leaf) {
+        emit_ctx_entry(st);
         return; /* nothing can fail: no calls, no packet loads */
+    }
     st->labels[LBL_PKT_FAIL] = (uint32_t)st->len;
     emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
     emit_jump_label(st, -1, LBL_EPILOGUE);
@@ -1815,6 +1872,10 @@ int pbpf_jit_compile(struct pbpf_prog *prog, char *log, size_t log_size)
         goto out;
     }
     jc->entry = (jit_entry_fn)(uintptr_t)jc->mem;
+    if (st.leaf) {
+        prog->jit_leaf_entry = (int (*)(uint64_t, uint64_t, uint64_t *))(uintptr_t)jc->mem;
+        jc->entry = (jit_entry_fn)(uintptr_t)((uint8_t *)jc->mem + st.labels[LBL_CTX_ENTRY]);
+    }
     prog->jit_entry = jc->entry; /* pbpf_prog_run calls it directly */
     if (prog->n_cb_targets) {
         jc->cb_entry = (uint64_t(*)(const void *))(uintptr_t)((uint8_t *)jc->mem +
@@ -1847,7 +1908,10 @@ out:
 int pbpf_jit_run(struct pbpf_prog *prog, struct pbpf_run_ctx *ctx, uint64_t r1, uint64_t r2,
                  uint64_t *r0)
 {
-    *r0 = prog->jit->entry(r1, r2, ctx);
+    if (prog->jit_leaf_entry) /* no stub in between */
+        prog->jit_leaf_entry(r1, r2, r0);
+    else
+        *r0 = prog->jit->entry(r1, r2, ctx);
     return ctx->err;
 }
 
@@ -1861,6 +1925,9 @@ void pbpf_jit_free(struct pbpf_prog *prog)
     pbpf_free(jc);
     prog->jit = NULL;
     prog->jit_entry = NULL;
+    prog->fast_entry = NULL;
+    prog->jit_leaf_entry = NULL;
+    prog->leaf_entry = NULL;
 }
 
 int pbpf_prog_jited(const struct pbpf_prog *prog, const void **code, size_t *size)

@@ -137,7 +137,7 @@ if [ -f "$build/test_jit_conformance$suffix" ]; then
         echo "FAIL: test_jit_conformance (exit $rc)" >&2
         status=1
     fi
-    for what in rows random errors harden jumps align; do
+    for what in rows random errors harden jumps align leaf; do
         echo "== test_jit $what on $target"
         run_exe test_jit "$what" >"$build/jit.out" 2>&1
         rc=$?

@@ -8,6 +8,9 @@
  *   jumps    jumps of every distance around the short/long encoding limit
  *   align    helpers called from nested bpf-to-bpf calls get a 16-byte
  *            aligned stack (the C ABIs' rule), whatever registers are saved
+ *   leaf     code that calls nothing and loads no packet bytes: its own
+ *            entry stores r0 (pbpf_prog_run's shortest path), also when the
+ *            program names the register that carries r0's address
  * PBPF_JIT_SEED=<n> replays another random sequence. */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/exec.h"
 #include "jit_diff.h"
 #include "jit_gen.h"
 #include "platform/platform.h"
@@ -614,6 +618,117 @@ static void test_jumps(struct gen_src *s)
     }
 }
 
+/* Programs the JIT compiles as leaves (no call, no packet load): the entry
+ * pbpf_prog_run jumps to stores r0 through its third argument, which
+ * arrives in a register that is also an eBPF register (r3 in System V,
+ * r5 on Windows); the entry of the run context's convention calls that
+ * code.  Both give the checked interpreter's r0 and memory, with and
+ * without a place for r0. */
+static void test_leaf(void)
+{
+    const struct pbpf_insn r3_r5[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 3, 0, 0, 7),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 5, 0, 0, 9),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 0, 3, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MUL, 0, 5, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    /* division and shifts use rdx and rcx without naming r3 */
+    const struct pbpf_insn div_shift[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 0, 0, 0, 100),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 4, 0, 0, 7),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_DIV, 0, 4, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 2, 0, 0, 1000),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOD, 2, 4, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_ADD, 0, 2, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 4, 0, 0, 3),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_LSH, 0, 4, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    /* callee-saved registers pushed after r0's address */
+    const struct pbpf_insn saved[] = {
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 6, 0, 0, 1),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 7, 0, 0, 2),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 8, 0, 0, 3),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 9, 0, 0, 4),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 3, 0, 0, 5),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 0, 6, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_ADD, 0, 7, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_ADD, 0, 8, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_ADD, 0, 9, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_ADD, 0, 3, 0, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    /* memory through r1, two exits */
+    const struct pbpf_insn mem_exits[] = {
+        I(PBPF_CLS_LDX | PBPF_MODE_MEM | PBPF_SIZE_DW, 3, 1, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_ADD, 3, 0, 0, 1),
+        I(PBPF_CLS_STX | PBPF_MODE_MEM | PBPF_SIZE_DW, 1, 3, 8, 0),
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 0, 3, 0, 0),
+        I(PBPF_CLS_JMP | PBPF_JMP_JGT, 3, 0, 1, 0),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+        I(PBPF_CLS_ALU64 | PBPF_ALU_ADD, 0, 0, 0, 2),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    /* not a leaf: a packet load can end the run, it needs the context */
+    const struct pbpf_insn ldabs[] = {
+        I(PBPF_CLS_ALU64 | PBPF_SRC_X | PBPF_ALU_MOV, 6, 1, 0, 0),
+        I(PBPF_CLS_LD | PBPF_MODE_ABS | PBPF_SIZE_W, 0, 0, 0, 2),
+        I(PBPF_OPCODE_EXIT, 0, 0, 0, 0),
+    };
+    uint64_t w0;
+    memset(init, 0x5a, sizeof init);
+    memcpy(&w0, init, sizeof w0);
+    const struct {
+        const char *name;
+        const struct pbpf_insn *insns;
+        size_t cnt;
+        int leaf;
+        int known; /* want is r0 */
+        uint64_t want;
+    } cases[] = {
+#define CASE(p, leaf, known, want) {#p, p, sizeof p / sizeof p[0], leaf, known, want}
+        CASE(r3_r5, 1, 1, 7ull * 9),
+        CASE(div_shift, 1, 1, (100ull / 7 + 1000ull % 7) << 3),
+        CASE(saved, 1, 1, 1ull + 2 + 3 + 4 + 5),
+        CASE(mem_exits, 1, 1, w0 + 1 > 0 ? w0 + 1 + 2 : w0 + 1),
+        CASE(ldabs, 0, 0, 0),
+#undef CASE
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (unsigned f = 0; f < 4; f++) {
+            compare(cases[i].insns, cases[i].cnt, flag_sets[f], cases[i].name);
+            /* the engine is under test, not the verifier: verified mode runs
+             * the bytecode as the test built it (preverified) */
+            PBPF_OPTS(pbpf_prog_opts, o, .preverified = 1, .engine = PBPF_ENGINE_JIT,
+                      .mode = PBPF_MODE_VERIFIED, .jit_flags = flag_sets[f]);
+            struct pbpf_prog *p = NULL;
+            int rc = pbpf_prog_load(rt, cases[i].insns, cases[i].cnt, &o, &p);
+            CHECK(rc == 0, "%s: load %d", cases[i].name, rc);
+            if (rc)
+                continue;
+            CHECK(!p->leaf_entry == !cases[i].leaf, "%s: leaf entry %s", cases[i].name,
+                  p->leaf_entry ? "used" : "not used");
+            uint64_t r0_opts = 1, r0_plain = 2;
+            PBPF_OPTS(pbpf_run_opts, ro);
+            memcpy(mem, init, sizeof mem);
+            int rc_opts = pbpf_prog_run(p, mem, GEN_BUF, &r0_opts, &ro);
+            memcpy(mem, init, sizeof mem);
+            int rc_plain = pbpf_prog_run(p, mem, GEN_BUF, &r0_plain, NULL);
+            memcpy(mem, init, sizeof mem);
+            int rc_null = pbpf_prog_run(p, mem, GEN_BUF, NULL, NULL);
+            CHECK(rc_opts == 0 && rc_plain == 0 && rc_null == 0 && r0_opts == r0_plain,
+                  "%s (jit flags %u): rc %d %d %d, r0 %" PRIx64 " with options, %" PRIx64
+                  " without",
+                  cases[i].name, flag_sets[f], rc_opts, rc_plain, rc_null, r0_opts, r0_plain);
+            if (cases[i].known)
+                CHECK(r0_plain == cases[i].want, "%s: r0 %" PRIx64 ", want %" PRIx64,
+                      cases[i].name, r0_plain, cases[i].want);
+            pbpf_prog_free(p);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -638,6 +753,8 @@ int main(int argc, char **argv)
         test_align();
     if (all || !strcmp(what, "jumps"))
         test_jumps(&s);
+    if (all || !strcmp(what, "leaf"))
+        test_leaf();
     pbpf_runtime_free(rt);
     if (failures) {
         fprintf(stderr, "%d failure(s)\n", failures);
