@@ -140,7 +140,15 @@ static int array_update(struct pbpf_map *m, const void *key, const void *value, 
     struct array_map *a = A(m);
     uint8_t *p = a->values + (size_t)i * a->per_elem;
     if (m->type != PBPF_MAP_TYPE_PERCPU_ARRAY) {
-        memcpy(p, value, m->value_size);
+        /* the common sizes with the size a constant: a store, not a call
+         * (Linux's copy_map_value is a memcpy too: a program reading the
+         * value meanwhile may see a mix, as there) */
+        if (m->value_size == 8)
+            memcpy(p, value, 8);
+        else if (m->value_size == 4)
+            memcpy(p, value, 4);
+        else
+            memcpy(p, value, m->value_size);
     } else if (slot >= 0) {
         memcpy(p + (size_t)((unsigned)slot % m->slots) * a->stride, value, m->value_size);
     } else {

@@ -71,6 +71,25 @@ static int stack_bounds(struct venv *e, uint32_t regno, const struct vreg *r, in
     return 0;
 }
 
+/* Linux's check_ptr_alignment is strict for the stack whatever the
+ * loader's privileges, and checks a variable offset as a tnum:
+ * var_off + (off + insn off) must be a multiple of size in every value it
+ * may take (check_generic_ptr_alignment, before any bounds check).  off is
+ * ptr->off plus the instruction's offset.  A constant offset is checked
+ * by the callers, after the bounds. */
+static int stack_var_align(struct venv *e, const struct vreg *ptr, int64_t off, int size)
+{
+    if (tnum_is_const(ptr->var_off))
+        return 0;
+    struct tnum t = tnum_add(ptr->var_off, tnum_const((uint64_t)off));
+    if (!((t.value | t.mask) & (uint64_t)(size - 1)))
+        return 0;
+    char tb[48];
+    tn_str(tb, sizeof tb, ptr->var_off);
+    return verr(e, -EACCES, "misaligned stack access off %s+%d+%lld size %d", tb, ptr->off,
+                (long long)(off - ptr->off), size);
+}
+
 static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int size,
                              int value_regno, const struct pbpf_insn *in)
 {
@@ -78,7 +97,10 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
     const struct vreg *ptr = &regs[regno];
     struct vframe *f = reg_frame(e, ptr);
     const struct vreg *val = value_regno >= 0 ? &regs[value_regno] : NULL;
-    int rc = stack_bounds(e, regno, ptr, off, size, ACC_WRITE, " write to");
+    int rc = stack_var_align(e, ptr, off, size);
+    if (rc)
+        return rc;
+    rc = stack_bounds(e, regno, ptr, off, size, ACC_WRITE, " write to");
     if (rc)
         return rc;
     if (!tnum_is_const(ptr->var_off)) {
@@ -181,7 +203,10 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
     struct vreg *regs = cur_regs(e);
     const struct vreg *ptr = &regs[regno];
     struct vframe *f = reg_frame(e, ptr);
-    int rc = stack_bounds(e, regno, ptr, off, size, ACC_READ, " read from");
+    int rc = stack_var_align(e, ptr, off, size);
+    if (rc)
+        return rc;
+    rc = stack_bounds(e, regno, ptr, off, size, ACC_READ, " read from");
     if (rc)
         return rc;
     if (!tnum_is_const(ptr->var_off)) {

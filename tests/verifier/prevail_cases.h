@@ -11,11 +11,33 @@
  *     around them to an exit (the "escape"), constants are moves;
  *   - stack pointers are r10 plus an offset, the context is the memory;
  *   - numeric stack cells are stores;
- *   - `assume C` becomes a branch to the escape when C does not hold.
- * Pre-states with packets, maps, shared regions, relations between
- * variables or type sets have no such prologue: those cases are counted as
- * not built.  Registers the pre-state does not name are uninitialised in
- * PREVAIL; here r1 still holds the memory pointer and r10 the frame. */
+ *   - `assume C` becomes a branch to the escape when C does not hold;
+ *   - a map (map_fd, map_fd_programs) is an lddw of a map the harness
+ *     creates (struct prevail_prog.maps), like PREVAIL's test maps (4-byte
+ *     key and value, 4 entries): a hash map, or a program array;
+ *   - a shared region is the value of an array map of the region's size,
+ *     looked up first (the call clobbers r0-r5) and null-checked unless the
+ *     pre-state allows null;
+ *   - a type set ("r1.type in {ctx, shared}") is a branch on an unknown,
+ *     each side building one of the types (Linux walks both).
+ * In the code, PREVAIL's map forms (map_fd N, map_by_idx(N), map_val(N) +
+ * K, mva(...)) are lddw instructions of the same maps.
+ * Equal numbers ("r2.svalue=r1.svalue") are a copy made once both are
+ * set (Linux links the two registers).  A register with a value but no
+ * type is the type set {number, ctx}, the context standing for pointers.
+ * A pre-state with a packet is built as XDP instead: r1 is struct xdp_md
+ * (data at 0, data_end at 4, as in PREVAIL's context), packet pointers are
+ * data plus an offset with packet_size bytes proven against data_end, and
+ * the unknowns are loads from the value of an array map addressed
+ * directly (lddw src=2).  Code with legacy packet loads (skb[...]) is
+ * built as a socket filter the same way (r1 its __sk_buff).  Pre-states
+ * with packet metadata, other relations between variables, offsets
+ * outside the 512-byte frame, and code with forms that have no pbpf
+ * equivalent (&==, &!=, movsx 32 of 32) have no prologue: those cases are
+ * counted as not built, each with its reason.  Registers the pre-state
+ * does not name are uninitialised in PREVAIL; here r1 still holds the
+ * memory pointer (the context under XDP), r2 the memory size under type
+ * 0, and r10 the frame. */
 #ifndef PBPF_TEST_PREVAIL_CASES_H
 #define PBPF_TEST_PREVAIL_CASES_H
 
@@ -27,9 +49,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pbpf/maps.h"
 #include "pbpf/pbpf.h"
 
 #define PREVAIL_MEM 512
+#define PV_XDP 6           /* Linux's BPF_PROG_TYPE_XDP */
+#define PV_SOCKET_FILTER 1 /* BPF_PROG_TYPE_SOCKET_FILTER */
 
 struct prevail_block {
     char label[64];
@@ -53,10 +78,22 @@ struct prevail_file {
     size_t cnt;
 };
 
+/* A map the program refers to (lddw src=1, imm = its index here): the
+ * harness creates it, pbpf_verify gets it in opts.maps, the kernel an fd. */
+#define PV_MAXMAPS 8
+struct prevail_map {
+    uint32_t type, key_size, value_size, max_entries;
+    int64_t tag; /* PREVAIL's map_fd number; -1 for a shared region's map */
+};
+
 struct prevail_prog {
     struct pbpf_insn *insns;
     size_t cnt;
     uint32_t prog_type, mem_size;
+    struct prevail_map maps[PV_MAXMAPS];
+    size_t nmaps;
+    int mem_map;  /* XDP: the map whose value holds the unknowns; -1: r1 */
+    int pkt_base; /* XDP: the register holding data, with the range proven */
 };
 
 /* --- a growing string -------------------------------------------------- */
@@ -155,6 +192,28 @@ static inline void pv_flow_items(const char *s, char ***v, size_t *n)
     }
 }
 
+/* Whether a flow list's text "[a, "b[1, 2]", ..." is complete: its
+ * brackets, outside quotes, balance (a ']' inside an item, as in
+ * "r1.svalue=[1, 2]", does not end the list). */
+static inline int pv_flow_closed(const char *s)
+{
+    int depth = 0;
+    char q = 0;
+    for (; *s; s++) {
+        if (q) {
+            if (*s == q)
+                q = 0;
+        } else if (*s == '"' || *s == '\'') {
+            q = *s;
+        } else if (*s == '[') {
+            depth++;
+        } else if (*s == ']' && --depth == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static inline void prevail_case_free(struct prevail_case *c)
 {
     for (size_t i = 0; i < c->npre; i++)
@@ -187,7 +246,7 @@ static inline void pv_parse_doc(char **lines, size_t n, struct prevail_case *c)
         char *l = lines[i];
         if (in_flow) {
             pv_put(&flow, " %s", l);
-            if (strchr(l, ']')) {
+            if (pv_flow_closed(flow.s)) {
                 in_flow = 0;
                 if (!strcmp(key, "pre"))
                     pv_flow_items(flow.s, &c->pre, &c->npre);
@@ -214,7 +273,7 @@ static inline void pv_parse_doc(char **lines, size_t n, struct prevail_case *c)
                 free(flow.s);
                 memset(&flow, 0, sizeof flow);
                 pv_put(&flow, "%s", val);
-                if (strchr(val, ']')) {
+                if (pv_flow_closed(flow.s)) {
                     if (!strcmp(key, "pre"))
                         pv_flow_items(flow.s, &c->pre, &c->npre);
                     else if (!strcmp(key, "messages"))
@@ -362,11 +421,20 @@ static inline int pv_range(const char *v, int is_unsigned, int64_t *lo, int64_t 
     return errno || *e1 || *e2 ? -1 : 0;
 }
 
+/* Register kinds of a pre-state (PREVAIL's types). */
+enum { PV_NONE, PV_NUM, PV_STACK, PV_CTX, PV_MAPFD, PV_PROGS, PV_SHARED, PV_PACKET, PV_SET };
+
 struct pv_reg {
-    int kind; /* 0 not named, 1 number, 2 stack, 3 ctx */
+    int kind;     /* PV_*; PV_SET: one of set[0..nset) */
+    int set[4], nset;
     int has_s, has_u;
     int64_t slo, shi, ulo, uhi;
-    int64_t off;
+    int64_t stack_off, ctx_off, shared_off, region, map_fd;
+    int has_region, has_map_fd;
+    int64_t pkt_off, stack_hi; /* stack_hi: stack_offset=[stack_off, stack_hi] */
+    int pkt_end, pkt_range; /* packet_offset=packet_size; an interval */
+    int copy_of;            /* 1 + the register whose value this one has */
+    int home; /* shared: the register the map lookup left the value in */
 };
 
 static inline int pv_fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
@@ -391,7 +459,17 @@ static inline int pv_bound(struct pv_str *o, int r, const char *op, int64_t boun
     return 0;
 }
 
-static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int *slot,
+/* An unknown 64-bit number into register r, read from the memory at off:
+ * type 0's r1, or (mm >= 0) the value of map mm, addressed directly. */
+static inline void pv_unknown(struct pv_str *o, int r, int off, int mm)
+{
+    if (mm < 0)
+        pv_put(o, "r%d = *(u64 *)(r1 + %d)\n", r, off);
+    else
+        pv_put(o, "r%d = map_value(%d) ll\nr%d = *(u64 *)(r%d + %d)\n", r, mm, r, r, off);
+}
+
+static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int *slot, int mm,
                             int *escape, int scratch, char *err, size_t esz)
 {
     if (g->has_s && g->slo == g->shi) {
@@ -405,7 +483,7 @@ static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int
         pv_put(o, "r%d = %" PRIu64 " ll\n", r, (uint64_t)g->ulo);
         return 0;
     }
-    pv_put(o, "r%d = *(u64 *)(r1 + %d)\n", r, 8 * (*slot)++);
+    pv_unknown(o, r, 8 * (*slot)++, mm);
     int rc = 0;
     if (g->has_s && g->slo != INT64_MIN)
         rc |= pv_bound(o, r, "s<", g->slo, scratch, err, esz), *escape = 1;
@@ -421,28 +499,36 @@ static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int
 /* Stack bytes [a, b] (0..511, PREVAIL's s[a...b]) become numbers: value
  * when known, else unknown loads; stored in naturally aligned pieces. */
 static inline int pv_stack_cells(struct pv_str *o, int a, int b, int known, int64_t value,
-                                 int *slot, char *err, size_t esz)
+                                 int *slot, int mm, char *err, size_t esz)
 {
     if (a < 0 || b >= 512 || a > b) {
         snprintf(err, esz, "stack cells [%d...%d] outside the frame", a, b);
         return -1;
     }
     if (known) {
-        int w = b - a + 1;
-        if ((w != 1 && w != 2 && w != 4 && w != 8) || a % w) {
-            snprintf(err, esz, "a known value in stack cells [%d...%d] that are not one aligned "
-                               "store",
-                     a, b);
+        /* the value's bytes, little-endian, in naturally aligned pieces */
+        if (b - a + 1 > 8) {
+            snprintf(err, esz, "a known value in stack cells [%d...%d], wider than 8 bytes", a, b);
             return -1;
         }
-        pv_put(o, "r0 = %" PRId64 " ll\n*(u%d *)(r10 - %d) = r0\n", value, w * 8, 512 - a);
+        for (int p = a; p <= b;) {
+            int s = 8;
+            while (s > 1 && (p % s || p + s - 1 > b))
+                s /= 2;
+            uint64_t piece = (uint64_t)value >> (8 * (p - a));
+            if (s < 8)
+                piece &= ((uint64_t)1 << (8 * s)) - 1;
+            pv_put(o, "r0 = %" PRIu64 " ll\n*(u%d *)(r10 - %d) = r0\n", piece, s * 8, 512 - p);
+            p += s;
+        }
         return 0;
     }
     for (int p = a; p <= b;) {
         int s = 8;
         while (s > 1 && (p % s || p + s - 1 > b))
             s /= 2;
-        pv_put(o, "r0 = *(u64 *)(r1 + %d)\n*(u%d *)(r10 - %d) = r0\n", 8 * (*slot)++, s * 8,
+        pv_unknown(o, 0, 8 * (*slot)++, mm);
+        pv_put(o, "*(u%d *)(r10 - %d) = r0\n", s * 8,
                512 - p);
         p += s;
     }
@@ -463,7 +549,10 @@ static inline const char *pv_negate(const char *op)
 
 /* One line of PREVAIL assembly into pbpf's assembler's syntax (appended to
  * o).  Returns -1 with err for a form that has no pbpf equivalent. */
-static inline int pv_line(struct pv_str *o, const char *line, int *escape, char *err, size_t esz)
+static inline int pv_map(struct prevail_prog *pp, uint32_t type, uint32_t value_size,
+                         uint32_t max_entries, int64_t tag);
+static inline int pv_line(struct pv_str *o, const char *line, int *escape,
+                          struct prevail_prog *pp, char *err, size_t esz)
 {
     char l[512];
     snprintf(l, sizeof l, "%s", line);
@@ -473,7 +562,33 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape, char 
     char *t = pv_trim(l);
     if (!*t)
         return 0;
-    static const char *const none[] = {"skb[", "map_", "mva(", "&==", "&!="};
+    /* PREVAIL's map forms: "map_fd N" and "map_by_idx(N)" (its one map
+     * is index 0) are an lddw of the map; "map_val(N) + K" and
+     * "mva(map_by_idx(N)) + K" the address of its value plus K */
+    int md, mn, mk, mlen = 0, idx;
+    if ((sscanf(t, "r%d = map_fd %d%n", &md, &mn, &mlen) == 2 && !t[mlen]) ||
+        (sscanf(t, "r%d = map_by_idx(%d)%n", &md, &mn, &mlen) == 2 && !t[mlen])) {
+        int by_idx = strstr(t, "map_by_idx") != NULL;
+        if (by_idx && mn != 0)
+            idx = PV_MAXMAPS + mn; /* no such map */
+        else if ((idx = pv_map(pp, PBPF_MAP_TYPE_HASH, 4, 4, mn)) < 0)
+            goto nomap;
+        pv_put(o, "r%d = map_fd(%d) ll\n", md, idx);
+        return 0;
+    }
+    if ((sscanf(t, "r%d = map_val(%d) + %d%n", &md, &mn, &mk, &mlen) == 3 && !t[mlen]) ||
+        (sscanf(t, "r%d = mva(map_by_idx(%d)) + %d%n", &md, &mn, &mk, &mlen) == 3 && !t[mlen])) {
+        if ((idx = pv_map(pp, PBPF_MAP_TYPE_HASH, 4, 4, mn)) < 0)
+            goto nomap;
+        pv_put(o, "r%d = map_value(%d, %d) ll\n", md, idx, mk);
+        return 0;
+    }
+    if (0) {
+    nomap:
+        snprintf(err, esz, "'%s': too many maps", t);
+        return -1;
+    }
+    static const char *const none[] = {"map_", "mva(", "&==", "&!="};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         if (strstr(t, none[i])) {
             snprintf(err, esz, "'%s': no pbpf form for PREVAIL's '%s'", t, none[i]);
@@ -551,6 +666,15 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape, char 
             if (*p == 'r' && isdigit((unsigned char)p[1]) && (p[-1] == ' ' || p[-1] == '-'))
                 *p = 'w';
     }
+    /* "skb[r7]" is "skb[r7 + 0]" */
+    char *sk = strstr(u, "skb[r");
+    if (sk && strlen(u) + 8 < sizeof u) {
+        char *close = strchr(sk, ']');
+        if (close && !strchr(sk, '+') && !strchr(sk, '-')) {
+            memmove(close + 4, close, strlen(close) + 1);
+            memcpy(close, " + 0", 4);
+        }
+    }
     /* "swapN" is llvm's "bswapN"; "123ll" is "123 ll" */
     char v[512];
     k = 0;
@@ -575,12 +699,149 @@ static inline void prevail_prog_free(struct prevail_prog *p)
 /* Slots an assembled line takes (lddw: 2). */
 static inline int pv_slots(const char *line) { return strstr(line, " ll") ? 2 : 1; }
 
+/* A PREVAIL type name as a PV_* kind (PV_NONE: none we can build). */
+static inline int pv_kind(const char *t)
+{
+    return !strcmp(t, "number")            ? PV_NUM
+           : !strcmp(t, "stack")           ? PV_STACK
+           : !strcmp(t, "ctx")             ? PV_CTX
+           : !strcmp(t, "map_fd")          ? PV_MAPFD
+           : !strcmp(t, "map_fd_programs") ? PV_PROGS
+           : !strcmp(t, "shared")          ? PV_SHARED
+           : !strcmp(t, "packet")          ? PV_PACKET
+                                           : PV_NONE;
+}
+
+/* The index of a map of pp (added when new): PREVAIL's maps are all alike
+ * (its test platform: key and value of 4 bytes, 4 entries, a type that is
+ * not an array), told apart by their map_fd number (tag); a shared
+ * region is the value of an array map of its size (tag -1). */
+static inline int pv_map(struct prevail_prog *pp, uint32_t type, uint32_t value_size,
+                         uint32_t max_entries, int64_t tag)
+{
+    for (size_t i = 0; i < pp->nmaps; i++)
+        if (pp->maps[i].type == type && pp->maps[i].value_size == value_size &&
+            pp->maps[i].tag == tag)
+            return (int)i;
+    if (pp->nmaps == PV_MAXMAPS)
+        return -1;
+    struct prevail_map *m = &pp->maps[pp->nmaps];
+    m->type = type;
+    m->key_size = 4;
+    m->value_size = value_size;
+    m->max_entries = max_entries;
+    m->tag = tag;
+    return (int)pp->nmaps++;
+}
+
+/* Register r made of kind k with g's properties. */
+static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_reg *g,
+                               struct prevail_prog *pp, int *slot, int *escape, int scratch,
+                               char *err, size_t esz)
+{
+    int idx;
+    switch (k) {
+    case PV_NONE:
+        return 0;
+    case PV_NUM:
+        return pv_number(o, r, g, slot, pp->mem_map, escape, scratch, err, esz);
+    case PV_STACK:
+        if (g->stack_hi > g->stack_off) {
+            /* an offset in an interval: the frame plus an unknown within
+             * it (Linux tracks the variable offset) */
+            if (scratch < 0) {
+                snprintf(err, esz, "r%d: no free register for its variable stack offset", r);
+                return -1;
+            }
+            pv_unknown(o, scratch, 8 * (*slot)++, pp->mem_map);
+            pv_put(o,
+                   "if r%d > %" PRId64 " goto L___out\nr%d = r10\nr%d += %" PRId64
+                   "\nr%d += r%d\n",
+                   scratch, g->stack_hi - g->stack_off, r, r, g->stack_off - 512, r, scratch);
+            *escape = 1;
+            return 0;
+        }
+        pv_put(o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->stack_off - 512);
+        return 0;
+    case PV_CTX:
+        if (r != 1)
+            pv_put(o, "r%d = r1\n", r);
+        if (g->ctx_off)
+            pv_put(o, "r%d += %" PRId64 "\n", r, g->ctx_off);
+        return 0;
+    case PV_MAPFD:
+    case PV_PROGS:
+        /* without its number: any of PREVAIL's maps, which are all alike */
+        idx = pv_map(pp, k == PV_MAPFD ? PBPF_MAP_TYPE_HASH : PBPF_MAP_TYPE_PROG_ARRAY, 4, 4,
+                     g->has_map_fd ? g->map_fd : -2);
+        if (idx < 0) {
+            snprintf(err, esz, "too many maps");
+            return -1;
+        }
+        pv_put(o, "r%d = map_fd(%d) ll\n", r, idx);
+        return 0;
+    case PV_PACKET:
+        if (g->pkt_end) {
+            /* r1 is still the context: it is set last */
+            pv_put(o, "r%d = *(u32 *)(r1 + 4)\n", r);
+            return 0;
+        }
+        if (g->pkt_range || g->pkt_off < 0 || pp->pkt_base < 0) {
+            snprintf(err, esz, "r%d: only a constant offset into the packet (no metadata) has a "
+                               "prologue",
+                     r);
+            return -1;
+        }
+        pv_put(o, "r%d = r%d\n", r, pp->pkt_base);
+        if (g->pkt_off)
+            pv_put(o, "r%d += %" PRId64 "\n", r, g->pkt_off);
+        return 0;
+    case PV_SHARED:
+        if (g->home != r)
+            pv_put(o, "r%d = r%d\n", r, g->home);
+        if (g->shared_off)
+            pv_put(o, "r%d += %" PRId64 "\n", r, g->shared_off);
+        return 0;
+    default:
+        snprintf(err, esz, "r%d: no prologue for that type", r);
+        return -1;
+    }
+}
+
 static inline int prevail_build(const struct prevail_case *c, struct prevail_prog *pp, char *err,
                                 size_t esz)
 {
     memset(pp, 0, sizeof *pp);
     pp->prog_type = 0;
     pp->mem_size = PREVAIL_MEM;
+    pp->mem_map = -1;
+    pp->pkt_base = -1;
+    /* a pre-state with a packet is built as XDP: r1 is struct xdp_md
+     * (data at 0 and data_end at 4, as PREVAIL's context), and the
+     * unknowns come from the value of an array map */
+    int xdp = 0;
+    int64_t pkt_size = 0;
+    for (size_t i = 0; i < c->npre; i++)
+        xdp |= strstr(c->pre[i], "packet") || !strncmp(c->pre[i], "meta_offset", 11);
+    /* code with legacy packet loads (LD_ABS/LD_IND: skb[...]) is built as a
+     * socket filter, whose context is the __sk_buff those loads need in r6 */
+    int skb = 0;
+    for (size_t i = 0; i < c->nblocks; i++)
+        skb |= c->blocks[i].text && strstr(c->blocks[i].text, "skb[");
+    if (skb && xdp) {
+        snprintf(err, esz, "legacy packet loads with a packet pre-state");
+        return -1;
+    }
+    if (skb) {
+        pp->prog_type = PV_SOCKET_FILTER;
+        pp->mem_size = 0;
+        pp->mem_map = pv_map(pp, PBPF_MAP_TYPE_ARRAY, PREVAIL_MEM, 1, -3);
+    }
+    if (xdp) {
+        pp->prog_type = PV_XDP;
+        pp->mem_size = 0;
+        pp->mem_map = pv_map(pp, PBPF_MAP_TYPE_ARRAY, PREVAIL_MEM, 1, -3);
+    }
     struct pv_reg regs[11];
     memset(regs, 0, sizeof regs);
     struct pv_str o = {0};
@@ -607,7 +868,7 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                         !pv_range(c->pre[j] + strlen(pfx), 0, &lo, &hi) && lo == hi)
                         known = 1;
                 }
-                rc = pv_stack_cells(&o, a, b, known, lo, &slot, err, esz);
+                rc = pv_stack_cells(&o, a, b, known, lo, &slot, pp->mem_map, err, esz);
             } else if (strcmp(what, "svalue") && strcmp(what, "uvalue")) {
                 snprintf(err, esz, "'%s': no prologue for that stack property", p);
                 rc = -1;
@@ -620,6 +881,39 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         char what[32], val[128];
         if (p[0] == 's' && p[1] == '[')
             continue;
+        if (!strncmp(p, "meta_offset=", 12)) {
+            /* data_meta - data: only "no metadata" has a prologue */
+            if (strcmp(p + 12, "0")) {
+                snprintf(err, esz, "'%s': no prologue for packet metadata", p);
+                rc = -1;
+            }
+            continue;
+        }
+        if (!strncmp(p, "packet_size=", 12)) {
+            /* the bytes proven readable: its lower bound */
+            int64_t hi;
+            if (pv_range(p + 12, 0, &pkt_size, &hi) || pkt_size < 0 || pkt_size > 0xffff) {
+                snprintf(err, esz, "'%s': no prologue for that packet size", p);
+                rc = -1;
+            }
+            continue;
+        }
+        /* "rN.type in {a, b}": one of the types, chosen by an unknown */
+        if (sscanf(p, "r%d.type in {%127[^}]}", &r, val) == 2 && r >= 0 && r <= 9) {
+            struct pv_reg *g = &regs[r];
+            g->kind = PV_SET;
+            g->nset = 0;
+            for (char *tok = strtok(val, ", "); tok && !rc; tok = strtok(NULL, ", ")) {
+                int k = pv_kind(tok);
+                if (k == PV_NONE || g->nset == 4) {
+                    snprintf(err, esz, "'%s': no prologue for that type set", p);
+                    rc = -1;
+                } else {
+                    g->set[g->nset++] = k;
+                }
+            }
+            continue;
+        }
         if (sscanf(p, "r%d.%31[a-z_]=%127[^\n]%n", &r, what, val, &m) != 3 || r < 0 || r > 10) {
             snprintf(err, esz, "'%s': no prologue for this constraint", p);
             rc = -1;
@@ -627,19 +921,25 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         }
         struct pv_reg *g = &regs[r];
         if (!strcmp(what, "type")) {
-            g->kind = !strcmp(val, "number") ? 1 : !strcmp(val, "stack") ? 2
-                                               : !strcmp(val, "ctx")      ? 3
-                                                                          : -1;
-            if (g->kind < 0) {
+            g->kind = pv_kind(val);
+            if (g->kind == PV_NONE) {
                 snprintf(err, esz, "'%s': no prologue for that type", p);
                 rc = -1;
             }
         } else if (!strcmp(what, "svalue") || !strcmp(what, "uvalue")) {
             int is_u = what[0] == 'u';
             if (val[0] == 'r') {
-                char self[16];
-                snprintf(self, sizeof self, "r%d.svalue", r);
-                if (!is_u || strcmp(val, self)) {
+                /* "r2.svalue=r1.svalue": equal numbers, a copy made after
+                 * both are set (Linux links the two) */
+                int q, ql = 0;
+                char qk;
+                if (sscanf(val, "r%d.%cvalue%n", &q, &qk, &ql) != 2 || val[ql] || q < 0 ||
+                    q > 9 || (qk != 's' && qk != 'u')) {
+                    snprintf(err, esz, "'%s': relations have no prologue", p);
+                    rc = -1;
+                } else if (q != r) {
+                    g->copy_of = q + 1;
+                } else if (!is_u) {
                     snprintf(err, esz, "'%s': relations have no prologue", p);
                     rc = -1;
                 }
@@ -651,23 +951,68 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             } else {
                 g->has_s = 1;
             }
-        } else if (!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset")) {
-            char *e;
-            g->off = strtoll(val, &e, 0);
-            if (*e) {
-                snprintf(err, esz, "'%s': only a constant offset has a prologue", p);
+        } else if (!strcmp(what, "stack_offset") && val[0] == '[') {
+            int64_t lo, hi;
+            if (pv_range(val, 0, &lo, &hi) || lo < 0 || hi > 512 || lo > hi) {
+                snprintf(err, esz, "'%s': no prologue for that stack offset", p);
                 rc = -1;
+            } else {
+                g->stack_off = lo;
+                g->stack_hi = hi;
             }
+        } else if (!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset") ||
+                   !strcmp(what, "shared_offset") || !strcmp(what, "shared_region_size") ||
+                   !strcmp(what, "map_fd") || !strcmp(what, "map_fd_programs")) {
+            char *e;
+            int64_t v = strtoll(val, &e, 0);
+            if (*e) {
+                snprintf(err, esz, "'%s': only a constant %s has a prologue", p,
+                         what[0] == 's' && what[1] == 'h' && what[7] == 'r' ? "size"
+                                                                              : "offset");
+                rc = -1;
+            } else if (what[0] == 's' && what[1] == 't') {
+                g->stack_off = v;
+            } else if (what[0] == 'c') {
+                g->ctx_off = v;
+            } else if (!strcmp(what, "shared_offset")) {
+                g->shared_off = v;
+            } else if (!strncmp(what, "map_fd", 6)) {
+                g->map_fd = v;
+                g->has_map_fd = 1;
+            } else {
+                g->region = v;
+                g->has_region = 1;
+            }
+        } else if (!strcmp(what, "packet_offset")) {
+            int64_t lo, hi;
+            if (!strcmp(val, "packet_size"))
+                g->pkt_end = 1;
+            else if (!pv_range(val, 0, &lo, &hi) && lo == hi)
+                g->pkt_off = lo;
+            else
+                g->pkt_range = 1;
         } else if (strcmp(what, "stack_numeric_size")) {
             snprintf(err, esz, "'%s': no prologue for that property", p);
             rc = -1;
         }
     }
-    /* a scratch register for wide bounds: named neither by the pre-state
-     * nor by the code */
-    int scratch = -1;
-    for (int r = 9; r >= 2 && scratch < 0; r--) {
-        if (regs[r].kind)
+    /* a register with a value but no type may be of any type: a number
+     * or (standing for the pointers) the context */
+    for (int r = 0; r <= 9 && !rc; r++) {
+        struct pv_reg *g = &regs[r];
+        if (g->kind == PV_NONE && (g->has_s || g->has_u) && !g->copy_of) {
+            g->kind = PV_SET;
+            g->set[0] = PV_NUM;
+            g->set[1] = PV_CTX;
+            g->nset = 2;
+        }
+    }
+    /* registers the prologue may use for itself: named neither by the
+     * pre-state nor by the code (the highest is the scratch register for
+     * wide bounds and type sets) */
+    int is_free[11] = {0}, scratch = -1;
+    for (int r = 9; r >= 0; r--) {
+        if (regs[r].kind || r == 1)
             continue;
         char rn[8], wn[8];
         snprintf(rn, sizeof rn, "r%d", r);
@@ -679,8 +1024,124 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 if ((!strncmp(q, rn, 2) || !strncmp(q, wn, 2)) && !isdigit((unsigned char)q[2]))
                     used = 1;
         }
-        if (!used)
+        is_free[r] = !used;
+        if (!used && scratch < 0 && r >= 2)
             scratch = r;
+    }
+    /* shared regions: map values, looked up before the registers are set
+     * (the call clobbers r0-r5), each left in a callee-saved home: the
+     * register itself when it is one, else a free one; the key is 4
+     * bytes at the end of the memory, which r1 holds again afterwards */
+    int nshared = 0;
+    for (int r = 0; r <= 9 && !rc; r++) {
+        struct pv_reg *g = &regs[r];
+        int shared = g->kind == PV_SHARED;
+        for (int k = 0; g->kind == PV_SET && k < g->nset; k++)
+            shared |= g->set[k] == PV_SHARED;
+        g->home = -1;
+        if (!shared)
+            continue;
+        if (!g->has_region || g->region <= 0 || g->region > 4096) {
+            snprintf(err, esz, "r%d: a shared region needs a constant size", r);
+            rc = -1;
+            break;
+        }
+        if (r >= 6)
+            g->home = r;
+        for (int h = 6; h <= 9 && g->home < 0; h++) {
+            int taken = h == scratch || !is_free[h];
+            for (int q = 0; q <= 9; q++)
+                taken |= regs[q].home == h;
+            if (!taken)
+                g->home = h;
+        }
+        if (g->home < 0) {
+            snprintf(err, esz, "r%d: no free callee-saved register for its map value", r);
+            rc = -1;
+        }
+        nshared++;
+    }
+    if (nshared && !rc) {
+        int save = -1;
+        for (int h = 6; h <= 9 && save < 0; h++) {
+            int taken = 0;
+            for (int q = 0; q <= 9; q++)
+                taken |= regs[q].home == h;
+            if (!taken)
+                save = h;
+        }
+        if (save < 0) {
+            snprintf(err, esz, "no callee-saved register left to keep r1 in");
+            rc = -1;
+        }
+        for (int r = 0; r <= 9 && !rc; r++) {
+            struct pv_reg *g = &regs[r];
+            if (g->home < 0)
+                continue;
+            int idx = pv_map(pp, PBPF_MAP_TYPE_ARRAY, (uint32_t)g->region, 1, -1);
+            if (idx < 0) {
+                snprintf(err, esz, "too many maps");
+                rc = -1;
+                break;
+            }
+            int nonnull = (g->has_s && g->slo >= 1) || (g->has_u && (uint64_t)g->ulo >= 1);
+            /* the key: 4 bytes at the end of the memory */
+            if (pp->mem_map < 0)
+                pv_put(&o, "r%d = r1\nr2 = r%d\nr2 += %d\n", save, save, PREVAIL_MEM - 8);
+            else
+                pv_put(&o, "r%d = r1\nr2 = map_value(%d) ll\nr2 += %d\n", save, pp->mem_map,
+                       PREVAIL_MEM - 8);
+            pv_put(&o, "r1 = map_fd(%d) ll\ncall 1\n%sr%d = r0\nr1 = r%d\n", idx,
+                   nonnull ? "if r0 == 0 goto L___out\n" : "", g->home, save);
+            escape |= nonnull;
+            if (!nonnull && g->shared_off) {
+                snprintf(err, esz, "r%d: no prologue for an offset into a region that may be null",
+                         r);
+                rc = -1;
+            }
+        }
+    }
+    /* packet pointers: data in a free register (the base), with
+     * packet_size bytes proven by a comparison with data_end through two
+     * registers the prologue sets later or the code never reads */
+    int need_base = 0;
+    for (int r = 0; r <= 9; r++) {
+        struct pv_reg *g = &regs[r];
+        for (int k = 0; k < (g->kind == PV_SET ? g->nset : 1); k++) {
+            int kind = g->kind == PV_SET ? g->set[k] : g->kind;
+            need_base |= kind == PV_PACKET && !g->pkt_end;
+        }
+    }
+    if (need_base && !rc) {
+        int tmp[3], nt = 0;
+        for (int pass = 0; pass < 2 && nt < 3; pass++)
+            for (int r = 0; r <= 9 && nt < 3; r++) {
+                /* the base first: a free register; then any other free
+                 * one, or one the prologue sets later (not r1, not the
+                 * home of a map value) */
+                int ok = r != 1 && r != scratch && regs[r].home != r &&
+                         (pass == 0 ? is_free[r] : (!is_free[r] && regs[r].kind != PV_NONE));
+                for (int q = 0; q < nt; q++)
+                    ok &= tmp[q] != r;
+                for (int q = 0; q <= 9; q++)
+                    ok &= regs[q].home != r;
+                if (ok && (nt > 0 || is_free[r]))
+                    tmp[nt++] = r;
+            }
+        if (nt < (pkt_size ? 3 : 1)) {
+            snprintf(err, esz, "no free registers to build the packet pointers with");
+            rc = -1;
+        } else {
+            pp->pkt_base = tmp[0];
+            pv_put(&o, "r%d = *(u32 *)(r1 + 0)\n", tmp[0]);
+            if (pkt_size) {
+                pv_put(&o,
+                       "r%d = r%d\nr%d += %" PRId64 "\nr%d = *(u32 *)(r1 + 4)\n"
+                       "if r%d > r%d goto L___out\n",
+                       tmp[1], tmp[0], tmp[1], pkt_size, tmp[2], tmp[1], tmp[2]);
+                escape = 1;
+            }
+        }
     }
     /* registers: r2..r9, r0, then r1 (the base of the unknown loads) */
     static const int order[] = {2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 10};
@@ -688,22 +1149,46 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         int r = order[i];
         struct pv_reg *g = &regs[r];
         if (r == 10) {
-            if (g->kind && (g->kind != 2 || (g->off && g->off != 512))) {
+            if (g->kind && (g->kind != PV_STACK || (g->stack_off && g->stack_off != 512))) {
                 snprintf(err, esz, "r10 other than the frame pointer");
                 rc = -1;
             }
             continue;
         }
-        if (g->kind == 1)
-            rc = pv_number(&o, r, g, &slot, &escape, scratch, err, esz);
-        else if (g->kind == 2)
-            pv_put(&o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->off - 512);
-        else if (g->kind == 3 && r != 1)
-            pv_put(&o, "r%d = r1\n", r);
-        if (g->kind == 3 && g->off)
-            pv_put(&o, "r%d += %" PRId64 "\n", r, g->off);
+        if (g->kind != PV_SET) {
+            rc = pv_emit_kind(&o, r, g->kind, g, pp, &slot, &escape, scratch, err, esz);
+            continue;
+        }
+        /* a type set: an unknown in the scratch register picks the type */
+        if (scratch < 0) {
+            snprintf(err, esz, "r%d: no free register to choose its type with", r);
+            rc = -1;
+            break;
+        }
+        pv_unknown(&o, scratch, 8 * slot++, pp->mem_map);
+        for (int k = 0; k + 1 < g->nset; k++)
+            pv_put(&o, "if r%d == %d goto L___t%d_%d\n", scratch, k, r, k);
+        for (int k = g->nset - 1; k >= 0 && !rc; k--) {
+            if (k + 1 < g->nset)
+                pv_put(&o, "L___t%d_%d:\n", r, k);
+            rc = pv_emit_kind(&o, r, g->set[k], g, pp, &slot, &escape, scratch, err, esz);
+            pv_put(&o, "goto L___t%d_end\n", r);
+        }
+        pv_put(&o, "L___t%d_end:\n", r);
     }
-    if (slot * 8 > PREVAIL_MEM) {
+    /* equal numbers: copies, once every register is set */
+    for (int r = 0; r <= 9 && !rc; r++) {
+        int q = regs[r].copy_of - 1;
+        if (q < 0)
+            continue;
+        if (regs[r].kind != PV_NUM || regs[q].kind != PV_NUM || regs[q].copy_of) {
+            snprintf(err, esz, "r%d: a relation other than an equality of numbers", r);
+            rc = -1;
+        } else {
+            pv_put(&o, "r%d = r%d\n", r, q);
+        }
+    }
+    if (slot * 8 > PREVAIL_MEM - (nshared ? 8 : 0)) {
         snprintf(err, esz, "the prologue needs more than %d bytes of memory", PREVAIL_MEM);
         rc = -1;
     }
@@ -723,7 +1208,7 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             snprintf(line, sizeof line, "%.*s", (int)ln, text);
             text += ln + (e ? 1 : 0);
             size_t before = code.len;
-            rc = pv_line(&code, line, &escape, err, esz);
+            rc = pv_line(&code, line, &escape, pp, err, esz);
             if (code.len > before)
                 last_at = before;
         }

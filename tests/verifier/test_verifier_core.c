@@ -183,6 +183,19 @@ static const struct vcase cases[] = {
         "r0 = 0\n*(u64 *)(r10 + 0) = r0\nexit\n"),
     REJ("stack misaligned", "misaligned stack access off 0+0+-12 size 8",
         "r0 = 0\n*(u64 *)(r10 - 12) = r0\nexit\n"),
+    /* a variable stack offset is checked for alignment as a tnum, before
+     * its bounds (Linux's check_generic_ptr_alignment: the kernel gives
+     * these words for the PREVAIL case "numeric store through imprecise
+     * pointer preserves num_bytes") */
+    REJ("stack var-offset store misaligned", "misaligned stack access off (0x0; 0x7)+-8+0 size 4",
+        "r9 = *(u64 *)(r1 + 0)\nr9 &= 7\nr5 = r10\nr5 += -8\nr5 += r9\nr3 = 0\n"
+        "*(u32 *)(r5 + 0) = r3\nr0 = 0\nexit\n"),
+    REJ("stack var-offset read misaligned", "misaligned stack access off (0x0; 0x6)+-16+0 size 8",
+        "r9 = *(u64 *)(r1 + 0)\nr9 &= 6\nr5 = r10\nr5 += -16\nr5 += r9\nr3 = 0\n"
+        "*(u64 *)(r10 - 8) = r3\n*(u64 *)(r10 - 16) = r3\nr0 = *(u64 *)(r5 + 0)\nexit\n"),
+    ACC("stack var-offset store aligned",
+        "r9 = *(u64 *)(r1 + 0)\nr9 &= 4\nr5 = r10\nr5 += -8\nr5 += r9\nr3 = 0\n"
+        "*(u32 *)(r5 + 0) = r3\nr0 = 0\nexit\n"),
     {"stack uninit read (CAP_BPF)", 0, PBPF_VERIFIER_CAP_BPF, -EACCES,
      "invalid read from stack R10 off=-8 size=8", "r0 = *(u64 *)(r10 - 8)\nexit\n", 0},
     ACC("stack uninit read (root)", "r0 = *(u64 *)(r10 - 8)\nexit\n"),
