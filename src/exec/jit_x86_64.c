@@ -1714,13 +1714,15 @@ static void emit_tail(struct jit_state *st)
                                                 : LBL_FAIL_HELPER);
         st->stubs[i].pc = here; /* from now on: the stub's offset */
     }
+    if (st->leaf) {
+        /* nothing can fail (no calls, no packet loads): no jump goes to a
+         * shared epilogue, each exit is one */
+        emit_ctx_entry(st);
+        return;
+    }
     if (!st->local_calls) {
         st->labels[LBL_EPILOGUE] = (uint32_t)st->len;
         emit_epilogue(st);
-    }
-    if (st->leaf) {
-        emit_ctx_entry(st);
-        return; /* nothing can fail: no calls, no packet loads */
     }
     st->labels[LBL_PKT_FAIL] = (uint32_t)st->len;
     emit_alu_rr(st, OP_XOR, 0, RAX, RAX);
