@@ -85,6 +85,9 @@ static struct pbpf_insn mk(uint8_t code, uint8_t dst, uint8_t src, int16_t off, 
     return in;
 }
 
+/* Each input byte is taken in statement order, never inside two arguments
+ * of one call (C leaves their order unspecified), so that an input is the
+ * same program whichever compiler built the harness. */
 static size_t gen_prog(struct gen *g, struct pbpf_insn *out)
 {
     static const uint8_t alu_ops[] = {PBPF_ALU_ADD, PBPF_ALU_SUB, PBPF_ALU_MUL, PBPF_ALU_DIV,
@@ -122,19 +125,26 @@ static size_t gen_prog(struct gen *g, struct pbpf_insn *out)
                 out[n++] = mk(PBPF_CLS_ALU64 | PBPF_ALU_MOV, dst, 0, 0, gen_imm(g));
             break;
         case 5:
-        case 6: /* load */
-            out[n++] = mk((uint8_t)(PBPF_CLS_LDX | PBPF_MODE_MEM | sizes[take(g) & 3]), dst,
-                          gen_base(g), gen_off(g), 0);
+        case 6: { /* load */
+            uint8_t size = sizes[take(g) & 3], base = gen_base(g);
+            int16_t off = gen_off(g);
+            out[n++] = mk((uint8_t)(PBPF_CLS_LDX | PBPF_MODE_MEM | size), dst, base, off, 0);
             break;
-        case 7: /* store of an immediate */
-            out[n++] = mk((uint8_t)(PBPF_CLS_ST | PBPF_MODE_MEM | sizes[take(g) & 3]),
-                          gen_base(g), 0, gen_off(g), gen_imm(g));
+        }
+        case 7: { /* store of an immediate */
+            uint8_t size = sizes[take(g) & 3], base = gen_base(g);
+            int16_t off = gen_off(g);
+            int32_t imm = gen_imm(g);
+            out[n++] = mk((uint8_t)(PBPF_CLS_ST | PBPF_MODE_MEM | size), base, 0, off, imm);
             break;
+        }
         case 8:
-        case 9: /* store of a register */
-            out[n++] = mk((uint8_t)(PBPF_CLS_STX | PBPF_MODE_MEM | sizes[take(g) & 3]),
-                          gen_base(g), src, gen_off(g), 0);
+        case 9: { /* store of a register */
+            uint8_t size = sizes[take(g) & 3], base = gen_base(g);
+            int16_t off = gen_off(g);
+            out[n++] = mk((uint8_t)(PBPF_CLS_STX | PBPF_MODE_MEM | size), base, src, off, 0);
             break;
+        }
         case 10:
         case 11: { /* conditional jump, mostly forward */
             uint8_t op = jmp_ops[take(g) % sizeof jmp_ops];
@@ -158,11 +168,13 @@ static size_t gen_prog(struct gen *g, struct pbpf_insn *out)
         case 14:
             out[n++] = mk(PBPF_CLS_JMP | PBPF_JMP_EXIT, 0, 0, 0, 0);
             break;
-        default: /* atomic read-modify-write */
-            out[n++] = mk((uint8_t)(PBPF_CLS_STX | PBPF_MODE_ATOMIC |
-                                    (take(g) & 1 ? PBPF_SIZE_DW : PBPF_SIZE_W)),
-                          gen_base(g), src, gen_off(g), atomics[take(g) % 10]);
+        default: { /* atomic read-modify-write */
+            uint8_t size = take(g) & 1 ? PBPF_SIZE_DW : PBPF_SIZE_W, base = gen_base(g);
+            int16_t off = gen_off(g);
+            int32_t op = atomics[take(g) % 10];
+            out[n++] = mk((uint8_t)(PBPF_CLS_STX | PBPF_MODE_ATOMIC | size), base, src, off, op);
             break;
+        }
         }
     }
     out[n++] = mk(PBPF_CLS_JMP | PBPF_JMP_EXIT, 0, 0, 0, 0);
