@@ -42,6 +42,7 @@
 #include "platform/platform.h"
 #include "vcases.h"
 #include "vload.h"
+#include "../tests/kernel/klog.h"
 #ifdef BENCH_VERIFIER_KOBJ
 #include "kbpf.h"
 #include "kobj.h"
@@ -62,21 +63,6 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 static char klog[1 << 20];
-
-/* The last line of a verifier log that is not a statistic: the reason. */
-static void last_line(const char *log, char *out, size_t n)
-{
-    out[0] = 0;
-    const char *p = log;
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len && strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) &&
-            strncmp(p, "stack depth", 11) && strncmp(p, "-- END PROG LOAD LOG --", 23))
-            snprintf(out, n, "%.*s", (int)(len < 120 ? len : 120), p);
-        p += len + (e ? 1 : 0);
-    }
-}
 
 /* Loads program prog of the object in path in the kernel through libbpf
  * (BTF, func info, map BTF as a libbpf user gives them), with the
@@ -118,15 +104,14 @@ static int kernel_verify(const char *path, const char *prog, const char *const *
         bpf_object__close(obj);
         if (err && !klog[0])
             return 1; /* libbpf refused it (a section it has no type for, ...) */
-        const char *t = strstr(klog, "verification time ");
-        long u = t ? strtol(t + 18, NULL, 10) : -1;
+        long u, processed;
+        klog_stats(klog, &u, &processed);
         if (u >= 0 && (*us < 0 || u < *us))
             *us = u;
-        const char *pr = strstr(klog, "processed ");
-        if (pr)
-            *insns = strtol(pr + 10, NULL, 10);
-        if (err)
-            last_line(klog, why, wn);
+        if (processed >= 0)
+            *insns = processed;
+        if (err) /* one line of the table: at most 120 characters */
+            klog_reason(klog, why, wn < 121 ? wn : 121);
     }
     return err;
 }

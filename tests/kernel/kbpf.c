@@ -1,5 +1,6 @@
 /* Raw bpf(2) wrapper for the kernel differential tests; see kbpf.h. */
 #include "kbpf.h"
+#include "klog.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,44 +18,6 @@ static int sys_bpf(int cmd, union bpf_attr *attr)
     if (r < 0)
         return -errno;
     return (int)r;
-}
-
-/* Whether a log line is one of the statistics lines the verifier prints
- * after its verdict ("processed 3 insns ...", "stack depth 8", ...), which
- * say nothing about why a program was rejected. */
-static int is_stats_line(const char *s, size_t n)
-{
-    static const char *const prefixes[] = {"processed ", "verification time", "stack depth",
-                                           "mark_precise", "max_states_per_insn"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-        size_t pl = strlen(prefixes[i]);
-        if (n >= pl && memcmp(s, prefixes[i], pl) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* The last meaningful line of a verifier log. */
-static void last_reason(const char *log, char *out, size_t out_size)
-{
-    const char *end = log + strlen(log);
-    out[0] = '\0';
-    while (end > log) {
-        while (end > log && (end[-1] == '\n' || end[-1] == ' '))
-            end--;
-        const char *start = end;
-        while (start > log && start[-1] != '\n')
-            start--;
-        size_t n = (size_t)(end - start);
-        if (n && !is_stats_line(start, n)) {
-            if (n >= out_size)
-                n = out_size - 1;
-            memcpy(out, start, n);
-            out[n] = '\0';
-            return;
-        }
-        end = start;
-    }
 }
 
 static int load_once(const struct kbpf_load_opts *o, char *log, size_t log_size, int level)
@@ -96,12 +59,7 @@ int kbpf_prog_load(struct kbpf_load_opts *o)
         char st[1024];
         fd = load_once(o, st, sizeof st, 4); /* BPF_LOG_STATS */
         st[sizeof st - 1] = '\0';
-        const char *t = strstr(st, "verification time ");
-        if (t)
-            o->verify_us = strtol(t + 18, NULL, 10);
-        t = strstr(st, "processed ");
-        if (t)
-            o->processed = strtol(t + 10, NULL, 10);
+        klog_stats(st, &o->verify_us, &o->processed);
     } else {
         fd = load_once(o, NULL, 0, 0);
     }
@@ -124,7 +82,7 @@ int kbpf_prog_load(struct kbpf_load_opts *o)
         return again;
     }
     log[size - 1] = '\0';
-    last_reason(log, o->reason, sizeof o->reason);
+    klog_reason(log, o->reason, sizeof o->reason);
     if (!o->reason[0])
         snprintf(o->reason, sizeof o->reason, "%s", strerror(-err));
     if (log != o->log_buf)

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "kbpf.h"
+#include "klog.h"
 #include "kobj.h"
 #include "pbpf/loader.h"
 #include "pbpf/object.h"
@@ -77,21 +78,6 @@ static int read_file(const char *path, char **data, size_t *len)
     fclose(f);
     *len = (size_t)n;
     return 0;
-}
-
-/* The last non-statistics line of a verifier log. */
-static void last_line(const char *log, char *out, size_t n)
-{
-    out[0] = 0;
-    const char *p = log;
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len && strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) &&
-            strncmp(p, "stack depth", 11) && strncmp(p, "-- END PROG LOAD LOG --", 23))
-            snprintf(out, n, "%.*s", (int)(len < 200 ? len : 200), p);
-        p += len + (e ? 1 : 0);
-    }
 }
 
 /* Whether program i is loaded with program want: it is want, or one of
@@ -194,7 +180,7 @@ static int libbpf_load(const char *path, const struct pbpf_object *po, size_t wa
         return 1;
     }
     if (err)
-        last_line(klog, why, wn);
+        klog_reason(klog, why, wn < 201 ? wn : 201);
     return err;
 }
 
