@@ -53,39 +53,19 @@ int main(void)
 #define XDP_MD_DATA 0
 #define XDP_MD_DATA_END 4
 
-struct claim {
-    char key[400], kind[16], reason[800];
-    int seen;
-};
-
-static struct claim *claims;
+static struct vjustified *claims;
 static size_t nclaims;
 
+/* The prevail lines of the justified list. */
 static int read_claims(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        printf("%s: cannot open\n", path);
+    if (vjustified_read(path, &claims, &nclaims))
         return -1;
-    }
-    char line[2048];
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        char *fl[4] = {0};
-        if (vcase_split(line, fl, 4) != 4 || strcmp(fl[0], "prevail"))
-            continue;
-        struct claim *nc = realloc(claims, (nclaims + 1) * sizeof *nc);
-        if (!nc)
-            break;
-        claims = nc;
-        struct claim *c = &claims[nclaims++];
-        snprintf(c->key, sizeof c->key, "%s", fl[1]);
-        snprintf(c->kind, sizeof c->kind, "%s", fl[2]);
-        snprintf(c->reason, sizeof c->reason, "%s", fl[3]);
-        c->seen = 0;
-    }
-    fclose(f);
+    size_t k = 0;
+    for (size_t i = 0; i < nclaims; i++)
+        if (!strcmp(claims[i].suite, "prevail"))
+            claims[k++] = claims[i];
+    nclaims = k;
     return 0;
 }
 
@@ -127,7 +107,7 @@ static int name_cmp(const void *a, const void *b)
 static char logbuf[1 << 20];
 
 /* Checks one claim; returns 1 when the kernel contradicts it. */
-static int check_claim(const struct claim *c, int krej, const char *kreason)
+static int check_claim(const struct vjustified *c, int krej, const char *kreason)
 {
     int says_rej = !strncmp(c->reason, "Linux rejects", 13);
     int says_acc = !strncmp(c->reason, "Linux accepts", 13);
@@ -212,11 +192,11 @@ int main(int argc, char **argv)
             const struct prevail_case *pc = &pf.v[k];
             char key[400];
             snprintf(key, sizeof key, "%s:%s", files[i], pc->name);
-            struct claim *cl = NULL;
+            struct vjustified *cl = NULL;
             for (size_t j = 0; j < nclaims; j++)
                 if (!strcmp(claims[j].key, key)) {
                     cl = &claims[j];
-                    cl->seen = 1;
+                    cl->used = 1;
                 }
             if (pc->expected_exception || (!cl && !all))
                 continue;
@@ -317,7 +297,7 @@ int main(int argc, char **argv)
         free(files[i]);
     free(files);
     for (size_t j = 0; j < nclaims; j++)
-        if (!claims[j].seen) {
+        if (!claims[j].used) {
             printf("FAIL %s: listed in justified.tsv, no such case\n", claims[j].key);
             bad = 1;
         }

@@ -190,6 +190,61 @@ static inline int vcases_check_listed(const struct vcases *cs, const char *objdi
     return bad;
 }
 
+/* One line of tests/verifier/justified.tsv: suite TAB case TAB kind TAB
+ * reason, kind = unsound | gap | incomplete | reason (a verdict both
+ * share, with a different message).  A gap is an unsound verdict that is a
+ * known defect, not a justified departure: listed so that only new
+ * unsound verdicts fail.  used: set by whoever matches the line. */
+struct vjustified {
+    char suite[16], key[400], kind[16], reason[800];
+    int used;
+};
+
+/* Reads the list into *out (malloc'd, *cnt lines).  Returns 0, or -1 after
+ * saying on stderr which line is malformed or that the file is missing. */
+static inline int vjustified_read(const char *path, struct vjustified **out, size_t *cnt)
+{
+    *out = NULL;
+    *cnt = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open\n", path);
+        return -1;
+    }
+    char line[2048];
+    size_t ln = 0, cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        ln++;
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char *fl[4] = {0};
+        if (vcase_split(line, fl, 4) != 4 || !fl[3][0] ||
+            (strcmp(fl[2], "unsound") && strcmp(fl[2], "gap") && strcmp(fl[2], "incomplete") &&
+             strcmp(fl[2], "reason"))) {
+            fprintf(stderr, "%s:%zu: malformed line (suite, case, kind, reason)\n", path, ln);
+            fclose(f);
+            return -1;
+        }
+        if (*cnt == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct vjustified *nj = realloc(*out, cap * sizeof *nj);
+            if (!nj) {
+                fclose(f);
+                return -1;
+            }
+            *out = nj;
+        }
+        struct vjustified *j = &(*out)[(*cnt)++];
+        snprintf(j->suite, sizeof j->suite, "%s", fl[0]);
+        snprintf(j->key, sizeof j->key, "%s", fl[1]);
+        snprintf(j->kind, sizeof j->kind, "%s", fl[2]);
+        snprintf(j->reason, sizeof j->reason, "%s", fl[3]);
+        j->used = 0;
+    }
+    fclose(f);
+    return 0;
+}
+
 /* Lines of a verifier log that are statistics, not the reason. */
 static inline int vcase_stat_line(const char *l, size_t n)
 {

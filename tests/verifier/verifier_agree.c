@@ -39,59 +39,12 @@ static char logbuf[1 << 20];
 
 /* --- the justified-differences list and the floor ------------------------ */
 
-struct justified {
-    char suite[16], key[200], kind[16], reason[400];
-    int used;
-};
-static struct justified *just;
+static struct vjustified *just;
 static size_t just_cnt;
 
-/* Lines: suite TAB case TAB kind TAB reason, kind = unsound | gap |
- * incomplete | reason (a verdict both share, with a different message).
- * A gap is an unsound verdict that is a known defect, not a justified
- * departure: listed so that only new unsound verdicts fail the test. */
-static int justified_read(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "%s: cannot open\n", path);
-        return -1;
-    }
-    char line[2048];
-    size_t ln = 0, cap = 0;
-    while (fgets(line, sizeof line, f)) {
-        ln++;
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        char *fl[4] = {0};
-        if (vcase_split(line, fl, 4) != 4 || !fl[3][0] ||
-            (strcmp(fl[2], "unsound") && strcmp(fl[2], "gap") && strcmp(fl[2], "incomplete") &&
-             strcmp(fl[2], "reason"))) {
-            fprintf(stderr, "%s:%zu: malformed line (suite, case, kind, reason)\n", path, ln);
-            fclose(f);
-            return -1;
-        }
-        if (just_cnt == cap) {
-            cap = cap ? cap * 2 : 64;
-            struct justified *nj = realloc(just, cap * sizeof *nj);
-            if (!nj) {
-                fclose(f);
-                return -1;
-            }
-            just = nj;
-        }
-        struct justified *j = &just[just_cnt++];
-        snprintf(j->suite, sizeof j->suite, "%s", fl[0]);
-        snprintf(j->key, sizeof j->key, "%s", fl[1]);
-        snprintf(j->kind, sizeof j->kind, "%s", fl[2]);
-        snprintf(j->reason, sizeof j->reason, "%s", fl[3]);
-        j->used = 0;
-    }
-    fclose(f);
-    return 0;
-}
+static int justified_read(const char *path) { return vjustified_read(path, &just, &just_cnt); }
 
-static struct justified *justified_find(const char *suite, const char *key, const char *kind)
+static struct vjustified *justified_find(const char *suite, const char *key, const char *kind)
 {
     for (size_t i = 0; i < just_cnt; i++)
         if (!strcmp(just[i].suite, suite) && !strcmp(just[i].key, key) &&
