@@ -58,36 +58,58 @@ if grep -i "warning:" "$build.build.log"; then
 fi
 [ -f "$build/$exe" ] || fail "$build/$exe was not built"
 
-# run_exe NAME ARGS: another program of the build, under the emulator
-run_exe() {
-    name=$1
-    shift
+# emu_once OUT NAME ARGS: program NAME of the build under the emulator,
+# its output (stdout and stderr) in OUT
+emu_once() {
+    out=$1 name=$2
+    shift 2
     case $target in
-    mingw64)
-        WINEPREFIX="$build/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
-            "$emu" "$build/$name.exe" "$@"
-        ;;
-    aarch64)
-        "$emu" -L /usr/aarch64-linux-gnu "$build/$name" "$@"
-        ;;
+    mingw64) "$emu" "$build/$name.exe" "$@" >"$out" 2>&1 ;;
+    aarch64) "$emu" -L /usr/aarch64-linux-gnu "$build/$name" "$@" >"$out" 2>&1 ;;
     esac
 }
+# run_exe OUT NAME ARGS: as emu_once, once more when wine itself failed.
+# "wine client error" is wine's client library losing its connection to
+# wineserver, before or beside the program: the program's own result is
+# unknown then, not failed, so it runs again (and a second loss fails).
+run_exe() {
+    emu_once "$@"
+    rc=$?
+    if [ "$target" = mingw64 ] && grep -q "^wine client error" "$1"; then
+        echo "note: wine lost its server ($(grep -m1 '^wine client error' "$1")); running $2 again"
+        emu_once "$@"
+        rc=$?
+    fi
+    return $rc
+}
+# run OUT ARGS: the CLI
+run() {
+    out=$1
+    shift
+    run_exe "$out" pbpf "$@"
+}
+
+if [ "$target" = mingw64 ]; then
+    # A private wine prefix inside the build dir, no Mono/Gecko prompts, no
+    # debug chatter.  One wineserver serves the whole run (-p: it stays up
+    # between programs instead of shutting down after each and racing the
+    # next one's start) and is stopped on exit; the prefix is created once
+    # here (slow), not by whichever program runs first.
+    export WINEPREFIX="$build/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+    ws=
+    for c in "$(dirname "$emu")/wineserver64" "$(dirname "$emu")/wineserver" \
+        "$(command -v wineserver 2>/dev/null)" /usr/lib/wine/wineserver64; do
+        [ -n "$c" ] && [ -x "$c" ] && { ws=$c; break; }
+    done
+    if [ -n "$ws" ]; then
+        "$ws" -p
+        trap '"$ws" -k 2>/dev/null' EXIT
+    fi
+    "$emu" wineboot --init >"$build/wineboot.out" 2>&1 ||
+        { cat "$build/wineboot.out"; fail "wineboot --init in $WINEPREFIX"; }
+fi
 suffix=
 [ "$target" = mingw64 ] && suffix=.exe
-
-run() {
-    case $target in
-    mingw64)
-        # A private wine prefix inside the build dir; the first start
-        # creates it (slow).  No Mono/Gecko prompts, no debug chatter.
-        WINEPREFIX="$build/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
-            "$emu" "$build/$exe" "$@"
-        ;;
-    aarch64)
-        "$emu" -L /usr/aarch64-linux-gnu "$build/$exe" "$@"
-        ;;
-    esac
-}
 
 status=0
 # check OUTPUT_FILE N RC: the run ended with "N passed, 0 failed" and exit 0
@@ -109,16 +131,16 @@ kv=
 for mode in checked verified; do
     echo "== pbpf conformance --mode $mode: $n vectors on $target"
     # shellcheck disable=SC2086
-    run conformance --mode $mode $kv "$conf" >"$build/conformance.out" 2>&1
+    run "$build/conformance.out" conformance --mode $mode $kv "$conf"
     check "$build/conformance.out" "$n" $?
 done
 echo "== pbpf conformance: $nneg malformed vectors on $target"
-run conformance "$conf/negative" >"$build/conformance.out" 2>&1
+run "$build/conformance.out" conformance "$conf/negative"
 check "$build/conformance.out" "$nneg" $?
 # the JIT, where the target has one
 echo "== pbpf conformance --engine jit: $n vectors on $target"
 # shellcheck disable=SC2086
-run conformance --engine jit $kv "$conf" >"$build/conformance.out" 2>&1
+run "$build/conformance.out" conformance --engine jit $kv "$conf"
 rc=$?
 if tr -d '\r' <"$build/conformance.out" | grep -q "is not available"; then
     echo "no JIT for $target: $(tr -d '\r' <"$build/conformance.out")"
@@ -130,7 +152,7 @@ fi
 # code pages; cmake/parts/jit2.cmake builds these for Windows
 if [ -f "$build/test_jit_conformance$suffix" ]; then
     echo "== test_jit_conformance: $n vectors, JIT = checked interpreter, on $target"
-    run_exe test_jit_conformance "$conf" >"$build/jit.out" 2>&1
+    run_exe "$build/jit.out" test_jit_conformance "$conf"
     rc=$?
     tr -d '\r' <"$build/jit.out" | tail -n 3
     if [ $rc -ne 0 ] || ! tr -d '\r' <"$build/jit.out" | grep -qx "$n vectors, 0 failed"; then
@@ -139,7 +161,7 @@ if [ -f "$build/test_jit_conformance$suffix" ]; then
     fi
     for what in rows random errors harden jumps align leaf; do
         echo "== test_jit $what on $target"
-        run_exe test_jit "$what" >"$build/jit.out" 2>&1
+        run_exe "$build/jit.out" test_jit "$what"
         rc=$?
         tr -d '\r' <"$build/jit.out" | tail -n 5
         [ $rc -eq 0 ] || { echo "FAIL: test_jit $what (exit $rc)" >&2; status=1; }
@@ -149,7 +171,7 @@ fi
 # it (cmake/parts/compat4.cmake builds pbpf_bpf and it for Windows)
 if [ -f "$build/test_compat_api$suffix" ]; then
     echo "== test_compat_api (libbpf-compatible API) on $target"
-    run_exe test_compat_api >"$build/compat.out" 2>&1
+    run_exe "$build/compat.out" test_compat_api
     rc=$?
     tr -d '\r' <"$build/compat.out" | tail -n 3
     [ $rc -eq 0 ] || { echo "FAIL: test_compat_api (exit $rc)" >&2; status=1; }

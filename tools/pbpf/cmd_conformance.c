@@ -178,6 +178,29 @@ static int same_reason(const char *ours, const char *linux_reason)
     return strstr(ours, want) != NULL;
 }
 
+/* The verifier log as one line of the report: its lines joined by " | ",
+ * trailing newlines dropped. */
+static void log_one_line(char *dst, size_t size, const char *prefix, const char *log)
+{
+    size_t n = (size_t)snprintf(dst, size, "%s", prefix);
+    if (n >= size)
+        n = size - 1;
+    for (const char *s = log; *s && n + 1 < size; s++) {
+        if (*s != '\n') {
+            dst[n++] = *s;
+            continue;
+        }
+        while (s[1] == '\n')
+            s++;
+        if (!s[1] || n + 4 >= size)
+            break;
+        memcpy(dst + n, " | ", 3);
+        n += 3;
+    }
+    if (n < size)
+        dst[n] = '\0';
+}
+
 static void run_one(struct pbpf_runtime *rt, const char *path, enum pbpf_engine engine,
                     enum pbpf_mode mode, const struct verdict *kv, struct outcome *o)
 {
@@ -203,7 +226,7 @@ static void run_one(struct pbpf_runtime *rt, const char *path, enum pbpf_engine 
     rc = pbpf_prog_load(rt, cf.insns, cf.insn_cnt, &popts, &prog);
     if (rc) {
         o->rejected = 1;
-        snprintf(o->reason, sizeof o->reason, "load: %s", err[0] ? err : strerror(-rc));
+        log_one_line(o->reason, sizeof o->reason, "load: ", err[0] ? err : strerror(-rc));
         /* Linux refuses the program too, for the same reason: in verified
          * mode that is the expected outcome, whatever the vector's result */
         if (mode == PBPF_MODE_VERIFIED && kv && !strcmp(kv->verdict, "REJECT") &&
