@@ -97,6 +97,10 @@ static int kernel_verify(const char *path, const char *prog, const char *const *
             bpf_object__close(obj);
             return 1;
         }
+        /* maps are made, not pinned (no /sys/fs/bpf state, none needed) */
+        struct bpf_map *m;
+        bpf_object__for_each_map(m, obj)
+            bpf_map__set_pin_path(m, NULL);
         klog[0] = 0;
         bpf_program__set_log_buf(want, klog, sizeof klog);
         bpf_program__set_log_level(want, 4); /* BPF_LOG_STATS */

@@ -55,6 +55,17 @@ static const char *pin_root(char *buf, size_t n)
 }
 static int dump_mode;
 
+/* The kernel side creates its maps without pinning them: a map with
+ * LIBBPF_PIN_BY_NAME would otherwise be pinned under /sys/fs/bpf (left
+ * behind, shared by the next load, and refused where no BPF file system is
+ * mounted there), none of which the verifier's verdict depends on. */
+static void no_pins(struct bpf_object *o)
+{
+    struct bpf_map *m;
+    bpf_object__for_each_map(m, o)
+        bpf_map__set_pin_path(m, NULL);
+}
+
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
     (void)level, (void)fmt, (void)ap;
@@ -168,6 +179,7 @@ static int libbpf_load(const char *path, const struct pbpf_object *po, size_t wa
         snprintf(why, wn, "libbpf does not see the program");
         return -ENOENT;
     }
+    no_pins(o);
     klog[0] = 0;
     bpf_program__set_log_buf(wp, klog, sizeof klog);
     bpf_program__set_log_level(wp, 1);
@@ -278,6 +290,8 @@ static void audit_object(struct tally *t, const char *path)
     if (pbpf_object_open_mem(buf, len, &oo, &po)) {
         /* the whole object: one verdict, against libbpf's open */
         struct bpf_object *ko = bpf_object__open_file(path, NULL);
+        if (ko)
+            no_pins(ko);
         int krc = ko ? bpf_object__load(ko) : -EINVAL;
         snprintf(kwhy, sizeof kwhy, "libbpf: %s", ko ? strerror(-krc) : "cannot open");
         if (ko)
