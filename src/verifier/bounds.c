@@ -437,9 +437,9 @@ static void alu_arsh(struct vreg *d, unsigned sh, bool w32)
 }
 
 /* Exact result of an operation on two constants, as the interpreter
- * computes it (RFC 9669 §4.1: x / 0 = 0, x % 0 = x; signed forms when off
- * is 1). */
-static uint64_t const_op(uint8_t op, bool alu32, int16_t off, uint64_t a, uint64_t b)
+ * computes it (shifts: by less than the width; no div or mod, whose
+ * results Linux does not compute). */
+static uint64_t const_op(uint8_t op, bool alu32, uint64_t a, uint64_t b)
 {
     if (alu32) {
         uint32_t x = (uint32_t)a, y = (uint32_t)b;
@@ -447,19 +447,6 @@ static uint64_t const_op(uint8_t op, bool alu32, int16_t off, uint64_t a, uint64
         case PBPF_ALU_ADD: return (uint32_t)(x + y);
         case PBPF_ALU_SUB: return (uint32_t)(x - y);
         case PBPF_ALU_MUL: return (uint32_t)(x * y);
-        case PBPF_ALU_DIV:
-            if (!y)
-                return 0;
-            if (off == 1)
-                return (uint32_t)((int32_t)x == INT32_MIN && (int32_t)y == -1 ? x
-                                  : (uint32_t)((int32_t)x / (int32_t)y));
-            return x / y;
-        case PBPF_ALU_MOD:
-            if (!y)
-                return x;
-            if (off == 1)
-                return (int32_t)y == -1 ? 0 : (uint32_t)((int32_t)x % (int32_t)y);
-            return x % y;
         case PBPF_ALU_OR: return x | y;
         case PBPF_ALU_AND: return x & y;
         case PBPF_ALU_XOR: return x ^ y;
@@ -473,19 +460,6 @@ static uint64_t const_op(uint8_t op, bool alu32, int16_t off, uint64_t a, uint64
     case PBPF_ALU_ADD: return a + b;
     case PBPF_ALU_SUB: return a - b;
     case PBPF_ALU_MUL: return a * b;
-    case PBPF_ALU_DIV:
-        if (!b)
-            return 0;
-        if (off == 1)
-            return (int64_t)a == INT64_MIN && (int64_t)b == -1 ? a
-                                                                : (uint64_t)((int64_t)a / (int64_t)b);
-        return a / b;
-    case PBPF_ALU_MOD:
-        if (!b)
-            return a;
-        if (off == 1)
-            return (int64_t)b == -1 ? 0 : (uint64_t)((int64_t)a % (int64_t)b);
-        return a % b;
     case PBPF_ALU_OR: return a | b;
     case PBPF_ALU_AND: return a & b;
     case PBPF_ALU_XOR: return a ^ b;
@@ -498,43 +472,30 @@ static uint64_t const_op(uint8_t op, bool alu32, int16_t off, uint64_t a, uint64
 
 /* dst = dst OP src on scalars (Linux's adjust_scalar_min_max_vals).  The
  * caller handled mov, neg and end and checked the shift immediates. */
-int scalar_alu(struct venv *e, uint8_t op, bool alu32, struct vreg *d, const struct vreg *s)
+int scalar_alu(uint8_t op, bool alu32, struct vreg *d, const struct vreg *s)
 {
-    int16_t off = e->insns[e->insn_idx].off;
     /* a new value: no longer linked to the copies of the old one (Linux
      * clears the id after scalar ALU ops for the same reason) */
     d->id = 0;
     unsigned bits = alu32 ? 32 : 64;
     bool s_const = alu32 ? tnum_subreg_is_const(s->var_off) : tnum_is_const(s->var_off);
     bool d_const = alu32 ? tnum_subreg_is_const(d->var_off) : tnum_is_const(d->var_off);
-    if (s_const && d_const) {
-        uint64_t v = const_op(op, alu32, off, d->var_off.value, s->var_off.value);
-        mark_reg_known(d, alu32 ? (uint32_t)v : v);
+    uint64_t sv = alu32 ? (uint32_t)s->var_off.value : s->var_off.value;
+    /* Linux computes no result for div and mod, nor for a shift by an
+     * unknown or oversized amount, even of constants
+     * (is_safe_to_compute_dst_reg_range; the amount is compared in all 64
+     * bits, for 32-bit shifts too): the whole register becomes unknown,
+     * its upper half too after a 32-bit op, as adjust_scalar_min_max_vals
+     * returns before its zero extension.  A constant result here would
+     * let pbpf prune branches Linux walks. */
+    bool shift = op == PBPF_ALU_LSH || op == PBPF_ALU_RSH || op == PBPF_ALU_ARSH;
+    if (op == PBPF_ALU_DIV || op == PBPF_ALU_MOD || (shift && !(s_const && s->umax < bits))) {
+        mark_reg_unknown(d);
         return 0;
     }
-    uint64_t sv = alu32 ? (uint32_t)s->var_off.value : s->var_off.value;
-    switch (op) {
-    case PBPF_ALU_ADD:
-    case PBPF_ALU_SUB:
-    case PBPF_ALU_MUL:
-    case PBPF_ALU_AND:
-    case PBPF_ALU_OR:
-    case PBPF_ALU_XOR:
-        break;
-    case PBPF_ALU_LSH:
-    case PBPF_ALU_RSH:
-    case PBPF_ALU_ARSH:
-        if (s_const && sv < bits)
-            break;
-        /* a shift by an unknown or oversized amount */
-        mark_reg_unknown(d);
-        if (alu32)
-            zext_32_to_64(d);
-        return 0;
-    default:
-        mark_reg_unknown(d);
-        if (alu32)
-            zext_32_to_64(d);
+    if (s_const && d_const) {
+        uint64_t v = const_op(op, alu32, d->var_off.value, s->var_off.value);
+        mark_reg_known(d, alu32 ? (uint32_t)v : v);
         return 0;
     }
     struct tnum a = alu32 ? tnum_subreg(d->var_off) : d->var_off;

@@ -456,5 +456,5 @@ int check_alu(struct venv *e, const struct pbpf_insn *in)
         struct vreg p = *dst;
         return ptr_alu(e, in, &p, &srcv);
     }
-    return scalar_alu(e, op, alu32, dst, &srcv);
+    return scalar_alu(op, alu32, dst, &srcv);
 }

@@ -315,7 +315,7 @@ void reg_bounds_from_var_off(struct vreg *r);
 void zext_32_to_64(struct vreg *r);
 bool reg_is_const(const struct vreg *r);
 bool reg_is_const32(const struct vreg *r);
-int scalar_alu(struct venv *e, uint8_t op, bool alu32, struct vreg *dst, const struct vreg *src);
+int scalar_alu(uint8_t op, bool alu32, struct vreg *dst, const struct vreg *src);
 /* the signed and unsigned ranges of one width (32-bit: the s32/u32 ones)
  * of dst + src, dst - src; unbounded where they may overflow */
 void bounds_add(struct vreg *dst, const struct vreg *src, bool alu32);

@@ -61,4 +61,21 @@ A(bounds_arsh_ok, BUF "r0 <<= 60; r0 s>>= 60; r0 += 8;" USE)
 A(bounds_xor_ok, BUF "r0 &= 7; r0 ^= 8;" USE)
 A(bounds_swap_unknown, BUF "r0 &= 15; r0 = be16 r0;" USE)
 
+/* Linux computes no value for div and mod, even of constants, nor for a
+ * shift by a register that is unknown or not below the width in all 64
+ * bits (is_safe_to_compute_dst_reg_range): the result is a scalar with
+ * all 64 bits unknown, also after a 32-bit op.  The branch then cannot be
+ * decided and the load through the scalar r0 on its other side is seen.
+ * A shift by a constant below the width is computed exactly. */
+#define BAD "r0 = *(u8 *)(r0 + 0); r0 = 0; exit;"
+A(div_consts_unknown, "r0 = 0; r1 = 100; r1 /= 7; if r1 == 14 goto +1;" BAD)
+A(mod_reg_zero_unknown, "r0 = 0; r1 = 100; r2 = 0; .8byte 0x000000000000219f; if r1 == 100 goto +1;" BAD)
+A(sdiv_consts_unknown, "r0 = 0; r1 = -100; .8byte 0x0000000700010137; if r1 == -14 goto +1;" BAD)
+A(div32_upper_unknown, "call %[bpf_get_prandom_u32]; w1 = w0; r0 = 0; w1 /= 7; r1 >>= 32; "
+                       "if r1 == 0 goto +1;" BAD)
+A(lsh_reg_64_unknown, "r0 = 0; r1 = 1; r2 = 64; r1 <<= r2; if r1 == 1 goto +1;" BAD)
+A(lsh32_reg_upper_set_unknown, "r0 = 0; w1 = 1; r2 = 0x100000003 ll; w1 <<= w2; if w1 == 8 goto +1;" BAD)
+A(lsh_reg_const_ok, "r0 = 0; r1 = 1; r2 = 3; r1 <<= r2; if r1 == 8 goto +1;" BAD)
+A(arsh32_reg_const_ok, "r0 = 0; w1 = -64; w2 = 3; w1 s>>= w2; if w1 == -8 goto +1;" BAD)
+
 char _license[] SEC("license") = "GPL";
