@@ -794,6 +794,14 @@ static int check_mem_access(struct venv *e, const struct pbpf_insn *in, uint32_t
     return 0;
 }
 
+/* The write of an atomic whose base register was just filled with the
+ * fetched value: an unknown scalar, in Linux's words for it. */
+static int misaligned_fill(struct venv *e, int16_t off, int size)
+{
+    return verr(e, -EACCES, "misaligned access off (0x0; 0xffffffffffffffff)+0+%d size %d", off,
+                size);
+}
+
 static int check_atomic(struct venv *e, const struct pbpf_insn *in)
 {
     uint32_t dreg = PBPF_INSN_DST(in), sreg = PBPF_INSN_SRC(in);
@@ -845,10 +853,17 @@ static int check_atomic(struct venv *e, const struct pbpf_insn *in)
                         (unsigned long long)p->var_off.mask, p->off, in->off, size);
     }
     int load_reg = (op & PBPF_ATOMIC_FETCH) ? (op == PBPF_ATOMIC_CMPXCHG ? 0 : (int)sreg) : -1;
+    /* A fetch into the base register itself: Linux's check_atomic_rmw
+     * fills the register with the loaded value (an unknown scalar) before
+     * it checks the write, which then goes through that scalar and fails
+     * its strict alignment check (check_generic_ptr_alignment). */
+    bool fetch_into_base = load_reg == (int)dreg;
     int rc;
     if (bt == PTR_TO_STACK) {
         /* read then write the slot; the fetched value is unknown */
         rc = check_stack_read(e, dreg, regs[dreg].off + in->off, size, NULL);
+        if (!rc && fetch_into_base)
+            return misaligned_fill(e, in->off, size);
         if (!rc) {
             struct vreg keep = regs[sreg];
             mark_reg_unknown(&regs[sreg]);
@@ -857,6 +872,8 @@ static int check_atomic(struct venv *e, const struct pbpf_insn *in)
         }
     } else {
         rc = check_mem_access(e, in, dreg, in->off, size, ACC_READ, -1, false);
+        if (!rc && fetch_into_base)
+            return misaligned_fill(e, in->off, size);
         if (!rc)
             rc = check_mem_access(e, in, dreg, in->off, size, ACC_WRITE, -1, false);
     }

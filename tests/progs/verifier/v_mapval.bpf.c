@@ -67,6 +67,15 @@ MV(mv_key_from_map_value_ok, LOOKUP_ARR "if r0 == 0 goto l0_%=; r2 = r0; r1 = %[
 MV(mv_array_const_key_no_check_ok, LOOKUP_ARR "r0 = *(u64 *)(r0 + 0); r0 = 0; exit;")
 MV(mv_array_key_out_of_range, "r1 = 4; *(u32 *)(r10 - 4) = r1; r2 = r10; r2 += -4; r1 = %[arr] ll; call %[bpf_map_lookup_elem]; r0 = *(u64 *)(r0 + 0); r0 = 0; exit;")
 MV(mv_array_var_key_no_check, "call %[bpf_get_prandom_u32]; *(u32 *)(r10 - 4) = r0; r2 = r10; r2 += -4; r1 = %[arr] ll; call %[bpf_map_lookup_elem]; r0 = *(u64 *)(r0 + 0); r0 = 0; exit;")
+
+/* An atomic fetch into its own base register: Linux fills the register
+ * with the fetched value before it checks the write, which then goes
+ * through an unknown scalar (check_atomic_rmw); through another register
+ * it is fine.  The same on the stack. */
+MV(mv_atomic_fetch_into_base, LOOKUP_ARR "if r0 == 0 goto l0_%=; .8byte 0x00000001000800db; l0_%=: r0 = 0; exit;")
+MV(mv_atomic_cmpxchg_r0_base, LOOKUP_ARR "if r0 == 0 goto l0_%=; r1 = 0; .8byte 0x000000f1000810db; l0_%=: r0 = 0; exit;")
+MV(mv_atomic_fetch_other_reg_ok, LOOKUP_ARR "if r0 == 0 goto l0_%=; r1 = 1; .8byte 0x00000001000810db; l0_%=: r0 = 0; exit;")
+MV(mv_atomic32_fetch_into_stack_base, "r1 = 0; *(u64 *)(r10 - 8) = r1; r1 = r10; r1 += -8; .8byte 0x00000001000011c3; r0 = 0; exit;")
 MV(mv_var_off_jmp32_zext_ok, LOOKUP_ARR "if r0 == 0 goto l0_%=; r6 = r0; call %[bpf_get_prandom_u32]; w0 = w0; if w0 > 15 goto l0_%=; r6 += r0; r0 = *(u8 *)(r6 + 0); l0_%=: r0 = 0; exit;")
 MV(mv_store_ptr_in_value, LOOKUP_ARR "if r0 == 0 goto l0_%=; *(u64 *)(r0 + 0) = r0; l0_%=: r0 = 0; exit;")
 
