@@ -846,11 +846,19 @@ static int check_atomic(struct venv *e, const struct pbpf_insn *in)
     if (bt != PTR_TO_STACK) {
         const struct vreg *p = &regs[dreg];
         uint64_t v = p->var_off.value + (uint64_t)(int64_t)p->off + (uint64_t)(int64_t)in->off;
-        if ((v | p->var_off.mask) & (uint64_t)(size - 1))
-            return verr(e, -EACCES, "misaligned %saccess off (0x%llx; 0x%llx)+%d+%d size %d",
-                        bt == PTR_TO_MAP_VALUE ? "value " : "",
-                        (unsigned long long)p->var_off.value,
-                        (unsigned long long)p->var_off.mask, p->off, in->off, size);
+        if ((v | p->var_off.mask) & (uint64_t)(size - 1)) {
+            /* a constant as Linux's log prints numbers (verbose_unum):
+             * decimal up to U16_MAX, hex above */
+            char tb[48];
+            if (p->var_off.mask)
+                tn_str(tb, sizeof tb, p->var_off);
+            else if (p->var_off.value <= UINT16_MAX)
+                snprintf(tb, sizeof tb, "%llu", (unsigned long long)p->var_off.value);
+            else
+                snprintf(tb, sizeof tb, "%#llx", (unsigned long long)p->var_off.value);
+            return verr(e, -EACCES, "misaligned %saccess off %s+%d+%d size %d",
+                        bt == PTR_TO_MAP_VALUE ? "value " : "", tb, p->off, in->off, size);
+        }
     }
     int load_reg = (op & PBPF_ATOMIC_FETCH) ? (op == PBPF_ATOMIC_CMPXCHG ? 0 : (int)sreg) : -1;
     /* A fetch into the base register itself: Linux's check_atomic_rmw
