@@ -872,12 +872,11 @@ static int check_atomic(struct venv *e, const struct pbpf_insn *in)
         rc = check_stack_read(e, dreg, regs[dreg].off + in->off, size, NULL);
         if (!rc && fetch_into_base)
             return misaligned_fill(e, in->off, size);
-        if (!rc) {
-            struct vreg keep = regs[sreg];
-            mark_reg_unknown(&regs[sreg]);
-            rc = check_stack_write(e, dreg, regs[dreg].off + in->off, size, (int)sreg, in);
-            regs[sreg] = keep;
-        }
+        /* the write stores no register's value: the slot holds unknown
+         * bytes (Linux checks it with value_regno -1).  The source may be
+         * the base itself (r10), which must stay as it is. */
+        if (!rc)
+            rc = check_stack_write(e, dreg, regs[dreg].off + in->off, size, -1, in);
     } else {
         rc = check_mem_access(e, in, dreg, in->off, size, ACC_READ, -1, false);
         if (!rc && fetch_into_base)

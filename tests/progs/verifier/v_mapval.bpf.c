@@ -72,11 +72,13 @@ MV(mv_array_var_key_no_check, "call %[bpf_get_prandom_u32]; *(u32 *)(r10 - 4) = 
  * with the fetched value before it checks the write, which then goes
  * through an unknown scalar (check_atomic_rmw); through another register
  * it is fine.  The same on the stack.  (A constant base is printed as
- * Linux's log prints numbers.) */
+ * Linux's log prints numbers.)  An atomic without fetch on the stack
+ * whose source is r10 itself leaves r10 the base. */
 MV(mv_atomic_fetch_into_base, LOOKUP_ARR "if r0 == 0 goto l0_%=; .8byte 0x00000001000800db; l0_%=: r0 = 0; exit;")
 MV(mv_atomic_cmpxchg_r0_base, LOOKUP_ARR "if r0 == 0 goto l0_%=; r1 = 0; .8byte 0x000000f1000810db; l0_%=: r0 = 0; exit;")
 MV(mv_atomic_fetch_other_reg_ok, LOOKUP_ARR "if r0 == 0 goto l0_%=; r1 = 1; .8byte 0x00000001000810db; l0_%=: r0 = 0; exit;")
 MV(mv_atomic_scalar_base_misaligned, "r1 = 12; r2 = 0; .8byte 0x00000000000021db; r0 = 0; exit;")
+MV(mv_atomic32_stack_src_fp_ok, "r1 = 0; *(u64 *)(r10 - 8) = r1; .8byte 0x00000050fff8aac3; r0 = *(u64 *)(r10 - 8); r0 = 0; exit;")
 MV(mv_atomic32_fetch_into_stack_base, "r1 = 0; *(u64 *)(r10 - 8) = r1; r1 = r10; r1 += -8; .8byte 0x00000001000011c3; r0 = 0; exit;")
 MV(mv_var_off_jmp32_zext_ok, LOOKUP_ARR "if r0 == 0 goto l0_%=; r6 = r0; call %[bpf_get_prandom_u32]; w0 = w0; if w0 > 15 goto l0_%=; r6 += r0; r0 = *(u8 *)(r6 + 0); l0_%=: r0 = 0; exit;")
 MV(mv_store_ptr_in_value, LOOKUP_ARR "if r0 == 0 goto l0_%=; *(u64 *)(r0 + 0) = r0; l0_%=: r0 = 0; exit;")
