@@ -195,6 +195,17 @@ static bool reg_not_null(const struct vreg *r)
     }
 }
 
+static bool is_pointer(const struct vreg *r) { return r->type != SCALAR_VALUE && r->type != NOT_INIT; }
+
+/* Whether comparing the pointer p with the constant k decides the branch:
+ * p == 0 is false and p != 0 true for a pointer that cannot be NULL. */
+static bool null_cmp_decided(const struct vreg *p, const struct vreg *k, uint8_t op, bool is32)
+{
+    return is_pointer(p) && reg_not_null(p) && reg_is_const(k) && !k->var_off.value && !is32 &&
+           (op == PBPF_JMP_JEQ || op == PBPF_JMP_JNE) && VT_BASE(p->type) != PTR_TO_PACKET_END &&
+           p->off >= 0 && p->smin >= 0;
+}
+
 static void mark_ptr_or_null_reg(struct vreg *r, uint32_t id, bool is_null)
 {
     if (!type_may_be_null(r->type) || r->id != id)
@@ -321,7 +332,6 @@ static bool try_match_pkt_pointers(const struct vreg *d, const struct vreg *s, u
     }
 }
 
-static bool is_pointer(const struct vreg *r) { return r->type != SCALAR_VALUE && r->type != NOT_INIT; }
 
 /* Linux's find_equal_scalars (sync_linked_regs): the scalars that share
  * known's id hold the same value, so what a branch learned about known
@@ -390,10 +400,10 @@ static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *
     int taken = -1;
     if (dst->type == SCALAR_VALUE && srcv.type == SCALAR_VALUE) {
         taken = branch_taken(dst, &srcv, op, is32);
-    } else if (is_pointer(dst) && reg_not_null(dst) && reg_is_const(&srcv) &&
-               !srcv.var_off.value && !is32 && (op == PBPF_JMP_JEQ || op == PBPF_JMP_JNE) &&
-               VT_BASE(dst->type) != PTR_TO_PACKET_END && dst->off >= 0 && dst->smin >= 0) {
-        /* a valid pointer is never NULL */
+    } else if (null_cmp_decided(dst, &srcv, op, is32) || null_cmp_decided(&srcv, dst, op, is32)) {
+        /* a valid pointer is never NULL, on either side of the test
+         * (Linux's is_branch_taken swaps a constant on the left to the
+         * right) */
         taken = op == PBPF_JMP_JNE;
     }
     if (taken >= 0) {

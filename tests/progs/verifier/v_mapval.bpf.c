@@ -68,6 +68,12 @@ MV(mv_array_const_key_no_check_ok, LOOKUP_ARR "r0 = *(u64 *)(r0 + 0); r0 = 0; ex
 MV(mv_array_key_out_of_range, "r1 = 4; *(u32 *)(r10 - 4) = r1; r2 = r10; r2 += -4; r1 = %[arr] ll; call %[bpf_map_lookup_elem]; r0 = *(u64 *)(r0 + 0); r0 = 0; exit;")
 MV(mv_array_var_key_no_check, "call %[bpf_get_prandom_u32]; *(u32 *)(r10 - 4) = r0; r2 = r10; r2 += -4; r1 = %[arr] ll; call %[bpf_map_lookup_elem]; r0 = *(u64 *)(r0 + 0); r0 = 0; exit;")
 
+/* A non-NULL map value compared with the constant 0 on the left: Linux
+ * decides the branch as with the pointer on the left (is_branch_taken
+ * swaps the operands), so the load through the scalar is never seen. */
+MV(mv_null_cmp_const_left_eq_ok, LOOKUP_ARR "if r0 == 0 goto l0_%=; r1 = 0; if r1 == r0 goto l1_%=; l0_%=: r0 = 0; exit; l1_%=: r0 = *(u64 *)(r1 + 0); r0 = 0; exit;")
+MV(mv_null_cmp_const_left_ne_ok, LOOKUP_ARR "if r0 == 0 goto l0_%=; r1 = 0; if r1 != r0 goto l0_%=; r0 = *(u64 *)(r1 + 0); l0_%=: r0 = 0; exit;")
+
 /* An atomic fetch into its own base register: Linux fills the register
  * with the fetched value before it checks the write, which then goes
  * through an unknown scalar (check_atomic_rmw); through another register
