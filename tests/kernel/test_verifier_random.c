@@ -3,26 +3,39 @@
  * seeded PRNG.  The generator writes for "r1 = N bytes of memory", which no
  * Linux program type gives, so every program gets a prologue that makes r1
  * exactly that: a socket filter that looks up key 0 of an array map whose
- * values are N bytes, null-checks the result and moves it into r1.  The
- * same bytecode (lddw of the map: the kernel's fd there, pbpf's map index)
- * is then verified by pbpf_verify (socket filter, the same map, root's
- * verdicts) and loaded by the kernel (BPF_PROG_LOAD as root):
+ * values are N bytes (1 where the generator drew 0: a map value cannot be
+ * empty), null-checks the result and moves it into r1; it then sets r2..r9
+ * (make_prog).  The same bytecode (lddw of the map: the kernel's fd there,
+ * pbpf's map index) is verified by pbpf_verify (socket filter, the same
+ * map, root's verdicts) and loaded by the kernel (BPF_PROG_LOAD as root):
  *
  *   pbpf accepts, Linux rejects: unsound, the test fails (with the program
  *     and both reasons) unless Linux's reason is in not_safety[] below;
  *   pbpf rejects, Linux accepts: incomplete, counted by pbpf's reason; the
- *     test fails above a ceiling of --max-incomplete per 10,000 programs;
+ *     test fails above --max-incomplete per 10,000 programs drawn;
  *   both accept: each is test-run on the same packet and the same map
  *     value (BPF_PROG_TEST_RUN, pbpf_prog_test_run in verified mode), and
  *     r0 and the map value after the run must agree, unless they depend on
- *     addresses (pointers returned or stored): pbpf runs the program twice,
- *     in two runtimes with different stacks and maps, and compares with
- *     Linux only what both runs agree on.
+ *     addresses (pointers returned, stored or branched on) or on stack
+ *     bytes never written: pbpf runs the program twice, in two runtimes on
+ *     two threads with different stacks, stack contents and maps, and only
+ *     what both runs agree on is compared with Linux.
+ *
+ * --count N is the number of programs with a valid control flow (cfg_ok);
+ * the others drawn on the way (about five in six) are compared too.  With
+ * seed 1 and 100,000 such programs (608,445 drawn; about 15 minutes, most
+ * of it in the kernel) the differences left are all incomplete verdicts,
+ * each where Linux never looks: instructions in dead code that break an
+ * encoding rule (neg with a non-zero immediate, an atomic fetch into r10),
+ * which Linux does not check on paths it prunes and removes from the
+ * program, while pbpf_verify checks every instruction's encoding for the
+ * engines (pbpf_isa_validate).  The ceiling (cmake/parts/vrandom.cmake)
+ * is a few times the rate measured.
  *
  * Usage: test_verifier_random [--count N] [--seed S] [--max-incomplete M]
  *                             [--only I] [-v]
- * --only I verifies program I of the seed alone and prints it with both
- * logs.  Without bpf() the test skips (77). */
+ * --only I verifies program I (of all drawn) alone and prints it with both
+ * logs (pbpf's at level 2).  Without bpf() the test skips (77). */
 #include <alloca.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +57,15 @@
 #if __has_feature(address_sanitizer)
 #define VR_SANITIZED 1
 #endif
+#endif
+
+/* Under ASan the test runs are not compared: ASan keeps locals on stacks
+ * of its own, so the painting that exposes reads of never-written stack
+ * bytes (run_thread) does not reach the interpreter's stack. */
+#ifdef VR_SANITIZED
+static const int compare_runs_here = 0;
+#else
+static const int compare_runs_here = 1;
 #endif
 
 /* Linux's reasons for a rejection that say nothing about the safety of
@@ -450,7 +472,7 @@ static int one(uint64_t seed, uint64_t idx, int verbose, int *deep)
     int fail = 0;
     if (!prc && kfd >= 0) {
         st.both_accept++;
-        if (compare_runs(idx, insns, cnt, mem_size, kfd, &rng)) {
+        if (compare_runs_here && compare_runs(idx, insns, cnt, mem_size, kfd, &rng)) {
             print_prog(stderr, insns, cnt);
             fail = 1;
         }
@@ -487,7 +509,7 @@ int main(int argc, char **argv)
 #ifdef VR_SANITIZED
     /* ASan makes pbpf's verifier several times slower on the programs that
      * loop into the 1M-instruction budget */
-    uint64_t count = 500;
+    uint64_t count = 1000;
 #else
     uint64_t count = 3000;
 #endif
