@@ -10,7 +10,7 @@ if(PBPF_TESTS AND TARGET pbpf_kbpf)
   target_include_directories(test_verifier_random PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz
                                                           ${CMAKE_CURRENT_SOURCE_DIR}/src)
   target_link_libraries(test_verifier_random PRIVATE pbpf_kbpf)
-  add_test(NAME verifier_random_kernel COMMAND test_verifier_random --max-incomplete 3)
+  add_test(NAME verifier_random_kernel COMMAND test_verifier_random --max-incomplete 4)
   set_tests_properties(verifier_random_kernel PROPERTIES LABELS "kernel;verifier"
                        SKIP_RETURN_CODE 77 TIMEOUT 120)
 endif()

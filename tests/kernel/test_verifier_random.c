@@ -84,7 +84,7 @@ static const struct {
     {"The sequence of ", "Linux's bound on pending branch states"},
 };
 
-#define PROLOGUE 24 /* instructions before the generated body, at most */
+#define PROLOGUE 26 /* instructions before the generated body, at most */
 #define BODY_BYTES 512
 #define MAX_INSNS (PROLOGUE + VGEN_MAX_SLOTS)
 
@@ -138,9 +138,10 @@ static int maps_for(uint32_t mem_size)
 /* The program: the prologue, then the generator's body.  imm of the lddw
  * at 3 is the map: 0 (pbpf's index) here, the fd for the kernel.  After
  * the lookup, r2 = the memory's size (as for pbpf's type 0), and each of
- * r3..r9 is, by the PRNG, a constant (0, 1, -1, the size, a random 64-bit
+ * r3..r9 and r0 is, by the PRNG, a constant (0, 1, -1, the size, a random 64-bit
  * value), a byte read from the memory (a scalar neither side knows) or
- * left uninitialised: a generated body reads registers it never wrote,
+ * left as it is (uninitialised; r0: the map value pointer, which most
+ * programs would otherwise return, leaving few runs to compare): a generated body reads registers it never wrote,
  * which with all of them uninitialised (as in a type 0 program) stops
  * most programs at their first instructions. */
 static size_t make_prog(uint64_t seed, uint64_t idx, struct pbpf_insn *out, uint32_t *mem_size,
@@ -163,22 +164,24 @@ static size_t make_prog(uint64_t seed, uint64_t idx, struct pbpf_insn *out, uint
     out[n++] = vgen_insn(PBPF_CLS_JMP | PBPF_JMP_EXIT, 0, 0, 0, 0);
     out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV | PBPF_SRC_X, 1, 0, 0, 0);
     out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, 2, 0, 0, (int32_t)g.mem_size);
-    for (uint8_t r = 3; r <= 9; r++) {
+    for (uint8_t r = 3; r <= 10; r++) {
         uint64_t v = splitmix(&s);
+        /* r0 last (as "r10"): the map value pointer when left as it is */
+        uint8_t reg = r == 10 ? 0 : r;
         switch (v % 8) {
-        case 0: out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, r, 0, 0, 0); break;
-        case 1: out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, r, 0, 0, 1); break;
-        case 2: out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, r, 0, 0, -1); break;
+        case 0: out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, reg, 0, 0, 0); break;
+        case 1: out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, reg, 0, 0, 1); break;
+        case 2: out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, reg, 0, 0, -1); break;
         case 3:
-            out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, r, 0, 0, (int32_t)g.mem_size);
+            out[n++] = vgen_insn(PBPF_CLS_ALU64 | PBPF_ALU_MOV, reg, 0, 0, (int32_t)g.mem_size);
             break;
         case 4:
-            out[n++] = vgen_insn(PBPF_CLS_LD | PBPF_MODE_IMM | PBPF_SIZE_DW, r, 0, 0,
+            out[n++] = vgen_insn(PBPF_CLS_LD | PBPF_MODE_IMM | PBPF_SIZE_DW, reg, 0, 0,
                                  (int32_t)(v >> 8));
             out[n++] = vgen_insn(0, 0, 0, 0, (int32_t)(v >> 40));
             break;
         case 5:
-        case 6: out[n++] = vgen_insn(PBPF_CLS_LDX | PBPF_MODE_MEM | PBPF_SIZE_B, r, 0, 0, 0); break;
+        case 6: out[n++] = vgen_insn(PBPF_CLS_LDX | PBPF_MODE_MEM | PBPF_SIZE_B, reg, 0, 0, 0); break;
         default: break;
         }
     }
