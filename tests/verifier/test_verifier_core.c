@@ -116,9 +116,9 @@ static const struct vcase cases[] = {
     REJ("caller-saved after call", "R1 !read_ok", "call 5\nr0 = r1\nexit\n"),
     /* atomics need natural alignment (found by fuzz_verifier: a misaligned
      * atomic_fetch_or that the checked interpreter refuses) */
-    REJ("misaligned atomic", "misaligned access off (0x0; 0x0)+0+10 size 4",
+    REJ("misaligned atomic", "misaligned access off 0+0+10 size 4",
         "r2 = 1\nw2 = atomic_fetch_or((u32 *)(r1 + 0xa), w2)\nr0 = 0\nexit\n"),
-    REJ("misaligned atomic 8", "misaligned access off (0x0; 0x0)+0+4 size 8",
+    REJ("misaligned atomic 8", "misaligned access off 0+0+4 size 8",
         "r2 = 1\nlock *(u64 *)(r1 + 4) += r2\nr0 = 0\nexit\n"),
     ACC("aligned atomic", "r2 = 1\nlock *(u64 *)(r1 + 8) += r2\nw2 = atomic_fetch_or((u32 *)(r1 + 4), w2)\nr0 = 0\nexit\n"),
     /* ALU rules */
