@@ -365,6 +365,18 @@ static bool reg_impossible(const struct vreg *r)
     return r->type == SCALAR_VALUE && r->umin > r->umax;
 }
 
+/* r = what refining r against itself left: the two refined copies a and b
+ * met, or r unchanged where that is empty (see the caller) */
+static void same_reg_refined(struct vreg *r, const struct vreg *a, const struct vreg *b, bool is32)
+{
+    struct vreg x = *a, y = *b, fx = *a, fy = *b;
+    if (reg_impossible(a) || reg_impossible(b))
+        return;
+    reg_set_min_max(&x, &y, &fx, &fy, PBPF_JMP_JEQ, is32);
+    if (!reg_impossible(&x))
+        *r = x;
+}
+
 static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *idx)
 {
     uint8_t op = PBPF_OP(in->code);
@@ -451,7 +463,18 @@ static int check_cond_jmp(struct venv *e, const struct pbpf_insn *in, uint32_t *
         return rc;
     struct vreg *oregs = other->frame[other->curframe]->regs;
     if (dst->type == SCALAR_VALUE && srcv.type == SCALAR_VALUE) {
-        if (in->code & PBPF_SRC_X) {
+        if ((in->code & PBPF_SRC_X) && sreg == dreg) {
+            /* a register against itself: Linux narrows it as for two
+             * registers, in place (r s> r: one from each end), but where
+             * that leaves nothing it keeps the register as it was and
+             * walks the branch all the same (seen with Linux 6.18:
+             * [127, 128] stays [127, 128] on the taken side), so that
+             * side is never found dead */
+            struct vreg t1 = oregs[dreg], t2 = t1, f1 = regs[dreg], f2 = f1;
+            reg_set_min_max(&t1, &t2, &f1, &f2, op, is32);
+            same_reg_refined(&oregs[dreg], &t1, &t2, is32);
+            same_reg_refined(&regs[dreg], &f1, &f2, is32);
+        } else if (in->code & PBPF_SRC_X) {
             reg_set_min_max(&oregs[dreg], &oregs[sreg], &regs[dreg], &regs[sreg], op, is32);
         } else {
             struct vreg s1 = srcv, s2 = srcv;

@@ -32,14 +32,11 @@
  * encoding for its engines (pbpf_isa_validate, also in pbpf_prog_load).
  * Before the fixes this test brought (div/mod and oversized shifts
  * computed, atomic fetch into the base, r10 as an atomic's source on the
- * stack, 0 == pointer decided only with the pointer on the left) a run
- * of the same size, with r0 not yet drawn in the prologue, gave 10
- * unsound and 59 incomplete verdicts.  One difference is known and open:
- * "if r4 s> r4" (the same register) in a loop, where Linux narrows r4 by
- * one from each end per iteration down to [127, 128] and then reports an
- * infinite loop, while pbpf narrows it to nothing, finds the branch dead
- * and accepts (seen once in 600,000 programs, with the earlier prologue).
- * The ceiling (cmake/parts/vrandom.cmake) is a few times the rate
+ * stack, 0 == pointer decided only with the pointer on the left, a
+ * register compared with itself) a run of the same size, with r0 not yet
+ * drawn in the prologue, gave 10 unsound and 59 incomplete verdicts; the
+ * last of those fixes came from a run in between (one unsound verdict in
+ * 600,000 programs).  The ceiling (cmake/parts/vrandom.cmake) is a few times the rate
  * measured.
  *
  * The two pbpf runs cannot expose a branch on a pointer's sign: pbpf's

@@ -76,6 +76,11 @@ A(div32_upper_unknown, "call %[bpf_get_prandom_u32]; w1 = w0; r0 = 0; w1 /= 7; r
 A(lsh_reg_64_unknown, "r0 = 0; r1 = 1; r2 = 64; r1 <<= r2; if r1 == 1 goto +1;" BAD)
 A(lsh32_reg_upper_set_unknown, "r0 = 0; w1 = 1; r2 = 0x100000003 ll; w1 <<= w2; if w1 == 8 goto +1;" BAD)
 A(lsh_reg_const_ok, "r0 = 0; r1 = 1; r2 = 3; r1 <<= r2; if r1 == 8 goto +1;" BAD)
+/* A register compared with itself in a loop: Linux narrows [0, 255] by one
+ * from each end per "r4 s> r4" taken, but keeps [127, 128] as it is, so
+ * the loop comes back to an equal state: an infinite loop. */
+A(same_reg_sgt_loop, "call %[bpf_get_prandom_u32]; r4 = r0; r4 &= 1; r4 += 127; "
+                     "l0_%=: r5 = 0; if r4 s> r4 goto l0_%=; r0 = 0; exit;")
 A(arsh32_reg_const_ok, "r0 = 0; w1 = -64; w2 = 3; w1 s>>= w2; if w1 == -8 goto +1;" BAD)
 
 char _license[] SEC("license") = "GPL";
