@@ -207,6 +207,13 @@ static uint64_t processed(const char *name, const char *text)
 #define H_DEAD "call 7\n" WORK "r0 = 0\nexit\n"
 #define H_LIVE "r5 = r3\ncall 7\n" WORK "r0 = 0\nexit\n"
 
+/* r6 is read after the join.  On the first path r7 = r6 links the two (r7
+ * is never read again); on the other, r6 is linked to r7 the same way, or
+ * to nothing (r6 &= -1 keeps its value, not its link) */
+#define LINK_JOIN(other)                                                                       \
+    "call 7\nr6 = r0\ncall 7\nr2 = r0\nr4 = 0\nif r2 == 0 goto +2\nr7 = r6\ngoto +1\n" other \
+    "\n" PAD "if r2 == 1 goto +0\nr5 = r6\n" WORK "r0 = 0\nexit\n"
+
 static void pruning(void)
 {
     uint64_t same_dead = processed("same, dead", SAME T_DEAD);
@@ -255,6 +262,14 @@ static void pruning(void)
     }
     if (h_diff_live <= h_same_live) {
         printf("FAIL: a register read after the join did not block the pruning there\n");
+        fails++;
+    }
+    uint64_t l_same = processed("r6 linked to dead r7 on both paths", LINK_JOIN("r7 = r6"));
+    uint64_t l_diff = processed("r6 linked to dead r7 on one path", LINK_JOIN("r6 &= -1"));
+    printf("processed, a link to a dead register: %llu (on both paths) %llu (on one)\n",
+           (unsigned long long)l_same, (unsigned long long)l_diff);
+    if (l_diff != l_same) {
+        printf("FAIL: a link to a register never read again blocked the pruning\n");
         fails++;
     }
 }
