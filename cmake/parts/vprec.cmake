@@ -14,6 +14,7 @@ if(PBPF_TESTS AND PBPF_BPF_CLANG)
   add_test(NAME verifier_precision_kernel
            COMMAND test_verifier_precision kernel 2.0 --at-most-kernel=skm_ops
                    --at-most-kernel=tail_arp --at-most-kernel=flow_dissect
+                   --at-most-kernel=xdp_tcp_opts
                    ${PBPF_PROGS_DIR}/trace_probe.bpf.o
                    ${PBPF_PROGS_DIR}/hooks_flow.bpf.o ${PBPF_PROGS_DIR}/datapath.bpf.o
                    ${PBPF_PROGS_DIR}/calls.bpf.o ${PBPF_PROGS_DIR}/skb_room.bpf.o

@@ -714,9 +714,21 @@ int is_state_visited(struct venv *e, uint32_t insn)
     return 0;
 }
 
+/* A scalar that changed since the previous call's entry is widened,
+ * unless a check below that entry needed its value (precise there or
+ * here: Linux's maybe_widen_reg): a bound on it that a branch gave it
+ * through a link (find_equal_scalars reaches the caller's spills) is
+ * kept.  Its id is not compared (a spill or fill in the callback links a
+ * caller's slot to a copy, with an id it did not have at the previous
+ * entry; widening is about values, and states_equal at the entry still
+ * compares the links). */
 static void widen_reg(const struct vreg *old, struct vreg *cur)
 {
-    if (old->type == SCALAR_VALUE && cur->type == SCALAR_VALUE && !regs_exact(old, cur))
+    if (old->type != SCALAR_VALUE || cur->type != SCALAR_VALUE || old->precise || cur->precise)
+        return;
+    struct vreg o = *old;
+    o.id = cur->id;
+    if (!regs_exact(&o, cur))
         mark_reg_unknown(cur);
 }
 
@@ -733,7 +745,9 @@ void widen_callback_scalars(struct vstate *cur, uint32_t cb_start)
 {
     const struct vstate *prev = cur->parent;
     for (; prev; prev = prev->parent) {
-        if (prev->insn_idx != cb_start || prev->curframe != cur->curframe + 1)
+        /* an evicted checkpoint has no frames left (retired): an older
+         * call's entry above it does as well, widening only forgets */
+        if (prev->insn_idx != cb_start || prev->curframe != cur->curframe + 1 || prev->retired)
             continue;
         bool same = true;
         for (uint32_t f = 1; f <= cur->curframe && same; f++)

@@ -58,7 +58,39 @@ struct pcase {
     "if r2 == 0 goto +1\n"                                                                     \
     "r6 = r3\n" v "\n" PAD "if r2 == 1 goto +0\n"
 
+/* r2 (an unknown 64-bit value) is spilled to fp-8 and read back by fill
+ * into r3; a branch bounds r3, and with it the slot when the fill kept the
+ * whole value (8 bytes: r3 and the slot are linked, Linux's
+ * assign_scalar_id_before_mov), not when it kept 4 of them */
+#define SPILL_LINK(fill)                                                                       \
+    "r2 = *(u64 *)(r1 + 0)\n*(u64 *)(r10 - 8) = r2\n" fill "\nif r3 > 7 goto +7\n"
+#define SPILL_USE                                                                              \
+    "r4 = *(u64 *)(r10 - 8)\nr5 = r10\nr5 += -16\nr5 += r4\n*(u8 *)(r5 + 0) = 0\nr0 = 0\n"    \
+    "exit\nr0 = 0\nexit\n"
+/* fp-8 holds r6 & MASK, which bpf_loop's callback reads through its
+ * context and uses as an offset in its own stack, at every call: the
+ * value does not change from call to call (its link, which the spill
+ * gave it, is all that may), so the calls do not forget it */
+#define LOOP_SLOT(mask)                                                                        \
+    "r6 = *(u8 *)(r1 + 0)\nr6 &= " mask "\n*(u64 *)(r10 - 8) = r6\nr6 = 0\nr1 = 4\n"         \
+    "r2 = func(7) ll\nr3 = r10\nr3 += -8\nr4 = 0\ncall 181\nr0 = 0\nexit\n"
+#define LOOP_CB                                                                                \
+    "r3 = *(u64 *)(r2 + 0)\nr4 = r10\nr4 += -8\nr4 += r3\n*(u8 *)(r4 + 0) = 0\nr0 = 0\nexit\n"
+
+/* the callback uses the slot as an offset, then a branch on its copy
+ * narrows the slot itself (the copy is linked to it): the value the next
+ * call gets differs, but its exact bounds were needed, so the calls keep
+ * them instead of forgetting the slot's value */
+#define LOOP_NARROW_CB                                                                         \
+    "r0 = 0\nr3 = *(u64 *)(r2 + 0)\nr4 = r10\nr4 += -8\nr4 += r3\n*(u8 *)(r4 + 0) = 0\n"     \
+    "if r3 > 5 goto +0\nexit\n"
+
 static const struct pcase cases[] = {
+    CASE("callback's context slot narrowed by a link", "15", "7", LOOP_SLOT, LOOP_NARROW_CB,
+         "stack"),
+    CASE("bound through a spill's link", "r3 = *(u32 *)(r10 - 8)", "r3 = *(u64 *)(r10 - 8)",
+         SPILL_LINK, SPILL_USE, "fp pointer"),
+    CASE("callback's context slot at every call", "15", "7", LOOP_SLOT, LOOP_CB, "stack"),
     CASE("stack offset", "16", "4", JOIN,
          "r4 = r10\nr4 += -8\nr4 += r3\n*(u8 *)(r4 + 0) = 0\nr0 = 0\nexit\n", "stack"),
     CASE("memory offset", "64", "63", JOIN,
