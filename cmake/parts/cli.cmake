@@ -86,7 +86,7 @@ foreach(target mingw64 aarch64)
   add_test(NAME cross-${target}
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/cross/run.sh ${target}
                    ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/cross-${target}
-                   ${PBPF_CONFORMANCE_DIR})
+                   ${PBPF_CONFORMANCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/progs)
   set_tests_properties(cross-${target} PROPERTIES
     SKIP_RETURN_CODE 77 LABELS "cross;nosan" TIMEOUT 400 RUN_SERIAL TRUE)
 endforeach()

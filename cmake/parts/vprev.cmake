@@ -16,8 +16,11 @@ endif()
 
 # verifier_agree prevail must fail when a difference from PREVAIL is not
 # listed: the same run with every prevail line of justified.tsv left out
+# (read as UTF-8: file(STRINGS) otherwise cuts a line at a character
+# outside ASCII, such as the section sign, and the rest is malformed)
 if(PBPF_TESTS AND EXISTS ${PBPF_SHARED_DIR}/verifier-cases/prevail/yaml)
-  file(STRINGS ${CMAKE_CURRENT_SOURCE_DIR}/tests/verifier/justified.tsv pbpf_vprev_lines)
+  file(STRINGS ${CMAKE_CURRENT_SOURCE_DIR}/tests/verifier/justified.tsv pbpf_vprev_lines
+       ENCODING UTF-8)
   set(pbpf_vprev_kept "")
   foreach(l IN LISTS pbpf_vprev_lines)
     if(NOT l MATCHES "^prevail\t")

@@ -1,17 +1,19 @@
 #!/bin/sh
 # Cross-builds pbpf (core + CLI) for another OS/CPU and runs the conformance
 # vectors there under an emulator:
-#   run.sh mingw64 SRC BUILD CONFDIR   x86_64-w64-mingw32-gcc, then wine64
-#   run.sh aarch64 SRC BUILD CONFDIR   aarch64-linux-gnu-gcc, then qemu-aarch64
+#   run.sh mingw64 SRC BUILD CONFDIR [PROGS]   x86_64-w64-mingw32-gcc, then wine64
+#   run.sh aarch64 SRC BUILD CONFDIR [PROGS]   aarch64-linux-gnu-gcc, then qemu-aarch64
+# PROGS is the native build's directory of BPF objects (tests/progs built by
+# clang), which the loader and timer tests read.
 # The build is configured with -Werror (the project default), so it also
 # checks that the code compiles warning-free for the target.  Exits 77 (skip)
 # when the cross compiler or the emulator is missing.
 set -u
-if [ $# -ne 4 ]; then
-    echo "usage: $0 mingw64|aarch64 SRC BUILD CONFDIR" >&2
+if [ $# -ne 4 ] && [ $# -ne 5 ]; then
+    echo "usage: $0 mingw64|aarch64 SRC BUILD CONFDIR [PROGS]" >&2
     exit 2
 fi
-target=$1 src=$2 build=$3 conf=$4
+target=$1 src=$2 build=$3 conf=$4 progs=${5:-}
 
 skip() {
     echo "SKIP: $*"
@@ -176,4 +178,31 @@ if [ -f "$build/test_compat_api$suffix" ]; then
     tr -d '\r' <"$build/compat.out" | tail -n 3
     [ $rc -eq 0 ] || { echo "FAIL: test_compat_api (exit $rc)" >&2; status=1; }
 fi
+# the tests of the maps (threads, epochs, seqcounts), the object loader,
+# the verifier and the timers the cross build has
+# (cmake/parts/crosstests.cmake); the loader and timer tests read PROGS
+set -- test_maps_thread_churn test_maps_seq test_maps_lookup_keys test_maps_stress \
+    test_maps_user test_maps_features test_maps_reclaim test_lpm_model test_maps_prog \
+    test_maps_proto test_pin test_jit_maps test_verified_load test_verifier_basic \
+    test_verifier_core test_verifier_global test_verifier_slotlive "test_object btf" \
+    "test_object secnames"
+if [ -n "$progs" ] && [ -f "$progs/btf_maps.bpf.o" ]; then
+    set -- "$@" "test_loader run $progs" "test_loader core $progs" "test_object parse $progs" \
+        "test_object malformed $progs btf_maps.bpf.o" "test_timers unit $progs" \
+        "test_timers engines $progs"
+else
+    echo "note: no BPF objects in '$progs' (no clang in the native build): loader and timer tests left out"
+fi
+for t in "$@"; do
+    # shellcheck disable=SC2086
+    set -- $t
+    [ -f "$build/$1$suffix" ] || continue
+    echo "== $t on $target"
+    name=$1
+    shift
+    run_exe "$build/unit.out" "$name" "$@"
+    rc=$?
+    tr -d '\r' <"$build/unit.out" | tail -n 3
+    [ $rc -eq 0 ] || { echo "FAIL: $name $* (exit $rc)" >&2; status=1; }
+done
 exit $status

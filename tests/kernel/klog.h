@@ -8,13 +8,21 @@
 #include <string.h>
 
 /* Whether a log line is one the verifier (or libbpf, around it) prints
- * after the verdict ("processed 3 insns ...", "stack depth 8", ...), which
- * says nothing about why a program was rejected. */
+ * beside the verdict and which says nothing about why a program was
+ * rejected: the statistics after it ("processed 3 insns ...", "stack
+ * depth 8", ...), libbpf's end marker, the precision back-tracking trace
+ * ("mark_precise: ..."), and at log level 2 the per-function headers
+ * ("Func#0 ...") and the state lines that follow a pruning point ("- "). */
 static inline int klog_is_stats_line(const char *s, size_t n)
 {
-    static const char *const prefixes[] = {"processed ",          "verification time",
-                                           "stack depth",         "mark_precise",
-                                           "max_states_per_insn", "-- END PROG LOAD LOG --"};
+    static const char *const prefixes[] = {"processed ",
+                                           "verification time",
+                                           "stack depth",
+                                           "mark_precise",
+                                           "max_states_per_insn",
+                                           "-- END PROG LOAD LOG --",
+                                           "Func#",
+                                           "- "};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
         size_t pl = strlen(prefixes[i]);
         if (n >= pl && memcmp(s, prefixes[i], pl) == 0)

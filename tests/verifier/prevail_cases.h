@@ -19,25 +19,38 @@
  *     looked up first (the call clobbers r0-r5) and null-checked unless the
  *     pre-state allows null;
  *   - a type set ("r1.type in {ctx, shared}") is a branch on an unknown,
- *     each side building one of the types (Linux walks both).
+ *     each side building one of the types (Linux walks both); two
+ *     registers of one type ("r2.type=r3.type") share the branch.
  * In the code, PREVAIL's map forms (map_fd N, map_by_idx(N), map_val(N) +
- * K, mva(...)) are lddw instructions of the same maps.
+ * K, mva(...)) are lddw instructions of the same maps; its bit tests are
+ * JSET ("&==") and JSET with the targets swapped ("&!=", which BPF
+ * lacks); "wN s32= rM", which PREVAIL decodes from the 32-bit MOVSX with
+ * offset 32 (not an instruction of RFC 9669), is those bytes.
  * Equal numbers ("r2.svalue=r1.svalue") are a copy made once both are
  * set (Linux links the two registers).  A register with a value but no
  * type is the type set {number, ctx}, the context standing for pointers.
+ * A region that may be null is the unchecked map value, except with an
+ * offset, which Linux has no possibly-null pointer for: it is checked.
  * A pre-state with a packet is built as XDP instead: r1 is struct xdp_md
- * (data at 0, data_end at 4, as in PREVAIL's context), packet pointers are
- * data plus an offset with packet_size bytes proven against data_end, and
- * the unknowns are loads from the value of an array map addressed
- * directly (lddw src=2).  Code with legacy packet loads (skb[...]) is
- * built as a socket filter the same way (r1 its __sk_buff).  Pre-states
- * with packet metadata, other relations between variables, offsets
- * outside the 512-byte frame, and code with forms that have no pbpf
- * equivalent (&==, &!=, movsx 32 of 32) have no prologue: those cases are
- * counted as not built, each with its reason.  Registers the pre-state
- * does not name are uninitialised in PREVAIL; here r1 still holds the
- * memory pointer (the context under XDP), r2 the memory size under type
- * 0, and r10 the frame. */
+ * (data at 0, data_end at 4, data_meta at 8, as in PREVAIL's context),
+ * packet pointers are data plus an offset with packet_size bytes proven
+ * against data_end, pointers into the metadata are data_meta plus an
+ * offset with -meta_offset bytes proven against data (Linux's pkt_meta
+ * pointers), and the unknowns are loads from the value of an array map
+ * addressed directly (lddw src=2).  A context at an offset in an interval
+ * is built as XDP too (struct xdp_md has pointers where PREVAIL's
+ * context has them).  Code with legacy packet loads (skb[...]) is built
+ * as a socket filter the same way (r1 its __sk_buff).  Stack offsets and
+ * cells are relative to the top of r10's frame, r10.stack_offset (512
+ * unless given); PREVAIL's stack is 8 frames of 512 bytes, and a pointer
+ * above r10's frame, into a caller's, is built by a chain of calls
+ * (pv_chain).  Pre-states with relations between variables other than
+ * those above, or constraints and code with no BPF form, have no
+ * prologue: those cases are counted as not built, each with its reason
+ * (none is, today).  Registers the pre-state does not name are
+ * uninitialised in PREVAIL; here r1 still holds the memory pointer (the
+ * context under XDP), r2 the memory size under type 0, and r10 the
+ * frame. */
 #ifndef PBPF_TEST_PREVAIL_CASES_H
 #define PBPF_TEST_PREVAIL_CASES_H
 
@@ -53,6 +66,8 @@
 #include "pbpf/pbpf.h"
 
 #define PREVAIL_MEM 512
+#define PV_FRAMES 8 /* PREVAIL's and Linux's deepest call chain */
+#define PV_STACK_TOTAL (PV_FRAMES * 512) /* PREVAIL's stack: 8 frames of 512 bytes */
 #define PV_XDP 6           /* Linux's BPF_PROG_TYPE_XDP */
 #define PV_SOCKET_FILTER 1 /* BPF_PROG_TYPE_SOCKET_FILTER */
 
@@ -94,6 +109,11 @@ struct prevail_prog {
     size_t nmaps;
     int mem_map;  /* XDP: the map whose value holds the unknowns; -1: r1 */
     int pkt_base; /* XDP: the register holding data, with the range proven */
+    int meta_base; /* XDP: the register holding data_meta, its range proven */
+    int64_t meta_off; /* PREVAIL's meta_offset (data_meta - data), when known */
+    int meta_known;
+    int nlabels; /* labels the translation made up */
+    int64_t stack_top; /* PREVAIL's r10.stack_offset: the top of r10's frame */
 };
 
 /* --- a growing string -------------------------------------------------- */
@@ -432,6 +452,11 @@ struct pv_reg {
     int64_t stack_off, ctx_off, shared_off, region, map_fd;
     int has_region, has_map_fd;
     int64_t pkt_off, stack_hi; /* stack_hi: stack_offset=[stack_off, stack_hi] */
+    int64_t ctx_hi;            /* ctx_offset=[ctx_off, ctx_hi] */
+    int pkt_meta;              /* meta_offset=rN.packet_offset: data_meta itself */
+    int type_with;             /* 1 + the register whose type (of a set) this one has */
+    int64_t num_size;          /* stack_numeric_size, when a constant */
+    int carried;               /* set by the chain of calls (pv_chain) */
     int pkt_end, pkt_range; /* packet_offset=packet_size; an interval */
     int copy_of;            /* 1 + the register whose value this one has */
     int home; /* shared: the register the map lookup left the value in */
@@ -496,15 +521,19 @@ static inline int pv_number(struct pv_str *o, int r, const struct pv_reg *g, int
     return rc ? -1 : 0;
 }
 
-/* Stack bytes [a, b] (0..511, PREVAIL's s[a...b]) become numbers: value
- * when known, else unknown loads; stored in naturally aligned pieces. */
-static inline int pv_stack_cells(struct pv_str *o, int a, int b, int known, int64_t value,
-                                 int *slot, int mm, char *err, size_t esz)
+/* Stack bytes [a, b] (PREVAIL's s[a...b], in r10's frame: the 512 bytes
+ * below top, its r10.stack_offset) become numbers: value when known, else
+ * unknown loads; stored in naturally aligned pieces. */
+static inline int pv_stack_cells(struct pv_str *o, int a, int b, int64_t top, int known,
+                                 int64_t value, int *slot, int mm, char *err, size_t esz)
 {
-    if (a < 0 || b >= 512 || a > b) {
-        snprintf(err, esz, "stack cells [%d...%d] outside the frame", a, b);
+    if (a < top - 512 || b >= top || a > b) {
+        snprintf(err, esz, "stack cells [%d...%d] outside r10's frame [%" PRId64 "...%" PRId64 "]",
+                 a, b, top - 512, top - 1);
         return -1;
     }
+    a -= (int)(top - 512);
+    b -= (int)(top - 512);
     if (known) {
         /* the value's bytes, little-endian, in naturally aligned pieces */
         if (b - a + 1 > 8) {
@@ -588,7 +617,7 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape,
         snprintf(err, esz, "'%s': too many maps", t);
         return -1;
     }
-    static const char *const none[] = {"map_", "mva(", "&==", "&!="};
+    static const char *const none[] = {"map_", "mva("};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         if (strstr(t, none[i])) {
             snprintf(err, esz, "'%s': no pbpf form for PREVAIL's '%s'", t, none[i]);
@@ -656,6 +685,17 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape,
     char dk;
     if (sscanf(u, "%c%d s%7[0-9]= r%d%n", &dk, &d, sz, &s, &n) == 4 && !u[n] &&
         (dk == 'r' || dk == 'w')) {
+        if (dk == 'w' && !strcmp(sz, "32") && d >= 0 && d <= 10 && s >= 0 && s <= 10) {
+            /* "wD s32= rS": PREVAIL decodes it from the 32-bit MOVSX
+             * encoding (ALU | MOV | X, 0xbc) with offset 32, a 32-bit
+             * sign extension of 32 bits, that is a plain 32-bit move.
+             * RFC 9669 §4.1 defines 32-bit MOVSX for offsets 8 and 16 only,
+             * so the instruction has no mnemonic: it is given as those
+             * bytes, and whether it is valid is the verifier's to say */
+            pv_put(o, ".insn 0x%016" PRIx64 "\n",
+                   (uint64_t)0xbc | (uint64_t)(d | s << 4) << 8 | (uint64_t)32 << 16);
+            return 0;
+        }
         pv_put(o, "movsx%s%s %%r%d, %%r%d\n", sz, dk == 'w' ? "32" : "64", d, s);
         return 0;
     }
@@ -686,6 +726,25 @@ static inline int pv_line(struct pv_str *o, const char *line, int *escape,
         v[k++] = *p;
     }
     v[k] = 0;
+    /* PREVAIL's bit tests: "&==" is its name for JSET (jump when the AND
+     * of the operands is not zero), "&!=" for the negation, which BPF
+     * lacks: JSET with its targets swapped (jump over a goto to L when a
+     * bit is set) */
+    char *set = strstr(v, " &== ");
+    if (set) {
+        memmove(set + 2, set + 4, strlen(set + 4) + 1);
+    } else if ((set = strstr(v, " &!= "))) {
+        char *go = strstr(v, " goto ");
+        if (strncmp(v, "if ", 3) || !go || go < set) {
+            snprintf(err, esz, "'%s': '&!=' outside a conditional jump", t);
+            return -1;
+        }
+        *go = 0;
+        memmove(set + 2, set + 4, strlen(set + 4) + 1);
+        int lab = pp->nlabels++;
+        pv_put(o, "%s goto L___nset%d\ngoto %s\nL___nset%d:\n", v, lab, go + 6, lab);
+        return 0;
+    }
     pv_put(o, "%s\n", v);
     return 0;
 }
@@ -757,17 +816,31 @@ static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_r
             pv_put(o,
                    "if r%d > %" PRId64 " goto L___out\nr%d = r10\nr%d += %" PRId64
                    "\nr%d += r%d\n",
-                   scratch, g->stack_hi - g->stack_off, r, r, g->stack_off - 512, r, scratch);
+                   scratch, g->stack_hi - g->stack_off, r, r, g->stack_off - pp->stack_top, r,
+                   scratch);
             *escape = 1;
             return 0;
         }
-        pv_put(o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->stack_off - 512);
+        pv_put(o, "r%d = r10\nr%d += %" PRId64 "\n", r, r, g->stack_off - pp->stack_top);
         return 0;
     case PV_CTX:
+        if (g->ctx_hi > g->ctx_off) {
+            /* an offset in an interval: the context plus an unknown
+             * within it (the unknown is read before r1 moves) */
+            if (scratch < 0) {
+                snprintf(err, esz, "r%d: no free register for its variable context offset", r);
+                return -1;
+            }
+            pv_unknown(o, scratch, 8 * (*slot)++, pp->mem_map);
+            pv_put(o, "if r%d > %" PRId64 " goto L___out\n", scratch, g->ctx_hi - g->ctx_off);
+            *escape = 1;
+        }
         if (r != 1)
             pv_put(o, "r%d = r1\n", r);
         if (g->ctx_off)
             pv_put(o, "r%d += %" PRId64 "\n", r, g->ctx_off);
+        if (g->ctx_hi > g->ctx_off)
+            pv_put(o, "r%d += r%d\n", r, scratch);
         return 0;
     case PV_MAPFD:
     case PV_PROGS:
@@ -786,9 +859,22 @@ static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_r
             pv_put(o, "r%d = *(u32 *)(r1 + 4)\n", r);
             return 0;
         }
+        if (g->pkt_meta && pp->meta_base >= 0) {
+            /* meta_offset=rN.packet_offset: data_meta */
+            pv_put(o, "r%d = r%d\n", r, pp->meta_base);
+            return 0;
+        }
+        if (!g->pkt_range && g->pkt_off < 0 && pp->meta_known && g->pkt_off >= pp->meta_off &&
+            pp->meta_base >= 0) {
+            /* in the metadata, which starts at meta_offset */
+            pv_put(o, "r%d = r%d\n", r, pp->meta_base);
+            if (g->pkt_off != pp->meta_off)
+                pv_put(o, "r%d += %" PRId64 "\n", r, g->pkt_off - pp->meta_off);
+            return 0;
+        }
         if (g->pkt_range || g->pkt_off < 0 || pp->pkt_base < 0) {
-            snprintf(err, esz, "r%d: only a constant offset into the packet (no metadata) has a "
-                               "prologue",
+            snprintf(err, esz, "r%d: only a constant offset into the packet or into metadata of a "
+                               "constant size has a prologue",
                      r);
             return -1;
         }
@@ -808,6 +894,108 @@ static inline int pv_emit_kind(struct pv_str *o, int r, int k, const struct pv_r
     }
 }
 
+/* A pre-state with pointers into a caller's frame (above r10's, within
+ * PREVAIL's stack of PV_STACK_TOTAL bytes) as a chain of bpf-to-bpf
+ * calls, which is how Linux gets such a pointer: the program starts in
+ * the outermost frame needed, k frames above r10's (the frame of bytes
+ * [top + 512(k-1), top + 512k)), stores that frame's numeric cells
+ * (lvl[k]) and makes the pointers there, r10 plus the offset from that
+ * frame's top, into argument registers (the register itself when it is
+ * one of r1-r5, else a free one, moved to it in r10's frame), then calls
+ * one frame deeper; each frame below calls the next and exits with the
+ * callee's r0, and the code runs in the innermost, r10's frame.  The
+ * pointers' stack_numeric_size bytes are stored as unknown numbers.  Only
+ * numbers, map descriptors and stack pointers travel with it (a call
+ * clobbers r1-r5, so no map lookups; r1 is not the context).  hdr gets
+ * the frames above r10's; the caller appends r10's frame. */
+static inline int pv_chain(struct pv_str *hdr, struct pv_str *lvl, struct pv_reg *regs,
+                           const int *is_free, int scratch, struct prevail_prog *pp, int *slot,
+                           char *err, size_t esz)
+{
+    int64_t top = pp->stack_top;
+    int up = 0, via[10];
+    for (int r = 0; r <= 9; r++) {
+        struct pv_reg *g = &regs[r];
+        via[r] = -1;
+        if (g->kind != PV_NONE && g->kind != PV_NUM && g->kind != PV_STACK &&
+            g->kind != PV_MAPFD && g->kind != PV_PROGS) {
+            snprintf(err, esz, "r%d: a pointer into a caller's frame with a register of a type "
+                               "other than number, map or stack",
+                     r);
+            return -1;
+        }
+        if (g->kind != PV_STACK)
+            continue;
+        int64_t lo = g->stack_off, hi = g->stack_hi > lo ? g->stack_hi : lo;
+        if (hi <= top)
+            continue;
+        int64_t k = lo < top ? -1 : (lo - top) / 512 + 1;
+        if (k < 0 || hi > top + 512 * k || top + 512 * k > PV_STACK_TOTAL) {
+            snprintf(err, esz, "r%d: stack offsets [%" PRId64 ", %" PRId64 "] across two frames",
+                     r, lo, hi);
+            return -1;
+        }
+        if ((up && k != up) || r == 0) {
+            snprintf(err, esz, "r%d: no prologue for this pointer into a caller's frame", r);
+            return -1;
+        }
+        up = (int)k;
+        g->carried = 1;
+        via[r] = r;
+        for (int a = 5; a >= 1 && r > 5 && via[r] == r; a--) {
+            int taken = !is_free[a] || regs[a].kind != PV_NONE;
+            for (int q = 0; q <= 9; q++)
+                taken |= q != r && via[q] == a;
+            if (!taken)
+                via[r] = a;
+        }
+        if (via[r] == r && r > 5) {
+            snprintf(err, esz, "r%d: no argument register to carry it to r10's frame", r);
+            return -1;
+        }
+    }
+    for (int k = up; k >= 1; k--) {
+        if (k < up)
+            pv_put(hdr, "L___f%d:\n", k);
+        pv_put(hdr, "%s", lvl[k].s ? lvl[k].s : "");
+        for (int r = 0; k == up && r <= 9; r++) {
+            struct pv_reg *g = &regs[r];
+            if (via[r] < 0)
+                continue;
+            int64_t ftop = top + 512 * k, span = g->stack_hi > g->stack_off
+                                                     ? g->stack_hi - g->stack_off
+                                                     : 0;
+            if (g->num_size) {
+                /* the bytes every offset of the pointer reaches, up to
+                 * the top of the frame */
+                int64_t end = g->stack_off + span + g->num_size - 1;
+                if (pv_stack_cells(hdr, (int)g->stack_off, (int)(end < ftop ? end : ftop - 1),
+                                   ftop, 0, 0, slot, pp->mem_map, err, esz))
+                    return -1;
+            }
+            if (span) {
+                if (scratch < 0) {
+                    snprintf(err, esz, "r%d: no free register for its variable stack offset", r);
+                    return -1;
+                }
+                pv_unknown(hdr, scratch, 8 * (*slot)++, pp->mem_map);
+                pv_put(hdr, "if r%d > %" PRId64 " goto L___hout\n", scratch, span);
+            }
+            pv_put(hdr, "r%d = r10\nr%d += %" PRId64 "\n", via[r], via[r], g->stack_off - ftop);
+            if (span)
+                pv_put(hdr, "r%d += r%d\n", via[r], scratch);
+        }
+        pv_put(hdr, "call L___f%d\nexit\n", k - 1);
+        if (k == up)
+            pv_put(hdr, "L___hout:\nr0 = 0\nexit\n");
+    }
+    pv_put(hdr, "L___f0:\n");
+    for (int r = 6; r <= 9; r++)
+        if (via[r] >= 0)
+            pv_put(hdr, "r%d = r%d\n", r, via[r]);
+    return 0;
+}
+
 static inline int prevail_build(const struct prevail_case *c, struct prevail_prog *pp, char *err,
                                 size_t esz)
 {
@@ -820,9 +1008,46 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
      * (data at 0 and data_end at 4, as PREVAIL's context), and the
      * unknowns come from the value of an array map */
     int xdp = 0;
-    int64_t pkt_size = 0;
+    int64_t pkt_size = 0, meta_hi = 0;
+    pp->meta_base = -1;
+    /* r10's frame: PREVAIL's stack is PV_STACK_TOTAL bytes, frames of 512
+     * nested downwards from its top; r10.stack_offset names the top of
+     * the frame the code runs in (512 when the pre-state does not say),
+     * and every stack offset and cell is relative to it */
+    pp->stack_top = 512;
+    for (size_t i = 0; i < c->npre; i++) {
+        const char *q = c->pre[i];
+        char *e;
+        if (strncmp(q, "r10.stack_offset=", 17))
+            continue;
+        int64_t top = strtoll(q + 17, &e, 0);
+        if (*e || top < 512 || top > PV_STACK_TOTAL || top % 512) {
+            snprintf(err, esz, "'%s': r10 other than the top of a frame", q);
+            return -1;
+        }
+        pp->stack_top = top;
+    }
+    /* a stack pointer above r10's frame points into a caller's frame
+     * (PREVAIL checks stack accesses against the whole stack, callers'
+     * frames included): such a pre-state is built as a chain of calls,
+     * see pv_chain */
+    int chain = 0;
+    for (size_t i = 0; i < c->npre; i++) {
+        int r, n = 0;
+        int64_t lo, hi;
+        if (sscanf(c->pre[i], "r%d.stack_offset=%n", &r, &n) == 1 && n && r != 10 &&
+            !pv_range(c->pre[i] + n, 0, &lo, &hi) && hi > pp->stack_top &&
+            pp->stack_top < PV_STACK_TOTAL)
+            chain = 1;
+    }
     for (size_t i = 0; i < c->npre; i++)
         xdp |= strstr(c->pre[i], "packet") || !strncmp(c->pre[i], "meta_offset", 11);
+    /* so is a context at an offset in an interval: struct xdp_md holds
+     * pointers at 0 and 4 as PREVAIL's context does, and what a load
+     * through such a pointer may reach is what the case is about (type
+     * 0's memory has no pointers in it) */
+    for (size_t i = 0; i < c->npre; i++)
+        xdp |= strstr(c->pre[i], ".ctx_offset=[") != NULL;
     /* code with legacy packet loads (LD_ABS/LD_IND: skb[...]) is built as a
      * socket filter, whose context is the __sk_buff those loads need in r6 */
     int skb = 0;
@@ -832,6 +1057,14 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         snprintf(err, esz, "legacy packet loads with a packet pre-state");
         return -1;
     }
+    if (chain && (skb || xdp)) {
+        snprintf(err, esz, "a pointer into a caller's frame with a packet or legacy packet loads");
+        return -1;
+    }
+    /* a chain is built as XDP with the unknowns in a map: its r1 may be
+     * carried from a caller, and the kernel loads XDP unchanged (type 0
+     * gets a wrapper, one more frame, and a chain may need all 8) */
+    xdp |= chain;
     if (skb) {
         pp->prog_type = PV_SOCKET_FILTER;
         pp->mem_size = 0;
@@ -844,7 +1077,8 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
     }
     struct pv_reg regs[11];
     memset(regs, 0, sizeof regs);
-    struct pv_str o = {0};
+    struct pv_str o = {0}, lvl[PV_FRAMES];
+    memset(lvl, 0, sizeof lvl);
     pv_put(&o, "%s", "");
     int slot = 0, escape = 0, rc = 0;
     /* stack cells first (r0 is their scratch register) */
@@ -868,7 +1102,18 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                         !pv_range(c->pre[j] + strlen(pfx), 0, &lo, &hi) && lo == hi)
                         known = 1;
                 }
-                rc = pv_stack_cells(&o, a, b, known, lo, &slot, pp->mem_map, err, esz);
+                if (chain && a >= pp->stack_top) {
+                    /* in a caller's frame: stored there (k frames up) */
+                    int64_t k = (a - pp->stack_top) / 512 + 1;
+                    rc = k >= PV_FRAMES ? -1
+                                        : pv_stack_cells(&lvl[k], a, b, pp->stack_top + 512 * k,
+                                                         known, lo, &slot, pp->mem_map, err, esz);
+                    if (k >= PV_FRAMES)
+                        snprintf(err, esz, "'%s': beyond the stack", p);
+                } else {
+                    rc = pv_stack_cells(&o, a, b, pp->stack_top, known, lo, &slot, pp->mem_map,
+                                        err, esz);
+                }
             } else if (strcmp(what, "svalue") && strcmp(what, "uvalue")) {
                 snprintf(err, esz, "'%s': no prologue for that stack property", p);
                 rc = -1;
@@ -882,10 +1127,23 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         if (p[0] == 's' && p[1] == '[')
             continue;
         if (!strncmp(p, "meta_offset=", 12)) {
-            /* data_meta - data: only "no metadata" has a prologue */
-            if (strcmp(p + 12, "0")) {
-                snprintf(err, esz, "'%s': no prologue for packet metadata", p);
+            /* data_meta - data: a constant or an interval up to 0 (the
+             * bytes proven are its negated upper bound), or equal to a
+             * register's packet offset (that register is data_meta) */
+            int64_t lo, hi;
+            int q, ql = 0;
+            if (sscanf(p + 12, "r%d.packet_offset%n", &q, &ql) == 1 && !p[12 + ql] && q >= 0 &&
+                q <= 9) {
+                regs[q].pkt_meta = 1;
+            } else if (pv_range(p + 12, 0, &lo, &hi) || lo > hi || hi > 0 || lo < -0xffff) {
+                snprintf(err, esz, "'%s': no prologue for that packet metadata", p);
                 rc = -1;
+            } else {
+                meta_hi = hi;
+                if (lo == hi) {
+                    pp->meta_known = 1;
+                    pp->meta_off = lo;
+                }
             }
             continue;
         }
@@ -920,7 +1178,19 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             break;
         }
         struct pv_reg *g = &regs[r];
-        if (!strcmp(what, "type")) {
+        int tq, tql = 0;
+        if (!strcmp(what, "type") && sscanf(val, "r%d.type%n", &tq, &tql) == 1 && !val[tql]) {
+            /* "r2.type=r3.type": the two (of the same type set) are
+             * built together, one unknown choosing the type of both */
+            if (tq < 0 || tq > 9 || tq == r || r == 10) {
+                snprintf(err, esz, "'%s': no prologue for that relation", p);
+                rc = -1;
+            } else if (tq < r) {
+                regs[r].type_with = tq + 1;
+            } else {
+                regs[tq].type_with = r + 1;
+            }
+        } else if (!strcmp(what, "type")) {
             g->kind = pv_kind(val);
             if (g->kind == PV_NONE) {
                 snprintf(err, esz, "'%s': no prologue for that type", p);
@@ -951,14 +1221,19 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             } else {
                 g->has_s = 1;
             }
-        } else if (!strcmp(what, "stack_offset") && val[0] == '[') {
+        } else if ((!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset")) &&
+                   val[0] == '[') {
+            /* an offset in an interval: a pointer plus an unknown */
             int64_t lo, hi;
-            if (pv_range(val, 0, &lo, &hi) || lo < 0 || hi > 512 || lo > hi) {
-                snprintf(err, esz, "'%s': no prologue for that stack offset", p);
+            if (pv_range(val, 0, &lo, &hi) || lo < 0 || lo > hi || hi - lo > 0xffff) {
+                snprintf(err, esz, "'%s': no prologue for that offset", p);
                 rc = -1;
-            } else {
+            } else if (what[0] == 's') {
                 g->stack_off = lo;
                 g->stack_hi = hi;
+            } else {
+                g->ctx_off = lo;
+                g->ctx_hi = hi;
             }
         } else if (!strcmp(what, "stack_offset") || !strcmp(what, "ctx_offset") ||
                    !strcmp(what, "shared_offset") || !strcmp(what, "shared_region_size") ||
@@ -991,7 +1266,14 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 g->pkt_off = lo;
             else
                 g->pkt_range = 1;
-        } else if (strcmp(what, "stack_numeric_size")) {
+        } else if (!strcmp(what, "stack_numeric_size")) {
+            /* bytes of numbers at the pointer: built for a pointer into a
+             * caller's frame (pv_chain) */
+            char *e;
+            int64_t v = strtoll(val, &e, 0);
+            if (!*e && v > 0 && v <= 512)
+                g->num_size = v;
+        } else {
             snprintf(err, esz, "'%s': no prologue for that property", p);
             rc = -1;
         }
@@ -1028,6 +1310,10 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         if (!used && scratch < 0 && r >= 2)
             scratch = r;
     }
+    struct pv_str hdr = {0};
+    pv_put(&hdr, "%s", "");
+    if (chain && !rc)
+        rc = pv_chain(&hdr, lvl, regs, is_free, scratch, pp, &slot, err, esz);
     /* shared regions: map values, looked up before the registers are set
      * (the call clobbers r0-r5), each left in a callee-saved home: the
      * register itself when it is one, else a free one; the key is 4
@@ -1084,7 +1370,14 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 rc = -1;
                 break;
             }
-            int nonnull = (g->has_s && g->slo >= 1) || (g->has_u && (uint64_t)g->ulo >= 1);
+            /* a region that may be null is left unchecked (Linux's
+             * map_value_or_null), except when it carries an offset: Linux
+             * refuses arithmetic on a pointer that may be null, so there
+             * is no such pointer with an offset, and the case is built
+             * with the region present (a narrower pre-state: PREVAIL's
+             * pointer is a shared one either way) */
+            int nonnull = (g->has_s && g->slo >= 1) || (g->has_u && (uint64_t)g->ulo >= 1) ||
+                          g->shared_off;
             /* the key: 4 bytes at the end of the memory */
             if (pp->mem_map < 0)
                 pv_put(&o, "r%d = r1\nr2 = r%d\nr2 += %d\n", save, save, PREVAIL_MEM - 8);
@@ -1094,41 +1387,44 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             pv_put(&o, "r1 = map_fd(%d) ll\ncall 1\n%sr%d = r0\nr1 = r%d\n", idx,
                    nonnull ? "if r0 == 0 goto L___out\n" : "", g->home, save);
             escape |= nonnull;
-            if (!nonnull && g->shared_off) {
-                snprintf(err, esz, "r%d: no prologue for an offset into a region that may be null",
-                         r);
-                rc = -1;
-            }
         }
     }
     /* packet pointers: data in a free register (the base), with
      * packet_size bytes proven by a comparison with data_end through two
-     * registers the prologue sets later or the code never reads */
-    int need_base = 0;
+     * registers the prologue sets later or the code never reads; pointers
+     * into the metadata (a negative packet offset, or the register equal
+     * to meta_offset) are built from data_meta in a second free register
+     * (Linux's pkt_meta pointers), with the metadata bytes the pre-state
+     * has (-meta_offset) proven by a comparison with data */
+    int need_base = 0, need_meta = meta_hi < 0;
     for (int r = 0; r <= 9; r++) {
         struct pv_reg *g = &regs[r];
         for (int k = 0; k < (g->kind == PV_SET ? g->nset : 1); k++) {
             int kind = g->kind == PV_SET ? g->set[k] : g->kind;
             need_base |= kind == PV_PACKET && !g->pkt_end;
+            need_meta |= kind == PV_PACKET && (g->pkt_meta || (!g->pkt_range && g->pkt_off < 0));
         }
     }
+    need_base |= need_meta;
     if (need_base && !rc) {
-        int tmp[3], nt = 0;
-        for (int pass = 0; pass < 2 && nt < 3; pass++)
-            for (int r = 0; r <= 9 && nt < 3; r++) {
-                /* the base first: a free register; then any other free
-                 * one, or one the prologue sets later (not r1, not the
-                 * home of a map value) */
+        /* the bases first: free registers; then any other free one, or
+         * one the prologue sets later (not r1, not the home of a map
+         * value) */
+        int nbase = need_meta ? 2 : 1;
+        int want = nbase + (pkt_size ? 2 : meta_hi < 0 ? 1 : 0);
+        int tmp[4], nt = 0;
+        for (int pass = 0; pass < 2 && nt < want; pass++)
+            for (int r = 0; r <= 9 && nt < want; r++) {
                 int ok = r != 1 && r != scratch && regs[r].home != r &&
                          (pass == 0 ? is_free[r] : (!is_free[r] && regs[r].kind != PV_NONE));
                 for (int q = 0; q < nt; q++)
                     ok &= tmp[q] != r;
                 for (int q = 0; q <= 9; q++)
                     ok &= regs[q].home != r;
-                if (ok && (nt > 0 || is_free[r]))
+                if (ok && (nt >= nbase || is_free[r]))
                     tmp[nt++] = r;
             }
-        if (nt < (pkt_size ? 3 : 1)) {
+        if (nt < want) {
             snprintf(err, esz, "no free registers to build the packet pointers with");
             rc = -1;
         } else {
@@ -1138,7 +1434,18 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
                 pv_put(&o,
                        "r%d = r%d\nr%d += %" PRId64 "\nr%d = *(u32 *)(r1 + 4)\n"
                        "if r%d > r%d goto L___out\n",
-                       tmp[1], tmp[0], tmp[1], pkt_size, tmp[2], tmp[1], tmp[2]);
+                       tmp[nbase], tmp[0], tmp[nbase], pkt_size, tmp[nbase + 1], tmp[nbase],
+                       tmp[nbase + 1]);
+                escape = 1;
+            }
+            if (need_meta) {
+                /* struct xdp_md's data_meta, at 8 */
+                pp->meta_base = tmp[1];
+                pv_put(&o, "r%d = *(u32 *)(r1 + 8)\n", tmp[1]);
+            }
+            if (meta_hi < 0) {
+                pv_put(&o, "r%d = r%d\nr%d += %" PRId64 "\nif r%d > r%d goto L___out\n",
+                       tmp[nbase], tmp[1], tmp[nbase], -meta_hi, tmp[nbase], tmp[0]);
                 escape = 1;
             }
         }
@@ -1149,17 +1456,39 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         int r = order[i];
         struct pv_reg *g = &regs[r];
         if (r == 10) {
-            if (g->kind && (g->kind != PV_STACK || (g->stack_off && g->stack_off != 512))) {
+            if (g->kind && g->kind != PV_STACK) {
                 snprintf(err, esz, "r10 other than the frame pointer");
                 rc = -1;
             }
             continue;
         }
+        /* a register whose type is another's: equal single types need
+         * nothing more, equal type sets are built with the other */
+        int lead = g->type_with - 1, with = -1;
+        if (lead >= 0 && regs[lead].kind != g->kind) {
+            snprintf(err, esz, "r%d.type=r%d.type: the two have different types", r, lead);
+            rc = -1;
+            break;
+        }
+        if (lead >= 0 && g->kind == PV_SET)
+            continue;
+        for (int q = 0; q <= 9; q++)
+            if (regs[q].type_with == r + 1 && g->kind == PV_SET)
+                with = q;
+        if (with >= 0 && (with == 1 || r == 1 || regs[with].nset != g->nset ||
+                          memcmp(regs[with].set, g->set, sizeof g->set[0] * (size_t)g->nset))) {
+            snprintf(err, esz, "r%d.type=r%d.type: no prologue for those type sets", with, r);
+            rc = -1;
+            break;
+        }
+        if (g->carried)
+            continue;
         if (g->kind != PV_SET) {
             rc = pv_emit_kind(&o, r, g->kind, g, pp, &slot, &escape, scratch, err, esz);
             continue;
         }
-        /* a type set: an unknown in the scratch register picks the type */
+        /* a type set: an unknown in the scratch register picks the type
+         * (of r, and of the register whose type is r's) */
         if (scratch < 0) {
             snprintf(err, esz, "r%d: no free register to choose its type with", r);
             rc = -1;
@@ -1172,6 +1501,9 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
             if (k + 1 < g->nset)
                 pv_put(&o, "L___t%d_%d:\n", r, k);
             rc = pv_emit_kind(&o, r, g->set[k], g, pp, &slot, &escape, scratch, err, esz);
+            if (with >= 0 && !rc)
+                rc = pv_emit_kind(&o, with, g->set[k], &regs[with], pp, &slot, &escape, scratch,
+                                  err, esz);
             pv_put(&o, "goto L___t%d_end\n", r);
         }
         pv_put(&o, "L___t%d_end:\n", r);
@@ -1224,7 +1556,14 @@ static inline int prevail_build(const struct prevail_case *c, struct prevail_pro
         pv_put(&o, "%s", code.s);
         if (escape || !ends)
             pv_put(&o, "L___out:\nr0 = 0\nexit\n");
+        pv_put(&hdr, "%s", o.s);
+        free(o.s);
+        o = hdr;
+        hdr.s = NULL;
     }
+    free(hdr.s);
+    for (int k = 0; k < PV_FRAMES; k++)
+        free(lvl[k].s);
     free(code.s);
     /* local calls by label: "call L_x" -> "call pc+N" (slots counted per line) */
     if (!rc && strstr(o.s, "call L_")) {

@@ -16,9 +16,10 @@
  * only the caller's reading r0 tells whether it was set: the main part
  * copies it).
  *
- * A case whose pre-state has a packet is built as an XDP program already,
- * one with legacy packet loads as a socket filter (prevail_cases.h): the
- * kernel loads those unchanged.  The maps a case uses
+ * A case built as an XDP program already (a packet in its pre-state, a
+ * context at a variable offset, a pointer into a caller's frame), or as
+ * a socket filter (legacy packet loads; prevail_cases.h), is loaded
+ * unchanged.  The maps a case uses
  * are created in pbpf and in the kernel, and each lddw of a map gets the
  * kernel map's fd.
  *

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../kernel/klog.h"
 #include "pbpf/object.h"
 
 /* Linux's verdict depends on the loader's privileges: `root` is
@@ -245,19 +246,6 @@ static inline int vjustified_read(const char *path, struct vjustified **out, siz
     return 0;
 }
 
-/* Lines of a verifier log that are statistics, not the reason. */
-static inline int vcase_stat_line(const char *l, size_t n)
-{
-    static const char *const pfx[] = {"processed ", "verification time", "stack depth",
-                                      "max_states_per_insn", "Func#", "- "};
-    for (size_t i = 0; i < sizeof(pfx) / sizeof(pfx[0]); i++) {
-        size_t k = strlen(pfx[i]);
-        if (n >= k && !strncmp(l, pfx[i], k))
-            return 1;
-    }
-    return 0;
-}
-
 /* The reason of a rejection: the last four non-statistics lines of the
  * log (Linux states the reason on one line and may add detail, such as
  * the states of an infinite loop, after it), joined with " | ". */
@@ -277,7 +265,7 @@ static inline void vcase_log_reason(const char *log, char *out, size_t size)
                 break;
             }
         }
-        if (n && !vcase_stat_line(p, n)) {
+        if (n && !klog_is_stats_line(p, n)) {
             for (int i = 0; i + 1 < VCASE_REASON_LINES; i++) {
                 lines[i] = lines[i + 1];
                 lens[i] = lens[i + 1];

@@ -6,20 +6,13 @@
 #ifndef PBPF_VDEFS_H
 #define PBPF_VDEFS_H
 
-typedef unsigned char __u8;
-typedef unsigned short __u16;
-typedef unsigned int __u32;
-typedef unsigned long long __u64;
+/* the integer types, SEC() and BTF-map macros, map types, the map and
+ * tail-call helpers and struct xdp_md all test programs share */
+#include "../bpf_base.h"
+
 typedef signed char __s8;
 typedef short __s16;
-typedef int __s32;
-typedef long long __s64;
 
-#define SEC(name) __attribute__((section(name), used))
-#define __uint(name, val) int (*name)[val]
-#define __type(name, val) typeof(val) *name
-#define __noinline __attribute__((noinline))
-#define __always_inline inline __attribute__((always_inline))
 #define __naked __attribute__((naked))
 
 /* A program in BPF assembly: `body` is the whole program; operands name
@@ -34,16 +27,6 @@ typedef long long __s64;
         asm volatile(body ::__VA_ARGS__ : "memory");                                      \
     }
 
-enum {
-    BPF_MAP_TYPE_HASH = 1,
-    BPF_MAP_TYPE_ARRAY = 2,
-    BPF_MAP_TYPE_PROG_ARRAY = 3,
-    BPF_MAP_TYPE_PERCPU_ARRAY = 6,
-    BPF_MAP_TYPE_RINGBUF = 27,
-};
-#define BPF_ANY 0
-#define BPF_F_NO_PREALLOC 1u
-
 struct bpf_spin_lock {
     __u32 val;
 };
@@ -53,16 +36,12 @@ struct bpf_spin_lock {
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
 
-static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)1;
-static long (*bpf_map_update_elem)(void *map, const void *key, const void *value,
-                                   __u64 flags) = (void *)2;
 static long (*bpf_map_delete_elem)(void *map, const void *key) = (void *)3;
 static long (*bpf_probe_read)(void *dst, __u32 size, const void *src) = (void *)4;
 static __u64 (*bpf_ktime_get_ns)(void) = (void *)5;
 static long (*bpf_trace_printk)(const char *fmt, __u32 fmt_size, ...) = (void *)6;
 static __u32 (*bpf_get_prandom_u32)(void) = (void *)7;
 static __u32 (*bpf_get_smp_processor_id)(void) = (void *)8;
-static long (*bpf_tail_call)(void *ctx, void *prog_array_map, __u32 index) = (void *)12;
 static __u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;
 static long (*bpf_get_current_comm)(void *buf, __u32 size_of_buf) = (void *)16;
 static long (*bpf_skb_load_bytes)(const void *skb, __u32 offset, void *to, __u32 len) = (void *)26;
@@ -78,17 +57,6 @@ static void (*bpf_ringbuf_submit)(void *data, __u64 flags) = (void *)132;
 static void (*bpf_ringbuf_discard)(void *data, __u64 flags) = (void *)133;
 static long (*bpf_for_each_map_elem)(void *map, void *callback_fn, void *callback_ctx,
                                      __u64 flags) = (void *)164;
-static long (*bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx,
-                        __u64 flags) = (void *)181;
-
-struct xdp_md {
-    __u32 data;
-    __u32 data_end;
-    __u32 data_meta;
-    __u32 ingress_ifindex;
-    __u32 rx_queue_index;
-    __u32 egress_ifindex;
-};
 
 struct __sk_buff {
     __u32 len;
