@@ -211,6 +211,25 @@ int check_cfg(struct venv *e)
     return rc;
 }
 
+/* The registers a call reads: a helper's arguments, r1 up to its last
+ * one in the prototype (check_helper_call reads no other), as Linux's
+ * compute_live_registers takes them from get_call_summary; a register
+ * past them is dead at the call, so a value left there by an earlier
+ * path does not keep a state from pruning.  bpf-to-bpf calls and unknown
+ * helpers: r1-r5 (the call is refused later for an unknown helper). */
+static uint16_t call_arg_regs(const struct pbpf_insn *in)
+{
+    const struct pbpf_helper_proto *p =
+        PBPF_INSN_SRC(in) == 0 ? pbpf_helper_proto((uint32_t)in->imm) : NULL;
+    if (!p)
+        return 0x3e;
+    int n = 0;
+    for (int i = 0; i < 5; i++)
+        if (p->args[i] != PBPF_ARG_NONE)
+            n = i + 1;
+    return (uint16_t)(((1u << (n + 1)) - 1) & ~1u);
+}
+
 /* registers read and written by an instruction (bit i = r_i) */
 static void insn_use_def(const struct pbpf_insn *in, uint16_t *use, uint16_t *def)
 {
@@ -257,7 +276,7 @@ static void insn_use_def(const struct pbpf_insn *in, uint16_t *use, uint16_t *de
         break;
     default: /* JMP, JMP32 */
         if (op == PBPF_JMP_CALL) {
-            *use |= 0x3e;
+            *use |= call_arg_regs(in);
             *def |= 0x3f;
         } else if (op == PBPF_JMP_EXIT) {
             *use |= 1;
@@ -316,7 +335,7 @@ static uint16_t insn_precise_use(const struct pbpf_insn *in, uint16_t out, bool 
         return (uint16_t)((out & ~0x3fu) | (1u << 6) | (mode == PBPF_MODE_IND ? s : 0));
     default:
         if (op == PBPF_JMP_CALL)
-            return (uint16_t)((out & ~0x3fu) | 0x3e);
+            return (uint16_t)((out & ~0x3fu) | call_arg_regs(in));
         if (op == PBPF_JMP_EXIT)
             return (!in_main || main_ret_checked) ? 1 : 0;
         if (op == PBPF_JMP_JA)

@@ -90,6 +90,21 @@ static int stack_var_align(struct venv *e, const struct vreg *ptr, int64_t off, 
                 (long long)(off - ptr->off), size);
 }
 
+/* Whether a scalar's value fits in size bytes: a store or load of that
+ * size keeps all of it (Linux's get_reg_width) */
+static bool scalar_fits(const struct vreg *r, unsigned size)
+{
+    return size >= 8 || r->umax >> (size * 8) == 0;
+}
+
+/* Gives an unknown scalar an id before it is copied, so that the copy and
+ * it are linked (Linux's assign_scalar_id_before_mov) */
+static void link_scalar(struct venv *e, struct vreg *r)
+{
+    if (r->type == SCALAR_VALUE && !r->id && !tnum_is_const(r->var_off))
+        r->id = ++e->id_gen;
+}
+
 static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int size,
                              int value_regno, const struct pbpf_insn *in)
 {
@@ -148,7 +163,14 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
         return verr(e, -EACCES, "attempt to corrupt spilled pointer on stack");
     bool aligned8 = (off % 8) == 0;
     if (val && val->type == SCALAR_VALUE && aligned8) {
-        /* a scalar spill keeps its value (Linux: bpf_capable) */
+        /* a scalar spill keeps its value (Linux: bpf_capable), and stays
+         * linked to the register when the store keeps all of it: a bound
+         * a branch later learns on either (or on a fill of the slot)
+         * holds for both (Linux's check_stack_write_fixed_off with
+         * assign_scalar_id_before_mov; find_equal_scalars covers spills) */
+        bool fits = scalar_fits(val, (unsigned)size);
+        if (fits && value_regno >= 0)
+            link_scalar(e, &regs[value_regno]);
         s->spilled = *val;
         for (int i = 7; i > 7 - size; i--)
             s->type[i] = STACK_SPILL;
@@ -158,8 +180,11 @@ static int check_stack_write(struct venv *e, uint32_t regno, int64_t off, int si
         for (int i = 7 - size; i >= 0; i--)
             if (s->type[i] != STACK_ZERO && s->type[i] != STACK_INVALID)
                 s->type[i] = STACK_MISC;
-        if (size < 8)
+        if (size < 8) {
             coerce_reg_to_size(&s->spilled, (unsigned)size);
+            if (fits)
+                s->spilled.id = val->id;
+        }
         return 0;
     }
     if (val && is_ptr(val)) {
@@ -245,8 +270,17 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
                 return 0;
             if (size <= spill_size && off % 8 == 0) {
                 hist_note_stack(e, H_FILL, f->frameno, spi_of(off));
-                *dst = s->spilled;
+                /* a fill that keeps the whole value stays linked to the
+                 * slot (Linux gives a 4-byte spill read back whole an id
+                 * of its own for that) */
+                struct vslot *ws = &f->stack[spi_of(off)];
+                bool fits = scalar_fits(&ws->spilled, (unsigned)size);
+                if (fits && size == 4 && spill_size == 4)
+                    link_scalar(e, &ws->spilled);
+                *dst = ws->spilled;
                 coerce_reg_to_size(dst, (unsigned)size);
+                if (fits)
+                    dst->id = ws->spilled.id;
                 return 0;
             }
             for (int i = 0; i < size; i++) {
@@ -261,7 +295,10 @@ static int check_stack_read(struct venv *e, uint32_t regno, int64_t off, int siz
         }
         if (dst) {
             hist_note_stack(e, H_FILL, f->frameno, spi_of(off));
-            *dst = s->spilled;
+            /* the register read back is linked to the slot (Linux) */
+            struct vslot *ws = &f->stack[spi_of(off)];
+            link_scalar(e, &ws->spilled);
+            *dst = ws->spilled;
         }
         return 0;
     }

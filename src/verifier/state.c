@@ -278,7 +278,13 @@ void update_branch_counts(struct venv *e, struct vstate *st)
 struct idmap {
     uint32_t old[IDMAP_SIZE], cur[IDMAP_SIZE];
     uint32_t n;
+    uint32_t fresh; /* the next id for a current scalar without one */
 };
+
+/* ids given here to current scalars without one (check_scalar_ids): above
+ * any the walk makes (id_gen grows by at most a few per instruction of a
+ * budget of one million) */
+#define IDMAP_FRESH 0x80000000u
 
 /* the ids of old and cur must correspond one to one */
 static bool check_ids(struct idmap *m, uint32_t old, uint32_t cur)
@@ -318,8 +324,14 @@ static bool check_scalar_ids(struct idmap *m, uint32_t old, uint32_t cur)
 {
     if (!old)
         return true;
+    /* a current scalar without id is linked to nothing: it gets an id of
+     * its own, which no other scalar maps to.  An old id that only one of
+     * the scalars compared holds then still accepts it (the copies it was
+     * linked to are never read again: dead registers and slots are not
+     * compared); one that two of them hold does not (Linux's
+     * check_scalar_ids gives such a scalar a fresh id too) */
     if (!cur)
-        return false;
+        cur = m->fresh++;
     for (uint32_t i = 0; i < m->n; i++)
         if (m->old[i] == old)
             return m->cur[i] == cur;
@@ -504,6 +516,7 @@ static bool states_equal(struct venv *e, const struct vstate *old, const struct 
 {
     struct idmap m;
     m.n = 0;
+    m.fresh = IDMAP_FRESH;
     if (old->curframe != cur->curframe)
         return false;
     /* what was safe only on a mispredicted path proves nothing for a
@@ -701,9 +714,21 @@ int is_state_visited(struct venv *e, uint32_t insn)
     return 0;
 }
 
+/* A scalar that changed since the previous call's entry is widened,
+ * unless a check below that entry needed its value (precise there or
+ * here: Linux's maybe_widen_reg): a bound on it that a branch gave it
+ * through a link (find_equal_scalars reaches the caller's spills) is
+ * kept.  Its id is not compared (a spill or fill in the callback links a
+ * caller's slot to a copy, with an id it did not have at the previous
+ * entry; widening is about values, and states_equal at the entry still
+ * compares the links). */
 static void widen_reg(const struct vreg *old, struct vreg *cur)
 {
-    if (old->type == SCALAR_VALUE && cur->type == SCALAR_VALUE && !regs_exact(old, cur))
+    if (old->type != SCALAR_VALUE || cur->type != SCALAR_VALUE || old->precise || cur->precise)
+        return;
+    struct vreg o = *old;
+    o.id = cur->id;
+    if (!regs_exact(&o, cur))
         mark_reg_unknown(cur);
 }
 
@@ -720,7 +745,9 @@ void widen_callback_scalars(struct vstate *cur, uint32_t cb_start)
 {
     const struct vstate *prev = cur->parent;
     for (; prev; prev = prev->parent) {
-        if (prev->insn_idx != cb_start || prev->curframe != cur->curframe + 1)
+        /* an evicted checkpoint has no frames left (retired): an older
+         * call's entry above it does as well, widening only forgets */
+        if (prev->insn_idx != cb_start || prev->curframe != cur->curframe + 1 || prev->retired)
             continue;
         bool same = true;
         for (uint32_t f = 1; f <= cur->curframe && same; f++)

@@ -16,7 +16,12 @@
  * (and more when the slot is read first, which shows the join is where
  * the pruning happens).  The same holds for a caller's registers and
  * slots at a join inside a subprogram: those read after the return
- * block the pruning, the others do not. */
+ * block the pruning, the others do not.
+ *
+ * Registers too: a helper reads its arguments only (as many as its
+ * prototype has), so a register past them is dead at the call and a
+ * value that differs there does not block the pruning at a join before
+ * it; one that is an argument does. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +89,18 @@ struct scase {
     IN_CALLEE(v, "*(u64 *)(r10 - 8) = r3", "*(u64 *)(r10 - 8) = r4",                          \
               "r6 = *(u64 *)(r10 - 8)\n" USE_R6, "7")
 
+/* The join with r6 = the context and r7 = fp-8 kept from before it */
+#define PT_SOCKET_FILTER 1
+#define CTX_JOIN(first, other) "r6 = r1\nr7 = r10\nr7 += -8\n" JOIN("0", first, other)
+/* bpf_skb_load_bytes(skb, 0, r3, 4): r3, its third argument, is read */
+#define T_ARG3 "r1 = r6\nr2 = 0\nr4 = 4\ncall 26\nr0 = 0\nexit\n"
+
 static const struct scase cases[] = {
+    /* r3 is a stack pointer on the first path, a scalar (bad) or the
+     * same pointer on the other */
+    {"helper's third argument", PT_SOCKET_FILTER, PBPF_VERIFIER_CAP_BPF,
+     CTX_JOIN("r3 = r7", "r3 = r4") T_ARG3, CTX_JOIN("r3 = r7", "r3 = r7") T_ARG3,
+     "R3 type=scalar expected=fp"},
     {"caller's register after the return", 0, PBPF_VERIFIER_CAP_ROOT, CALLER_REG("16"),
      CALLER_REG("4"), "stack"},
     {"caller's slot after the return", 0, PBPF_VERIFIER_CAP_ROOT, CALLER_SLOT("16"),
@@ -159,16 +175,21 @@ static void read_cases(void)
 #define SAME JOIN("0", "*(u64 *)(r10 - 8) = r3", "*(u64 *)(r10 - 8) = r3")
 #define DIFF JOIN("0", "*(u64 *)(r10 - 8) = r3", "*(u64 *)(r10 - 8) = r10")
 
-static uint64_t processed(const char *name, const char *text)
+static uint64_t processed_as(const char *name, const char *text, uint32_t prog_type)
 {
     static char log[1 << 14];
     struct pbpf_verifier_stats st;
-    int rc = verify_text(name, text, 0, PBPF_VERIFIER_CAP_ROOT, log, sizeof log, &st);
+    int rc = verify_text(name, text, prog_type, PBPF_VERIFIER_CAP_ROOT, log, sizeof log, &st);
     if (rc) {
         printf("FAIL %s: rc %d: %s\n", name, rc, log);
         fails++;
     }
     return st.processed_insns;
+}
+
+static uint64_t processed(const char *name, const char *text)
+{
+    return processed_as(name, text, 0);
 }
 
 /* a caller's r6: a scalar on both paths, or a scalar and a pointer; dead
@@ -177,6 +198,21 @@ static uint64_t processed(const char *name, const char *text)
 #define C_DIFF(after, n) IN_CALLEE("0", "r6 = r3", "r6 = r10", after, n)
 #define C_DEAD "r6 = 0\nr0 = r6\nexit\n"
 #define C_LIVE "r0 = r6\nr0 = 0\nexit\n"
+
+/* r3 at the join: a scalar on both paths, or a scalar and a pointer;
+ * after it, bpf_get_prandom_u32 (no argument: r3 is dead at the call) or
+ * a copy of r3 before it (read) */
+#define H_SAME CTX_JOIN("r3 = r4", "r3 = r4")
+#define H_DIFF CTX_JOIN("r3 = r4", "r3 = r10")
+#define H_DEAD "call 7\n" WORK "r0 = 0\nexit\n"
+#define H_LIVE "r5 = r3\ncall 7\n" WORK "r0 = 0\nexit\n"
+
+/* r6 is read after the join.  On the first path r7 = r6 links the two (r7
+ * is never read again); on the other, r6 is linked to r7 the same way, or
+ * to nothing (r6 &= -1 keeps its value, not its link) */
+#define LINK_JOIN(other)                                                                       \
+    "call 7\nr6 = r0\ncall 7\nr2 = r0\nr4 = 0\nif r2 == 0 goto +2\nr7 = r6\ngoto +1\n" other \
+    "\n" PAD "if r2 == 1 goto +0\nr5 = r6\n" WORK "r0 = 0\nexit\n"
 
 static void pruning(void)
 {
@@ -210,6 +246,30 @@ static void pruning(void)
     }
     if (c_diff_live <= c_same_live) {
         printf("FAIL: a caller's register read after the return did not block the pruning\n");
+        fails++;
+    }
+    uint64_t h_same_dead = processed_as("r3 same, helper", H_SAME H_DEAD, PT_SOCKET_FILTER);
+    uint64_t h_diff_dead = processed_as("r3 differing, helper", H_DIFF H_DEAD, PT_SOCKET_FILTER);
+    uint64_t h_same_live = processed_as("r3 same, read", H_SAME H_LIVE, PT_SOCKET_FILTER);
+    uint64_t h_diff_live = processed_as("r3 differing, read", H_DIFF H_LIVE, PT_SOCKET_FILTER);
+    printf("processed, register past a helper's arguments: %llu (same) %llu (differing); "
+           "read %llu (same) %llu (differing)\n",
+           (unsigned long long)h_same_dead, (unsigned long long)h_diff_dead,
+           (unsigned long long)h_same_live, (unsigned long long)h_diff_live);
+    if (h_diff_dead != h_same_dead) {
+        printf("FAIL: a register no argument of the next helper blocked the pruning\n");
+        fails++;
+    }
+    if (h_diff_live <= h_same_live) {
+        printf("FAIL: a register read after the join did not block the pruning there\n");
+        fails++;
+    }
+    uint64_t l_same = processed("r6 linked to dead r7 on both paths", LINK_JOIN("r7 = r6"));
+    uint64_t l_diff = processed("r6 linked to dead r7 on one path", LINK_JOIN("r6 &= -1"));
+    printf("processed, a link to a dead register: %llu (on both paths) %llu (on one)\n",
+           (unsigned long long)l_same, (unsigned long long)l_diff);
+    if (l_diff != l_same) {
+        printf("FAIL: a link to a register never read again blocked the pruning\n");
         fails++;
     }
 }
