@@ -42,9 +42,9 @@
  * The two pbpf runs cannot expose a branch on a pointer's sign: pbpf's
  * pointers are user-space addresses, positive as 64-bit and often alike in
  * bit 31, Linux's are kernel addresses.  Seed 1 with 100,000 programs
- * shows two such run differences (programs 120505 and 290437: "if r1 s>=
- * r7" and "if w1 s> 3" on the map value pointer); --no-runs compares
- * verdicts only.
+ * shows one or two such run differences, as the addresses fall (program
+ * 290437, "if r1 s>= r7", and 120505, "if w1 s> 3", on the map value
+ * pointer); --no-runs compares verdicts only.
  *
  * Usage: test_verifier_random [--count N] [--seed S] [--max-incomplete M]
  *                             [--only I] [--no-runs] [-v]
