@@ -173,8 +173,9 @@ static void race(uint32_t vs, uint32_t flags)
     }
     struct pbpf_thread *t;
     CHECK_EQ(pbpf_thread_start(&t, writer, &r), 0);
+    /* at least one pass, however late this thread runs again */
     uint64_t end = pbpf_time_mono_ns() + 300000000u;
-    while (pbpf_time_mono_ns() < end) {
+    do {
         pbpf_epoch_enter();
         for (uint32_t k = 0; k < 16; k++) {
             uint64_t c[2];
@@ -196,7 +197,7 @@ static void race(uint32_t vs, uint32_t flags)
             r.reads++;
         }
         pbpf_epoch_exit();
-    }
+    } while (pbpf_time_mono_ns() < end);
     __atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
     pbpf_thread_join(t);
     CHECK_EQ(r.torn, 0);

@@ -65,6 +65,7 @@ struct shared {
 struct reader {
     struct shared *sh;
     uint64_t copies, torn, backwards;
+    int copied; /* set (atomically) at the first copy */
 };
 
 /* The value for counter x: every full word is x, the tail holds x's low
@@ -124,7 +125,8 @@ static void *reader(void *arg)
             continue;
         }
         int64_t x = counter_of(v, sh->vs);
-        r->copies++;
+        if (r->copies++ == 0)
+            __atomic_store_n(&r->copied, 1, __ATOMIC_RELAXED);
         if (x < 0)
             r->torn++;
         else if (x < last)
@@ -147,12 +149,22 @@ static void race(uint32_t vs, int batch)
     struct pbpf_thread *tw, *tr[READERS];
     CHECK_EQ(pbpf_thread_start(&tw, writer, &sh), 0);
     for (int i = 0; i < READERS; i++) {
-        rd[i] = (struct reader){&sh, 0, 0, 0};
+        rd[i] = (struct reader){&sh, 0, 0, 0, 0};
         CHECK_EQ(pbpf_thread_start(&tr[i], reader, &rd[i]), 0);
     }
-    uint64_t end = pbpf_time_mono_ns() + (uint64_t)(SECONDS * 1e9);
-    while (pbpf_time_mono_ns() < end)
+    /* SECONDS, and on a machine so loaded (an emulator, other jobs) that a
+     * reader has not run yet, until every reader has made a copy (at most
+     * 30 s more): the checks below are about the copies, not about speed */
+    uint64_t now = pbpf_time_mono_ns(), end = now + (uint64_t)(SECONDS * 1e9),
+             cap = end + 30ull * 1000 * 1000 * 1000;
+    for (;; now = pbpf_time_mono_ns()) {
+        int all = 1;
+        for (int i = 0; i < READERS; i++)
+            all &= __atomic_load_n(&rd[i].copied, __ATOMIC_RELAXED);
+        if ((now >= end && all) || now >= cap)
+            break;
         pbpf_sleep_ns(10 * 1000 * 1000);
+    }
     __atomic_store_n(&sh.stop, 1, __ATOMIC_RELAXED);
     CHECK(pbpf_thread_join(tw) == NULL);
     for (int i = 0; i < READERS; i++) {
