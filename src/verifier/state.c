@@ -689,12 +689,17 @@ int is_state_visited(struct venv *e, uint32_t insn)
     struct vexplored *x = vzalloc(e, sizeof *x);
     if (!x)
         return -ENOMEM;
+    /* as Linux's is_state_visited, on the current state before the copy:
+     * the path goes on without the ids that link nothing, so that a later
+     * state of the same path compares with this checkpoint id for id (an
+     * id kept on the path but cleared in the copy made the exact
+     * comparison of the infinite-loop test fail on every iteration) */
+    clear_singular_ids(cur);
     x->st = state_alloc(e);
     if (!x->st || state_copy(e, x->st, cur)) {
         explored_free(e, x);
         return -ENOMEM;
     }
-    clear_singular_ids(x->st);
     x->st->npath = 0;
     /* the current path's next segment starts at the new checkpoint */
     cur->nhist = 0;

@@ -29,6 +29,16 @@ int main(void)
     expect("r0 unset", r0, 1, -EACCES, "R0 !read_ok");
     const struct pbpf_insn r3[] = {I(0xbf, 0, 3, 0, 0), I(0x95, 0, 0, 0, 0)};
     expect("r3 unset", r3, 2, -EACCES, "R3 !read_ok");
+    /* An infinite loop whose state repeats, while a scalar holds an id
+     * that links nothing (r0 after "r4 = r0; r4 &= 1"): Linux drops such
+     * ids from the path at each checkpoint and detects the loop; when
+     * only the checkpoint's copy dropped them, the exact comparison
+     * failed on every iteration and the loop ran into the 1M budget. */
+    const struct pbpf_insn same[] = {
+        I(0x71, 0, 1, 0, 0),  I(0xbf, 4, 0, 0, 0), I(0x57, 4, 0, 0, 1),
+        I(0x07, 4, 0, 0, 127), I(0xb7, 5, 0, 0, 0), I(0x6d, 4, 4, -2, 0),
+        I(0xb7, 0, 0, 0, 0),  I(0x95, 0, 0, 0, 0)};
+    expect("loop with a singular id", same, 8, -EINVAL, "infinite loop detected");
     /* insn_limit: a bounded loop is accepted within Linux's budget, and
      * rejected as too large exactly when the limit is one short of what it
      * needs */
