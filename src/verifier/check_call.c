@@ -952,11 +952,13 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
     if (st->nrefs)
         return verr(e, -EINVAL, "Unreleased reference id=%u alloc_insn=%u", st->refs[0].id,
                     st->refs[0].insn);
+    /* Linux's check_return_code tests for a leaked pointer first, before
+     * any check of the program type's return range */
+    if (e->unpriv && r0->type != SCALAR_VALUE)
+        return verr(e, -EACCES, "R0 leaks addr as return value");
     if (f->subprog && !f->in_callback) {
         /* a global function's exit (Linux's check_return_code for a
          * subprogram): the caller gets an unknown scalar */
-        if (e->unpriv && r0->type != SCALAR_VALUE)
-            return verr(e, -EACCES, "R0 leaks addr as return value");
         if (r0->type != SCALAR_VALUE)
             return verr(e, -EINVAL, "At subprogram exit the register R0 is not a scalar value (%s)",
                         vtype_str(r0->type));
@@ -976,8 +978,6 @@ int check_exit(struct venv *e, bool *path_done, uint32_t *next_idx)
         rc = check_return_range(e, r0, "program exit", 0, 1);
         if (rc)
             return rc;
-    } else if (e->unpriv && r0->type != SCALAR_VALUE) {
-        return verr(e, -EACCES, "R0 leaks addr as return value");
     }
     *path_done = true;
     return 0;

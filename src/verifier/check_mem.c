@@ -74,13 +74,17 @@ static int stack_bounds(struct venv *e, uint32_t regno, const struct vreg *r, in
 /* Linux's check_ptr_alignment is strict for the stack whatever the
  * loader's privileges, and checks a variable offset as a tnum:
  * var_off + (off + insn off) must be a multiple of size in every value it
- * may take (check_generic_ptr_alignment, before any bounds check).  off is
- * ptr->off plus the instruction's offset.  A constant offset is checked
- * by the callers, after the bounds. */
+ * may take (check_generic_ptr_alignment, before any bounds check, for a
+ * constant offset too).  off is ptr->off plus the instruction's offset. */
 static int stack_var_align(struct venv *e, const struct vreg *ptr, int64_t off, int size)
 {
-    if (tnum_is_const(ptr->var_off))
-        return 0;
+    if (tnum_is_const(ptr->var_off)) {
+        int64_t total = off + (int64_t)ptr->var_off.value;
+        if (!(total % size))
+            return 0;
+        return verr(e, -EACCES, "misaligned stack access off 0+%d+%lld size %d", ptr->off,
+                    (long long)(total - ptr->off), size);
+    }
     struct tnum t = tnum_add(ptr->var_off, tnum_const((uint64_t)off));
     if (!((t.value | t.mask) & (uint64_t)(size - 1)))
         return 0;

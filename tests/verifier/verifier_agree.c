@@ -209,7 +209,10 @@ static int run_cases(char **argv)
     if (justified_read(argv[2]) || vcases_read(manifest, &cs))
         return 2;
     long floor = floor_read(floor_path, "cases");
-    if (floor < 0)
+    /* the rejections both make for Linux's reason: its own floor, so that
+     * a message that drifts from Linux's words is noticed too */
+    long reason_floor = floor_read(floor_path, "cases-reasons");
+    if (floor < 0 || reason_floor < 0)
         return 2;
     if (vcases_check_listed(&cs, objdir)) {
         vcases_free(&cs);
@@ -280,6 +283,15 @@ static int run_cases(char **argv)
     vcases_free(&cs);
     long fl = floor;
     int bad = tally_report(&t, fl, floor_path);
+    if ((long)t.reason_match < reason_floor) {
+        printf("FAIL: %zu rejections with the reference's reason, below the floor of %ld in %s\n",
+               t.reason_match, reason_floor, floor_path);
+        bad = 1;
+    } else if ((long)t.reason_match > reason_floor) {
+        printf("cases: %zu rejections with the reference's reason, above the floor of %ld: raise "
+               "it by setting the line 'cases-reasons %zu' in %s\n",
+               t.reason_match, reason_floor, t.reason_match, floor_path);
+    }
     if (!with_caps)
         printf("cases: %zu programs Linux rejects only without CAP_SYS_ADMIN (bpf class); pbpf, "
                "compared as root, accepts %zu of them\n",
