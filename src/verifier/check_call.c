@@ -261,7 +261,8 @@ static int helper_mem_access(struct venv *e, uint32_t regno, int64_t size, bool 
 {
     const struct vreg *r = &cur_regs(e)[regno];
     if (VT_BASE(r->type) == PTR_TO_STACK)
-        return check_stack_read_range(e, regno, 0, (int32_t)size, uninit, zero_ok);
+        return check_stack_read_range(e, regno, 0, (int32_t)size,
+                                      uninit ? STACK_HELPER_WRITE : STACK_HELPER_READ, zero_ok);
     if (write && (r->type & VT_RDONLY))
         return verr(e, -EACCES, "R%u cannot write into %s", regno, vtype_str(r->type));
     return check_mem_region(e, regno, size, write, zero_ok, uninit);
@@ -434,8 +435,12 @@ static int check_arg(struct venv *e, uint32_t fn, int argi, uint8_t kind, struct
              * CAP_PERFMON, which may not read uninitialised stack); the
              * helper then writes it (check_stack_range_initialized's
              * clobber) */
-            int rc = helper_mem_access(e, (uint32_t)m->mem_regno, (int64_t)r->umax, false,
-                                       false, zero_ok);
+            int rc = VT_BASE(cur_regs(e)[m->mem_regno].type) == PTR_TO_STACK
+                         ? check_stack_read_range(e, (uint32_t)m->mem_regno, 0,
+                                                  (int32_t)r->umax, STACK_HELPER_INIT_WRITE,
+                                                  zero_ok)
+                         : helper_mem_access(e, (uint32_t)m->mem_regno, (int64_t)r->umax,
+                                             false, false, zero_ok);
             if (rc)
                 return rc;
         }

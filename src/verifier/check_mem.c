@@ -462,9 +462,10 @@ static const char *map_struct_name(uint32_t type)
     }
 }
 
-int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t size, bool write,
+int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t size, int mode,
                            bool zero_ok)
 {
+    bool write = mode == STACK_HELPER_WRITE;
     const struct vreg *r = &cur_regs(e)[regno];
     struct vframe *f = reg_frame(e, r);
     if (!size && zero_ok)
@@ -495,7 +496,8 @@ int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t 
     }
     /* Linux's check_stack_slot_within_bounds: without CAP_PERFMON a read
      * may not start below the stack the function has used so far */
-    if (!write && e->unpriv && tnum_is_const(r->var_off) && lo < -(int64_t)f->allocated) {
+    if (mode == STACK_HELPER_READ && e->unpriv && tnum_is_const(r->var_off) &&
+        lo < -(int64_t)f->allocated) {
         return verr(e, -EACCES, "invalid read from stack R%u off=%lld size=%d", regno,
                     (long long)lo, size);
     }

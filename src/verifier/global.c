@@ -306,9 +306,9 @@ static int check_mem_arg(struct venv *e, uint32_t regno, uint32_t size)
         /* read (initialised, or any byte for a privileged loader), then
          * written: whatever the caller kept there is unknown after the
          * call (Linux: check_stack_range_initialized with BPF_WRITE) */
-        rc = check_stack_read_range(e, regno, 0, (int32_t)size, false, true);
+        rc = check_stack_read_range(e, regno, 0, (int32_t)size, STACK_HELPER_READ, true);
         if (!rc)
-            rc = check_stack_read_range(e, regno, 0, (int32_t)size, true, true);
+            rc = check_stack_read_range(e, regno, 0, (int32_t)size, STACK_HELPER_WRITE, true);
         break;
     case PTR_TO_MAP_KEY:
     case PTR_TO_MAP_VALUE:

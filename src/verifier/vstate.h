@@ -334,8 +334,15 @@ int check_alu(struct venv *e, const struct pbpf_insn *in);
 int check_ldx_stx(struct venv *e, const struct pbpf_insn *in);
 int check_mem_region(struct venv *e, uint32_t regno, int64_t size, bool write, bool zero_ok,
                      bool allow_uninit);
+/* how a helper's stack memory is checked: read (initialised, within the
+ * stack used so far without CAP_PERFMON), written (raw mode: anywhere in
+ * the frame, uninitialised allowed), or read with a write's bounds (a
+ * write-only argument whose size is not a constant: raw mode is off, so
+ * all of it must be initialised, but the bounds are a write's, as Linux's
+ * check_stack_range_initialized takes them from the argument's access) */
+enum { STACK_HELPER_READ, STACK_HELPER_WRITE, STACK_HELPER_INIT_WRITE };
 int check_stack_read_range(struct venv *e, uint32_t regno, int32_t off, int32_t size,
-                           bool write, bool zero_ok);
+                           int mode, bool zero_ok);
 int check_ld_imm64(struct venv *e, const struct pbpf_insn *in);
 int check_ld_abs(struct venv *e, const struct pbpf_insn *in);
 bool may_write_pkt_type(uint32_t prog_type);
