@@ -153,9 +153,11 @@ static int sanitize_commit(struct venv *e, uint32_t dreg, uint8_t op, uint8_t st
     return 0;
 }
 
-/* dst = ptr OP off (Linux's adjust_ptr_min_max_vals) */
+/* dst = ptr OP off (Linux's adjust_ptr_min_max_vals); offno is the
+ * number of the register that holds the offset (dst when the scalar is
+ * on the left), which Linux names in the sanitation errors */
 static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg *ptr,
-                   const struct vreg *offr)
+                   const struct vreg *offr, uint32_t offno)
 {
     uint32_t dreg = PBPF_INSN_DST(in);
     uint8_t op = PBPF_OP(in->code);
@@ -218,7 +220,7 @@ static int ptr_alu(struct venv *e, const struct pbpf_insn *in, const struct vreg
             return verr(e, -EACCES,
                         "R%u has unknown scalar with mixed signed bounds, pointer arithmetic with "
                         "it prohibited for !root",
-                        dreg);
+                        offno);
         if (b != PTR_TO_STACK && b != PTR_TO_MAP_VALUE)
             return verr(e, -EACCES,
                         "R%u has pointer with unsupported alu operation, pointer arithmetic with "
@@ -447,14 +449,14 @@ int check_alu(struct venv *e, const struct pbpf_insn *in)
             }
             /* scalar OP pointer: Linux checks the pointer's operation */
             struct vreg p = srcv, o = *dst;
-            return ptr_alu(e, in, &p, &o);
+            return ptr_alu(e, in, &p, &o, dreg);
         }
         struct vreg p = srcv, o = *dst;
-        return ptr_alu(e, in, &p, &o);
+        return ptr_alu(e, in, &p, &o, dreg);
     }
     if (is_ptr(dst)) {
         struct vreg p = *dst;
-        return ptr_alu(e, in, &p, &srcv);
+        return ptr_alu(e, in, &p, &srcv, sreg);
     }
     return scalar_alu(op, alu32, dst, &srcv);
 }
