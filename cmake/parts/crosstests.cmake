@@ -15,8 +15,11 @@ if(CMAKE_CROSSCOMPILING AND NOT PBPF_TESTS)
       maps/test_pin object/test_loader object/test_object timers/test_timers
       verifier/test_verified_load verifier/test_verifier_basic verifier/test_verifier_core
       verifier/test_verifier_global verifier/test_verifier_slotlive)
+  # where the target has a JIT (Windows x64): the JIT's differential tests
+  # against the checked interpreter, the Windows x64 calling convention and
+  # the win32 code pages
   if(PBPF_HAVE_JIT)
-    list(APPEND PBPF_CROSS_TESTS jit/test_jit_maps)
+    list(APPEND PBPF_CROSS_TESTS jit/test_jit jit/test_jit_conformance jit/test_jit_maps)
   endif()
   foreach(src ${PBPF_CROSS_TESTS})
     get_filename_component(name ${src} NAME)

@@ -25,17 +25,3 @@ if(PBPF_TESTS)
                    cls_b)
   set_tests_properties(jit_dump PROPERTIES LABELS "jit;cli" SKIP_RETURN_CODE 77 TIMEOUT 60)
 endif()
-
-# The Windows cross build (tests/cross/run.sh, configured with PBPF_TESTS=OFF)
-# still builds the JIT's differential tests; run.sh runs them under wine:
-# the Windows x64 calling convention, the win32 code pages and the JIT
-# against the checked interpreter on every conformance vector.
-if(WIN32 AND CMAKE_CROSSCOMPILING AND PBPF_HAVE_JIT AND NOT PBPF_TESTS)
-  add_executable(test_jit ${CMAKE_CURRENT_SOURCE_DIR}/tests/jit/test_jit.c)
-  target_include_directories(test_jit PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
-  target_link_libraries(test_jit PRIVATE pbpf)
-  add_executable(test_jit_conformance ${CMAKE_CURRENT_SOURCE_DIR}/tests/jit/test_jit_conformance.c)
-  target_include_directories(test_jit_conformance PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src
-                                                          ${CMAKE_CURRENT_SOURCE_DIR}/tools/common)
-  target_link_libraries(test_jit_conformance PRIVATE pbpf_testdata pbpf)
-endif()

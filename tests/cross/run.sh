@@ -151,7 +151,7 @@ else
 fi
 # the JIT against the checked interpreter (r0, memory, return code) on
 # every vector and on generated programs with helper calls, and W^X of the
-# code pages; cmake/parts/jit2.cmake builds these for Windows
+# code pages; cmake/parts/crosstests.cmake builds these where the target has a JIT
 if [ -f "$build/test_jit_conformance$suffix" ]; then
     echo "== test_jit_conformance: $n vectors, JIT = checked interpreter, on $target"
     run_exe "$build/jit.out" test_jit_conformance "$conf"

@@ -40,7 +40,6 @@ int main(void)
     return 77;
 }
 #else
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,11 +99,6 @@ static int wrap(const struct pbpf_insn *code, size_t cnt, struct pbpf_insn **out
     return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char logbuf[1 << 20];
 
 /* Checks one claim; returns 1 when the kernel contradicts it. */
@@ -154,30 +148,13 @@ int main(int argc, char **argv)
         return 2;
     char ydir[4096];
     snprintf(ydir, sizeof ydir, "%.4000s/yaml", argv[1]);
-    DIR *d = opendir(ydir);
-    if (!d) {
-        printf("%s: cannot open\n", ydir);
-        return 2;
-    }
-    char **files = NULL;
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 6 || strcmp(de->d_name + l - 5, ".yaml"))
-            continue;
-        char **nf = realloc(files, (n + 1) * sizeof *nf);
-        if (!nf)
-            break;
-        files = nf;
-        files[n++] = strdup(de->d_name);
-    }
-    closedir(d);
-    if (!n) {
+    size_t n;
+    char **files = vcase_list_dir(ydir, ".yaml", &n);
+    if (!files || !n) {
         printf("%s: no .yaml files\n", ydir);
+        vcase_list_free(files);
         return 2;
     }
-    qsort(files, n, sizeof *files, name_cmp);
     int bad = 0;
     size_t loaded = 0, checked = 0, kacc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -294,9 +271,7 @@ int main(int argc, char **argv)
         }
         prevail_file_free(&pf);
     }
-    for (size_t i = 0; i < n; i++)
-        free(files[i]);
-    free(files);
+    vcase_list_free(files);
     for (size_t j = 0; j < nclaims; j++)
         if (!claims[j].used) {
             printf("FAIL %s: listed in justified.tsv, no such case\n", claims[j].key);

@@ -4,6 +4,7 @@
 #ifndef PBPF_TEST_VCASES_H
 #define PBPF_TEST_VCASES_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,49 @@ static inline int vcase_log_has(const char *log, const char *msg)
     char reason[4096];
     vcase_log_reason(log, reason, sizeof(reason));
     return strstr(reason, msg) != NULL;
+}
+
+static inline int vcase_name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in dir ending in suffix (NULL-terminated; free both). */
+static inline char **vcase_list_dir(const char *dir, const char *suffix, size_t *cnt)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **v = NULL;
+    size_t n = 0, cap = 0, sl = strlen(suffix);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l <= sl || strcmp(e->d_name + l - sl, suffix))
+            continue;
+        if (n + 1 >= cap) {
+            cap = cap ? cap * 2 : 64;
+            char **nv = realloc(v, cap * sizeof *nv);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (v) {
+        qsort(v, n, sizeof *v, vcase_name_cmp);
+        v[n] = NULL;
+    }
+    *cnt = n;
+    return v;
+}
+
+static inline void vcase_list_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
 }
 
 #endif

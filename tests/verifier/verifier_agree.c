@@ -22,7 +22,6 @@
  * checks), or when fewer cases agree than FLOOR
  * (tests/verifier/agree-floor.txt) records for the suite.  A listed line
  * that no longer differs is printed as a note. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,49 +298,6 @@ static int run_cases(char **argv)
     return bad;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The sorted names in dir ending in suffix (NULL-terminated; free both). */
-static char **list_dir(const char *dir, const char *suffix, size_t *cnt)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    char **v = NULL;
-    size_t n = 0, cap = 0, sl = strlen(suffix);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l <= sl || strcmp(e->d_name + l - sl, suffix))
-            continue;
-        if (n + 1 >= cap) {
-            cap = cap ? cap * 2 : 64;
-            char **nv = realloc(v, cap * sizeof *nv);
-            if (!nv)
-                break;
-            v = nv;
-        }
-        v[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (v) {
-        qsort(v, n, sizeof *v, name_cmp);
-        v[n] = NULL;
-    }
-    *cnt = n;
-    return v;
-}
-
-static void list_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* The kernel's verdict of a conformance file: NULL (PASS) or its reason. */
 static int kernel_verdict(const char *tsv, const char *file, char *reason, size_t size)
 {
@@ -380,10 +336,10 @@ static int run_conformance(char **argv)
     if (floor < 0)
         return 2;
     size_t n;
-    char **files = list_dir(dir, ".data", &n);
+    char **files = vcase_list_dir(dir, ".data", &n);
     if (!files || !n) {
         fprintf(stderr, "%s: no .data files\n", dir);
-        list_free(files);
+        vcase_list_free(files);
         return 2;
     }
     struct tally t = {.suite = "conformance", .linux_ref = 1};
@@ -411,7 +367,7 @@ static int run_conformance(char **argv)
         tally_one(&t, files[i], kv ? reason : NULL, rc, logbuf, 0);
         pbpf_cfile_free(&cf);
     }
-    list_free(files);
+    vcase_list_free(files);
     return tally_report(&t, floor, floor_path) | bad;
 }
 
@@ -426,10 +382,10 @@ static int run_prevail(char **argv)
     char ydir[4096];
     snprintf(ydir, sizeof ydir, "%s/yaml", dir);
     size_t n;
-    char **files = list_dir(ydir, ".yaml", &n);
+    char **files = vcase_list_dir(ydir, ".yaml", &n);
     if (!files || !n) {
         fprintf(stderr, "%s: no .yaml files\n", ydir);
-        list_free(files);
+        vcase_list_free(files);
         return 2;
     }
     /* PREVAIL's verdicts are not Linux's: a difference is decided by
@@ -439,7 +395,7 @@ static int run_prevail(char **argv)
     struct tally t = {.suite = "prevail", .linux_ref = 0, .no_reasons = 1, .strict = 1};
     struct pbpf_runtime *rt;
     if (pbpf_runtime_new(NULL, &rt)) {
-        list_free(files);
+        vcase_list_free(files);
         return 2;
     }
     /* VAGREE_SHOW=text: the translation and the log of the cases whose
@@ -507,7 +463,7 @@ static int run_prevail(char **argv)
         }
         prevail_file_free(&pf);
     }
-    list_free(files);
+    vcase_list_free(files);
     pbpf_runtime_free(rt);
     printf("prevail: %zu cases left out as malformed on purpose (expected-exception), %zu "
            "whose pre-state or code has no pbpf equivalent\n",
